@@ -1,0 +1,73 @@
+// Build: the policy validator (ajv standalone, so the sensor carries no schema compiler),
+// the JSON Schema file, and the bundles: dist/sensor.cjs (one file, no runtime dependency),
+// dist/cli.cjs and dist/lib.cjs (the pure modules, for tests and tools).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+// 1. The schema lives in TypeScript; evaluate it through esbuild to get the object.
+const schemaOut = await esbuild.build({
+  entryPoints: [join(root, 'src/policy/schema.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  write: false,
+  logLevel: 'warning',
+});
+const mod = { exports: {} };
+new Function('module', 'exports', 'require', schemaOut.outputFiles[0].text)(mod, mod.exports, require);
+const { policySchema } = mod.exports;
+mkdirSync(join(root, 'schema'), { recursive: true });
+writeFileSync(join(root, 'schema/policy.schema.json'), `${JSON.stringify(policySchema, null, 2)}\n`);
+
+const ajv = new Ajv({ code: { source: true, esm: false }, allErrors: false, strict: true });
+const validate = ajv.compile(policySchema);
+mkdirSync(join(root, 'src/policy/generated'), { recursive: true });
+writeFileSync(join(root, 'src/policy/generated/validate-policy.cjs'), standaloneCode(ajv, validate));
+
+// 2. Bundles.
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
+  define: { __WARDEN_VERSION__: JSON.stringify(pkg.version) },
+  legalComments: 'none',
+};
+const loader = await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/policy/loader-entry.ts')],
+  minify: true,
+  write: false,
+});
+await esbuild.build({
+  ...common,
+  define: { ...common.define, __WARDEN_POLICY_LOADER__: JSON.stringify(loader.outputFiles[0].text) },
+  entryPoints: [join(root, 'src/sensor/index.ts')],
+  outfile: join(root, 'dist/sensor.cjs'),
+  minifySyntax: true,
+  minifyIdentifiers: true,
+  // Short lines: an uncaught ERR_WARDEN_BLOCKED prints its source line, keep that readable.
+  minifyWhitespace: false,
+  banner: { js: `/* Warden sensor ${pkg.version} — https://github.com/warden (Apache-2.0) */` },
+});
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/cli/main.ts')],
+  outfile: join(root, 'dist/cli.cjs'),
+  banner: { js: '#!/usr/bin/env node' },
+});
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/lib.ts')],
+  outfile: join(root, 'dist/lib.cjs'),
+});

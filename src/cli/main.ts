@@ -1,0 +1,28 @@
+/** `warden`: the command-line interface. Each command lives in its own module. */
+import { Command } from 'commander';
+import { registerDemo } from './demo';
+import { registerPermissionFlags } from './permission-flags';
+import { registerPolicy } from './policy';
+
+declare const __WARDEN_VERSION__: string;
+
+const program = new Command();
+program
+  .name('warden')
+  .description('Runtime security sensor for AWS Lambda functions on Node.js')
+  .version(typeof __WARDEN_VERSION__ === 'string' ? __WARDEN_VERSION__ : '0.0.0-dev', '-v, --version')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(str) })
+  .exitOverride((err) => {
+    // commander's own usage errors exit 2, as every bad-usage path of warden does
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+registerPolicy(program);
+registerPermissionFlags(program);
+registerDemo(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`warden: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,134 @@
+/**
+ * The one shared vocabulary: what a hook saw (SensorEvent) and what the engine decided (Verdict).
+ * Hooks build events, pure functions decide verdicts, `ocsf.ts` maps both to a finding.
+ */
+
+export type Surface = 'process' | 'network' | 'files' | 'code' | 'secrets' | 'sensor';
+
+export interface ShellCommand {
+  /** Command name as written (`curl`, `/tmp/x`, `$(…)` when not static). */
+  name: string;
+  /** The name resolved against PATH, when it is static and found. */
+  exe?: string;
+  argv: string[];
+}
+
+export interface ProcessEvent {
+  surface: 'process';
+  /** spawn (child_process / process_wrap / spawn_sync) or kill (process.kill / process._kill). */
+  op: 'spawn' | 'kill';
+  /** Which API path produced it, e.g. `child_process`, `binding:spawn_sync`. */
+  api: string;
+  /** Executable as given by the caller (`sh`, `/bin/sh`, `./x`). */
+  file: string;
+  /** Executable resolved against PATH where it could be (absolute, symlinks kept). */
+  exe: string;
+  /** The executable with symlinks resolved, when it differs from `exe`. */
+  realExe?: string;
+  argv: string[];
+  cwd?: string;
+  /** For a shell (`sh -c`, `bash -c`, `shell: true`): the simple commands inside the shell string. */
+  shellCommands?: ShellCommand[];
+  /** Shell string when one was parsed. */
+  shellScript?: string;
+  /** Target pid and signal for `kill`. */
+  pid?: number;
+  signal?: string | number;
+}
+
+export interface NetworkEvent {
+  surface: 'network';
+  op: 'connect' | 'send' | 'dns';
+  api: string;
+  protocol: 'tcp' | 'udp' | 'dns';
+  /** The destination as the code named it (hostname or IP literal), when known. */
+  host?: string;
+  /** Normalized IP actually connected (IPv4-mapped IPv6 and numeric forms folded). */
+  ip?: string;
+  port?: number;
+  /** DNS record type for op=dns. */
+  rrtype?: string;
+}
+
+export type FileOp = 'read' | 'write' | 'exec';
+
+export interface FileEvent {
+  surface: 'files';
+  op: FileOp;
+  /** The binding call, e.g. `open`, `rename`, `readFileUtf8`. */
+  api: string;
+  /** Path as the caller gave it. */
+  requested: string;
+  /** Absolute, `..`-free, symlink-resolved path that the check used. */
+  path: string;
+  flags?: number;
+}
+
+export interface CodeEvent {
+  surface: 'code';
+  op: 'eval' | 'function' | 'vm' | 'wasm' | 'native' | 'module' | 'worker';
+  api: string;
+  /** Source excerpt for generated code, module id, addon path or worker script. */
+  target: string;
+  /** Full length of generated code, when it was cut. */
+  length?: number;
+}
+
+export interface SecretEvent {
+  surface: 'secrets';
+  op: 'read' | 'enumerate';
+  api: string;
+  name: string;
+}
+
+export interface SensorFaultEvent {
+  surface: 'sensor';
+  op: 'fault' | 'policy-error' | 'startup';
+  api: string;
+  message: string;
+  count?: number;
+}
+
+export type SensorEvent =
+  | ProcessEvent
+  | NetworkEvent
+  | FileEvent
+  | CodeEvent
+  | SecretEvent
+  | SensorFaultEvent;
+
+/** What a rule asks for. `deny` blocks in enforce mode and is reported as a detection in monitor mode. */
+export type RuleAction = 'allow' | 'alert' | 'deny';
+
+export interface Attack {
+  tactic: { uid: string; name: string };
+  technique: { uid: string; name: string };
+}
+
+export interface Verdict {
+  action: RuleAction;
+  /** Stable rule id: `analytic.uid` in the finding. */
+  ruleId: string;
+  title: string;
+  /** 1 informational … 5 critical (OCSF severity_id). */
+  severity: 1 | 2 | 3 | 4 | 5;
+  attacks: Attack[];
+  /** Human reason, ends up in finding_info.desc. */
+  reason: string;
+}
+
+export interface Attribution {
+  /** npm package name, `<function>` or `<runtime>`. */
+  package: string;
+  /** Distinct packages on the stack, innermost first. */
+  chain: string[];
+  /** Formatted frames, innermost first. */
+  stack: string[];
+}
+
+export interface InvocationContext {
+  requestId: string;
+  functionArn?: string;
+  event?: unknown;
+  startTime?: number;
+}

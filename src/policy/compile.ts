@@ -1,0 +1,248 @@
+import * as ipaddr from 'ipaddr.js';
+import picomatch from 'picomatch';
+import type { RuleAction } from '../events/types';
+import { normalizeIp } from '../net/address';
+import type { Capability, NetworkRule, Policy, ProcessRule } from './types';
+
+/** The outcome of matching one rule list: the action and the entry that decided it. */
+export interface ListMatch {
+  action: RuleAction;
+  /** `deny`, `alert`, `allow` or `default`. */
+  list: 'deny' | 'alert' | 'allow' | 'default';
+  id?: string;
+  /** The entry as written (for the finding's reason). */
+  entry?: string;
+}
+
+type Test<E> = (subject: E) => boolean;
+
+interface CompiledList<E> {
+  match(subject: E): ListMatch;
+  /** Deny if any subject hits a deny entry, else alert, else allow if any subject is allowed. */
+  matchAny(subjects: readonly E[]): ListMatch;
+  /** True when no subject can be anything but `allow` (lets hooks skip work). */
+  allowsAll: boolean;
+}
+
+function compileList<T, E>(
+  list: { default: RuleAction; allow: T[]; alert: T[]; deny: T[] },
+  compile: (entry: T) => Test<E>,
+  describe: (entry: T) => string,
+): CompiledList<E> {
+  // Compiled on first use: most lists are never consulted in a given process.
+  let groups:
+    | {
+        name: 'deny' | 'alert' | 'allow';
+        action: RuleAction;
+        entries: { test: Test<E>; id?: string; text: string }[];
+      }[]
+    | undefined;
+  const compiled = () =>
+    (groups ??= (['deny', 'alert', 'allow'] as const).map((name) => ({
+      name,
+      action: name as RuleAction,
+      entries: list[name].map((e) => ({
+        test: compile(e),
+        id: (e as { id?: string }).id,
+        text: describe(e),
+      })),
+    })));
+  return {
+    allowsAll: list.default === 'allow' && list.deny.length === 0 && list.alert.length === 0,
+    match(subject) {
+      return this.matchAny([subject]);
+    },
+    matchAny(subjects) {
+      for (const group of compiled()) {
+        for (const e of group.entries) {
+          for (const subject of subjects) {
+            if (e.test(subject)) return { action: group.action, list: group.name, id: e.id, entry: e.text };
+          }
+        }
+      }
+      return { action: list.default, list: 'default' };
+    },
+  };
+}
+
+const GLOB_OPTS = { dot: true } as const;
+
+function glob(pattern: string, nocase = false): (s: string) => boolean {
+  return picomatch(pattern, { ...GLOB_OPTS, nocase });
+}
+
+export interface ExeSubject {
+  /** Absolute executable path where resolved, else as given. */
+  exe: string;
+  args: string;
+}
+
+function compileProcessRule(rule: ProcessRule): Test<ExeSubject> {
+  const exe = rule.exe;
+  let exeTest: Test<string> = () => true;
+  if (exe !== undefined) {
+    if (exe.includes('/')) {
+      const m = glob(exe);
+      exeTest = (p) => m(p);
+    } else {
+      const m = glob(exe);
+      exeTest = (p) => m(p.slice(p.lastIndexOf('/') + 1));
+    }
+  }
+  const argsTest = rule.args === undefined ? () => true : glob(rule.args);
+  return (s) => exeTest(s.exe) && argsTest(s.args);
+}
+
+export interface NetSubject {
+  host?: string;
+  ip?: string;
+  port?: number;
+  protocol: 'tcp' | 'udp' | 'dns';
+}
+
+function portTest(port: NetworkRule['port']): Test<number | undefined> {
+  if (port === undefined) return () => true;
+  if (typeof port === 'number') return (p) => p === undefined || p === port;
+  if (Array.isArray(port)) {
+    const set = new Set(port);
+    return (p) => p === undefined || set.has(p);
+  }
+  const [from, to] = port.split('-').map(Number) as [number, number];
+  return (p) => p === undefined || (p >= from && p <= to);
+}
+
+function cidrTest(cidr: string): Test<string | undefined> {
+  const [addr, bits] = cidr.includes('/')
+    ? ipaddr.parseCIDR(cidr)
+    : (() => {
+        const a = ipaddr.parse(cidr);
+        return [a, a.kind() === 'ipv4' ? 32 : 128] as const;
+      })();
+  const net = ipaddr.parse(normalizeIp(addr.toString()) ?? addr.toString());
+  return (ip) => {
+    if (!ip) return false;
+    try {
+      const a = ipaddr.parse(ip);
+      return a.kind() === net.kind() && a.match(net, bits);
+    } catch {
+      return false;
+    }
+  };
+}
+
+function compileNetworkRule(rule: NetworkRule): Test<NetSubject> {
+  const hostTest = rule.host === undefined ? undefined : glob(rule.host.toLowerCase(), true);
+  const cidr = rule.cidr === undefined ? undefined : cidrTest(rule.cidr);
+  const port = portTest(rule.port);
+  const protocol = rule.protocol;
+  return (s) => {
+    if (protocol !== undefined && protocol !== s.protocol) return false;
+    if (!port(s.port)) return false;
+    if (hostTest) {
+      const byName = s.host !== undefined && hostTest(s.host.toLowerCase());
+      const byIp = s.ip !== undefined && hostTest(s.ip);
+      if (!byName && !byIp) return false;
+    }
+    if (cidr) {
+      // A destination known only by name cannot match an address rule; its IP is judged at connect.
+      if (!cidr(s.ip ?? (s.host && normalizeIp(s.host)) ?? undefined)) return false;
+    }
+    return true;
+  };
+}
+
+function describeNet(rule: NetworkRule): string {
+  const parts = [
+    rule.host,
+    rule.cidr,
+    rule.port !== undefined ? `port ${String(rule.port)}` : undefined,
+    rule.protocol,
+  ];
+  return parts.filter(Boolean).join(' ');
+}
+
+export interface CompiledPolicy {
+  policy: Policy;
+  process: CompiledList<ExeSubject>;
+  network: CompiledList<NetSubject>;
+  files: { read: CompiledList<string>; write: CompiledList<string>; exec: CompiledList<string> };
+  nativeAddons: CompiledList<string>;
+  modules: CompiledList<string>;
+  secrets: CompiledList<string>;
+  secretNames: ReadonlySet<string>;
+  /** Capabilities of the package, or undefined when the policy does not restrict it. */
+  capabilitiesOf(pkg: string): ReadonlySet<Capability> | undefined;
+  /** True when any per-package restriction exists (attribution needed for every event). */
+  restrictsPackages: boolean;
+  /** `host:port` of the Lambda Runtime API, when known. */
+  runtimeApi?: { host: string; ip?: string; port: number };
+}
+
+export const CREDENTIAL_VARIABLES = [
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_ACCESS_KEY_ID',
+] as const;
+
+function parseRuntimeApi(value: string | undefined): CompiledPolicy['runtimeApi'] {
+  if (!value) return undefined;
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(value.trim());
+  if (!m) return undefined;
+  const host = m[1]!.toLowerCase();
+  return {
+    host,
+    ip: normalizeIp(host) ?? (host === 'localhost' ? '127.0.0.1' : undefined),
+    port: Number(m[2]),
+  };
+}
+
+const pathList = (list: Policy['files']['read']) =>
+  compileList(
+    list,
+    (e) => glob(e.path),
+    (e) => e.path,
+  );
+
+export function compilePolicy(policy: Policy, env: { runtimeApi?: string } = {}): CompiledPolicy {
+  const pkgEntries = Object.entries(policy.packages).map(([pattern, caps]) => {
+    const set = new Set<Capability>(caps);
+    if (set.has('fs')) {
+      set.add('fs-read');
+      set.add('fs-write');
+    }
+    return { pattern, test: glob(pattern), caps: set as ReadonlySet<Capability> };
+  });
+  const capCache = new Map<string, ReadonlySet<Capability> | undefined>();
+  return {
+    policy,
+    process: compileList(policy.process, compileProcessRule, (e) =>
+      [e.exe, e.args].filter(Boolean).join(' '),
+    ),
+    network: compileList(policy.network, compileNetworkRule, describeNet),
+    files: {
+      read: pathList(policy.files.read),
+      write: pathList(policy.files.write),
+      exec: pathList(policy.files.exec),
+    },
+    nativeAddons: pathList(policy.code.nativeAddons),
+    modules: compileList(
+      policy.code.modules,
+      (e) => glob(e.name),
+      (e) => e.name,
+    ),
+    secrets: compileList(
+      policy.secrets,
+      (e) => glob(e),
+      (e) => e,
+    ),
+    secretNames: new Set([...CREDENTIAL_VARIABLES, ...policy.secrets.names]),
+    restrictsPackages: pkgEntries.length > 0,
+    capabilitiesOf(pkg) {
+      if (capCache.has(pkg)) return capCache.get(pkg);
+      const exact = pkgEntries.find((e) => e.pattern === pkg) ?? pkgEntries.find((e) => e.test(pkg));
+      capCache.set(pkg, exact?.caps);
+      return exact?.caps;
+    },
+    runtimeApi: parseRuntimeApi(env.runtimeApi),
+  };
+}

@@ -1,0 +1,319 @@
+/**
+ * Pure judgement: a SensorEvent plus the compiled policy (plus the attributed package, asked
+ * for lazily because attribution costs a stack capture) gives a Verdict, or null for a plain
+ * allow. No I/O and no global state here.
+ */
+import { ATTACKS } from '../events/mitre';
+import type {
+  Attack,
+  CodeEvent,
+  FileEvent,
+  NetworkEvent,
+  ProcessEvent,
+  RuleAction,
+  SecretEvent,
+  SensorEvent,
+  Verdict,
+} from '../events/types';
+import type { CompiledPolicy, ListMatch } from './compile';
+import type { Capability } from './types';
+
+export type PackageOf = () => string;
+
+const RANK: Record<RuleAction, number> = { allow: 0, alert: 1, deny: 2 };
+
+function worst(a: Verdict | null, b: Verdict | null): Verdict | null {
+  if (!a) return b;
+  if (!b) return a;
+  return RANK[b.action] > RANK[a.action] ? b : a;
+}
+
+function fromMatch(
+  m: ListMatch,
+  ruleId: string,
+  title: string,
+  severity: Verdict['severity'],
+  attacks: Attack[],
+  subject: string,
+): Verdict | null {
+  if (m.action === 'allow') return null;
+  const why =
+    m.list === 'default' ? `no allow rule matches (default ${m.action})` : `${m.list} rule "${m.entry}"`;
+  return {
+    action: m.action,
+    ruleId: m.id ? `${ruleId}.${m.id}` : ruleId,
+    title,
+    severity: m.action === 'alert' ? (Math.min(severity, 3) as Verdict['severity']) : severity,
+    attacks,
+    reason: `${subject}: ${why}`,
+  };
+}
+
+function capabilityVerdict(
+  policy: CompiledPolicy,
+  packageOf: PackageOf,
+  capability: Capability,
+  what: string,
+  attacks: Attack[],
+): Verdict | null {
+  if (!policy.restrictsPackages) return null;
+  const pkg = packageOf();
+  const caps = policy.capabilitiesOf(pkg);
+  if (!caps || caps.has(capability)) return null;
+  return {
+    action: 'deny',
+    ruleId: 'warden.package.capability',
+    title: `Package ${pkg} used capability "${capability}" it is not granted`,
+    severity: 4,
+    attacks,
+    reason: `${what}: package "${pkg}" is limited to [${[...caps].join(', ')}]`,
+  };
+}
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash', 'ksh', 'mksh', 'busybox', 'fish', 'csh', 'tcsh']);
+
+export function isShell(exe: string): boolean {
+  return SHELLS.has(exe.slice(exe.lastIndexOf('/') + 1));
+}
+
+function decideProcess(policy: CompiledPolicy, ev: ProcessEvent, packageOf: PackageOf): Verdict | null {
+  if (ev.op === 'kill') {
+    const m: ListMatch = { action: policy.policy.process.kill, list: 'default' };
+    return worst(
+      fromMatch(
+        m,
+        'warden.process.kill',
+        'Signal sent to a process outside the function',
+        4,
+        [ATTACKS.impairDefenses],
+        `kill(${ev.pid}, ${String(ev.signal)})`,
+      ),
+      capabilityVerdict(policy, packageOf, 'process', `kill ${ev.pid}`, [ATTACKS.impairDefenses]),
+    );
+  }
+  const shell = isShell(ev.exe);
+  const attacks = [shell ? ATTACKS.unixShell : ATTACKS.commandInterpreter];
+  const title = shell ? 'Shell spawned' : 'Process spawned';
+  const args = ev.argv.slice(1).join(' ');
+  const exes = ev.realExe ? [ev.exe, ev.realExe] : [ev.exe];
+  let verdict = fromMatch(
+    policy.process.matchAny(exes.map((exe) => ({ exe, args }))),
+    'warden.process.spawn',
+    title,
+    4,
+    attacks,
+    `spawn ${ev.exe}`,
+  );
+  verdict = worst(
+    verdict,
+    fromMatch(
+      policy.files.exec.matchAny(exes),
+      'warden.files.exec',
+      'Execution of a denied path',
+      4,
+      attacks,
+      `exec ${ev.exe}`,
+    ),
+  );
+  // A shell is only as allowed as every command inside it.
+  for (const cmd of ev.shellCommands ?? []) {
+    verdict = worst(
+      verdict,
+      fromMatch(
+        policy.process.matchAny(
+          (cmd.exe && cmd.exe !== cmd.name ? [cmd.name, cmd.exe] : [cmd.name]).map((exe) => ({
+            exe,
+            args: cmd.argv.slice(1).join(' '),
+          })),
+        ),
+        'warden.process.spawn',
+        `Command run through a shell: ${cmd.name}`,
+        4,
+        [ATTACKS.unixShell],
+        `shell command ${[cmd.name, ...cmd.argv.slice(1)].join(' ')}`,
+      ),
+    );
+  }
+  return worst(verdict, capabilityVerdict(policy, packageOf, 'process', `spawn ${ev.exe}`, attacks));
+}
+
+function isRuntimeApi(policy: CompiledPolicy, ev: NetworkEvent): boolean {
+  const api = policy.runtimeApi;
+  if (!api || ev.port !== api.port) return false;
+  if (ev.ip !== undefined && api.ip !== undefined && ev.ip === api.ip) return true;
+  return ev.host !== undefined && ev.host.toLowerCase() === api.host;
+}
+
+const METADATA = new Set(['169.254.169.254', 'fd00:ec2::254', '169.254.170.2']);
+
+function decideNetwork(policy: CompiledPolicy, ev: NetworkEvent, packageOf: PackageOf): Verdict | null {
+  const dest = `${ev.host ?? ev.ip ?? '?'}${ev.ip && ev.host && ev.ip !== ev.host ? ` (${ev.ip})` : ''}${ev.port !== undefined ? `:${ev.port}` : ''}`;
+  let verdict: Verdict | null = null;
+  if (
+    policy.policy.network.runtimeApi !== 'allow' &&
+    isRuntimeApi(policy, ev) &&
+    packageOf() !== '<runtime>'
+  ) {
+    verdict = fromMatch(
+      { action: policy.policy.network.runtimeApi, list: 'default' },
+      'warden.network.runtime-api',
+      'Function code connected to the Lambda Runtime API',
+      5,
+      [ATTACKS.cloudMetadata],
+      `${ev.op} ${dest}`,
+    );
+    if (verdict) verdict.reason = `${ev.op} ${dest}: only the runtime may call the Runtime API`;
+  }
+  const metadata = ev.ip !== undefined && METADATA.has(ev.ip);
+  const attacks = metadata
+    ? [ATTACKS.cloudMetadata]
+    : ev.protocol === 'dns'
+      ? [ATTACKS.dnsProtocol]
+      : [ATTACKS.appLayerProtocol];
+  verdict = worst(
+    verdict,
+    fromMatch(
+      policy.network.match({ host: ev.host, ip: ev.ip, port: ev.port, protocol: ev.protocol }),
+      `warden.network.${ev.op}`,
+      metadata
+        ? 'Connection to the instance metadata service'
+        : ev.op === 'dns'
+          ? 'DNS query to a denied name'
+          : 'Outbound connection to a denied destination',
+      metadata ? 5 : 3,
+      attacks,
+      `${ev.op} ${ev.protocol} ${dest}`,
+    ),
+  );
+  return worst(verdict, capabilityVerdict(policy, packageOf, 'network', `${ev.op} ${dest}`, attacks));
+}
+
+function decideFile(policy: CompiledPolicy, ev: FileEvent, packageOf: PackageOf): Verdict | null {
+  const list = policy.files[ev.op];
+  const secretFile = /^\/proc\/[^/]+(\/task\/[^/]+)?\/(environ|mem)$/.test(ev.path);
+  const attacks =
+    ev.op === 'read'
+      ? [secretFile ? ATTACKS.credentialsInFiles : ATTACKS.localData]
+      : ev.op === 'write'
+        ? [ATTACKS.dataManipulation]
+        : [ATTACKS.commandInterpreter];
+  const titles = {
+    read: 'Read of a denied path',
+    write: 'Write to a denied path',
+    exec: 'Execution of a denied path',
+  };
+  const verdict = fromMatch(
+    list.match(ev.path),
+    `warden.files.${ev.op}`,
+    secretFile ? 'Read of process environment or memory' : titles[ev.op],
+    secretFile ? 5 : ev.op === 'write' ? 3 : 3,
+    attacks,
+    `${ev.api} ${ev.path}${ev.requested !== ev.path ? ` (as ${ev.requested})` : ''}`,
+  );
+  const cap: Capability = ev.op === 'read' ? 'fs-read' : ev.op === 'write' ? 'fs-write' : 'process';
+  return worst(verdict, capabilityVerdict(policy, packageOf, cap, `${ev.op} ${ev.path}`, attacks));
+}
+
+function decideCode(policy: CompiledPolicy, ev: CodeEvent, packageOf: PackageOf): Verdict | null {
+  const code = policy.policy.code;
+  const short = ev.target.length > 80 ? `${ev.target.slice(0, 77)}...` : ev.target;
+  switch (ev.op) {
+    case 'eval':
+    case 'function':
+    case 'vm':
+      return worst(
+        fromMatch(
+          { action: code.eval, list: 'default' },
+          'warden.code.eval',
+          'Code generated from a string',
+          3,
+          [ATTACKS.javascript],
+          `${ev.api} ${JSON.stringify(short)}`,
+        ),
+        capabilityVerdict(policy, packageOf, 'code', `${ev.api}`, [ATTACKS.javascript]),
+      );
+    case 'wasm':
+      return worst(
+        fromMatch(
+          { action: code.wasm, list: 'default' },
+          'warden.code.wasm',
+          'WebAssembly compiled',
+          3,
+          [ATTACKS.obfuscated],
+          ev.api,
+        ),
+        capabilityVerdict(policy, packageOf, 'code', ev.api, [ATTACKS.obfuscated]),
+      );
+    case 'worker':
+      return worst(
+        fromMatch(
+          { action: code.workers, list: 'default' },
+          'warden.code.worker',
+          'Worker thread started',
+          3,
+          [ATTACKS.javascript],
+          `${ev.api} ${short}`,
+        ),
+        capabilityVerdict(policy, packageOf, 'workers', ev.api, [ATTACKS.javascript]),
+      );
+    case 'native':
+      return worst(
+        fromMatch(
+          policy.nativeAddons.match(ev.target),
+          'warden.code.native',
+          'Native addon load',
+          4,
+          [ATTACKS.sharedModules],
+          `${ev.api} ${ev.target}`,
+        ),
+        capabilityVerdict(policy, packageOf, 'native', `${ev.api} ${ev.target}`, [ATTACKS.sharedModules]),
+      );
+    case 'module':
+      return fromMatch(
+        policy.modules.match(ev.target),
+        'warden.code.module',
+        'Denied module loaded',
+        3,
+        [ATTACKS.sharedModules],
+        `${ev.api} ${ev.target}`,
+      );
+  }
+}
+
+function decideSecret(policy: CompiledPolicy, ev: SecretEvent, packageOf: PackageOf): Verdict | null {
+  if (!policy.secretNames.has(ev.name)) return null;
+  const list = policy.secrets;
+  let verdict: Verdict | null = null;
+  if (!list.allowsAll) {
+    verdict = fromMatch(
+      list.match(packageOf()),
+      'warden.secrets.read',
+      'Credential environment variable read',
+      4,
+      [ATTACKS.unsecuredCredentials],
+      `${ev.api} ${ev.name} by ${packageOf()}`,
+    );
+  }
+  return worst(
+    verdict,
+    capabilityVerdict(policy, packageOf, 'secrets', `read ${ev.name}`, [ATTACKS.unsecuredCredentials]),
+  );
+}
+
+/** The verdict on one event, or null when it is a plain allow (no finding). */
+export function decide(policy: CompiledPolicy, ev: SensorEvent, packageOf: PackageOf): Verdict | null {
+  switch (ev.surface) {
+    case 'process':
+      return decideProcess(policy, ev, packageOf);
+    case 'network':
+      return decideNetwork(policy, ev, packageOf);
+    case 'files':
+      return decideFile(policy, ev, packageOf);
+    case 'code':
+      return decideCode(policy, ev, packageOf);
+    case 'secrets':
+      return decideSecret(policy, ev, packageOf);
+    case 'sensor':
+      return null;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Node's permission model as a C++-level backstop for a policy's hard denials. Node only
+ * allow-lists (no "deny /proc/*\/environ"), so a surface becomes a flag only where the policy
+ * denies by default; the rest stays with the sensor. Globs become the directories Node can
+ * express, which allow at least what the policy allows (never less).
+ */
+import type { Policy } from './types';
+
+export interface NodeFeatures {
+  /** Major version of the Node that will run with the flags. */
+  major: number;
+  /** Flags that Node accepts (process.allowedNodeEnvironmentFlags). */
+  flags: ReadonlySet<string>;
+}
+
+/** The directory (or file) a path glob stays within. */
+export function globRoot(glob: string): string {
+  const magic = glob.search(/[*?[{]/);
+  if (magic < 0) return glob;
+  const prefix = glob.slice(0, magic);
+  const slash = prefix.lastIndexOf('/');
+  return slash <= 0 ? '/' : prefix.slice(0, slash + 1);
+}
+
+function pathFlags(flag: string, list: Policy['files']['read'], f: NodeFeatures): string[] {
+  if (list.default !== 'deny') return [`${flag}=*`];
+  const roots = [...new Set(list.allow.map((e) => globRoot(e.path)))].sort();
+  if (roots.length === 0) return [];
+  if (f.major < 22) {
+    // Node 20: one comma-separated flag; a directory is written `dir/*`.
+    return [`${flag}=${roots.map((r) => (r.endsWith('/') ? `${r}*` : r)).join(',')}`];
+  }
+  return roots.map((r) => `${flag}=${r}`);
+}
+
+export interface PermissionFlagsResult {
+  supported: boolean;
+  flags: string[];
+  notes: string[];
+}
+
+export function permissionFlags(policy: Policy, f: NodeFeatures): PermissionFlagsResult {
+  const enable = f.flags.has('--permission')
+    ? '--permission'
+    : f.flags.has('--experimental-permission')
+      ? '--experimental-permission'
+      : undefined;
+  if (!enable) return { supported: false, flags: [], notes: [`Node ${f.major} has no permission model`] };
+  const notes: string[] = [];
+  const flags = [
+    enable,
+    ...pathFlags('--allow-fs-read', policy.files.read, f),
+    ...pathFlags('--allow-fs-write', policy.files.write, f),
+  ];
+  if (policy.process.default !== 'deny' || policy.process.allow.length > 0)
+    flags.push('--allow-child-process');
+  else notes.push('child processes: denied by Node (policy process.default is deny with no allow entries)');
+  if (policy.code.workers !== 'deny') flags.push('--allow-worker');
+  else notes.push('worker threads: denied by Node (policy code.workers is deny)');
+  if (f.flags.has('--allow-addons')) {
+    if (policy.code.nativeAddons.default !== 'deny' || policy.code.nativeAddons.allow.length > 0)
+      flags.push('--allow-addons');
+    else notes.push('native addons: denied by Node (policy code.nativeAddons.default is deny)');
+  }
+  if (f.flags.has('--allow-wasi')) flags.push('--allow-wasi');
+  if (policy.code.eval === 'deny' && f.flags.has('--disallow-code-generation-from-strings')) {
+    flags.push('--disallow-code-generation-from-strings');
+    notes.push('eval and new Function: refused by V8 (policy code.eval is deny)');
+  }
+  if (policy.files.read.deny.length > 0)
+    notes.push(
+      'read denials (e.g. /proc/*/environ) stay with the sensor: Node cannot deny inside an allowed tree',
+    );
+  notes.push(
+    'with the permission model on, Node refuses process.binding: the sensor keeps only its JavaScript-level hooks',
+  );
+  return { supported: true, flags, notes };
+}

@@ -1,0 +1,74 @@
+import type { RuleAction } from '../events/types';
+
+export type Mode = 'monitor' | 'enforce';
+
+/** One entry of an allow / alert / deny list. Fields present must all match. */
+export interface ProcessRule {
+  id?: string;
+  /** Glob on the executable: absolute glob (`/usr/bin/*`) or a bare name (`curl`) matched on the basename. */
+  exe?: string;
+  /** Glob on the arguments after argv[0], joined by single spaces. */
+  args?: string;
+}
+
+export interface NetworkRule {
+  id?: string;
+  /** Glob on the host name as the code named it (`*.amazonaws.com`), or an IP. */
+  host?: string;
+  /** CIDR on the IP actually connected (`10.0.0.0/8`, `::1/128`). */
+  cidr?: string;
+  /** Port, list of ports, or `"from-to"` range. */
+  port?: number | number[] | string;
+  protocol?: 'tcp' | 'udp' | 'dns';
+}
+
+export interface PathRule {
+  id?: string;
+  path: string;
+}
+
+export interface RuleList<T> {
+  default: RuleAction;
+  allow: T[];
+  alert: T[];
+  deny: T[];
+}
+
+export type Capability =
+  | 'process'
+  | 'network'
+  | 'fs'
+  | 'fs-read'
+  | 'fs-write'
+  | 'code'
+  | 'native'
+  | 'workers'
+  | 'secrets';
+
+export interface Policy {
+  version: 1;
+  mode: Mode;
+  /** On a sensor fault: false (default) lets the call through, true blocks it. */
+  failClosed: boolean;
+  /** What to do when the policy file cannot be loaded. */
+  onPolicyError: 'default-monitor' | 'default-enforce' | 'deny-all';
+  process: RuleList<ProcessRule> & {
+    /** `process.kill` of a process that is neither this one nor one of its children. */
+    kill: RuleAction;
+  };
+  network: RuleList<NetworkRule> & {
+    /** Connections from function code (not the runtime) to `AWS_LAMBDA_RUNTIME_API`. */
+    runtimeApi: RuleAction;
+  };
+  files: { read: RuleList<PathRule>; write: RuleList<PathRule>; exec: RuleList<PathRule> };
+  code: {
+    eval: RuleAction;
+    wasm: RuleAction;
+    workers: RuleAction;
+    nativeAddons: RuleList<PathRule>;
+    modules: RuleList<{ id?: string; name: string }>;
+  };
+  secrets: RuleList<string> & { names: string[] };
+  /** Per-package capabilities: a listed package may only use what its list names. */
+  packages: Record<string, Capability[]>;
+}

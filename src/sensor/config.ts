@@ -1,0 +1,52 @@
+/**
+ * The sensor's configuration, read from the environment once at start-up. This is the only
+ * module that reads `process.env` (the env hook installs after it).
+ */
+export interface SensorConfig {
+  policyPath?: string;
+  modeOverride?: 'monitor' | 'enforce';
+  findingsPath?: string;
+  onPolicyError?: string;
+  runtimeApi?: string;
+  functionName: string;
+  functionVersion?: string;
+  region?: string;
+  accountId?: string;
+  taskRoot: string;
+  /** Test aid: make the judgement of this surface (or `all`) throw, to prove fail-open. */
+  injectFault?: string;
+  /** Every WARDEN_* variable at start-up: forced into child processes' environments. */
+  wardenEnv: Record<string, string>;
+  /** WARDEN_TRACE_STARTUP: print the time each hook module takes to install, on stderr. */
+  traceStartup: boolean;
+  sensorFile: string;
+  /** PATH at start-up, for resolving executables a child does not get its own PATH for. */
+  pathVar?: string;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorConfig {
+  const mode = env.WARDEN_MODE?.trim().toLowerCase();
+  const wardenEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('WARDEN_') && v !== undefined) wardenEnv[k] = v;
+  return {
+    policyPath: env.WARDEN_POLICY || undefined,
+    modeOverride: mode === 'monitor' || mode === 'enforce' ? mode : undefined,
+    findingsPath: env.WARDEN_FINDINGS || undefined,
+    onPolicyError: env.WARDEN_ON_POLICY_ERROR || undefined,
+    runtimeApi: env.AWS_LAMBDA_RUNTIME_API || undefined,
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME || 'local-function',
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION || undefined,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    accountId: env.WARDEN_ACCOUNT_ID || undefined,
+    taskRoot: env.LAMBDA_TASK_ROOT || process.cwd(),
+    injectFault: env.WARDEN_INJECT_FAULT || undefined,
+    wardenEnv,
+    traceStartup: env.WARDEN_TRACE_STARTUP === '1',
+    sensorFile,
+    pathVar: env.PATH,
+  };
+}
+
+export function functionArn(cfg: SensorConfig): string {
+  return `arn:aws:lambda:${cfg.region ?? 'local'}:${cfg.accountId ?? '000000000000'}:function:${cfg.functionName}`;
+}

@@ -1,0 +1,102 @@
+/**
+ * Small tools every hook uses: the sensor's own I/O bypass, locking a hooked property so
+ * function code can neither remove nor re-wrap it, and reaching Node's raw bindings.
+ */
+let bypassDepth = 0;
+
+/** Runs the sensor's own I/O (policy read, findings file) without judging it. */
+export function bypass<T>(fn: () => T): T {
+  bypassDepth++;
+  try {
+    return fn();
+  } finally {
+    bypassDepth--;
+  }
+}
+
+export function inBypass(): boolean {
+  return bypassDepth > 0;
+}
+
+/** Replaces `obj[key]` with `value`, non-writable and non-configurable. Returns false if it could not. */
+export function lock(obj: object, key: PropertyKey, value: unknown): boolean {
+  try {
+    const desc = Object.getOwnPropertyDescriptor(obj, key);
+    if (desc && !desc.configurable) {
+      if (!desc.writable) return false;
+      (obj as Record<PropertyKey, unknown>)[key] = value;
+      Object.defineProperty(obj, key, { writable: false });
+      return true;
+    }
+    Object.defineProperty(obj, key, {
+      value,
+      writable: false,
+      configurable: false,
+      enumerable: desc ? desc.enumerable : false,
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+/**
+ * Wraps a function with a Proxy so name, length, toString, prototype and statics stay the
+ * original's; `before` runs first and may throw to refuse the call.
+ */
+export function wrapCall<F extends Function>(
+  target: F,
+  apply: (orig: AnyFn, thisArg: unknown, args: unknown[]) => unknown,
+): F {
+  return new Proxy(target, {
+    apply(t, thisArg, args: unknown[]) {
+      return apply(t as unknown as AnyFn, thisArg, args);
+    },
+  });
+}
+
+export function wrapConstruct<F extends Function>(
+  target: F,
+  handlers: {
+    construct?: (args: unknown[]) => void;
+    apply?: (args: unknown[]) => void;
+  },
+): F {
+  return new Proxy(target, {
+    construct(t, args: unknown[], newTarget) {
+      handlers.construct?.(args);
+      return Reflect.construct(t as unknown as new (...a: unknown[]) => object, args, newTarget);
+    },
+    apply(t, thisArg, args: unknown[]) {
+      (handlers.apply ?? handlers.construct)?.(args);
+      return Reflect.apply(t as unknown as AnyFn, thisArg, args);
+    },
+  });
+}
+
+type Binding = Record<string, unknown>;
+const bindingCache = new Map<string, Binding | undefined>();
+
+/**
+ * `process.binding(name)`: for the allow-listed modules this is the very object Node's own
+ * modules use, so hooking it covers both the public APIs and raw binding access. Undefined
+ * where the runtime refuses (permission model) or lacks the module.
+ */
+export function rawBinding(name: string): Binding | undefined {
+  if (bindingCache.has(name)) return bindingCache.get(name);
+  let b: Binding | undefined;
+  const proc = process as unknown as { binding?: (n: string) => Binding; emitWarning: AnyFn };
+  const warn = proc.emitWarning;
+  try {
+    proc.emitWarning = () => undefined; // DEP0111 is for users, not for the sensor
+    b = proc.binding?.(name);
+  } catch {
+    b = undefined;
+  } finally {
+    proc.emitWarning = warn;
+  }
+  bindingCache.set(name, b);
+  return b;
+}

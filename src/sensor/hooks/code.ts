@@ -1,0 +1,203 @@
+/**
+ * Code: strings compiled to code (Function and its async/generator siblings, eval when the
+ * policy judges it, every vm entry point and the contextify binding behind them),
+ * WebAssembly compilation, native addons (process.dlopen) and worker threads.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CodeEvent } from '../../events/types';
+import { bypass, inBypass, lock, rawBinding, wrapCall, wrapConstruct } from '../guard';
+import { check, getState } from '../report';
+
+const EXCERPT = 400;
+
+function codeEvent(op: CodeEvent['op'], api: string, source: string): CodeEvent {
+  return {
+    surface: 'code',
+    op,
+    api,
+    target: source.length > EXCERPT ? source.slice(0, EXCERPT) : source,
+    ...(source.length > EXCERPT ? { length: source.length } : {}),
+  };
+}
+
+function judge(ev: CodeEvent): void {
+  if (inBypass()) return;
+  const err = check(ev);
+  if (err) throw err;
+}
+
+/** Strings the Function constructors compile: parameters and body, as V8 will join them. */
+function functionSource(args: unknown[]): string {
+  const strs = args.map((a) => `${a as string}`);
+  const body = strs.pop() ?? '';
+  return strs.length ? `(${strs.join(',')}) => { ${body} }` : body;
+}
+
+function hookFunctionConstructors(): void {
+  const ctors: [Function, string][] = [
+    [Function, 'Function'],
+    [Object.getPrototypeOf(async () => {}).constructor as Function, 'AsyncFunction'],
+    [Object.getPrototypeOf(function* () {}).constructor as Function, 'GeneratorFunction'],
+    [Object.getPrototypeOf(async function* () {}).constructor as Function, 'AsyncGeneratorFunction'],
+  ];
+  for (const [ctor, name] of ctors) {
+    const wrapped = wrapConstruct(ctor, {
+      construct(args) {
+        // Convert once, as V8 would, so a toString side effect does not run twice.
+        for (let i = 0; i < args.length; i++) args[i] = `${args[i] as string}`;
+        judge(codeEvent('function', `new ${name}`, functionSource(args)));
+      },
+    });
+    lock(ctor.prototype as object, 'constructor', wrapped);
+    if (name === 'Function') lock(globalThis, 'Function', wrapped);
+  }
+}
+
+/**
+ * eval can only be observed by replacing it, which turns direct eval into indirect eval
+ * (global scope). So it is hooked only when the policy can judge it (code.eval not `allow`,
+ * or per-package capabilities); `Function` and `vm` are always hooked.
+ */
+function hookEval(): void {
+  const orig = globalThis.eval;
+  const wrapped = wrapCall(orig, (fn, self, args) => {
+    if (typeof args[0] === 'string') judge(codeEvent('eval', 'eval', args[0]));
+    return fn.apply(self, args);
+  });
+  lock(globalThis, 'eval', wrapped);
+}
+
+function hookVm(): void {
+  const vm = require('node:vm') as unknown as Record<string, unknown>;
+  const first = (api: string) => (args: unknown[]) =>
+    judge(codeEvent('vm', api, typeof args[0] === 'string' ? args[0] : String(args[0] ?? '')));
+  for (const name of ['runInContext', 'runInNewContext', 'runInThisContext', 'compileFunction']) {
+    const orig = vm[name];
+    if (typeof orig !== 'function') continue;
+    const onCall = first(`vm.${name}`);
+    lock(
+      vm,
+      name,
+      wrapCall(orig, (fn, self, args) => {
+        onCall(args);
+        return fn.apply(self, args);
+      }),
+    );
+  }
+  for (const name of ['Script', 'SourceTextModule']) {
+    const orig = vm[name];
+    if (typeof orig !== 'function') continue;
+    lock(vm, name, wrapConstruct(orig as Function, { construct: first(`vm.${name}`) }));
+  }
+  // Raw binding use: vm keeps its own reference, so these only see direct callers.
+  const contextify = rawBinding('contextify');
+  if (contextify) {
+    if (typeof contextify.ContextifyScript === 'function') {
+      lock(
+        contextify,
+        'ContextifyScript',
+        wrapConstruct(contextify.ContextifyScript as Function, {
+          construct: first('contextify.ContextifyScript'),
+        }),
+      );
+    }
+    if (typeof contextify.compileFunction === 'function') {
+      lock(
+        contextify,
+        'compileFunction',
+        wrapCall(contextify.compileFunction as Function, (fn, self, args) => {
+          first('contextify.compileFunction')(args);
+          return fn.apply(self, args);
+        }),
+      );
+    }
+  }
+}
+
+const WA = (
+  globalThis as unknown as { WebAssembly: Record<string, unknown> & { Module: new (b: unknown) => object } }
+).WebAssembly;
+
+function wasmSize(v: unknown): string {
+  if (v instanceof ArrayBuffer) return `${v.byteLength} bytes`;
+  if (ArrayBuffer.isView(v)) return `${v.byteLength} bytes`;
+  if (v instanceof WA.Module) return 'precompiled module';
+  return 'streamed response';
+}
+
+function hookWasm(): void {
+  const W = WA;
+  for (const name of ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming']) {
+    const orig = W[name];
+    if (typeof orig !== 'function') continue;
+    lock(
+      W,
+      name,
+      wrapCall(orig, (fn, self, args) => {
+        if (!(name === 'instantiate' && args[0] instanceof WA.Module)) {
+          const ev = codeEvent('wasm', `WebAssembly.${name}`, `WebAssembly ${wasmSize(args[0])}`);
+          if (!inBypass()) {
+            const err = check(ev);
+            if (err) return Promise.reject(err);
+          }
+        }
+        return fn.apply(self, args);
+      }),
+    );
+  }
+  lock(
+    W,
+    'Module',
+    wrapConstruct(W.Module as Function, {
+      construct: (args) =>
+        judge(codeEvent('wasm', 'new WebAssembly.Module', `WebAssembly ${wasmSize(args[0])}`)),
+    }),
+  );
+}
+
+function hookDlopen(): void {
+  const orig = process.dlopen;
+  lock(
+    process,
+    'dlopen',
+    wrapCall(orig, (fn, self, args) => {
+      const file = typeof args[1] === 'string' ? args[1] : String(args[1]);
+      let real = path.resolve(file);
+      try {
+        real = bypass(() => fs.realpathSync.native(file));
+      } catch {
+        // not there: dlopen will fail by itself
+      }
+      judge({ surface: 'code', op: 'native', api: 'process.dlopen', target: real });
+      return fn.apply(self, args);
+    }),
+  );
+}
+
+function hookWorkers(): void {
+  const wt = require('node:worker_threads') as unknown as Record<string, unknown>;
+  const orig = wt.Worker as Function;
+  lock(
+    wt,
+    'Worker',
+    wrapConstruct(orig, {
+      construct(args) {
+        const opts = args[1] as { eval?: boolean } | undefined;
+        const src = args[0];
+        const target = opts?.eval ? String(src) : src instanceof URL ? src.href : String(src);
+        judge(codeEvent('worker', opts?.eval ? 'new Worker(eval)' : 'new Worker', target));
+      },
+    }),
+  );
+}
+
+export function installCodeHooks(): void {
+  const policy = getState()?.policy;
+  hookFunctionConstructors();
+  if (policy && (policy.policy.code.eval !== 'allow' || policy.restrictsPackages)) hookEval();
+  hookVm();
+  hookWasm();
+  hookDlopen();
+  hookWorkers();
+}

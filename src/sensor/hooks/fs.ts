@@ -1,0 +1,193 @@
+/**
+ * Files. Every fs API (sync, callback, promises, streams, FileHandle, opendir, cp) reaches the
+ * `fs` binding, the same object `process.binding('fs')` returns, through a call looked up at
+ * call time. Hooking the path-taking binding functions therefore covers all of them, and raw
+ * binding use too. Paths are made absolute and resolved as the kernel will (symlinks and
+ * `..` through them) before the check; a blocked call fails the way its API fails: a throw
+ * (sync), the callback's error (FSReqCallback) or a rejected promise (kUsePromises).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FileEvent, FileOp } from '../../events/types';
+import { captureStack, isModuleLoaderRead } from '../attribution';
+import { bypass, inBypass, lock, rawBinding, wrapCall } from '../guard';
+import { check, getState } from '../report';
+
+type PathArg = { index: number; op: FileOp | 'open'; follow: boolean };
+
+const O_ACCMODE = 3;
+const WRITE_FLAGS =
+  fs.constants.O_WRONLY |
+  fs.constants.O_RDWR |
+  fs.constants.O_CREAT |
+  fs.constants.O_TRUNC |
+  fs.constants.O_APPEND;
+
+/** Binding functions that take paths, with which argument is which kind of access. */
+const PATH_FUNCTIONS: Record<string, PathArg[]> = {
+  open: [{ index: 0, op: 'open', follow: true }],
+  openFileHandle: [{ index: 0, op: 'open', follow: true }],
+  readFileUtf8: [{ index: 0, op: 'open', follow: true }],
+  writeFileUtf8: [{ index: 0, op: 'write', follow: true }],
+  readdir: [{ index: 0, op: 'read', follow: true }],
+  opendir: [{ index: 0, op: 'read', follow: true }],
+  opendirSync: [{ index: 0, op: 'read', follow: true }],
+  internalModuleReadJSON: [{ index: 0, op: 'read', follow: true }],
+  rename: [
+    { index: 0, op: 'write', follow: false },
+    { index: 1, op: 'write', follow: false },
+  ],
+  rmdir: [{ index: 0, op: 'write', follow: false }],
+  rmSync: [{ index: 0, op: 'write', follow: false }],
+  mkdir: [{ index: 0, op: 'write', follow: false }],
+  mkdtemp: [{ index: 0, op: 'write', follow: false }],
+  link: [
+    { index: 0, op: 'read', follow: false },
+    { index: 1, op: 'write', follow: false },
+  ],
+  symlink: [{ index: 1, op: 'write', follow: false }],
+  unlink: [{ index: 0, op: 'write', follow: false }],
+  copyFile: [
+    { index: 0, op: 'read', follow: true },
+    { index: 1, op: 'write', follow: true },
+  ],
+  chmod: [{ index: 0, op: 'write', follow: true }],
+  lchmod: [{ index: 0, op: 'write', follow: false }],
+  chown: [{ index: 0, op: 'write', follow: true }],
+  lchown: [{ index: 0, op: 'write', follow: false }],
+  utimes: [{ index: 0, op: 'write', follow: true }],
+  lutimes: [{ index: 0, op: 'write', follow: false }],
+  truncate: [{ index: 0, op: 'write', follow: true }],
+  cpSyncCheckPaths: [
+    { index: 0, op: 'read', follow: true },
+    { index: 1, op: 'write', follow: false },
+  ],
+  cpSyncOverrideFile: [
+    { index: 0, op: 'read', follow: true },
+    { index: 1, op: 'write', follow: true },
+  ],
+  cpSyncCopyDir: [
+    { index: 0, op: 'read', follow: true },
+    { index: 1, op: 'write', follow: false },
+  ],
+};
+
+function asPathString(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  if (v instanceof URL && v.protocol === 'file:') return decodeURIComponent(v.pathname);
+  return undefined;
+}
+
+function nativeRealpath(p: string): string | undefined {
+  try {
+    return bypass(() => fs.realpathSync.native(p));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The path the kernel will act on. `follow`: the last component's symlink is followed (open,
+ * chmod…) or not (unlink, rename, lchown…). Components that do not exist yet are appended
+ * lexically to the deepest existing ancestor, resolved.
+ */
+export function resolveForCheck(requested: string, follow: boolean, cwd: string): string {
+  const raw = requested.startsWith('/') ? requested : `${cwd}/${requested}`;
+  if (follow) {
+    const real = nativeRealpath(raw);
+    if (real) return real;
+  }
+  // Resolve the parent as the kernel would (no lexical `..` folding before symlinks).
+  const trimmed = raw.replace(/\/+$/, '') || '/';
+  const slash = trimmed.lastIndexOf('/');
+  const base = trimmed.slice(slash + 1);
+  let dir = trimmed.slice(0, slash) || '/';
+  const tail: string[] = [base];
+  for (let guard = 0; guard < 64; guard++) {
+    const real = nativeRealpath(dir);
+    if (real) return path.posix.normalize(path.posix.join(real, ...tail));
+    const s = dir.lastIndexOf('/');
+    tail.unshift(dir.slice(s + 1));
+    dir = dir.slice(0, s) || '/';
+  }
+  return path.posix.resolve(raw);
+}
+
+function openOp(flags: unknown): FileOp {
+  if (typeof flags !== 'number') return 'read';
+  if ((flags & O_ACCMODE) !== fs.constants.O_RDONLY) return 'write';
+  return flags & WRITE_FLAGS ? 'write' : 'read';
+}
+
+type Delivery = { kind: 'sync' } | { kind: 'callback'; req: { oncomplete?: Function } } | { kind: 'promise' };
+
+export function installFsHooks(): void {
+  const binding = rawBinding('fs');
+  if (!binding) return;
+  const FSReqCallback = binding.FSReqCallback as (new () => object) | undefined;
+  const kUsePromises = binding.kUsePromises;
+
+  const deliveryOf = (args: unknown[]): Delivery => {
+    for (let i = args.length - 1; i >= Math.max(0, args.length - 2); i--) {
+      const a = args[i];
+      if (a === kUsePromises && kUsePromises !== undefined) return { kind: 'promise' };
+      if (FSReqCallback && a instanceof FSReqCallback)
+        return { kind: 'callback', req: a as { oncomplete?: Function } };
+    }
+    return { kind: 'sync' };
+  };
+
+  for (const [name, specs] of Object.entries(PATH_FUNCTIONS)) {
+    const orig = binding[name];
+    if (typeof orig !== 'function') continue;
+    lock(
+      binding,
+      name,
+      wrapCall(orig, (fn, self, args) => {
+        if (!inBypass()) {
+          const err = judge(name, specs, args);
+          if (err) {
+            const d = deliveryOf(args);
+            if (d.kind === 'promise') return Promise.reject(err);
+            if (d.kind === 'callback') {
+              process.nextTick(() => d.req.oncomplete?.call(d.req, err));
+              return undefined;
+            }
+            throw err;
+          }
+        }
+        return fn.apply(self, args);
+      }),
+    );
+  }
+}
+
+function judge(api: string, specs: PathArg[], args: unknown[]) {
+  const state = getState();
+  if (!state) return undefined;
+  const cwd = process.cwd();
+  for (const spec of specs) {
+    const requested = asPathString(args[spec.index]);
+    if (requested === undefined) continue; // an fd: judged when it was opened
+    const op: FileOp = spec.op === 'open' ? (api === 'readFileUtf8' ? 'read' : openOp(args[1])) : spec.op;
+    const list = state.policy.files[op];
+    if (list.allowsAll && !state.policy.restrictsPackages) continue;
+    const resolved = resolveForCheck(requested, spec.follow, cwd);
+    const lexical = path.resolve(cwd, requested);
+    const ev: FileEvent = { surface: 'files', op, api, requested, path: resolved };
+    // A deny written for the path as named also holds (e.g. a rule on a symlink's own name).
+    if (
+      lexical !== resolved &&
+      list.match(lexical).action === 'deny' &&
+      list.match(resolved).action !== 'deny'
+    ) {
+      ev.path = lexical;
+    }
+    const stack = state.policy.restrictsPackages ? captureStack() : undefined;
+    const loaderRead = op === 'read' && stack !== undefined && isModuleLoaderRead(stack);
+    const err = check(ev, { stack, loaderRead });
+    if (err) return err;
+  }
+  return undefined;
+}

@@ -1,0 +1,240 @@
+/**
+ * Network, entirely at the binding layer (nothing loaded that the function does not load):
+ * - TCP: net, tls, http, https, http2 and fetch/undici all create a `tcp_wrap.TCP` handle
+ *   inside the caller's `connect()` and later call `TCP#connect{,6}` with the IP actually
+ *   connected. The constructor hook keeps the caller's stack (V8 keeps frames; reading them
+ *   is deferred); the connect hook judges host (`socket._host`), IP and port.
+ * - UDP: `udp_wrap.UDP#{send,send6,connect,connect6}` (dgram), the stack kept at creation.
+ * - DNS: `cares_wrap.getaddrinfo` (dns.lookup, and every connect by host name) and the c-ares
+ *   `ChannelWrap#query*` methods (dns.resolve*, custom Resolvers, dns.promises), called
+ *   synchronously from the caller, so the live stack attributes them.
+ * A refused call fails as the API fails, with ERR_WARDEN_BLOCKED: the socket's `destroy(err)`
+ * / 'error' event, the send callback, the lookup callback or promise.
+ */
+import * as os from 'node:os';
+import type { NetworkEvent } from '../../events/types';
+import { normalizeIp } from '../../net/address';
+import { captureStack, type StackHolder } from '../attribution';
+import type { WardenBlockedError } from '../errors';
+import { inBypass, lock, rawBinding, wrapCall } from '../guard';
+import { check } from '../report';
+
+const UV_EACCES = -os.constants.errno.EACCES;
+const handleStacks = new WeakMap<object, StackHolder>();
+const udpConnected = new WeakMap<object, { ip?: string; port?: number }>();
+let ownerSymbol: symbol | undefined;
+
+function ownerOf(handle: object): Record<string, unknown> | undefined {
+  if (!ownerSymbol)
+    ownerSymbol = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
+  return ownerSymbol
+    ? ((handle as Record<symbol, Record<string, unknown> | undefined>)[ownerSymbol] ?? undefined)
+    : undefined;
+}
+
+/** Makes the next call of `method` on this one object carry our error instead of Node's. */
+function swapNextError(
+  target: Record<string, unknown>,
+  method: 'destroy' | 'emit',
+  err: WardenBlockedError,
+): void {
+  const orig = target[method] as Function;
+  Object.defineProperty(target, method, {
+    configurable: true,
+    writable: true,
+    value(this: unknown, ...args: unknown[]) {
+      if (method === 'destroy' && args[0]) {
+        delete target[method];
+        args[0] = err;
+      } else if (method === 'emit' && args[0] === 'error') {
+        delete target[method];
+        args[1] = err;
+      }
+      return orig.apply(this, args);
+    },
+  });
+}
+
+function judge(
+  handle: object,
+  protocol: 'tcp' | 'udp',
+  op: 'connect' | 'send',
+  address: unknown,
+  port: unknown,
+  api: string,
+) {
+  if (inBypass()) return undefined;
+  const owner = ownerOf(handle);
+  const ip = typeof address === 'string' ? (normalizeIp(address) ?? address) : undefined;
+  const named = owner && typeof owner._host === 'string' ? owner._host : undefined;
+  const ev: NetworkEvent = {
+    surface: 'network',
+    op,
+    api,
+    protocol,
+    ip,
+    host: named && normalizeIp(named) === undefined ? named : ip,
+    port: Number(port),
+  };
+  const err = check(ev, { stack: handleStacks.get(handle) });
+  return err ? { err, owner } : undefined;
+}
+
+/** Hooks a binding class's constructor to remember the stack of whoever created each handle. */
+function rememberCreator(binding: Record<string, unknown>, name: string): void {
+  const Ctor = binding[name];
+  if (typeof Ctor !== 'function') return;
+  lock(
+    binding,
+    name,
+    new Proxy(Ctor, {
+      construct(t, args, newTarget) {
+        const handle = Reflect.construct(t, args, newTarget) as object;
+        handleStacks.set(handle, captureStack());
+        return handle;
+      },
+    }),
+  );
+}
+
+function hookTcp(): void {
+  const tcp = rawBinding('tcp_wrap') as
+    | (Record<string, unknown> & { TCP?: { prototype: Record<string, unknown> } })
+    | undefined;
+  const proto = tcp?.TCP?.prototype;
+  if (!tcp || !proto) return;
+  for (const method of ['connect', 'connect6']) {
+    const orig = proto[method];
+    if (typeof orig !== 'function') continue;
+    lock(
+      proto,
+      method,
+      wrapCall(orig, (fn, handle, args) => {
+        const blocked = judge(handle as object, 'tcp', 'connect', args[1], args[2], `tcp_wrap.${method}`);
+        if (blocked) {
+          if (blocked.owner) swapNextError(blocked.owner, 'destroy', blocked.err);
+          return UV_EACCES;
+        }
+        return fn.apply(handle, args);
+      }),
+    );
+  }
+  rememberCreator(tcp, 'TCP');
+}
+
+function hookUdp(): void {
+  const udp = rawBinding('udp_wrap') as
+    | (Record<string, unknown> & { UDP?: { prototype: Record<string, unknown> } })
+    | undefined;
+  const proto = udp?.UDP?.prototype;
+  if (!udp || !proto) return;
+  for (const method of ['connect', 'connect6']) {
+    const orig = proto[method];
+    if (typeof orig !== 'function') continue;
+    lock(
+      proto,
+      method,
+      wrapCall(orig, (fn, handle, args) => {
+        const blocked = judge(handle as object, 'udp', 'connect', args[0], args[1], `udp_wrap.${method}`);
+        if (blocked) {
+          if (blocked.owner) swapNextError(blocked.owner, 'emit', blocked.err);
+          return UV_EACCES;
+        }
+        const r = fn.apply(handle, args);
+        if (r === 0)
+          udpConnected.set(handle as object, { ip: normalizeIp(String(args[0])), port: Number(args[1]) });
+        return r;
+      }),
+    );
+  }
+  for (const method of ['send', 'send6']) {
+    const orig = proto[method];
+    if (typeof orig !== 'function') continue;
+    lock(
+      proto,
+      method,
+      wrapCall(orig, (fn, handle, args) => {
+        // send(req, list, count, port, address, hasCallback), or on a connected socket send(req, list, count, hasCallback).
+        const connected = args.length <= 4 ? udpConnected.get(handle as object) : undefined;
+        const address = connected ? connected.ip : args[4];
+        const port = connected ? connected.port : args[3];
+        if (address !== undefined) {
+          const blocked = judge(handle as object, 'udp', 'send', address, port, `udp_wrap.${method}`);
+          if (blocked) {
+            const req = args[0] as { callback?: Function } | undefined;
+            if (typeof req?.callback === 'function') {
+              const cb = req.callback;
+              process.nextTick(() => cb(blocked.err));
+              return 0;
+            }
+            return UV_EACCES; // no callback: dgram drops send errors, as it does for real ones
+          }
+        }
+        return fn.apply(handle, args);
+      }),
+    );
+  }
+  rememberCreator(udp, 'UDP');
+}
+
+function dnsEvent(host: unknown, api: string, rrtype: string): NetworkEvent | undefined {
+  if (typeof host !== 'string' || !host) return undefined;
+  if (normalizeIp(host) !== undefined) return undefined; // an IP literal needs no query
+  return {
+    surface: 'network',
+    op: 'dns',
+    api,
+    protocol: 'dns',
+    host: host.replace(/\.$/, ''),
+    port: 53,
+    rrtype,
+  };
+}
+
+/** Fails a c-ares request the way a DNS failure reaches its caller: promise or callback. */
+function failRequest(req: unknown, err: WardenBlockedError): boolean {
+  const r = req as { reject?: Function; callback?: Function; hostname?: string } | undefined;
+  (err as WardenBlockedError & { hostname?: string }).hostname = r?.hostname;
+  if (typeof r?.reject === 'function') {
+    const reject = r.reject;
+    process.nextTick(() => reject(err));
+    return true;
+  }
+  if (typeof r?.callback === 'function') {
+    const cb = r.callback;
+    process.nextTick(() => cb(err));
+    return true;
+  }
+  return false;
+}
+
+function hookDns(): void {
+  const cares = rawBinding('cares_wrap') as
+    | (Record<string, unknown> & { ChannelWrap?: { prototype: Record<string, unknown> } })
+    | undefined;
+  if (!cares) return;
+  const guard =
+    (api: string, nameIndex: number, rrtype: string) => (fn: Function, self: unknown, args: unknown[]) => {
+      const ev = inBypass() ? undefined : dnsEvent(args[nameIndex], api, rrtype);
+      const err = ev ? check(ev) : undefined;
+      if (err) return failRequest(args[0], err) ? 0 : UV_EACCES;
+      return fn.apply(self, args);
+    };
+  if (typeof cares.getaddrinfo === 'function') {
+    lock(cares, 'getaddrinfo', wrapCall(cares.getaddrinfo, guard('dns.lookup', 1, 'A/AAAA')));
+  }
+  const channel = cares.ChannelWrap?.prototype;
+  if (!channel) return;
+  for (const key of Object.getOwnPropertyNames(channel)) {
+    const orig = channel[key];
+    if (!key.startsWith('query') || typeof orig !== 'function') continue;
+    const rrtype = key.slice(5).toUpperCase();
+    lock(channel, key, wrapCall(orig, guard(`dns.resolve${key.slice(5)}`, 1, rrtype)));
+  }
+}
+
+export function installNetworkHooks(): void {
+  hookTcp();
+  hookUdp();
+  hookDns();
+}

@@ -1,0 +1,263 @@
+/**
+ * Processes. Every spawn in Node ends in one of two binding calls, both reachable through
+ * `process.binding` and shared with `child_process`: `process_wrap.Process.prototype.spawn`
+ * (spawn, exec, execFile, fork) and `spawn_sync.spawn` (spawnSync, execSync, execFileSync).
+ * Hooking those two covers the public API and raw binding use alike, without loading
+ * child_process. A blocked call fails the way that API fails (an 'error' event, a callback,
+ * a thrown error, a `result.error`) with ERR_WARDEN_BLOCKED. Also: process.kill, and
+ * re-injection of the sensor into child environments (even a scrubbed `env: {}`).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ProcessEvent } from '../../events/types';
+import { isShell } from '../../policy/decide';
+import { parseShellCommands, shellScriptIndex } from '../../shell/parse';
+import type { SensorConfig } from '../config';
+import type { WardenBlockedError } from '../errors';
+import { bypass, inBypass, lock, rawBinding, wrapCall } from '../guard';
+import { check } from '../report';
+
+const UV_EACCES = -os.constants.errno.EACCES;
+/**
+ * What a blocked ChildProcess spawn returns to Node: EMFILE is the one failure after which
+ * ChildProcess#spawn does not wrap the (never opened) stdio pipes in sockets, which would
+ * fail with ENOTCONN; it still emits 'error' on the next tick, which then carries our error.
+ */
+const UV_EMFILE = -os.constants.errno.EMFILE;
+const children = new Set<number>();
+const MAX_CHILDREN = 4096;
+
+/**
+ * A blocked async spawn returns EACCES to ChildProcess#spawn, which then emits 'error' (so
+ * exec/execFile callbacks and promisified forms fail too) on the next tick. The ChildProcess
+ * is the handle's owner: make that one 'error' carry our error.
+ */
+function failChildProcess(handle: object, err: WardenBlockedError): number {
+  const sym = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
+  const child = sym ? (handle as Record<symbol, Record<string, unknown> | undefined>)[sym] : undefined;
+  if (!child || typeof child.emit !== 'function') return UV_EACCES; // raw process_wrap use
+  const emit = child.emit as Function;
+  Object.defineProperty(child, 'emit', {
+    configurable: true,
+    writable: true,
+    value(this: unknown, name: unknown, ...rest: unknown[]) {
+      if (name === 'error' && (rest[0] as { errno?: number } | undefined)?.errno === UV_EMFILE) {
+        delete child.emit;
+        const e = rest[0] as { path?: string; spawnargs?: string[] };
+        err.path = e.path;
+        (err as WardenBlockedError & { spawnargs?: string[] }).spawnargs = e.spawnargs;
+        return emit.call(this, 'error', err);
+      }
+      return emit.call(this, name, ...rest);
+    },
+  });
+  return UV_EMFILE;
+}
+
+/**
+ * What spawn_sync returns for a blocked call. Node turns `result.error` (an errno) into an
+ * exception object and assigns it back; the accessor keeps ours instead, so spawnSync returns
+ * `{ error }` with ERR_WARDEN_BLOCKED and execSync / execFileSync throw it, as they would any
+ * spawn failure.
+ */
+function blockedSyncResult(err: WardenBlockedError): object {
+  let assigned = false;
+  const result = { pid: 0, output: null, status: null, signal: null } as Record<string, unknown>;
+  Object.defineProperty(result, 'error', {
+    enumerable: true,
+    configurable: true,
+    get: () => (assigned ? err : UV_EACCES),
+    set: () => {
+      assigned = true;
+    },
+  });
+  return result;
+}
+
+interface SpawnArgs {
+  file: string;
+  args: string[];
+  cwd?: string;
+  envPairs?: string[];
+  setEnvPairs(pairs: string[]): void;
+}
+
+/** Node ≤ 22 passes one options object; Node 24 passes (file, args, cwd, envPairs, stdio, …). */
+function readSpawnArgs(args: unknown[]): SpawnArgs | undefined {
+  const first = args[0];
+  if (first && typeof first === 'object') {
+    const o = first as { file?: unknown; args?: unknown; cwd?: unknown; envPairs?: unknown };
+    const argv = Array.isArray(o.args) ? o.args.map(String) : [];
+    return {
+      file: typeof o.file === 'string' ? o.file : (argv[0] ?? ''),
+      args: argv,
+      cwd: typeof o.cwd === 'string' ? o.cwd : undefined,
+      envPairs: Array.isArray(o.envPairs) ? (o.envPairs as string[]) : undefined,
+      setEnvPairs(pairs) {
+        (o as { envPairs?: string[] }).envPairs = pairs;
+      },
+    };
+  }
+  if (typeof first === 'string') {
+    return {
+      file: first,
+      args: Array.isArray(args[1]) ? (args[1] as unknown[]).map(String) : [first],
+      cwd: typeof args[2] === 'string' ? args[2] : undefined,
+      envPairs: Array.isArray(args[3]) ? (args[3] as string[]) : undefined,
+      setEnvPairs(pairs) {
+        args[3] = pairs;
+      },
+    };
+  }
+  return undefined;
+}
+
+function envValue(pairs: string[] | undefined, key: string): string | undefined {
+  if (!pairs) return undefined;
+  const prefix = `${key}=`;
+  for (let i = pairs.length - 1; i >= 0; i--)
+    if (pairs[i]!.startsWith(prefix)) return pairs[i]!.slice(prefix.length);
+  return undefined;
+}
+
+function resolveExecutable(file: string, cwd: string | undefined, pathVar: string | undefined): string {
+  if (file.includes('/')) return path.resolve(cwd ?? process.cwd(), file);
+  for (const dir of (pathVar ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    if (!dir) continue;
+    const candidate = path.resolve(cwd ?? process.cwd(), dir, file);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // next PATH entry
+    }
+  }
+  return file;
+}
+
+function realPath(p: string): string | undefined {
+  try {
+    const r = bypass(() => fs.realpathSync.native(p));
+    return r !== p ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function spawnEvent(api: string, a: SpawnArgs, pathVar: string | undefined): ProcessEvent {
+  const exe = resolveExecutable(a.file, a.cwd, envValue(a.envPairs, 'PATH') ?? pathVar);
+  const ev: ProcessEvent = {
+    surface: 'process',
+    op: 'spawn',
+    api,
+    file: a.file,
+    exe,
+    argv: a.args,
+    cwd: a.cwd,
+  };
+  const real = exe.startsWith('/') ? realPath(exe) : undefined;
+  if (real) ev.realExe = real;
+  if (isShell(exe) || (real && isShell(real))) {
+    const idx = shellScriptIndex(a.args);
+    if (idx > 0) {
+      ev.shellScript = a.args[idx]!;
+      const childPath = envValue(a.envPairs, 'PATH') ?? pathVar;
+      ev.shellCommands = parseShellCommands(ev.shellScript).map((c) => {
+        const exe = c.dynamic ? undefined : resolveExecutable(c.name, a.cwd, childPath);
+        return exe && exe !== c.name ? { name: c.name, exe, argv: c.argv } : { name: c.name, argv: c.argv };
+      });
+    }
+  }
+  return ev;
+}
+
+/** Puts the sensor (and Warden's configuration) back into a child's environment. */
+function injectEnv(a: SpawnArgs, cfg: SensorConfig): void {
+  const pairs = (a.envPairs ?? []).filter((p) => !p.startsWith('WARDEN_'));
+  for (const [k, v] of Object.entries(cfg.wardenEnv)) pairs.push(`${k}=${v}`);
+  const requireOpt = `--require ${JSON.stringify(cfg.sensorFile)}`;
+  const current = envValue(pairs, 'NODE_OPTIONS');
+  if (!current?.includes(cfg.sensorFile)) {
+    const others = pairs.filter((p) => !p.startsWith('NODE_OPTIONS='));
+    others.push(`NODE_OPTIONS=${current ? `${requireOpt} ${current}` : requireOpt}`);
+    a.setEnvPairs(others);
+  } else {
+    a.setEnvPairs(pairs);
+  }
+}
+
+export function installProcessHooks(cfg: SensorConfig): void {
+  const pathVar = cfg.pathVar;
+  const processWrap = rawBinding('process_wrap') as
+    | { Process?: { prototype: Record<string, unknown> } }
+    | undefined;
+  const spawnSyncBinding = rawBinding('spawn_sync') as Record<string, unknown> | undefined;
+
+  const proto = processWrap?.Process?.prototype;
+  if (proto && typeof proto.spawn === 'function') {
+    lock(
+      proto,
+      'spawn',
+      wrapCall(proto.spawn as Function, (orig, handle, args) => {
+        const a = inBypass() ? undefined : readSpawnArgs(args);
+        if (a) {
+          const err = check(spawnEvent('process_wrap', a, pathVar));
+          if (err) return failChildProcess(handle as object, err);
+          injectEnv(a, cfg);
+        }
+        const r = orig.apply(handle, args);
+        const pid = (handle as { pid?: unknown }).pid;
+        if (r === 0 && typeof pid === 'number' && children.size < MAX_CHILDREN) children.add(pid);
+        return r;
+      }),
+    );
+  }
+
+  if (spawnSyncBinding && typeof spawnSyncBinding.spawn === 'function') {
+    lock(
+      spawnSyncBinding,
+      'spawn',
+      wrapCall(spawnSyncBinding.spawn as Function, (orig, self, args) => {
+        const a = inBypass() ? undefined : readSpawnArgs(args);
+        if (a) {
+          const err = check(spawnEvent('spawn_sync', a, pathVar));
+          if (err) return blockedSyncResult(err);
+          injectEnv(a, cfg);
+        }
+        return orig.apply(self, args);
+      }),
+    );
+  }
+
+  const killHook = (orig: (...a: unknown[]) => unknown, self: unknown, args: unknown[], api: string) => {
+    const pid = Number(args[0]);
+    if (!inBypass() && Number.isInteger(pid) && pid !== process.pid && !children.has(pid)) {
+      const err = check({
+        surface: 'process',
+        op: 'kill',
+        api,
+        file: '',
+        exe: '',
+        argv: [],
+        pid,
+        signal: args[1] as string | number | undefined,
+      });
+      if (err) throw err;
+    }
+    return orig.apply(self, args);
+  };
+  lock(
+    process,
+    'kill',
+    wrapCall(process.kill, (orig, self, args) => killHook(orig, self, args, 'process.kill')),
+  );
+  const procInternal = process as unknown as { _kill?: Function };
+  if (typeof procInternal._kill === 'function') {
+    lock(
+      process,
+      '_kill',
+      wrapCall(procInternal._kill, (orig, self, args) => killHook(orig, self, args, 'process._kill')),
+    );
+  }
+}

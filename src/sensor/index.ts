@@ -1,0 +1,190 @@
+/**
+ * The in-process sensor: `node --require sensor.cjs`. Loads the policy, installs one hook
+ * module per surface, and exposes a small frozen API on `globalThis[Symbol.for('warden.sensor')]`
+ * for the handler wrapper (invocation context) and for diagnostics. Loading twice (a child
+ * that got both `--require` and NODE_OPTIONS, a worker) is a no-op.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { InvocationContext } from '../events/types';
+import { compilePolicy } from '../policy/compile';
+import { defaultPolicy } from '../policy/default-policy';
+import type { PolicyError, PolicyLoadResult } from '../policy/load';
+import type { Mode, Policy } from '../policy/types';
+import { setWardenDir } from './attribution';
+import { functionArn, readConfig, type SensorConfig } from './config';
+import { currentInvocation, onInvocationEnd, runInInvocation } from './context';
+import { bypass, lock } from './guard';
+import { installCodeHooks } from './hooks/code';
+import { installEnvHooks } from './hooks/env';
+import { installFsHooks } from './hooks/fs';
+import { installModuleHooks } from './hooks/modules';
+import { installNetworkHooks } from './hooks/network';
+import { installProcessHooks } from './hooks/process';
+import { flushAll, flushInvocation, reportFault, reportNotice, setState, stats } from './report';
+import { createSink } from './sink';
+
+declare const __WARDEN_VERSION__: string;
+declare const __WARDEN_POLICY_LOADER__: string;
+
+interface PolicyLoaderModule {
+  parsePolicy(file: string, text: string): PolicyLoadResult;
+  formatPolicyError(e: PolicyError): string;
+}
+
+/** Compiles the embedded policy loader (see src/policy/loader-entry.ts) on first use. */
+function policyLoader(): PolicyLoaderModule {
+  const mod = { exports: {} as PolicyLoaderModule };
+  new Function('module', 'exports', 'require', __WARDEN_POLICY_LOADER__)(mod, mod.exports, require);
+  return mod.exports;
+}
+
+function formatError(e: PolicyError): string {
+  const where = e.line ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ''}` : e.file;
+  return `${where}: ${e.field ? `${e.field}: ` : ''}${e.message}`;
+}
+const VERSION = typeof __WARDEN_VERSION__ === 'string' ? __WARDEN_VERSION__ : '0.0.0-dev';
+const API_KEY = Symbol.for('warden.sensor');
+
+interface LoadedPolicy {
+  policy: Policy;
+  mode: Mode;
+  error?: PolicyError;
+  fallback?: string;
+}
+
+function denyAll(): Policy {
+  const p = defaultPolicy();
+  p.network.default = 'deny';
+  p.files.read.default = 'deny';
+  p.files.exec.default = 'deny';
+  p.code = { ...p.code, eval: 'deny', wasm: 'deny', workers: 'deny' };
+  p.code.nativeAddons.default = 'deny';
+  return p;
+}
+
+function loadPolicy(cfg: SensorConfig): LoadedPolicy {
+  if (!cfg.policyPath) {
+    const policy = defaultPolicy();
+    return { policy, mode: cfg.modeOverride ?? policy.mode };
+  }
+  let error: PolicyError;
+  let text = '';
+  try {
+    text = bypass(() => fs.readFileSync(cfg.policyPath!, 'utf8'));
+    const result = policyLoader().parsePolicy(cfg.policyPath, text);
+    if (result.ok) return { policy: result.policy, mode: cfg.modeOverride ?? result.policy.mode };
+    error = result.error;
+  } catch (e) {
+    error = { file: cfg.policyPath, field: '', message: `cannot read policy: ${(e as Error).message}` };
+  }
+  const declared = /^\s*"?onPolicyError"?\s*:\s*"?([a-z-]+)"?/m.exec(text)?.[1];
+  const choice = cfg.onPolicyError ?? declared ?? 'default-monitor';
+  if (choice === 'deny-all') return { policy: denyAll(), mode: 'enforce', error, fallback: 'deny-all' };
+  if (choice === 'default-enforce')
+    return { policy: defaultPolicy(), mode: 'enforce', error, fallback: 'default policy, enforce' };
+  return { policy: defaultPolicy(), mode: 'monitor', error, fallback: 'default policy, monitor' };
+}
+
+function start(): void {
+  const sensorFile = __filename;
+  const cfg = readConfig(process.env, sensorFile);
+  setWardenDir(path.dirname(sensorFile));
+  const loaded = loadPolicy(cfg);
+  const compiled = compilePolicy(loaded.policy, { runtimeApi: cfg.runtimeApi });
+  const sink = createSink(cfg.findingsPath, bypass);
+  setState({
+    policy: compiled,
+    mode: loaded.mode,
+    failClosed: loaded.policy.failClosed,
+    sink,
+    resource: {
+      arn: functionArn(cfg),
+      name: cfg.functionName,
+      version: cfg.functionVersion,
+      region: cfg.region,
+    },
+    version: VERSION,
+    injectFault: cfg.injectFault,
+  });
+  if (loaded.error) {
+    const message = `${formatError(loaded.error)}; using ${loaded.fallback}`;
+    try {
+      fs.writeSync(2, `warden: policy error: ${message}\n`);
+    } catch {
+      // stderr closed: the finding below still goes out
+    }
+    reportNotice(
+      { surface: 'sensor', op: 'policy-error', api: 'policy', message },
+      {
+        action: 'alert',
+        ruleId: 'warden.sensor.policy-error',
+        title: 'Warden policy could not be loaded',
+        severity: 3,
+        attacks: [],
+        reason: message,
+      },
+    );
+  }
+  // The env hook goes last: the others may read the environment while they install.
+  for (const [name, install] of [
+    ['process', () => installProcessHooks(cfg)],
+    ['fs', installFsHooks],
+    ['network', installNetworkHooks],
+    ['code', installCodeHooks],
+    ['modules', installModuleHooks],
+    ['env', installEnvHooks],
+  ] as const) {
+    const t0 = process.hrtime.bigint();
+    try {
+      install();
+    } catch (e) {
+      reportFault(`install ${name} hooks`, e);
+    }
+    if (cfg.traceStartup)
+      fs.writeSync(
+        2,
+        `warden: ${name} hooks ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(2)} ms\n`,
+      );
+  }
+  onInvocationEnd((ctx) => {
+    try {
+      flushInvocation(ctx);
+    } catch (e) {
+      reportFault('flush', e);
+    }
+  });
+  process.once('exit', () => {
+    try {
+      flushAll();
+    } catch {
+      // exiting: nothing more to do
+    }
+  });
+  const api = Object.freeze(
+    Object.assign(Object.create(null) as object, {
+      version: VERSION,
+      mode: loaded.mode,
+      policyFile: cfg.policyPath ?? null,
+      runInInvocation: <T>(ctx: InvocationContext, fn: () => T): T => runInInvocation(ctx, fn),
+      currentInvocation: () => currentInvocation(),
+      stats: () => stats(),
+    }),
+  );
+  lock(globalThis, API_KEY, api);
+}
+
+if (!(globalThis as Record<symbol, unknown>)[API_KEY]) {
+  try {
+    start();
+  } catch (e) {
+    try {
+      fs.writeSync(
+        2,
+        `warden: sensor failed to start, function runs unguarded: ${(e as Error).stack ?? String(e)}\n`,
+      );
+    } catch {
+      // nothing left to report to
+    }
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The sensor's judgement loop: an event from a hook → verdict (pure `decide`) → finding
+ * (pure `toFinding`) → sink, with de-duplication per invocation, and the fault barrier:
+ * nothing thrown in here ever reaches the caller of the hooked API.
+ */
+import { type FunctionResource, toFinding } from '../events/ocsf';
+import type { Attribution, InvocationContext, SensorEvent, Verdict } from '../events/types';
+import type { CompiledPolicy } from '../policy/compile';
+import { decide } from '../policy/decide';
+import type { Mode } from '../policy/types';
+import { attribute, captureStack, type StackHolder } from './attribution';
+import { currentInvocation } from './context';
+import { blockedError, type WardenBlockedError } from './errors';
+import type { Sink } from './sink';
+
+export interface SensorState {
+  policy: CompiledPolicy;
+  mode: Mode;
+  failClosed: boolean;
+  sink: Sink;
+  resource: FunctionResource;
+  version: string;
+  injectFault?: string;
+}
+
+interface Seen {
+  count: number;
+  reported: number;
+  firstSeen: number;
+  uid: string;
+  event: SensorEvent;
+  verdict: Verdict;
+  blocked: boolean;
+  attribution?: Attribution;
+  requestId?: string;
+}
+
+const MAX_KEYS_PER_INVOCATION = 2000;
+
+let state: SensorState | undefined;
+const seenByInvocation = new Map<string, Map<string, Seen>>();
+const counters = { events: 0, findings: 0, blocked: 0, faults: 0, suppressed: 0 };
+let faultReported = new Set<string>();
+
+export function setState(s: SensorState): void {
+  state = s;
+}
+
+export function getState(): SensorState | undefined {
+  return state;
+}
+
+export function stats(): Readonly<typeof counters> & { sinkFailures: number } {
+  return { ...counters, sinkFailures: state?.sink.failures ?? 0 };
+}
+
+function subjectOf(ev: SensorEvent): string {
+  switch (ev.surface) {
+    case 'process':
+      return ev.op === 'kill' ? `${ev.pid}:${String(ev.signal)}` : `${ev.exe}\u0000${ev.argv.join('\u0000')}`;
+    case 'network':
+      return `${ev.protocol}:${ev.host ?? ''}:${ev.ip ?? ''}:${ev.port ?? ''}`;
+    case 'files':
+      return `${ev.op}:${ev.path}`;
+    case 'code':
+      return ev.op === 'module' ? `module:${ev.target}` : `${ev.op}:${ev.api}:${ev.target}`;
+    case 'secrets':
+      return ev.name;
+    case 'sensor':
+      return ev.message;
+  }
+}
+
+let uidCounter = 0;
+function newUid(): string {
+  uidCounter++;
+  return `${process.pid.toString(36)}-${Date.now().toString(36)}-${uidCounter.toString(36)}`;
+}
+
+function emit(s: SensorState, seen: Seen, activityId: 1 | 2, now: number): void {
+  const finding = toFinding({
+    uid: seen.uid,
+    event: seen.event,
+    verdict: seen.verdict,
+    blocked: seen.blocked,
+    mode: s.mode,
+    attribution: seen.attribution,
+    requestId: seen.requestId,
+    resource: seen.requestId ? resourceFor(s) : s.resource,
+    product: { name: 'Warden', version: s.version },
+    time: now,
+    count: seen.count,
+    activityId,
+    firstSeen: seen.firstSeen,
+    pid: process.pid,
+  });
+  counters.findings++;
+  s.sink.write(JSON.stringify(finding));
+}
+
+function resourceFor(s: SensorState): FunctionResource {
+  const arn = currentInvocation()?.functionArn;
+  return arn ? { ...s.resource, arn } : s.resource;
+}
+
+function record(
+  s: SensorState,
+  ev: SensorEvent,
+  verdict: Verdict,
+  blocked: boolean,
+  attribution: Attribution | undefined,
+): void {
+  const ctx = currentInvocation();
+  const bucketKey = ctx?.requestId ?? '<init>';
+  let bucket = seenByInvocation.get(bucketKey);
+  if (!bucket) {
+    bucket = new Map();
+    seenByInvocation.set(bucketKey, bucket);
+  }
+  const key = `${verdict.ruleId}\u0001${verdict.action}\u0001${blocked}\u0001${attribution?.package ?? ''}\u0001${subjectOf(ev)}`;
+  const prior = bucket.get(key);
+  const now = Date.now();
+  if (prior) {
+    prior.count++;
+    return;
+  }
+  if (bucket.size >= MAX_KEYS_PER_INVOCATION) {
+    counters.suppressed++;
+    return;
+  }
+  const seen: Seen = {
+    count: 1,
+    reported: 1,
+    firstSeen: now,
+    uid: newUid(),
+    event: ev,
+    verdict,
+    blocked,
+    attribution,
+    requestId: ctx?.requestId,
+  };
+  bucket.set(key, seen);
+  emit(s, seen, 1, now);
+}
+
+/** Emits an Update with the final count for findings that repeated; drops the bucket. */
+export function flushInvocation(ctx: InvocationContext | undefined): void {
+  const s = state;
+  if (!s) return;
+  const key = ctx?.requestId ?? '<init>';
+  const bucket = seenByInvocation.get(key);
+  if (!bucket) return;
+  const now = Date.now();
+  for (const seen of bucket.values()) {
+    if (seen.count > seen.reported) {
+      seen.reported = seen.count;
+      emit(s, seen, 2, now);
+    }
+  }
+  if (ctx) seenByInvocation.delete(key);
+}
+
+export function flushAll(): void {
+  for (const key of [...seenByInvocation.keys()]) {
+    flushInvocation(key === '<init>' ? undefined : ({ requestId: key } as InvocationContext));
+  }
+}
+
+/** Reports a fault of the sensor itself (counted; one finding per distinct fault and invocation). */
+export function reportFault(where: string, e: unknown): void {
+  counters.faults++;
+  const s = state;
+  if (!s) return;
+  try {
+    const message = `${where}: ${e instanceof Error ? e.message : String(e)}`;
+    const verdict: Verdict = {
+      action: 'alert',
+      ruleId: 'warden.sensor.fault',
+      title: 'Warden sensor fault (the call was let through)',
+      severity: 2,
+      attacks: [],
+      reason: `${message} (faults so far: ${counters.faults})`,
+    };
+    if (s.failClosed) verdict.title = 'Warden sensor fault (the call was blocked: failClosed)';
+    if (faultReported.size > 100) faultReported = new Set();
+    faultReported.add(message);
+    record(
+      s,
+      { surface: 'sensor', op: 'fault', api: where, message, count: counters.faults },
+      verdict,
+      s.failClosed,
+      undefined,
+    );
+  } catch {
+    // The fault path itself failed: the counter above is all that is left.
+  }
+}
+
+export function reportNotice(ev: SensorEvent & { surface: 'sensor' }, verdict: Verdict): void {
+  const s = state;
+  if (!s) return;
+  try {
+    record(s, ev, verdict, false, undefined);
+  } catch (e) {
+    counters.faults++;
+    void e;
+  }
+}
+
+export interface CheckOptions {
+  /** A stack captured earlier (async APIs); otherwise the current stack is used. */
+  stack?: StackHolder;
+  /** Skip package capability checks (module loader reads of a package's own files). */
+  loaderRead?: boolean;
+}
+
+/**
+ * Judges one event. Returns the error to fail the call with when it must be blocked, else
+ * undefined. Never throws: a fault is reported and the call goes through (or is blocked
+ * when the policy says failClosed).
+ */
+export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError | undefined {
+  const s = state;
+  if (!s) return undefined;
+  counters.events++;
+  try {
+    if (s.injectFault && (s.injectFault === 'all' || s.injectFault === ev.surface)) {
+      throw new Error(`injected fault on ${ev.surface}`);
+    }
+    let holder = opts?.stack;
+    let attribution: Attribution | undefined;
+    const packageOf = () => {
+      if (!attribution) {
+        holder ??= captureStack();
+        attribution = attribute(holder);
+      }
+      return opts?.loaderRead && attribution.package !== '<runtime>' ? '<runtime>' : attribution.package;
+    };
+    const verdict = decide(s.policy, ev, packageOf);
+    if (!verdict) return undefined;
+    packageOf();
+    const blocked = verdict.action === 'deny' && s.mode === 'enforce';
+    record(s, ev, verdict, blocked, attribution);
+    if (!blocked) return undefined;
+    counters.blocked++;
+    return blockedError(ev, verdict);
+  } catch (e) {
+    reportFault(`${ev.surface}.${ev.op}`, e);
+    if (!s.failClosed) return undefined;
+    return blockedError(ev, {
+      action: 'deny',
+      ruleId: 'warden.sensor.fail-closed',
+      title: 'Blocked on sensor fault',
+      severity: 3,
+      attacks: [],
+      reason: 'the sensor could not judge this call and the policy is failClosed',
+    });
+  }
+}
+
+/** True when hooks for this surface can skip building events entirely. */
+export function isActive(): boolean {
+  return state !== undefined;
+}

@@ -1,0 +1,64 @@
+/**
+ * Where finding lines go: the WARDEN_FINDINGS file (appended) or stdout. Writes are
+ * synchronous on a raw fd so a finding is out before a crash, a freeze or `process.exit`,
+ * and no user patch of `process.stdout` or `console` can swallow it. When the file cannot be
+ * opened or written, lines fall back to stdout (CloudWatch): findings are never lost silently.
+ */
+import * as fs from 'node:fs';
+
+export interface Sink {
+  write(line: string): void;
+  /** Lines that could not be written anywhere (counted, reported in stats). */
+  readonly failures: number;
+}
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  let spins = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      // A non-blocking stdout pipe that is full: retry briefly, then give up on this line.
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN' && spins++ < 1000) continue;
+      throw e;
+    }
+  }
+}
+
+export function createSink(findingsPath: string | undefined, bypass: <T>(fn: () => T) => T): Sink {
+  let fd: number | undefined;
+  let failures = 0;
+  if (findingsPath) {
+    try {
+      fd = bypass(() => fs.openSync(findingsPath, 'a', 0o600));
+    } catch (e) {
+      writeAll(
+        2,
+        `warden: cannot open WARDEN_FINDINGS ${findingsPath}: ${(e as Error).message}; findings go to stdout\n`,
+      );
+    }
+  }
+  return {
+    get failures() {
+      return failures;
+    },
+    write(line) {
+      const text = `${line}\n`;
+      if (fd !== undefined) {
+        try {
+          writeAll(fd, text);
+          return;
+        } catch {
+          fd = undefined;
+        }
+      }
+      try {
+        writeAll(1, text);
+      } catch {
+        failures++;
+      }
+    },
+  };
+}
