@@ -1,7 +1,15 @@
 // Shared test helpers: run a script under the built sensor in a child Node (hooks change
 // global state, so every sensor test runs in its own process), collect its findings.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,25 +55,67 @@ export async function runSensor(script, opts = {}) {
     };
     if (opts.policy !== undefined) {
       const policyFile = join(dir, opts.policyName ?? 'policy.yaml');
-      writeFileSync(policyFile, typeof opts.policy === 'string' ? opts.policy : JSON.stringify(opts.policy));
+      writeFileSync(
+        policyFile,
+        (typeof opts.policy === 'string' ? opts.policy : JSON.stringify(opts.policy)).replaceAll('$DIR', dir),
+      );
       env.WARDEN_POLICY = policyFile;
     }
-    const args = [...(opts.nodeArgs ?? []), ...(opts.noSensor ? [] : ['--require', SENSOR]), main, ...(opts.args ?? [])];
+    const args = [
+      ...(opts.nodeArgs ?? []),
+      ...(opts.noSensor ? [] : ['--require', SENSOR]),
+      main,
+      ...(opts.args ?? []),
+    ];
     const { code, stdout, stderr } = await new Promise((resolve) => {
-      execFile(opts.node ?? NODE, args, { cwd: opts.cwd ?? dir, env, timeout: opts.timeout ?? 20000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr });
-      });
+      execFile(
+        opts.node ?? NODE,
+        args,
+        { cwd: opts.cwd ?? dir, env, timeout: opts.timeout ?? 20000, maxBuffer: 16 << 20 },
+        (err, stdout, stderr) => {
+          resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr });
+        },
+      );
     });
     const findings = existsSync(findingsFile) ? parseLines(readFileSync(findingsFile, 'utf8')) : [];
-    const resultLine = stdout.split('\n').reverse().find((l) => l.startsWith('RESULT '));
+    const resultLine = stdout
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith('RESULT '));
     const out = resultLine ? JSON.parse(resultLine.slice(7)) : undefined;
     // The dir is removed below: snapshot which files exist now.
-    const present = new Set(readdirSync(dir, { recursive: true }).map(String));
-    const markers = (name) => present.has(name);
-    return { code, stdout, stderr, findings, out, dir, markers, stdoutFindings: parseLines(stdout.split('\n').filter((l) => l.startsWith('{"class_uid"')).join('\n')) };
+    const present = new Set(listTree(dir));
+    const markers = (name) =>
+      name.endsWith('*') ? [...present].some((p) => p.startsWith(name.slice(0, -1))) : present.has(name);
+    return {
+      code,
+      stdout,
+      stderr,
+      findings,
+      out,
+      dir,
+      markers,
+      stdoutFindings: parseLines(
+        stdout
+          .split('\n')
+          .filter((l) => l.startsWith('{"class_uid"'))
+          .join('\n'),
+      ),
+    };
   } finally {
     if (!opts.keep) cleanup();
   }
+}
+
+/** Relative paths under dir, not following symlinks. */
+function listTree(dir, prefix = '') {
+  const out = [];
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    out.push(rel);
+    if (e.isDirectory()) out.push(...listTree(dir, rel));
+  }
+  return out;
 }
 
 export function parseLines(text) {
@@ -77,12 +127,20 @@ export function parseLines(text) {
 
 /** Findings whose rule id starts with `rule` (and, optionally, whose disposition is `disposition`). */
 export function findingsFor(findings, rule, disposition) {
-  return findings.filter((f) => f.finding_info.analytic.uid.startsWith(rule) && (!disposition || f.disposition === disposition));
+  return findings.filter(
+    (f) => f.finding_info.analytic.uid.startsWith(rule) && (!disposition || f.disposition === disposition),
+  );
 }
 
 /** A compact description of findings, for assertion messages. */
 export function describe(findings) {
-  return JSON.stringify(findings.map((f) => `${f.disposition} ${f.finding_info.analytic.uid} ${f.message} [${f.unmapped.package}]`), null, 1);
+  return JSON.stringify(
+    findings.map(
+      (f) => `${f.disposition} ${f.finding_info.analytic.uid} ${f.message} [${f.unmapped.package}]`,
+    ),
+    null,
+    1,
+  );
 }
 
 /** Script prologue: report a result line the test reads back as `out`. */

@@ -59,7 +59,8 @@ function validateObject(obj, typeName, path, errors) {
     }
     if (!local && complete) errors.push(`${path}.${k}: not an attribute of ${typeName}`);
     const en = enumOf(k, local);
-    if (en && k.endsWith('_id') && typeof v === 'number' && !(String(v) in en)) errors.push(`${path}.${k}: ${v} not in enum`);
+    if (en && k.endsWith('_id') && typeof v === 'number' && !(String(v) in en))
+      errors.push(`${path}.${k}: ${v} not in enum`);
     const t = typeOf(k, local);
     if (t && !t.endsWith('_t') && defs[t] && k !== 'unmapped') {
       for (const [i, item] of (Array.isArray(v) ? v : [v]).entries()) {
@@ -78,10 +79,12 @@ export function validateDetectionFinding(f) {
   const errors = [];
   if (f.class_uid !== 2004) errors.push(`class_uid ${f.class_uid} is not 2004`);
   if (f.category_uid !== 2) errors.push(`category_uid ${f.category_uid} is not 2 (Findings)`);
-  if (f.type_uid !== f.class_uid * 100 + f.activity_id) errors.push('type_uid is not class_uid * 100 + activity_id');
+  if (f.type_uid !== f.class_uid * 100 + f.activity_id)
+    errors.push('type_uid is not class_uid * 100 + activity_id');
   const { attrs } = attrsOf('detection_finding');
   for (const p of ['security_control', 'cloud']) Object.assign(attrs, defs[p].attributes);
-  for (const [k, v] of Object.entries(attrs)) if (v?.requirement === 'required' && !(k in f)) errors.push(`${k}: required`);
+  for (const [k, v] of Object.entries(attrs))
+    if (v?.requirement === 'required' && !(k in f)) errors.push(`${k}: required`);
   for (const [k, v] of Object.entries(f)) {
     if (!(k in attrs)) {
       errors.push(`${k}: not an attribute of detection_finding`);
@@ -90,9 +93,15 @@ export function validateDetectionFinding(f) {
     const en = enumOf(k, attrs[k]);
     if (en && k.endsWith('_id') && !(String(v) in en)) errors.push(`${k}: ${v} not in enum`);
   }
-  const sub = { finding_info: 'finding_info', metadata: 'metadata', evidences: 'evidences', resources: 'resource_details' };
+  const sub = {
+    finding_info: 'finding_info',
+    metadata: 'metadata',
+    evidences: 'evidences',
+    resources: 'resource_details',
+  };
   for (const [k, t] of Object.entries(sub)) {
-    for (const [i, item] of (Array.isArray(f[k]) ? f[k] : [f[k]]).entries()) validateObject(item, t, Array.isArray(f[k]) ? `${k}[${i}]` : k, errors);
+    for (const [i, item] of (Array.isArray(f[k]) ? f[k] : [f[k]]).entries())
+      validateObject(item, t, Array.isArray(f[k]) ? `${k}[${i}]` : k, errors);
   }
   if (f.cloud?.provider !== 'AWS') errors.push('cloud.provider is not AWS');
   return errors;

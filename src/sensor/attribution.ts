@@ -25,9 +25,12 @@ interface CallSiteLike {
 
 const STACK_LIMIT = 40;
 let wardenDir = '';
+let sensorFile = '';
 const RUNTIME_MARKERS = ['/var/runtime/', '/node_modules/aws-lambda-ric/', '/node_modules/lambda-warden/'];
 
-export function setWardenDir(dir: string): void {
+/** The sensor's own file (its frames are skipped) and Warden's directory (other files there, like the handler wrapper, are the runtime). */
+export function setWardenFiles(sensor: string, dir: string): void {
+  sensorFile = sensor;
   wardenDir = dir.endsWith('/') ? dir : `${dir}/`;
 }
 
@@ -74,7 +77,7 @@ export function packageOfFile(file: string): string | undefined {
   return rest[0] || undefined;
 }
 
-type FrameKind = { kind: 'skip' } | { kind: 'warden' } | { kind: 'owner'; owner: string };
+type FrameKind = { kind: 'skip' } | { kind: 'owner'; owner: string };
 
 function classify(site: CallSiteLike): { frame: FrameKind; file?: string } {
   let file = site.getFileName() ?? undefined;
@@ -86,7 +89,8 @@ function classify(site: CallSiteLike): { frame: FrameKind; file?: string } {
       return { frame: { kind: 'owner', owner: '<function>' }, file };
     return { frame: { kind: 'skip' }, file };
   }
-  if (wardenDir && file.startsWith(wardenDir)) return { frame: { kind: 'warden' }, file };
+  if (file === sensorFile) return { frame: { kind: 'skip' }, file };
+  if (wardenDir && file.startsWith(wardenDir)) return { frame: { kind: 'owner', owner: '<runtime>' }, file };
   if (
     RUNTIME_MARKERS.some((m) => file.includes(m)) &&
     !file.includes('/node_modules/lambda-warden/node_modules/')
@@ -105,28 +109,24 @@ function formatSite(site: CallSiteLike, file: string | undefined): string {
 export function attribute(holder: StackHolder): Attribution {
   const sites = sitesOf(holder);
   let pkg: string | undefined;
-  let sawWarden = false;
   const chain: string[] = [];
   const stack: string[] = [];
   for (const site of sites) {
     const { frame, file } = classify(site);
-    if (frame.kind === 'warden') {
-      sawWarden = true;
-      continue;
-    }
     if (frame.kind === 'skip') continue;
     if (stack.length < 12) stack.push(formatSite(site, file));
     if (pkg === undefined) pkg = frame.owner;
     if (!chain.includes(frame.owner)) chain.push(frame.owner);
   }
-  return { package: pkg ?? (sawWarden ? '<runtime>' : '<unknown>'), chain, stack };
+  // No frame of anyone's code: the call was made on a later tick (stream open, timer).
+  return { package: pkg ?? '<unknown>', chain, stack };
 }
 
 /** True when the innermost frame outside Warden belongs to Node's module loader. */
 export function isModuleLoaderRead(holder: StackHolder): boolean {
   for (const site of sitesOf(holder)) {
     const file = site.getFileName() ?? '';
-    if (wardenDir && file.startsWith(wardenDir)) continue;
+    if (file === sensorFile) continue;
     if (file === 'node:fs' || file === 'fs') continue;
     return file.startsWith('node:internal/modules/') || file.startsWith('internal/modules/');
   }

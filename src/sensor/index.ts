@@ -11,7 +11,7 @@ import { compilePolicy } from '../policy/compile';
 import { defaultPolicy } from '../policy/default-policy';
 import type { PolicyError, PolicyLoadResult } from '../policy/load';
 import type { Mode, Policy } from '../policy/types';
-import { setWardenDir } from './attribution';
+import { setWardenFiles } from './attribution';
 import { functionArn, readConfig, type SensorConfig } from './config';
 import { currentInvocation, onInvocationEnd, runInInvocation } from './context';
 import { bypass, lock } from './guard';
@@ -89,7 +89,7 @@ function loadPolicy(cfg: SensorConfig): LoadedPolicy {
 function start(): void {
   const sensorFile = __filename;
   const cfg = readConfig(process.env, sensorFile);
-  setWardenDir(path.dirname(sensorFile));
+  setWardenFiles(sensorFile, path.dirname(sensorFile));
   const loaded = loadPolicy(cfg);
   const compiled = compilePolicy(loaded.policy, { runtimeApi: cfg.runtimeApi });
   const sink = createSink(cfg.findingsPath, bypass);

@@ -64,19 +64,28 @@ for (const [name, body] of Object.entries(PATHS)) {
     assert.equal(blocked[0].disposition_id, 2);
 
     // allowed by policy: works as without Warden, no finding
-    const ok = await runSensor(script(body), { mode: 'enforce', policy: ALLOW_TOUCH.replace('allow: [', `allow: [${JSON.stringify(process.execPath)}, `) });
+    const ok = await runSensor(script(body), {
+      mode: 'enforce',
+      policy: ALLOW_TOUCH.replace('allow: [', `allow: [${JSON.stringify(process.execPath)}, `),
+    });
     assert.equal(ok.code, 0, ok.stderr);
-    assert.ok(ok.markers('marker'), `allowed: marker created (${JSON.stringify(ok.out)} ${describe(ok.findings)})`);
+    assert.ok(
+      ok.markers('marker'),
+      `allowed: marker created (${JSON.stringify(ok.out)} ${describe(ok.findings)})`,
+    );
     assert.equal(ok.out.err, undefined);
     assert.equal(findingsFor(ok.findings, 'warden.process').length, 0, describe(ok.findings));
   });
 }
 
 test('a shell string is parsed: the commands inside it are in the event and judged', async () => {
-  const r = await runSensor(`${REPORT}
+  const r = await runSensor(
+    `${REPORT}
     const cp = require('child_process');
     try { cp.execSync('touch $DIR/a && echo $(id -u) | base64 > $DIR/b'); } catch (e) { record('err', codeOf(e)); }
-  `, { mode: 'enforce', policy: ALLOW_TOUCH });
+  `,
+    { mode: 'enforce', policy: ALLOW_TOUCH },
+  );
   assert.equal(r.out.err, 'ERR_WARDEN_BLOCKED');
   assert.ok(!r.markers('a'), 'nothing ran: the whole shell was refused');
   const f = findingsFor(r.findings, 'warden.process.spawn', 'Blocked')[0];
@@ -89,31 +98,39 @@ test('a shell string is parsed: the commands inside it are in the event and judg
 });
 
 test('spawns are attributed to the npm package that made them', async () => {
-  const r = await runSensor(`${REPORT}
+  const r = await runSensor(
+    `${REPORT}
     const evil = require(${JSON.stringify(`${FIXTURE_PACKAGES}/evil-pkg`)});
     const helper = require(${JSON.stringify(`${FIXTURE_PACKAGES}/@acme/helper`)});
     try { evil.execSync('true'); } catch (e) { record('evil', codeOf(e)); }
     try { helper.viaEvil('true via'); } catch (e) { record('via', codeOf(e)); }
     const r2 = helper.spawn('true', []); record('helper', codeOf(r2.error));
     try { evil.evalInHere("require('child_process').execSync('true')"); } catch (e) { record('evalOrigin', codeOf(e)); }
-  `, { mode: 'enforce' });
+  `,
+    { mode: 'enforce' },
+  );
   assert.equal(r.out.evil, 'ERR_WARDEN_BLOCKED');
   const pkgs = findingsFor(r.findings, 'warden.process.spawn').map((f) => f.unmapped.package);
   assert.ok(pkgs.includes('evil-pkg'), describe(r.findings));
   assert.ok(pkgs.includes('@acme/helper'), describe(r.findings));
-  const via = r.findings.find((f) => f.unmapped.packages.includes('@acme/helper') && f.unmapped.package === 'evil-pkg');
+  const via = r.findings.find(
+    (f) => f.unmapped.packages.includes('@acme/helper') && f.unmapped.package === 'evil-pkg',
+  );
   assert.ok(via, 'the chain lists the calling packages too');
   assert.ok(r.findings.every((f) => f.unmapped.stack.length > 0));
 });
 
 test('process.kill of a process that is not ours is refused; our own children are fine', async () => {
-  const r = await runSensor(`${REPORT}
+  const r = await runSensor(
+    `${REPORT}
     const cp = require('child_process');
     try { process.kill(1, 0); record('init', 'sent'); } catch (e) { record('init', codeOf(e)); }
     try { process._kill && process._kill(1, 0); } catch (e) { record('raw', codeOf(e)); }
     const c = cp.spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)']);
     setTimeout(() => { try { process.kill(c.pid, 'SIGKILL'); record('child', 'killed'); } catch (e) { record('child', codeOf(e)); } }, 100);
-  `, { mode: 'enforce', policy: `version: 1\nprocess:\n  allow: [${JSON.stringify(process.execPath)}]\n` });
+  `,
+    { mode: 'enforce', policy: `version: 1\nprocess:\n  allow: [${JSON.stringify(process.execPath)}]\n` },
+  );
   assert.equal(r.out.init, 'ERR_WARDEN_BLOCKED');
   assert.equal(r.out.raw, 'ERR_WARDEN_BLOCKED');
   assert.equal(r.out.child, 'killed');

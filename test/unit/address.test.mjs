@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { createRequire } from 'node:module';
+import { test } from 'node:test';
+
 const { normalizeIp } = createRequire(import.meta.url)('../../dist/lib.cjs');
 
 test('folds every IPv4 spelling to dotted decimal', () => {
-  for (const form of ['127.0.0.1', '2130706433', '0x7f000001', '0x7f.1', '0177.0.0.1', '127.1', '127.0.1', '0x7F.0.0.01']) {
+  for (const form of [
+    '127.0.0.1',
+    '2130706433',
+    '0x7f000001',
+    '0x7f.1',
+    '0177.0.0.1',
+    '127.1',
+    '127.0.1',
+    '0x7F.0.0.01',
+  ]) {
     assert.equal(normalizeIp(form), '127.0.0.1', form);
   }
   assert.equal(normalizeIp('169.254.169.254'), '169.254.169.254');

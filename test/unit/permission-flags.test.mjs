@@ -1,15 +1,50 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { createRequire } from 'node:module';
+import { test } from 'node:test';
+
 const { permissionFlags, defaultPolicy, parsePolicy } = createRequire(import.meta.url)('../../dist/lib.cjs');
 
-const node22 = { major: 22, flags: new Set(['--permission', '--allow-fs-read', '--allow-fs-write', '--allow-child-process', '--allow-worker', '--allow-addons', '--allow-wasi', '--disallow-code-generation-from-strings']) };
-const node20 = { major: 20, flags: new Set(['--experimental-permission', '--allow-fs-read', '--allow-fs-write', '--allow-child-process', '--allow-worker', '--allow-addons', '--disallow-code-generation-from-strings']) };
+const node22 = {
+  major: 22,
+  flags: new Set([
+    '--permission',
+    '--allow-fs-read',
+    '--allow-fs-write',
+    '--allow-child-process',
+    '--allow-worker',
+    '--allow-addons',
+    '--allow-wasi',
+    '--disallow-code-generation-from-strings',
+  ]),
+};
+const node20 = {
+  major: 20,
+  flags: new Set([
+    '--experimental-permission',
+    '--allow-fs-read',
+    '--allow-fs-write',
+    '--allow-child-process',
+    '--allow-worker',
+    '--allow-addons',
+    '--disallow-code-generation-from-strings',
+  ]),
+};
 
 test('the default policy: reads open, writes to /tmp only, no child processes', () => {
   const r = permissionFlags(defaultPolicy(), node22);
   assert.equal(r.supported, true);
-  assert.deepEqual(r.flags, ['--permission', '--allow-fs-read=*', '--allow-fs-write=/dev/null', '--allow-fs-write=/dev/stderr', '--allow-fs-write=/dev/stdout', '--allow-fs-write=/tmp', '--allow-fs-write=/tmp/', '--allow-worker', '--allow-addons', '--allow-wasi']);
+  assert.deepEqual(r.flags, [
+    '--permission',
+    '--allow-fs-read=*',
+    '--allow-fs-write=/dev/null',
+    '--allow-fs-write=/dev/stderr',
+    '--allow-fs-write=/dev/stdout',
+    '--allow-fs-write=/tmp',
+    '--allow-fs-write=/tmp/',
+    '--allow-worker',
+    '--allow-addons',
+    '--allow-wasi',
+  ]);
   assert.ok(!r.flags.includes('--allow-child-process'));
 });
 
@@ -20,7 +55,10 @@ test('Node 20 spelling: --experimental-permission and one comma-separated list',
 });
 
 test('hard denials become flags: eval, workers, addons; allowed processes keep --allow-child-process', () => {
-  const { policy } = parsePolicy('p', 'version: 1\nprocess: { allow: [/usr/bin/git] }\ncode: { eval: deny, workers: deny, nativeAddons: { default: deny } }\n');
+  const { policy } = parsePolicy(
+    'p',
+    'version: 1\nprocess: { allow: [/usr/bin/git] }\ncode: { eval: deny, workers: deny, nativeAddons: { default: deny } }\n',
+  );
   const r = permissionFlags(policy, node22);
   assert.ok(r.flags.includes('--allow-child-process'));
   assert.ok(!r.flags.includes('--allow-worker'));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { createRequire } from 'node:module';
+import { test } from 'node:test';
+
 const { parseShellCommands, shellScriptIndex } = createRequire(import.meta.url)('../../dist/lib.cjs');
 
 const names = (s) => parseShellCommands(s).map((c) => (c.dynamic ? `~${c.name}` : c.name));
@@ -50,7 +51,7 @@ test('unwraps wrappers, eval and nested shells', () => {
   assert.deepEqual(names('busybox wget x'), ['busybox', 'wget']);
   assert.deepEqual(names('eval "curl a; id"'), ['eval', 'curl', 'id']);
   assert.deepEqual(names('bash -c "nc -e /bin/sh 127.0.0.1 80"'), ['bash', 'nc']);
-  assert.deepEqual(names("sh -ec 'sh -c \"id\"'"), ['sh', 'sh', 'id']);
+  assert.deepEqual(names('sh -ec \'sh -c "id"\''), ['sh', 'sh', 'id']);
   assert.deepEqual(names('sudo -u root python3 -c 1'), ['sudo', 'python3']);
 });
 

@@ -30,8 +30,6 @@ const PATH_FUNCTIONS: Record<string, PathArg[]> = {
   readFileUtf8: [{ index: 0, op: 'open', follow: true }],
   writeFileUtf8: [{ index: 0, op: 'write', follow: true }],
   readdir: [{ index: 0, op: 'read', follow: true }],
-  opendir: [{ index: 0, op: 'read', follow: true }],
-  opendirSync: [{ index: 0, op: 'read', follow: true }],
   internalModuleReadJSON: [{ index: 0, op: 'read', follow: true }],
   rename: [
     { index: 0, op: 'write', follow: false },
@@ -123,6 +121,7 @@ function openOp(flags: unknown): FileOp {
 type Delivery = { kind: 'sync' } | { kind: 'callback'; req: { oncomplete?: Function } } | { kind: 'promise' };
 
 export function installFsHooks(): void {
+  hookOpendir();
   const binding = rawBinding('fs');
   if (!binding) return;
   const FSReqCallback = binding.FSReqCallback as (new () => object) | undefined;
@@ -161,6 +160,41 @@ export function installFsHooks(): void {
       }),
     );
   }
+}
+
+/**
+ * `opendir` reads directories through the `fs_dir` binding, which `process.binding` does not
+ * expose: the public functions are the only way in, so they are hooked (and locked) instead.
+ */
+function hookOpendir(): void {
+  const spec: PathArg[] = [{ index: 0, op: 'read', follow: true }];
+  // The module object itself (an `import *` namespace would be a copy).
+  const fsMod = require('node:fs') as Record<string, unknown> & { promises: Record<string, unknown> };
+  const promises = fsMod.promises;
+  const wrap = (owner: Record<string, unknown>, name: string, style: 'sync' | 'callback' | 'promise') => {
+    const orig = owner[name];
+    if (typeof orig !== 'function') return;
+    lock(
+      owner,
+      name,
+      wrapCall(orig, (fn, self, args) => {
+        const err = inBypass() ? undefined : judge('opendir', spec, args);
+        if (err) {
+          if (style === 'promise') return Promise.reject(err);
+          const cb = args[args.length - 1];
+          if (style === 'callback' && typeof cb === 'function') {
+            process.nextTick(() => cb(err));
+            return undefined;
+          }
+          throw err;
+        }
+        return fn.apply(self, args);
+      }),
+    );
+  };
+  wrap(fsMod, 'opendirSync', 'sync');
+  wrap(fsMod, 'opendir', 'callback');
+  wrap(promises, 'opendir', 'promise');
 }
 
 function judge(api: string, specs: PathArg[], args: unknown[]) {
