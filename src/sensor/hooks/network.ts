@@ -81,7 +81,7 @@ function judge(
 }
 
 /** Hooks a binding class's constructor to remember the stack of whoever created each handle. */
-function rememberCreator(binding: Record<string, unknown>, name: string): void {
+function rememberCreator(binding: Record<string, unknown>, name: string, onFirst?: () => void): void {
   const Ctor = binding[name];
   if (typeof Ctor !== 'function') return;
   lock(
@@ -89,6 +89,13 @@ function rememberCreator(binding: Record<string, unknown>, name: string): void {
     name,
     new Proxy(Ctor, {
       construct(t, args, newTarget) {
+        if (onFirst) {
+          try {
+            onFirst();
+          } catch {
+            // the binding hooks still judge; only the error shape is lost
+          }
+        }
         const handle = Reflect.construct(t, args, newTarget) as object;
         handleStacks.set(handle, captureStack());
         return handle;
@@ -122,6 +129,36 @@ function hookTcp(): void {
   rememberCreator(tcp, 'TCP');
 }
 
+const blockedUdp = new WeakMap<object, WardenBlockedError>();
+let dgramHooked = false;
+
+/**
+ * dgram reports a failed connect through the connect callback, called directly. Once a UDP
+ * handle exists dgram is loaded (so hooking costs nothing at start-up): wrap its connect to
+ * hand that callback our error.
+ */
+function hookDgramConnect(): void {
+  if (dgramHooked) return;
+  dgramHooked = true;
+  const proto = (require('node:dgram') as typeof import('node:dgram')).Socket.prototype as unknown as Record<string, unknown>;
+  lock(
+    proto,
+    'connect',
+    wrapCall(proto.connect as Function, (fn, socket, args) => {
+      const last = args.length - 1;
+      const cb = args[last];
+      if (typeof cb === 'function') {
+        args[last] = function (this: unknown, err: unknown, ...rest: unknown[]) {
+          const ours = err ? blockedUdp.get(socket as object) : undefined;
+          if (ours) blockedUdp.delete(socket as object);
+          return cb.call(this, ours ?? err, ...rest);
+        };
+      }
+      return fn.apply(socket, args);
+    }),
+  );
+}
+
 function hookUdp(): void {
   const udp = rawBinding('udp_wrap') as
     | (Record<string, unknown> & { UDP?: { prototype: Record<string, unknown> } })
@@ -137,7 +174,10 @@ function hookUdp(): void {
       wrapCall(orig, (fn, handle, args) => {
         const blocked = judge(handle as object, 'udp', 'connect', args[0], args[1], `udp_wrap.${method}`);
         if (blocked) {
-          if (blocked.owner) swapNextError(blocked.owner, 'emit', blocked.err);
+          if (blocked.owner) {
+            blockedUdp.set(blocked.owner, blocked.err);
+            swapNextError(blocked.owner, 'emit', blocked.err);
+          }
           return UV_EACCES;
         }
         const r = fn.apply(handle, args);
@@ -174,7 +214,7 @@ function hookUdp(): void {
       }),
     );
   }
-  rememberCreator(udp, 'UDP');
+  rememberCreator(udp, 'UDP', hookDgramConnect);
 }
 
 function dnsEvent(host: unknown, api: string, rrtype: string): NetworkEvent | undefined {
