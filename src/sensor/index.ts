@@ -131,7 +131,7 @@ function start(): void {
     ['process', () => installProcessHooks(cfg)],
     ['fs', installFsHooks],
     ['network', installNetworkHooks],
-    ['code', installCodeHooks],
+    ['code', () => installCodeHooks(sensorFile, cfg.wardenEnv)],
     ['modules', installModuleHooks],
     ['env', installEnvHooks],
   ] as const) {

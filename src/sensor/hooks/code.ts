@@ -175,29 +175,50 @@ function hookDlopen(): void {
   );
 }
 
-function hookWorkers(): void {
+/**
+ * Workers: judged at creation, and the sensor goes in with them. A worker preloads what the
+ * process was started with, unless the caller passes its own `execArgv` (`execArgv: []` would
+ * start it unguarded), so the sensor's `--require` is added to any execArgv given.
+ */
+function hookWorkers(sensorFile: string, wardenEnv: Record<string, string>): void {
   const wt = require('node:worker_threads') as unknown as Record<string, unknown>;
+  const forceEnv = (env: Record<string, string | undefined>) => {
+    const out: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(env)) if (!k.startsWith('WARDEN_')) out[k] = v;
+    return Object.assign(out, wardenEnv);
+  };
   const orig = wt.Worker as Function;
   lock(
     wt,
     'Worker',
     wrapConstruct(orig, {
       construct(args) {
-        const opts = args[1] as { eval?: boolean } | undefined;
+        const opts = args[1] as { eval?: boolean; execArgv?: unknown; env?: unknown } | undefined;
         const src = args[0];
         const target = opts?.eval ? String(src) : src instanceof URL ? src.href : String(src);
         judge(codeEvent('worker', opts?.eval ? 'new Worker(eval)' : 'new Worker', target));
+        let next = opts ?? {};
+        if (Array.isArray(next.execArgv) && !next.execArgv.includes(sensorFile)) {
+          next = { ...next, execArgv: ['--require', sensorFile, ...next.execArgv] };
+        }
+        // The worker's sensor configures itself from the worker's env: it gets Warden's own
+        // settings, whatever env the caller passes (SHARE_ENV shares the guarded real one).
+        const env = (next as { env?: unknown }).env;
+        if (env === undefined || (env !== null && typeof env === 'object')) {
+          next = { ...next, env: forceEnv((env as Record<string, string>) ?? { ...process.env }) };
+        }
+        args[1] = next;
       },
     }),
   );
 }
 
-export function installCodeHooks(): void {
+export function installCodeHooks(sensorFile: string, wardenEnv: Record<string, string>): void {
   const policy = getState()?.policy;
   hookFunctionConstructors();
   if (policy && (policy.policy.code.eval !== 'allow' || policy.restrictsPackages)) hookEval();
   hookVm();
   hookWasm();
   hookDlopen();
-  hookWorkers();
+  hookWorkers(sensorFile, wardenEnv);
 }

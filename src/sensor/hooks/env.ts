@@ -1,18 +1,36 @@
 /**
- * Secrets in the environment: `process.env` becomes a Proxy over the real one that judges
+ * The environment. Warden's own settings (WARDEN_*) cannot be changed or removed through
+ * `process.env` (workers and children inherit it: a function must not be able to hand them a
+ * weaker mode); an attempt is refused and reported. Secrets: `process.env` becomes a Proxy over the real one that judges
  * reads of the credential variables (`AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
  * `AWS_ACCESS_KEY_ID` and the policy's `secrets.names`), by value read or by descriptor, and
  * attributes them to the reading package. A denied read in enforce mode sees the variable as
  * unset. Assigning a new object to `process.env` wraps that object too.
  */
 import { inBypass } from '../guard';
-import { check, getState } from '../report';
+import { ATTACKS } from '../../events/mitre';
+import { check, getState, reportNotice } from '../report';
 
 export function installEnvHooks(): void {
   const state = getState();
   if (!state) return;
   const names = state.policy.secretNames;
-  if (state.policy.secrets.allowsAll && !state.policy.restrictsPackages) return;
+  const judgeSecrets = !(state.policy.secrets.allowsAll && !state.policy.restrictsPackages);
+  const tamper = (key: string, api: string): boolean => {
+    if (!key.startsWith('WARDEN_') || inBypass()) return false;
+    reportNotice(
+      { surface: 'sensor', op: 'fault', api, message: `attempt to change ${key} through process.env (refused)` },
+      {
+        action: 'alert',
+        ruleId: 'warden.sensor.tamper',
+        title: "Attempt to change Warden's configuration",
+        severity: 4,
+        attacks: [ATTACKS.impairDefenses],
+        reason: `${api} ${key}: Warden's settings are fixed at start-up`,
+      },
+    );
+    return true;
+  };
 
   const judge = (key: string | symbol, api: string): boolean => {
     if (typeof key !== 'string' || !names.has(key) || inBypass()) return true;
@@ -21,8 +39,20 @@ export function installEnvHooks(): void {
   const wrap = (target: Record<string, string | undefined>) =>
     new Proxy(target, {
       get(t, key, receiver) {
-        if (typeof key === 'string' && names.has(key) && !judge(key, 'process.env')) return undefined;
+        if (judgeSecrets && typeof key === 'string' && names.has(key) && !judge(key, 'process.env')) return undefined;
         return Reflect.get(t, key, receiver);
+      },
+      set(t, key, value, receiver) {
+        if (typeof key === 'string' && tamper(key, 'process.env set')) return true;
+        return Reflect.set(t, key, value, receiver);
+      },
+      defineProperty(t, key, desc) {
+        if (typeof key === 'string' && tamper(key, 'process.env defineProperty')) return true;
+        return Reflect.defineProperty(t, key, desc);
+      },
+      deleteProperty(t, key) {
+        if (typeof key === 'string' && tamper(key, 'process.env delete')) return true;
+        return Reflect.deleteProperty(t, key);
       },
       getOwnPropertyDescriptor(t, key) {
         const desc = Reflect.getOwnPropertyDescriptor(t, key);

@@ -1,0 +1,160 @@
+// Code: strings compiled to code, WebAssembly, native addons, module loads, worker threads.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describe, FIXTURE_PACKAGES, findingsFor, NODE_MAJOR, REPORT, runSensor } from '../helpers.mjs';
+
+const CODE_DENY = 'version: 1\ncode:\n  eval: deny\n  wasm: deny\n  workers: deny\n';
+
+// Each generates code that writes a marker, and records the error if refused.
+const GENERATORS = {
+  // A judged eval runs in global scope (see README): the code uses globals only.
+  eval: `globalThis.require = require; globalThis.M = M; eval("require('fs').writeFileSync(M, '')")`,
+  indirectEval: `(0, eval)("process.mainModule.require('fs').writeFileSync(process.env.M, '')")`,
+  Function: `Function('fs', 'M', "fs.writeFileSync(M, '')")(require('fs'), M)`,
+  newFunction: `new Function('fs', 'M', "fs.writeFileSync(M, '')")(require('fs'), M)`,
+  functionViaConstructorProp: `(function () {}).constructor('fs', 'M', "fs.writeFileSync(M, '')")(require('fs'), M)`,
+  AsyncFunction: `await Object.getPrototypeOf(async () => {}).constructor('fs', 'M', "fs.writeFileSync(M, '')")(require('fs'), M)`,
+  GeneratorFunction: `Object.getPrototypeOf(function* () {}).constructor('fs', 'M', "fs.writeFileSync(M, '')")(require('fs'), M).next()`,
+  AsyncGeneratorFunction: `await Object.getPrototypeOf(async function* () {}).constructor('fs', 'M', "fs.writeFileSync(M, '')")(require('fs'), M).next()`,
+  vmRunInThisContext: `require('vm').runInThisContext("(fs, M) => fs.writeFileSync(M, '')")(require('fs'), M)`,
+  vmRunInNewContext: `require('vm').runInNewContext("fs.writeFileSync(M, '')", { fs: require('fs'), M })`,
+  vmRunInContext: `const vm = require('vm'); vm.runInContext("fs.writeFileSync(M, '')", vm.createContext({ fs: require('fs'), M }))`,
+  vmScript: `const vm = require('vm'); new vm.Script("fs.writeFileSync(M, '')").runInNewContext({ fs: require('fs'), M })`,
+  vmCompileFunction: `require('vm').compileFunction("fs.writeFileSync(M, '')", ['fs', 'M'])(require('fs'), M)`,
+};
+
+const script = (body) => `${REPORT}
+const M = require('path').join(${JSON.stringify('$DIR')}, 'marker');
+process.env.M = M;
+(async () => { try { ${body}; } catch (e) { record('err', codeOf(e)); } })();
+`;
+
+for (const [name, body] of Object.entries(GENERATORS)) {
+  test(`code path ${name}: monitor reports, enforce blocks before it runs, allowed works`, async () => {
+    const policy = CODE_DENY;
+    const mon = await runSensor(script(body), { mode: 'monitor', policy });
+    assert.ok(mon.markers('marker'), `monitor: the code ran (${JSON.stringify(mon.out)} ${mon.stderr.slice(0, 300)})`);
+    const det = findingsFor(mon.findings, 'warden.code.eval', 'Detected');
+    assert.ok(det.length >= 1, describe(mon.findings));
+    assert.match(det[0].evidences[0].script.script_content, /writeFileSync/);
+
+    const enf = await runSensor(script(body), { mode: 'enforce', policy });
+    assert.ok(!enf.markers('marker'), 'enforce: the code did not run');
+    assert.equal(enf.out.err, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out));
+    assert.ok(findingsFor(enf.findings, 'warden.code.eval', 'Blocked').length >= 1, describe(enf.findings));
+
+    const ok = await runSensor(script(body), { mode: 'enforce' });
+    assert.ok(ok.markers('marker'), `default policy allows generated code: ${JSON.stringify(ok.out)}`);
+    assert.equal(findingsFor(ok.findings, 'warden.code').length, 0, describe(ok.findings));
+  });
+}
+
+test('raw contextify binding: compiling a script through it is judged', async () => {
+  const body = `const { ContextifyScript } = process.binding('contextify');
+    try { new ContextifyScript("1 + 1", 'x.js', 0, 0, undefined, false, undefined); record('compiled', true); } catch (e) { record('err', codeOf(e)); }`;
+  // Enforce only: the native constructor's arity differs by Node version (a wrong call aborts),
+  // and the check runs before it is reached.
+  const enf = await runSensor(script(body), { mode: 'enforce', policy: CODE_DENY });
+  assert.equal(enf.out.err, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out));
+  assert.ok(findingsFor(enf.findings, 'warden.code.eval', 'Blocked').some((f) => f.evidences[0].data.api === 'contextify.ContextifyScript'), describe(enf.findings));
+});
+
+test('generated code is attributed to the package that generated it', async () => {
+  const r = await runSensor(`${REPORT}
+    const evil = require(${JSON.stringify(`${FIXTURE_PACKAGES}/evil-pkg`)});
+    try { evil.compile('return 1'); } catch (e) { record('err', codeOf(e)); }
+  `, { mode: 'enforce', policy: CODE_DENY });
+  assert.equal(r.out.err, 'ERR_WARDEN_BLOCKED');
+  assert.equal(findingsFor(r.findings, 'warden.code.eval')[0]?.unmapped.package, 'evil-pkg', describe(r.findings));
+});
+
+test('direct eval keeps its local scope when eval is allowed (the default)', async () => {
+  const r = await runSensor(`${REPORT}
+    function f() { const local = 41; return eval('local + 1'); }
+    record('v', f());
+    record('req', typeof eval('require'));
+  `, { mode: 'enforce' });
+  assert.equal(r.out.v, 42);
+  assert.equal(r.out.req, 'function');
+});
+
+// A minimal valid module: (module) with no sections.
+const WASM = '[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]';
+const WASM_PATHS = {
+  compile: `await WebAssembly.compile(new Uint8Array(${WASM})); record('ok', true);`,
+  instantiate: `await WebAssembly.instantiate(new Uint8Array(${WASM})); record('ok', true);`,
+  Module: `new WebAssembly.Module(new Uint8Array(${WASM})); record('ok', true);`,
+};
+for (const [name, body] of Object.entries(WASM_PATHS)) {
+  test(`WebAssembly.${name}: judged as code`, async () => {
+    const mon = await runSensor(script(body), { mode: 'monitor', policy: CODE_DENY });
+    assert.equal(mon.out.ok, true, JSON.stringify(mon.out));
+    assert.ok(findingsFor(mon.findings, 'warden.code.wasm', 'Detected').length >= 1, describe(mon.findings));
+    const enf = await runSensor(script(body), { mode: 'enforce', policy: CODE_DENY });
+    assert.equal(enf.out.ok, undefined);
+    assert.equal(enf.out.err, 'ERR_WARDEN_BLOCKED');
+    const ok = await runSensor(script(body), { mode: 'enforce' });
+    assert.equal(ok.out.ok, true);
+  });
+}
+
+test('native addons: loading from /tmp is refused by the default policy, before dlopen', async () => {
+  // Not an ELF file: dlopen itself would fail with "invalid ELF header"; Warden refuses first.
+  const body = (p) => `try { process.dlopen({ exports: {} }, ${JSON.stringify(p)}); } catch (e) { record('err', codeOf(e) + ':' + e.message.slice(0, 60)); }
+    try { require(${JSON.stringify(p)}); } catch (e) { record('require', codeOf(e)); }`;
+  const tmpAddon = '$DIR/evil.node';
+  const enf = await runSensor(`${REPORT}\n${body(tmpAddon)}`, { mode: 'enforce', files: { 'evil.node': 'not an elf' } });
+  assert.match(enf.out.err, /^ERR_WARDEN_BLOCKED/);
+  assert.equal(enf.out.require, 'ERR_WARDEN_BLOCKED');
+  const f = findingsFor(enf.findings, 'warden.code.native', 'Blocked')[0];
+  assert.ok(f, describe(enf.findings));
+  assert.match(f.evidences[0].file.path, /evil\.node$/);
+
+  const mon = await runSensor(`${REPORT}\n${body(tmpAddon)}`, { mode: 'monitor', files: { 'evil.node': 'not an elf' } });
+  assert.doesNotMatch(mon.out.err, /WARDEN/, 'monitor: dlopen itself ran (and failed on the bad file)');
+  assert.ok(findingsFor(mon.findings, 'warden.code.native', 'Detected').length >= 1);
+
+  const allowed = await runSensor(`${REPORT}\n${body(tmpAddon)}`, { mode: 'enforce', files: { 'evil.node': 'x' }, policy: 'version: 1\ncode:\n  nativeAddons: { deny: [] }\n' });
+  assert.doesNotMatch(allowed.out.err, /WARDEN/);
+});
+
+test('module loads: require and import of a denied module are refused', async () => {
+  const policy = 'version: 1\ncode:\n  modules: { deny: [child_process, "evil-*"] }\n';
+  const r = await runSensor(`${REPORT}
+    try { require('child_process'); record('require', 'loaded'); } catch (e) { record('require', codeOf(e)); }
+    try { require('node:child_process'); record('prefixed', 'loaded'); } catch (e) { record('prefixed', codeOf(e)); }
+    try { require('module')._load('child_process', module, false); record('raw', 'loaded'); } catch (e) { record('raw', codeOf(e)); }
+    try { require('module').createRequire(__filename)('child_process'); record('createRequire', 'loaded'); } catch (e) { record('createRequire', codeOf(e)); }
+    try { require(${JSON.stringify(`${FIXTURE_PACKAGES}/evil-pkg`)}); record('pkg', 'loaded'); } catch (e) { record('pkg', codeOf(e)); }
+    try { require('fs'); record('fs', 'loaded'); } catch (e) { record('fs', codeOf(e)); }
+    import('node:child_process').then(() => record('import', 'loaded'), (e) => record('import', codeOf(e)));
+  `, { mode: 'enforce', policy });
+  for (const k of ['require', 'prefixed', 'raw', 'createRequire']) assert.equal(r.out[k], 'ERR_WARDEN_BLOCKED', `${k}: ${JSON.stringify(r.out)}`);
+  assert.equal(r.out.fs, 'loaded');
+  assert.equal(r.out.pkg, 'ERR_WARDEN_BLOCKED', 'a path inside node_modules is judged by its package name');
+  if (NODE_MAJOR >= 22) assert.equal(r.out.import, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out));
+  const f = findingsFor(r.findings, 'warden.code.module', 'Blocked')[0];
+  assert.ok(f, describe(r.findings));
+  assert.equal(f.evidences[0].file.path, 'child_process');
+});
+
+test('worker threads: refused when the policy denies them; allowed workers run with the sensor inside', async () => {
+  const body = `
+    const { Worker } = require('worker_threads');
+    await new Promise((res) => {
+      try {
+        const w = new Worker("require('child_process').execSync('touch ' + require('worker_threads').workerData)", { eval: true, workerData: M, env: {} , execArgv: [] });
+        w.on('error', (e) => { record('workerErr', codeOf(e)); res(); });
+        w.on('exit', res);
+      } catch (e) { record('err', codeOf(e)); res(); }
+    });`;
+  const enf = await runSensor(script(body), { mode: 'enforce', policy: CODE_DENY });
+  assert.equal(enf.out.err, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out));
+  assert.ok(findingsFor(enf.findings, 'warden.code.worker', 'Blocked').length >= 1, describe(enf.findings));
+  // Workers allowed: the spawn inside the worker meets the same sensor (default policy: no processes).
+  const inside = await runSensor(script(body), { mode: 'enforce' });
+  assert.equal(inside.out.err, undefined);
+  assert.equal(inside.out.workerErr, 'ERR_WARDEN_BLOCKED', JSON.stringify(inside.out));
+  assert.ok(!inside.markers('marker'));
+  assert.ok(findingsFor(inside.findings, 'warden.process.spawn', 'Blocked').length >= 1, describe(inside.findings));
+});
