@@ -1,0 +1,68 @@
+// Evasions: what an attacker inside the function tries once the obvious paths are closed.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describe, findingsFor, NODE, REPORT, runSensor } from '../helpers.mjs';
+
+const ALLOW_NODE = `version: 1\nprocess:\n  allow: [${JSON.stringify(NODE)}]\n`;
+
+test('a child Node process started with a scrubbed env still carries the sensor, in the same mode', async () => {
+  const child = `try { require('child_process').execSync('touch ' + process.argv[2]); } catch (e) { process.stdout.write('child:' + e.code); }`;
+  const r = await runSensor(`${REPORT}
+    const cp = require('child_process');
+    require('fs').writeFileSync('$DIR/child.js', ${JSON.stringify(child)});
+    record('scrubbed', cp.execFileSync(process.execPath, ['$DIR/child.js', '$DIR/m1'], { env: {} }).toString());
+    record('forged', cp.execFileSync(process.execPath, ['$DIR/child.js', '$DIR/m2'], { env: { WARDEN_MODE: 'monitor', WARDEN_POLICY: '/dev/null', NODE_OPTIONS: '--no-warnings' } }).toString());
+    record('execArgv', cp.execFileSync(process.execPath, ['--no-warnings', '$DIR/child.js', '$DIR/m3']).toString());
+  `, { mode: 'enforce', policy: ALLOW_NODE });
+  assert.equal(r.out.scrubbed, 'child:ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
+  assert.equal(r.out.forged, 'child:ERR_WARDEN_BLOCKED');
+  assert.equal(r.out.execArgv, 'child:ERR_WARDEN_BLOCKED');
+  assert.ok(!r.markers('m1') && !r.markers('m2') && !r.markers('m3'));
+  // The children's findings reach the same place as the parent's.
+  assert.ok(findingsFor(r.findings, 'warden.process.spawn', 'Blocked').length >= 3, describe(r.findings));
+});
+
+test('a vm escape reaches the same hooked world', async () => {
+  const r = await runSensor(`${REPORT}
+    const vm = require('vm');
+    const p = vm.runInNewContext('this.constructor.constructor("return process")()');
+    try { p.mainModule.require('child_process').execSync('touch $DIR/m'); } catch (e) { record('escape', codeOf(e)); }
+    try { vm.runInNewContext('this.constructor.constructor("return process")().binding("spawn_sync")').spawn({ file: 'touch', args: ['touch', '$DIR/m'], envPairs: [], stdio: [] }).error; record('raw', 'ran'); } catch (e) { record('raw', codeOf(e)); }
+  `, { mode: 'enforce' });
+  assert.equal(r.out.escape, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out));
+  assert.ok(!r.markers('m'));
+});
+
+test("hooks cannot be removed, replaced or re-wrapped by function code", async () => {
+  const r = await runSensor(`${REPORT}
+    const attempts = (function () { 'use strict'; return {
+      bindingAssign: () => { process.binding('spawn_sync').spawn = () => ({}); },
+      bindingDefine: () => Object.defineProperty(process.binding('spawn_sync'), 'spawn', { value: () => ({}) }),
+      bindingDelete: () => { delete process.binding('spawn_sync').spawn; },
+      protoAssign: () => { process.binding('process_wrap').Process.prototype.spawn = () => 0; },
+      fsAssign: () => { process.binding('fs').open = () => 3; },
+      tcpAssign: () => { process.binding('tcp_wrap').TCP.prototype.connect = () => 0; },
+      functionRestore: () => { globalThis.Function = Object.getPrototypeOf(Object.getPrototypeOf(() => {})).constructor; },
+      killAssign: () => { process.kill = () => true; },
+      envRedefine: () => Object.defineProperty(process, 'env', { value: {} }),
+    }; })();
+    for (const [k, f] of Object.entries(attempts)) { try { f(); record(k, 'changed'); } catch (e) { record(k, e.name); } }
+    try { require('child_process').execSync('touch $DIR/m'); } catch (e) { record('afterwards', codeOf(e)); }
+    try { require('module')._load('child_process').execFileSync('touch', ['$DIR/m']); } catch (e) { record('moduleLoad', codeOf(e)); }
+    try { process.kill(1, 0); } catch (e) { record('kill', codeOf(e)); }
+  `, { mode: 'enforce' });
+  for (const [k, v] of Object.entries(r.out)) {
+    if (['afterwards', 'moduleLoad', 'kill'].includes(k)) assert.equal(v, 'ERR_WARDEN_BLOCKED', `${k}: ${JSON.stringify(r.out)}`);
+    else assert.equal(v, 'TypeError', `${k} must be refused: ${JSON.stringify(r.out)}`);
+  }
+  assert.ok(!r.markers('m'));
+});
+
+test('a replaced process.env object does not drop the sensor from children', async () => {
+  const r = await runSensor(`${REPORT}
+    const cp = require('child_process');
+    process.env = { PATH: process.env.PATH };
+    record('child', cp.execFileSync(process.execPath, ['-e', "try { require('child_process').execSync('true') } catch (e) { process.stdout.write(e.code) }"]).toString());
+  `, { mode: 'enforce', policy: ALLOW_NODE });
+  assert.equal(r.out.child, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
+});
