@@ -67,10 +67,13 @@ function validateObject(obj, typeName, path, errors) {
         validateObject(item, t, Array.isArray(v) ? `${path}.${k}[${i}]` : `${path}.${k}`, errors);
       }
     }
-    if (t === 'integer_t' || t === 'long_t' || t === 'timestamp_t') {
-      if (!Number.isInteger(v)) errors.push(`${path}.${k}: expected an integer`);
+    const isArray = local?.is_array ?? dictionary[k]?.is_array;
+    if (isArray && !Array.isArray(v)) errors.push(`${path}.${k}: expected an array`);
+    for (const item of isArray && Array.isArray(v) ? v : [v]) {
+      if ((t === 'integer_t' || t === 'long_t' || t === 'timestamp_t') && !Number.isInteger(item))
+        errors.push(`${path}.${k}: expected an integer`);
+      if (t === 'string_t' && typeof item !== 'string') errors.push(`${path}.${k}: expected a string`);
     }
-    if (t === 'string_t' && typeof v !== 'string') errors.push(`${path}.${k}: expected a string`);
   }
 }
 

@@ -53,10 +53,14 @@ interface LoadedPolicy {
   fallback?: string;
 }
 
+/**
+ * onPolicyError: deny-all. Every process, connection, DNS query, generated code, worker and
+ * native addon is refused; file rules stay the default's (the function must still read its
+ * own code to fail cleanly).
+ */
 function denyAll(): Policy {
   const p = defaultPolicy();
   p.network.default = 'deny';
-  p.files.read.default = 'deny';
   p.files.exec.default = 'deny';
   p.code = { ...p.code, eval: 'deny', wasm: 'deny', workers: 'deny' };
   p.code.nativeAddons.default = 'deny';

@@ -33,6 +33,7 @@ interface Seen {
   blocked: boolean;
   attribution?: Attribution;
   requestId?: string;
+  resource: FunctionResource;
 }
 
 const MAX_KEYS_PER_INVOCATION = 2000;
@@ -86,7 +87,7 @@ function emit(s: SensorState, seen: Seen, activityId: 1 | 2, now: number): void 
     mode: s.mode,
     attribution: seen.attribution,
     requestId: seen.requestId,
-    resource: seen.requestId ? resourceFor(s) : s.resource,
+    resource: seen.resource,
     product: { name: 'Warden', version: s.version },
     time: now,
     count: seen.count,
@@ -98,9 +99,18 @@ function emit(s: SensorState, seen: Seen, activityId: 1 | 2, now: number): void 
   s.sink.write(JSON.stringify(finding));
 }
 
-function resourceFor(s: SensorState): FunctionResource {
-  const arn = currentInvocation()?.functionArn;
-  return arn ? { ...s.resource, arn } : s.resource;
+/** The function as this invocation names it (the invoked ARN, alias or version included). */
+function resourceFor(s: SensorState, ctx: InvocationContext | undefined): FunctionResource {
+  const arn = ctx?.functionArn;
+  if (!arn) return s.resource;
+  const parts = arn.split(':');
+  return {
+    ...s.resource,
+    arn,
+    name: parts[6] ?? s.resource.name,
+    region: parts[3] || s.resource.region,
+    version: parts[7] ?? s.resource.version,
+  };
 }
 
 function record(
@@ -138,6 +148,7 @@ function record(
     blocked,
     attribution,
     requestId: ctx?.requestId,
+    resource: resourceFor(s, ctx),
   };
   bucket.set(key, seen);
   emit(s, seen, 1, now);
@@ -238,9 +249,16 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
     };
     const verdict = decide(s.policy, ev, packageOf);
     if (!verdict) return undefined;
-    packageOf();
     const blocked = verdict.action === 'deny' && s.mode === 'enforce';
-    record(s, ev, verdict, blocked, attribution);
+    // Reporting is not judgement: a fault while writing the finding must not turn a block
+    // into a pass, so it is caught on its own below.
+    try {
+      if (s.injectFault === 'report') throw new Error('injected fault on report');
+      packageOf();
+      record(s, ev, verdict, blocked, attribution);
+    } catch (e) {
+      reportFault('report', e);
+    }
     if (!blocked) return undefined;
     counters.blocked++;
     return blockedError(ev, verdict);

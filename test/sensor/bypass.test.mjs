@@ -7,13 +7,16 @@ const ALLOW_NODE = `version: 1\nprocess:\n  allow: [${JSON.stringify(NODE)}]\n`;
 
 test('a child Node process started with a scrubbed env still carries the sensor, in the same mode', async () => {
   const child = `try { require('child_process').execSync('touch ' + process.argv[2]); } catch (e) { process.stdout.write('child:' + e.code); }`;
-  const r = await runSensor(`${REPORT}
+  const r = await runSensor(
+    `${REPORT}
     const cp = require('child_process');
     require('fs').writeFileSync('$DIR/child.js', ${JSON.stringify(child)});
     record('scrubbed', cp.execFileSync(process.execPath, ['$DIR/child.js', '$DIR/m1'], { env: {} }).toString());
     record('forged', cp.execFileSync(process.execPath, ['$DIR/child.js', '$DIR/m2'], { env: { WARDEN_MODE: 'monitor', WARDEN_POLICY: '/dev/null', NODE_OPTIONS: '--no-warnings' } }).toString());
     record('execArgv', cp.execFileSync(process.execPath, ['--no-warnings', '$DIR/child.js', '$DIR/m3']).toString());
-  `, { mode: 'enforce', policy: ALLOW_NODE });
+  `,
+    { mode: 'enforce', policy: ALLOW_NODE },
+  );
   assert.equal(r.out.scrubbed, 'child:ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
   assert.equal(r.out.forged, 'child:ERR_WARDEN_BLOCKED');
   assert.equal(r.out.execArgv, 'child:ERR_WARDEN_BLOCKED');
@@ -23,18 +26,22 @@ test('a child Node process started with a scrubbed env still carries the sensor,
 });
 
 test('a vm escape reaches the same hooked world', async () => {
-  const r = await runSensor(`${REPORT}
+  const r = await runSensor(
+    `${REPORT}
     const vm = require('vm');
     const p = vm.runInNewContext('this.constructor.constructor("return process")()');
     try { p.mainModule.require('child_process').execSync('touch $DIR/m'); } catch (e) { record('escape', codeOf(e)); }
     try { vm.runInNewContext('this.constructor.constructor("return process")().binding("spawn_sync")').spawn({ file: 'touch', args: ['touch', '$DIR/m'], envPairs: [], stdio: [] }).error; record('raw', 'ran'); } catch (e) { record('raw', codeOf(e)); }
-  `, { mode: 'enforce' });
+  `,
+    { mode: 'enforce' },
+  );
   assert.equal(r.out.escape, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out));
   assert.ok(!r.markers('m'));
 });
 
-test("hooks cannot be removed, replaced or re-wrapped by function code", async () => {
-  const r = await runSensor(`${REPORT}
+test('hooks cannot be removed, replaced or re-wrapped by function code', async () => {
+  const r = await runSensor(
+    `${REPORT}
     const attempts = (function () { 'use strict'; return {
       bindingAssign: () => { process.binding('spawn_sync').spawn = () => ({}); },
       bindingDefine: () => Object.defineProperty(process.binding('spawn_sync'), 'spawn', { value: () => ({}) }),
@@ -50,19 +57,25 @@ test("hooks cannot be removed, replaced or re-wrapped by function code", async (
     try { require('child_process').execSync('touch $DIR/m'); } catch (e) { record('afterwards', codeOf(e)); }
     try { require('module')._load('child_process').execFileSync('touch', ['$DIR/m']); } catch (e) { record('moduleLoad', codeOf(e)); }
     try { process.kill(1, 0); } catch (e) { record('kill', codeOf(e)); }
-  `, { mode: 'enforce' });
+  `,
+    { mode: 'enforce' },
+  );
   for (const [k, v] of Object.entries(r.out)) {
-    if (['afterwards', 'moduleLoad', 'kill'].includes(k)) assert.equal(v, 'ERR_WARDEN_BLOCKED', `${k}: ${JSON.stringify(r.out)}`);
+    if (['afterwards', 'moduleLoad', 'kill'].includes(k))
+      assert.equal(v, 'ERR_WARDEN_BLOCKED', `${k}: ${JSON.stringify(r.out)}`);
     else assert.equal(v, 'TypeError', `${k} must be refused: ${JSON.stringify(r.out)}`);
   }
   assert.ok(!r.markers('m'));
 });
 
 test('a replaced process.env object does not drop the sensor from children', async () => {
-  const r = await runSensor(`${REPORT}
+  const r = await runSensor(
+    `${REPORT}
     const cp = require('child_process');
     process.env = { PATH: process.env.PATH };
     record('child', cp.execFileSync(process.execPath, ['-e', "try { require('child_process').execSync('true') } catch (e) { process.stdout.write(e.code) }"]).toString());
-  `, { mode: 'enforce', policy: ALLOW_NODE });
+  `,
+    { mode: 'enforce', policy: ALLOW_NODE },
+  );
   assert.equal(r.out.child, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
 });

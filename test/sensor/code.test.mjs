@@ -33,7 +33,10 @@ for (const [name, body] of Object.entries(GENERATORS)) {
   test(`code path ${name}: monitor reports, enforce blocks before it runs, allowed works`, async () => {
     const policy = CODE_DENY;
     const mon = await runSensor(script(body), { mode: 'monitor', policy });
-    assert.ok(mon.markers('marker'), `monitor: the code ran (${JSON.stringify(mon.out)} ${mon.stderr.slice(0, 300)})`);
+    assert.ok(
+      mon.markers('marker'),
+      `monitor: the code ran (${JSON.stringify(mon.out)} ${mon.stderr.slice(0, 300)})`,
+    );
     const det = findingsFor(mon.findings, 'warden.code.eval', 'Detected');
     assert.ok(det.length >= 1, describe(mon.findings));
     assert.match(det[0].evidences[0].script.script_content, /writeFileSync/);
@@ -56,24 +59,39 @@ test('raw contextify binding: compiling a script through it is judged', async ()
   // and the check runs before it is reached.
   const enf = await runSensor(script(body), { mode: 'enforce', policy: CODE_DENY });
   assert.equal(enf.out.err, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out));
-  assert.ok(findingsFor(enf.findings, 'warden.code.eval', 'Blocked').some((f) => f.evidences[0].data.api === 'contextify.ContextifyScript'), describe(enf.findings));
+  assert.ok(
+    findingsFor(enf.findings, 'warden.code.eval', 'Blocked').some(
+      (f) => f.evidences[0].data.api === 'contextify.ContextifyScript',
+    ),
+    describe(enf.findings),
+  );
 });
 
 test('generated code is attributed to the package that generated it', async () => {
-  const r = await runSensor(`${REPORT}
+  const r = await runSensor(
+    `${REPORT}
     const evil = require(${JSON.stringify(`${FIXTURE_PACKAGES}/evil-pkg`)});
     try { evil.compile('return 1'); } catch (e) { record('err', codeOf(e)); }
-  `, { mode: 'enforce', policy: CODE_DENY });
+  `,
+    { mode: 'enforce', policy: CODE_DENY },
+  );
   assert.equal(r.out.err, 'ERR_WARDEN_BLOCKED');
-  assert.equal(findingsFor(r.findings, 'warden.code.eval')[0]?.unmapped.package, 'evil-pkg', describe(r.findings));
+  assert.equal(
+    findingsFor(r.findings, 'warden.code.eval')[0]?.unmapped.package,
+    'evil-pkg',
+    describe(r.findings),
+  );
 });
 
 test('direct eval keeps its local scope when eval is allowed (the default)', async () => {
-  const r = await runSensor(`${REPORT}
+  const r = await runSensor(
+    `${REPORT}
     function f() { const local = 41; return eval('local + 1'); }
     record('v', f());
     record('req', typeof eval('require'));
-  `, { mode: 'enforce' });
+  `,
+    { mode: 'enforce' },
+  );
   assert.equal(r.out.v, 42);
   assert.equal(r.out.req, 'function');
 });
@@ -100,27 +118,40 @@ for (const [name, body] of Object.entries(WASM_PATHS)) {
 
 test('native addons: loading from /tmp is refused by the default policy, before dlopen', async () => {
   // Not an ELF file: dlopen itself would fail with "invalid ELF header"; Warden refuses first.
-  const body = (p) => `try { process.dlopen({ exports: {} }, ${JSON.stringify(p)}); } catch (e) { record('err', codeOf(e) + ':' + e.message.slice(0, 60)); }
+  const body = (
+    p,
+  ) => `try { process.dlopen({ exports: {} }, ${JSON.stringify(p)}); } catch (e) { record('err', codeOf(e) + ':' + e.message.slice(0, 60)); }
     try { require(${JSON.stringify(p)}); } catch (e) { record('require', codeOf(e)); }`;
   const tmpAddon = '$DIR/evil.node';
-  const enf = await runSensor(`${REPORT}\n${body(tmpAddon)}`, { mode: 'enforce', files: { 'evil.node': 'not an elf' } });
+  const enf = await runSensor(`${REPORT}\n${body(tmpAddon)}`, {
+    mode: 'enforce',
+    files: { 'evil.node': 'not an elf' },
+  });
   assert.match(enf.out.err, /^ERR_WARDEN_BLOCKED/);
   assert.equal(enf.out.require, 'ERR_WARDEN_BLOCKED');
   const f = findingsFor(enf.findings, 'warden.code.native', 'Blocked')[0];
   assert.ok(f, describe(enf.findings));
   assert.match(f.evidences[0].file.path, /evil\.node$/);
 
-  const mon = await runSensor(`${REPORT}\n${body(tmpAddon)}`, { mode: 'monitor', files: { 'evil.node': 'not an elf' } });
+  const mon = await runSensor(`${REPORT}\n${body(tmpAddon)}`, {
+    mode: 'monitor',
+    files: { 'evil.node': 'not an elf' },
+  });
   assert.doesNotMatch(mon.out.err, /WARDEN/, 'monitor: dlopen itself ran (and failed on the bad file)');
   assert.ok(findingsFor(mon.findings, 'warden.code.native', 'Detected').length >= 1);
 
-  const allowed = await runSensor(`${REPORT}\n${body(tmpAddon)}`, { mode: 'enforce', files: { 'evil.node': 'x' }, policy: 'version: 1\ncode:\n  nativeAddons: { deny: [] }\n' });
+  const allowed = await runSensor(`${REPORT}\n${body(tmpAddon)}`, {
+    mode: 'enforce',
+    files: { 'evil.node': 'x' },
+    policy: 'version: 1\ncode:\n  nativeAddons: { deny: [] }\n',
+  });
   assert.doesNotMatch(allowed.out.err, /WARDEN/);
 });
 
 test('module loads: require and import of a denied module are refused', async () => {
   const policy = 'version: 1\ncode:\n  modules: { deny: [child_process, "evil-*"] }\n';
-  const r = await runSensor(`${REPORT}
+  const r = await runSensor(
+    `${REPORT}
     try { require('child_process'); record('require', 'loaded'); } catch (e) { record('require', codeOf(e)); }
     try { require('node:child_process'); record('prefixed', 'loaded'); } catch (e) { record('prefixed', codeOf(e)); }
     try { require('module')._load('child_process', module, false); record('raw', 'loaded'); } catch (e) { record('raw', codeOf(e)); }
@@ -128,8 +159,11 @@ test('module loads: require and import of a denied module are refused', async ()
     try { require(${JSON.stringify(`${FIXTURE_PACKAGES}/evil-pkg`)}); record('pkg', 'loaded'); } catch (e) { record('pkg', codeOf(e)); }
     try { require('fs'); record('fs', 'loaded'); } catch (e) { record('fs', codeOf(e)); }
     import('node:child_process').then(() => record('import', 'loaded'), (e) => record('import', codeOf(e)));
-  `, { mode: 'enforce', policy });
-  for (const k of ['require', 'prefixed', 'raw', 'createRequire']) assert.equal(r.out[k], 'ERR_WARDEN_BLOCKED', `${k}: ${JSON.stringify(r.out)}`);
+  `,
+    { mode: 'enforce', policy },
+  );
+  for (const k of ['require', 'prefixed', 'raw', 'createRequire'])
+    assert.equal(r.out[k], 'ERR_WARDEN_BLOCKED', `${k}: ${JSON.stringify(r.out)}`);
   assert.equal(r.out.fs, 'loaded');
   assert.equal(r.out.pkg, 'ERR_WARDEN_BLOCKED', 'a path inside node_modules is judged by its package name');
   if (NODE_MAJOR >= 22) assert.equal(r.out.import, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out));
@@ -156,5 +190,8 @@ test('worker threads: refused when the policy denies them; allowed workers run w
   assert.equal(inside.out.err, undefined);
   assert.equal(inside.out.workerErr, 'ERR_WARDEN_BLOCKED', JSON.stringify(inside.out));
   assert.ok(!inside.markers('marker'));
-  assert.ok(findingsFor(inside.findings, 'warden.process.spawn', 'Blocked').length >= 1, describe(inside.findings));
+  assert.ok(
+    findingsFor(inside.findings, 'warden.process.spawn', 'Blocked').length >= 1,
+    describe(inside.findings),
+  );
 });

@@ -60,9 +60,20 @@ for (const [name, body] of Object.entries(CLIENTS)) {
     assert.equal(typeof det[0].evidences[0].dst_endpoint.port, 'number');
 
     const enf = await runSensor(clientScript(body), { mode: 'enforce', policy: DENY_TARGET });
-    assert.equal(enf.out.accepted, 0, `enforce: no connection reached the listener (${JSON.stringify(enf.out)})`);
-    assert.equal(enf.out.err, name.startsWith('binding') ? -13 : 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out));
-    assert.ok(findingsFor(enf.findings, 'warden.network.connect', 'Blocked').length >= 1, describe(enf.findings));
+    assert.equal(
+      enf.out.accepted,
+      0,
+      `enforce: no connection reached the listener (${JSON.stringify(enf.out)})`,
+    );
+    assert.equal(
+      enf.out.err,
+      name.startsWith('binding') ? -13 : 'ERR_WARDEN_BLOCKED',
+      JSON.stringify(enf.out),
+    );
+    assert.ok(
+      findingsFor(enf.findings, 'warden.network.connect', 'Blocked').length >= 1,
+      describe(enf.findings),
+    );
 
     const ok = await runSensor(clientScript(body, '127.0.0.1'), { mode: 'enforce', policy: DENY_TARGET });
     assert.ok(ok.out.accepted >= 1, `allowed: connected (${JSON.stringify(ok.out)})`);
@@ -98,7 +109,11 @@ for (const [name, body] of Object.entries(UDP)) {
     assert.ok(findingsFor(mon.findings, 'warden.network', 'Detected').length >= 1, describe(mon.findings));
     const enf = await runSensor(udpScript(body), { mode: 'enforce', policy: DENY_TARGET });
     assert.equal(enf.out.accepted, 0, JSON.stringify(enf.out));
-    assert.equal(enf.out.err, name.startsWith('binding') ? -13 : 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out));
+    assert.equal(
+      enf.out.err,
+      name.startsWith('binding') ? -13 : 'ERR_WARDEN_BLOCKED',
+      JSON.stringify(enf.out),
+    );
     const ok = await runSensor(udpScript(body, '127.0.0.1'), { mode: 'enforce', policy: DENY_TARGET });
     assert.ok(ok.out.accepted >= 1, JSON.stringify(ok.out));
   });
@@ -106,7 +121,8 @@ for (const [name, body] of Object.entries(UDP)) {
 
 test('destinations are normalized: IPv4-mapped, decimal, hex, octal and short forms are the same address', async () => {
   const forms = ['::ffff:127.0.0.2', '2130706434', '0x7f000002', '0x7f.0.0.2', '0177.0.0.2', '127.2'];
-  const r = await runSensor(`${prologue()}
+  const r = await runSensor(
+    `${prologue()}
     (async () => {
       const srv = await listen('127.0.0.2');
       for (const host of ${JSON.stringify(forms)}) {
@@ -116,14 +132,18 @@ test('destinations are normalized: IPv4-mapped, decimal, hex, octal and short fo
       record('accepted', accepted);
       srv.close();
     })();
-  `, { mode: 'enforce', policy: DENY_TARGET });
+  `,
+    { mode: 'enforce', policy: DENY_TARGET },
+  );
   for (const f of forms) assert.equal(r.out[f], 'ERR_WARDEN_BLOCKED', `${f}: ${JSON.stringify(r.out)}`);
   assert.equal(r.out.accepted, 0);
-  for (const f of findingsFor(r.findings, 'warden.network.connect')) assert.equal(f.evidences[0].dst_endpoint.ip, '127.0.0.2');
+  for (const f of findingsFor(r.findings, 'warden.network.connect'))
+    assert.equal(f.evidences[0].dst_endpoint.ip, '127.0.0.2');
 });
 
 test('host names are judged by name at DNS and at connect, with the resolved IP in the evidence', async () => {
-  const r = await runSensor(`${prologue()}
+  const r = await runSensor(
+    `${prologue()}
     const dns = require('dns');
     (async () => {
       const srv = await listen('127.0.0.1');
@@ -136,7 +156,9 @@ test('host names are judged by name at DNS and at connect, with the resolved IP 
       record('accepted', accepted);
       srv.close();
     })();
-  `, { mode: 'enforce', policy: 'version: 1\nnetwork:\n  deny: [{ host: localhost }]\n' });
+  `,
+    { mode: 'enforce', policy: 'version: 1\nnetwork:\n  deny: [{ host: localhost }]\n' },
+  );
   assert.equal(r.out.lookup, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out));
   assert.equal(r.out.promises, 'ERR_WARDEN_BLOCKED');
   assert.equal(r.out.connect, 'ERR_WARDEN_BLOCKED');
@@ -145,13 +167,16 @@ test('host names are judged by name at DNS and at connect, with the resolved IP 
   assert.equal(r.out.accepted, 1);
   assert.ok(findingsFor(r.findings, 'warden.network.dns', 'Blocked').length >= 1, describe(r.findings));
 
-  const mon = await runSensor(`${prologue()}
+  const mon = await runSensor(
+    `${prologue()}
     (async () => {
       const srv = await listen('127.0.0.1');
       await new Promise((res) => { const s = net.connect(srv.port, 'localhost'); s.on('connect', () => { s.destroy(); res(); }); s.on('error', () => res()); });
       await wait(100); srv.close();
     })();
-  `, { mode: 'monitor', policy: 'version: 1\nnetwork:\n  deny: [{ host: localhost, protocol: tcp }]\n' });
+  `,
+    { mode: 'monitor', policy: 'version: 1\nnetwork:\n  deny: [{ host: localhost, protocol: tcp }]\n' },
+  );
   const f = findingsFor(mon.findings, 'warden.network.connect', 'Detected')[0];
   assert.ok(f, describe(mon.findings));
   assert.equal(f.evidences[0].dst_endpoint.hostname, 'localhost');
@@ -161,7 +186,8 @@ test('host names are judged by name at DNS and at connect, with the resolved IP 
 
 test('DNS queries through c-ares (dns.resolve*, custom Resolver, promises) are judged by name', async () => {
   // A silent DNS "server" on loopback: queries that get out reach it and time out there.
-  const r = await runSensor(`${prologue('udp')}
+  const r = await runSensor(
+    `${prologue('udp')}
     const dns = require('dns');
     (async () => {
       const srv = await listen('127.0.0.1');
@@ -177,13 +203,17 @@ test('DNS queries through c-ares (dns.resolve*, custom Resolver, promises) are j
       record('accepted', accepted);
       srv.close();
     })();
-  `, { mode: 'enforce', policy: 'version: 1\nnetwork:\n  deny: [{ host: "*.blocked.test" }]\n' });
+  `,
+    { mode: 'enforce', policy: 'version: 1\nnetwork:\n  deny: [{ host: "*.blocked.test" }]\n' },
+  );
   assert.equal(r.out.resolver, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out));
   assert.equal(r.out.promiseResolver, 'ERR_WARDEN_BLOCKED');
   assert.equal(r.out.module, 'ERR_WARDEN_BLOCKED');
   assert.equal(r.out.accepted, 1, 'only the allowed query reached the server');
   assert.notEqual(r.out.allowed, 'ERR_WARDEN_BLOCKED');
-  const kinds = findingsFor(r.findings, 'warden.network.dns').map((f) => f.evidences[0].query.type).sort();
+  const kinds = findingsFor(r.findings, 'warden.network.dns')
+    .map((f) => f.evidences[0].query.type)
+    .sort();
   assert.deepEqual(kinds, ['A', 'MX', 'TXT'], describe(r.findings));
 });
 
@@ -201,8 +231,15 @@ test('function code cannot reach the Runtime API; the runtime itself can', async
   // The runtime API port is only known inside the script: run it twice, the first time to learn the port is not possible,
   // so the script listens on a fixed port instead.
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const fixed = script.replaceAll("await listen('127.0.0.3')", `await (async () => { const s = net.createServer((c) => { accepted++; c.destroy(); }); await new Promise((r) => s.listen(${port}, '127.0.0.3', r)); return { port: ${port}, close: () => s.close() }; })()`);
-  const r = await runSensor(fixed, { mode: 'enforce', env: { AWS_LAMBDA_RUNTIME_API: `127.0.0.3:${port}` }, files: { 'node_modules/aws-lambda-ric/index.js': ric } });
+  const fixed = script.replaceAll(
+    "await listen('127.0.0.3')",
+    `await (async () => { const s = net.createServer((c) => { accepted++; c.destroy(); }); await new Promise((r) => s.listen(${port}, '127.0.0.3', r)); return { port: ${port}, close: () => s.close() }; })()`,
+  );
+  const r = await runSensor(fixed, {
+    mode: 'enforce',
+    env: { AWS_LAMBDA_RUNTIME_API: `127.0.0.3:${port}` },
+    files: { 'node_modules/aws-lambda-ric/index.js': ric },
+  });
   assert.equal(r.out.fn, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
   assert.equal(r.out.runtime, 'connected');
   const f = findingsFor(r.findings, 'warden.network.runtime-api', 'Blocked')[0];
@@ -212,16 +249,23 @@ test('function code cannot reach the Runtime API; the runtime itself can', async
 });
 
 test('connections are attributed to the package that opened them', async () => {
-  const r = await runSensor(`${prologue()}
+  const r = await runSensor(
+    `${prologue()}
     const evil = require(${JSON.stringify(`${FIXTURE_PACKAGES}/evil-pkg`)});
     (async () => {
       const srv = await listen('127.0.0.2');
       record('evil', await evil.connect(srv.port, '127.0.0.2').then(() => 'connected', (e) => codeOf(e)));
       await wait(50); srv.close();
     })();
-  `, { mode: 'enforce', policy: DENY_TARGET });
+  `,
+    { mode: 'enforce', policy: DENY_TARGET },
+  );
   assert.equal(r.out.evil, 'ERR_WARDEN_BLOCKED');
-  assert.equal(findingsFor(r.findings, 'warden.network.connect')[0]?.unmapped.package, 'evil-pkg', describe(r.findings));
+  assert.equal(
+    findingsFor(r.findings, 'warden.network.connect')[0]?.unmapped.package,
+    'evil-pkg',
+    describe(r.findings),
+  );
 });
 
 test('Node version under test', () => {

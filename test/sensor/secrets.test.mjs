@@ -4,7 +4,12 @@ import { test } from 'node:test';
 import { describe, FIXTURE_PACKAGES, findingsFor, REPORT, runSensor } from '../helpers.mjs';
 
 const EVIL = JSON.stringify(`${FIXTURE_PACKAGES}/evil-pkg`);
-const env = { AWS_ACCESS_KEY_ID: 'ASIACANARY', AWS_SECRET_ACCESS_KEY: 'CANARYSECRET', AWS_SESSION_TOKEN: 'CANARYTOKEN', DB_PASSWORD: 'hunter2' };
+const env = {
+  AWS_ACCESS_KEY_ID: 'ASIACANARY',
+  AWS_SECRET_ACCESS_KEY: 'CANARYSECRET',
+  AWS_SESSION_TOKEN: 'CANARYTOKEN',
+  DB_PASSWORD: 'hunter2',
+};
 const policy = 'version: 1\nsecrets:\n  default: allow\n  deny: [evil-pkg]\n  names: [DB_PASSWORD]\n';
 
 const READS = {
@@ -24,7 +29,11 @@ for (const [name, expr] of Object.entries(READS)) {
     const det = findingsFor(mon.findings, 'warden.secrets.read', 'Detected');
     assert.ok(det.length >= 1, describe(mon.findings));
     assert.equal(det[0].unmapped.package, 'evil-pkg');
-    assert.ok(['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID', 'DB_PASSWORD'].includes(det[0].evidences[0].data.variable));
+    assert.ok(
+      ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID', 'DB_PASSWORD'].includes(
+        det[0].evidences[0].data.variable,
+      ),
+    );
 
     const enf = await runSensor(body, { mode: 'enforce', env, policy });
     assert.doesNotMatch(enf.out.value, /CANARY|hunter2/, JSON.stringify(enf.out));
@@ -33,23 +42,29 @@ for (const [name, expr] of Object.entries(READS)) {
 }
 
 test('the function itself and allowed packages read their credentials unchanged', async () => {
-  const r = await runSensor(`${REPORT}
+  const r = await runSensor(
+    `${REPORT}
     record('own', process.env.AWS_SECRET_ACCESS_KEY);
     record('desc', Object.getOwnPropertyDescriptor(process.env, 'AWS_SESSION_TOKEN').value);
     record('spread', { ...process.env }.AWS_ACCESS_KEY_ID);
-  `, { mode: 'enforce', env, policy });
+  `,
+    { mode: 'enforce', env, policy },
+  );
   assert.deepEqual(r.out, { own: 'CANARYSECRET', desc: 'CANARYTOKEN', spread: 'ASIACANARY' });
   assert.equal(findingsFor(r.findings, 'warden.secrets').length, 0, describe(r.findings));
 });
 
 test("Warden's own settings cannot be changed through process.env", async () => {
-  const r = await runSensor(`${REPORT}
+  const r = await runSensor(
+    `${REPORT}
     process.env.WARDEN_MODE = 'monitor';
     delete process.env.WARDEN_POLICY;
     record('mode', process.env.WARDEN_MODE);
     record('policy', typeof process.env.WARDEN_POLICY);
     try { require('child_process').execSync('true'); record('spawn', 'ran'); } catch (e) { record('spawn', codeOf(e)); }
-  `, { mode: 'enforce', policy: 'version: 1\n' });
+  `,
+    { mode: 'enforce', policy: 'version: 1\n' },
+  );
   assert.equal(r.out.mode, 'enforce');
   assert.equal(r.out.policy, 'string');
   assert.equal(r.out.spawn, 'ERR_WARDEN_BLOCKED');

@@ -7,8 +7,9 @@
  * attributes them to the reading package. A denied read in enforce mode sees the variable as
  * unset. Assigning a new object to `process.env` wraps that object too.
  */
-import { inBypass } from '../guard';
+
 import { ATTACKS } from '../../events/mitre';
+import { inBypass } from '../guard';
 import { check, getState, reportNotice } from '../report';
 
 export function installEnvHooks(): void {
@@ -19,7 +20,12 @@ export function installEnvHooks(): void {
   const tamper = (key: string, api: string): boolean => {
     if (!key.startsWith('WARDEN_') || inBypass()) return false;
     reportNotice(
-      { surface: 'sensor', op: 'fault', api, message: `attempt to change ${key} through process.env (refused)` },
+      {
+        surface: 'sensor',
+        op: 'fault',
+        api,
+        message: `attempt to change ${key} through process.env (refused)`,
+      },
       {
         action: 'alert',
         ruleId: 'warden.sensor.tamper',
@@ -39,7 +45,8 @@ export function installEnvHooks(): void {
   const wrap = (target: Record<string, string | undefined>) =>
     new Proxy(target, {
       get(t, key, receiver) {
-        if (judgeSecrets && typeof key === 'string' && names.has(key) && !judge(key, 'process.env')) return undefined;
+        if (judgeSecrets && typeof key === 'string' && names.has(key) && !judge(key, 'process.env'))
+          return undefined;
         return Reflect.get(t, key, receiver);
       },
       set(t, key, value, receiver) {

@@ -140,7 +140,10 @@ let dgramHooked = false;
 function hookDgramConnect(): void {
   if (dgramHooked) return;
   dgramHooked = true;
-  const proto = (require('node:dgram') as typeof import('node:dgram')).Socket.prototype as unknown as Record<string, unknown>;
+  const proto = (require('node:dgram') as typeof import('node:dgram')).Socket.prototype as unknown as Record<
+    string,
+    unknown
+  >;
   lock(
     proto,
     'connect',
