@@ -15,7 +15,7 @@ function find(dir) {
 }
 const only = process.argv.slice(2);
 const files = only.length ? only : find(join(root, 'test')).sort();
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', '--test-concurrency=2', ...files], {
   cwd: root,
   stdio: 'inherit',
 });

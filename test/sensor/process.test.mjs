@@ -27,7 +27,7 @@ const PATHS = {
     const opts = { file: 'touch', args: ['touch', M], envPairs: ['PATH=' + process.env.PATH], stdio: [{ type: 'ignore' }, { type: 'ignore' }, { type: 'ignore' }], cwd: process.cwd(), detached: false, windowsHide: false, windowsVerbatimArguments: false };
     const major = Number(process.versions.node.split('.')[0]);
     let err;
-    try { err = major >= 24 ? p.spawn(opts.file, opts.args, opts.cwd, opts.envPairs, opts.stdio, false, undefined, undefined) : p.spawn(opts); } catch (e) { record('err', codeOf(e)); }
+    try { err = major >= 24 ? p.spawn(opts.file, opts.args, opts.cwd, opts.envPairs, opts.stdio, 0, null, null) : p.spawn(opts); } catch (e) { record('err', codeOf(e)); }
     if (err) record('err', err);
     await new Promise((r) => setTimeout(r, 300));`,
 };
