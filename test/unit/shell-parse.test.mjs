@@ -41,6 +41,7 @@ test('parses command substitution, backticks, process substitution and arithmeti
   assert.deepEqual(names('diff <(ls a) >(wc)'), ['diff', 'ls', 'wc']);
   assert.deepEqual(names('echo $((1+$(id -u)))'), ['echo', 'id']);
   assert.deepEqual(names('echo $(echo $(nc -l 1))'), ['echo', 'echo', 'nc']);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
   assert.deepEqual(names('echo ${X:-$(wget y)}'), ['echo', 'wget']);
 });
 
