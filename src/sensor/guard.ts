@@ -64,16 +64,19 @@ export function wrapConstruct<F extends Function>(
     apply?: (args: unknown[]) => void;
   },
 ): F {
-  return new Proxy(target, {
+  const proxy: F = new Proxy(target, {
     construct(t, args: unknown[], newTarget) {
       handlers.construct?.(args);
-      return Reflect.construct(t as unknown as new (...a: unknown[]) => object, args, newTarget);
+      const ctor = t as unknown as new (...a: unknown[]) => object;
+      // `new Wrapped()`: construct as the original (same prototype), which keeps V8's fast path.
+      return newTarget === proxy ? Reflect.construct(ctor, args) : Reflect.construct(ctor, args, newTarget);
     },
     apply(t, thisArg, args: unknown[]) {
       (handlers.apply ?? handlers.construct)?.(args);
       return Reflect.apply(t as unknown as AnyFn, thisArg, args);
     },
   });
+  return proxy;
 }
 
 type Binding = Record<string, unknown>;

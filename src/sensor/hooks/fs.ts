@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileEvent, FileOp } from '../../events/types';
 import { captureStack, isModuleLoaderRead } from '../attribution';
-import { bypass, inBypass, lock, rawBinding, wrapCall } from '../guard';
+import { inBypass, lock, rawBinding, wrapCall } from '../guard';
 import { check, getState } from '../report';
 
 type PathArg = { index: number; op: FileOp | 'open'; follow: boolean };
@@ -77,9 +77,13 @@ function asPathString(v: unknown): string | undefined {
   return undefined;
 }
 
+let realpathBinding: ((p: string, encoding: string) => unknown) | undefined;
+
+/** realpath(3) straight from the binding (not hooked; fs.realpathSync.native adds option parsing). */
 function nativeRealpath(p: string): string | undefined {
   try {
-    return bypass(() => fs.realpathSync.native(p));
+    const r = realpathBinding ? realpathBinding(p, 'utf8') : fs.realpathSync.native(p);
+    return typeof r === 'string' ? r : undefined;
   } catch {
     return undefined;
   }
@@ -124,6 +128,10 @@ export function installFsHooks(): void {
   hookOpendir();
   const binding = rawBinding('fs');
   if (!binding) return;
+  if (typeof binding.realpath === 'function') {
+    const realpath = binding.realpath as (p: string, encoding: string) => unknown;
+    realpathBinding = (p, encoding) => realpath.call(binding, p, encoding);
+  }
   const FSReqCallback = binding.FSReqCallback as (new () => object) | undefined;
   const kUsePromises = binding.kUsePromises;
 
