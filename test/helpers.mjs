@@ -51,7 +51,9 @@ export async function runSensor(script, opts = {}) {
       HOME: dir,
       ...(opts.mode ? { WARDEN_MODE: opts.mode } : {}),
       ...(opts.stdoutFindings ? {} : { WARDEN_FINDINGS: findingsFile }),
-      ...(opts.env ?? {}),
+      ...Object.fromEntries(
+        Object.entries(opts.env ?? {}).map(([k, v]) => [k, String(v).replaceAll('$DIR', dir)]),
+      ),
     };
     if (opts.policy !== undefined) {
       const policyFile = join(dir, opts.policyName ?? 'policy.yaml');

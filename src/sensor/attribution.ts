@@ -26,7 +26,22 @@ interface CallSiteLike {
 const STACK_LIMIT = 40;
 let wardenDir = '';
 let sensorFile = '';
-const RUNTIME_MARKERS = ['/var/runtime/', '/node_modules/aws-lambda-ric/', '/node_modules/lambda-warden/'];
+/** Where the Lambda runtime's own code lives (its frames are `<runtime>`). */
+let runtimePaths: string[] = ['/var/runtime/'];
+/** Installed copies of the runtime client; never trusted from writable temp dirs. */
+const RUNTIME_PACKAGES = ['/node_modules/aws-lambda-ric/'];
+const WRITABLE = ['/tmp/', '/dev/shm/'];
+
+/** Extra runtime locations (WARDEN_RUNTIME_PATHS, set by the layer's wrapper or the sandbox). */
+export function addRuntimePaths(paths: readonly string[]): void {
+  runtimePaths = [...runtimePaths, ...paths.filter(Boolean)];
+}
+
+function isRuntimeFile(file: string): boolean {
+  if (runtimePaths.some((p) => file.startsWith(p))) return true;
+  if (WRITABLE.some((w) => file.startsWith(w))) return false;
+  return RUNTIME_PACKAGES.some((m) => file.includes(m));
+}
 
 /** The sensor's own file (its frames are skipped) and Warden's directory (other files there, like the handler wrapper, are the runtime). */
 export function setWardenFiles(sensor: string, dir: string): void {
@@ -91,12 +106,7 @@ function classify(site: CallSiteLike): { frame: FrameKind; file?: string } {
   }
   if (file === sensorFile) return { frame: { kind: 'skip' }, file };
   if (wardenDir && file.startsWith(wardenDir)) return { frame: { kind: 'owner', owner: '<runtime>' }, file };
-  if (
-    RUNTIME_MARKERS.some((m) => file.includes(m)) &&
-    !file.includes('/node_modules/lambda-warden/node_modules/')
-  ) {
-    return { frame: { kind: 'owner', owner: '<runtime>' }, file };
-  }
+  if (isRuntimeFile(file)) return { frame: { kind: 'owner', owner: '<runtime>' }, file };
   return { frame: { kind: 'owner', owner: packageOfFile(file) ?? '<function>' }, file };
 }
 

@@ -17,6 +17,8 @@ export interface SensorConfig {
   injectFault?: string;
   /** Every WARDEN_* variable at start-up: forced into child processes' environments. */
   wardenEnv: Record<string, string>;
+  /** WARDEN_RUNTIME_PATHS: colon-separated locations of the Lambda runtime's code. */
+  runtimePaths: string[];
   /** WARDEN_TRACE_STARTUP: print the time each hook module takes to install, on stderr. */
   traceStartup: boolean;
   sensorFile: string;
@@ -42,6 +44,7 @@ export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorCo
     injectFault: env.WARDEN_INJECT_FAULT || undefined,
     wardenEnv,
     traceStartup: env.WARDEN_TRACE_STARTUP === '1',
+    runtimePaths: (env.WARDEN_RUNTIME_PATHS ?? '').split(':').filter(Boolean),
     sensorFile,
     pathVar: env.PATH,
   };

@@ -11,10 +11,10 @@ import { compilePolicy } from '../policy/compile';
 import { defaultPolicy } from '../policy/default-policy';
 import type { PolicyError, PolicyLoadResult } from '../policy/load';
 import type { Mode, Policy } from '../policy/types';
-import { setWardenFiles } from './attribution';
+import { addRuntimePaths, setWardenFiles } from './attribution';
 import { functionArn, readConfig, type SensorConfig } from './config';
 import { currentInvocation, onInvocationEnd, runInInvocation } from './context';
-import { bypass, lock } from './guard';
+import { bypass, lock, rawBinding } from './guard';
 import { installCodeHooks } from './hooks/code';
 import { installEnvHooks } from './hooks/env';
 import { installFsHooks } from './hooks/fs';
@@ -94,6 +94,7 @@ function start(): void {
   const sensorFile = __filename;
   const cfg = readConfig(process.env, sensorFile);
   setWardenFiles(sensorFile, path.dirname(sensorFile));
+  addRuntimePaths(cfg.runtimePaths);
   const loaded = loadPolicy(cfg);
   const compiled = compilePolicy(loaded.policy, { runtimeApi: cfg.runtimeApi });
   const sink = createSink(cfg.findingsPath, bypass);
@@ -150,6 +151,27 @@ function start(): void {
         2,
         `warden: ${name} hooks ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(2)} ms\n`,
       );
+  }
+  if (!rawBinding('fs') || !rawBinding('spawn_sync')) {
+    // Node's permission model (or an embedder) refuses process.binding: only the JavaScript-
+    // level hooks are in place. Say so rather than look fully armed.
+    reportNotice(
+      {
+        surface: 'sensor',
+        op: 'startup',
+        api: 'process.binding',
+        message: 'raw bindings unavailable: binding-level hooks not installed',
+      },
+      {
+        action: 'alert',
+        ruleId: 'warden.sensor.degraded',
+        title: 'Warden runs degraded: Node refused access to its bindings',
+        severity: 3,
+        attacks: [],
+        reason:
+          'process.binding is refused (permission model?): processes, files and sockets are guarded by Node, not by Warden',
+      },
+    );
   }
   onInvocationEnd((ctx) => {
     try {

@@ -46,3 +46,22 @@ test('a fault while reporting never turns a block into a pass', async () => {
   assert.ok(!r.markers('m0'));
   assert.ok(findingsFor(r.findings, 'warden.sensor.fault').length >= 1, describe(r.findings));
 });
+
+test("under Node's permission model the sensor says it runs degraded, and the function still runs", async () => {
+  const flags = process.allowedNodeEnvironmentFlags.has('--permission')
+    ? ['--permission']
+    : ['--experimental-permission'];
+  const r = await runSensor(
+    `${REPORT}\nrecord('alive', true);\ntry { require('child_process').execSync('true'); } catch (e) { record('spawn', codeOf(e)); }`,
+    {
+      nodeArgs: [...flags, '--allow-fs-read=*'],
+      stdoutFindings: true,
+    },
+  );
+  assert.equal(r.out.alive, true, r.stderr);
+  assert.equal(r.out.spawn, 'ERR_ACCESS_DENIED', 'Node itself refuses the child process');
+  assert.ok(
+    r.stdoutFindings.some((f) => f.finding_info.analytic.uid === 'warden.sensor.degraded'),
+    r.stdout,
+  );
+});

@@ -235,13 +235,22 @@ test('function code cannot reach the Runtime API; the runtime itself can', async
     "await listen('127.0.0.3')",
     `await (async () => { const s = net.createServer((c) => { accepted++; c.destroy(); }); await new Promise((r) => s.listen(${port}, '127.0.0.3', r)); return { port: ${port}, close: () => s.close() }; })()`,
   );
-  const r = await runSensor(fixed, {
-    mode: 'enforce',
-    env: { AWS_LAMBDA_RUNTIME_API: `127.0.0.3:${port}` },
-    files: { 'node_modules/aws-lambda-ric/index.js': ric },
-  });
+  const env = {
+    AWS_LAMBDA_RUNTIME_API: `127.0.0.3:${port}`,
+    WARDEN_RUNTIME_PATHS: '/nonexistent:$DIR/node_modules/aws-lambda-ric/',
+  };
+  const files = { 'node_modules/aws-lambda-ric/index.js': ric };
+  const r = await runSensor(fixed, { mode: 'enforce', env, files });
   assert.equal(r.out.fn, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
   assert.equal(r.out.runtime, 'connected');
+  // A look-alike runtime client dropped in /tmp is function code, not the runtime.
+  const fake = await runSensor(fixed, {
+    mode: 'enforce',
+    env: { AWS_LAMBDA_RUNTIME_API: env.AWS_LAMBDA_RUNTIME_API },
+    files,
+  });
+  if (fake.dir.startsWith('/tmp/'))
+    assert.equal(fake.out.runtime, 'ERR_WARDEN_BLOCKED', JSON.stringify(fake.out));
   const f = findingsFor(r.findings, 'warden.network.runtime-api', 'Blocked')[0];
   assert.ok(f, describe(r.findings));
   assert.equal(f.severity_id, 5);
