@@ -49,11 +49,29 @@ export function setWardenFiles(sensor: string, dir: string): void {
   wardenDir = dir.endsWith('/') ? dir : `${dir}/`;
 }
 
+// Kept from start-up: function code replacing Error.captureStackTrace must not blind attribution.
+const captureStackTrace = Error.captureStackTrace;
+let onTamper: ((what: string) => void) | undefined;
+
+/** Called when the stack machinery has been tampered with (attribution then reads `<unknown>`). */
+export function onStackTamper(fn: (what: string) => void): void {
+  onTamper = fn;
+}
+
 const captureSites = (holder: StackHolder): void => {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = STACK_LIMIT;
-  Error.captureStackTrace(holder, captureSites);
-  Error.stackTraceLimit = limit;
+  try {
+    Error.stackTraceLimit = STACK_LIMIT;
+  } catch {
+    // made non-writable: checked below
+  }
+  if (Error.stackTraceLimit !== STACK_LIMIT) onTamper?.('Error.stackTraceLimit is locked');
+  captureStackTrace(holder, captureSites);
+  try {
+    Error.stackTraceLimit = limit;
+  } catch {
+    // see above
+  }
 };
 
 /** Records the current stack cheaply; read later with `attribute`. */

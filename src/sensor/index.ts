@@ -6,12 +6,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ATTACKS } from '../events/mitre';
 import type { InvocationContext } from '../events/types';
 import { compilePolicy } from '../policy/compile';
 import { defaultPolicy } from '../policy/default-policy';
 import type { PolicyError, PolicyLoadResult } from '../policy/load';
 import type { Mode, Policy } from '../policy/types';
-import { addRuntimePaths, setWardenFiles } from './attribution';
+import { addRuntimePaths, onStackTamper, setWardenFiles } from './attribution';
 import { functionArn, readConfig, type SensorConfig } from './config';
 import { currentInvocation, onInvocationEnd, runInInvocation } from './context';
 import { bypass, lock, rawBinding } from './guard';
@@ -152,6 +153,19 @@ function start(): void {
         `warden: ${name} hooks ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(2)} ms\n`,
       );
   }
+  onStackTamper((what) =>
+    reportNotice(
+      { surface: 'sensor', op: 'fault', api: 'Error', message: what },
+      {
+        action: 'alert',
+        ruleId: 'warden.sensor.tamper',
+        title: "Attempt to blind Warden's attribution",
+        severity: 4,
+        attacks: [ATTACKS.impairDefenses],
+        reason: `${what}: packages cannot be attributed while it lasts`,
+      },
+    ),
+  );
   if (!rawBinding('fs') || !rawBinding('spawn_sync')) {
     // Node's permission model (or an embedder) refuses process.binding: only the JavaScript-
     // level hooks are in place. Say so rather than look fully armed.

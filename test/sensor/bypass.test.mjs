@@ -1,7 +1,7 @@
 // Evasions: what an attacker inside the function tries once the obvious paths are closed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describe, findingsFor, NODE, REPORT, runSensor } from '../helpers.mjs';
+import { describe, FIXTURE_PACKAGES as FIXTURE, findingsFor, NODE, REPORT, runSensor } from '../helpers.mjs';
 
 const ALLOW_NODE = `version: 1\nprocess:\n  allow: [${JSON.stringify(NODE)}]\n`;
 
@@ -78,4 +78,25 @@ test('a replaced process.env object does not drop the sensor from children', asy
     { mode: 'enforce', policy: ALLOW_NODE },
   );
   assert.equal(r.out.child, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
+});
+
+test('tampering with the stack machinery does not hide the package', async () => {
+  const r = await runSensor(
+    `${REPORT}
+    const evil = require(${JSON.stringify(`${FIXTURE}/evil-pkg`)});
+    Error.captureStackTrace = () => {};
+    Error.prepareStackTrace = () => 'nothing to see';
+    Error.stackTraceLimit = 0;
+    try { evil.execSync('true'); } catch (e) { record('evil', codeOf(e)); }
+    Object.defineProperty(Error, 'stackTraceLimit', { value: 0, writable: false });
+    try { evil.readFile('/proc/self/environ'); } catch (e) { record('locked', codeOf(e)); }
+  `,
+    { mode: 'enforce', policy: 'version: 1\npackages:\n  evil-pkg: []\n' },
+  );
+  assert.equal(r.out.evil, 'ERR_WARDEN_BLOCKED');
+  const spawn =
+    findingsFor(r.findings, 'warden.process.spawn')[0] ?? findingsFor(r.findings, 'warden.package')[0];
+  assert.equal(spawn.unmapped.package, 'evil-pkg', describe(r.findings));
+  assert.equal(r.out.locked, 'ERR_WARDEN_BLOCKED', 'the default read denial holds whatever the attribution');
+  assert.ok(findingsFor(r.findings, 'warden.sensor.tamper').length >= 1, describe(r.findings));
 });
