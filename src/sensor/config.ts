@@ -12,7 +12,6 @@ export interface SensorConfig {
   functionVersion?: string;
   region?: string;
   accountId?: string;
-  taskRoot: string;
   /** Test aid: make the judgement of this surface (or `all`) throw, to prove fail-open. */
   injectFault?: string;
   /** Every WARDEN_* variable at start-up: forced into child processes' environments. */
@@ -40,7 +39,6 @@ export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorCo
     functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION || undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
     accountId: env.WARDEN_ACCOUNT_ID || undefined,
-    taskRoot: env.LAMBDA_TASK_ROOT || process.cwd(),
     injectFault: env.WARDEN_INJECT_FAULT || undefined,
     wardenEnv,
     traceStartup: env.WARDEN_TRACE_STARTUP === '1',

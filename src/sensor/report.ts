@@ -41,7 +41,6 @@ const MAX_KEYS_PER_INVOCATION = 2000;
 let state: SensorState | undefined;
 const seenByInvocation = new Map<string, Map<string, Seen>>();
 const counters = { events: 0, findings: 0, blocked: 0, faults: 0, suppressed: 0 };
-let faultReported = new Set<string>();
 
 export function setState(s: SensorState): void {
   state = s;
@@ -192,14 +191,15 @@ export function reportFault(where: string, e: unknown): void {
       attacks: [],
       reason: `${message} (faults so far: ${counters.faults})`,
     };
-    if (s.failClosed) verdict.title = 'Warden sensor fault (the call was blocked: failClosed)';
-    if (faultReported.size > 100) faultReported = new Set();
-    faultReported.add(message);
+    // A fault while reporting leaves the verdict as it was; a fault in judgement applies failClosed.
+    const judging = where !== 'report';
+    if (!judging) verdict.title = 'Warden sensor fault while reporting (the verdict stood)';
+    else if (s.failClosed) verdict.title = 'Warden sensor fault (the call was blocked: failClosed)';
     record(
       s,
       { surface: 'sensor', op: 'fault', api: where, message, count: counters.faults },
       verdict,
-      s.failClosed,
+      judging && s.failClosed,
       undefined,
     );
   } catch {
@@ -274,9 +274,4 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
       reason: 'the sensor could not judge this call and the policy is failClosed',
     });
   }
-}
-
-/** True when hooks for this surface can skip building events entirely. */
-export function isActive(): boolean {
-  return state !== undefined;
 }

@@ -94,7 +94,7 @@ function nativeRealpath(p: string): string | undefined {
  * chmod…) or not (unlink, rename, lchown…). Components that do not exist yet are appended
  * lexically to the deepest existing ancestor, resolved.
  */
-export function resolveForCheck(requested: string, follow: boolean, cwd: string): string {
+function resolveForCheck(requested: string, follow: boolean, cwd: string): string {
   const raw = requested.startsWith('/') ? requested : `${cwd}/${requested}`;
   if (follow) {
     const real = nativeRealpath(raw);

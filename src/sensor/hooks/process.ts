@@ -145,7 +145,7 @@ function realPath(p: string): string | undefined {
   }
 }
 
-export function spawnEvent(api: string, a: SpawnArgs, pathVar: string | undefined): ProcessEvent {
+function spawnEvent(api: string, a: SpawnArgs, pathVar: string | undefined): ProcessEvent {
   const exe = resolveExecutable(a.file, a.cwd, envValue(a.envPairs, 'PATH') ?? pathVar);
   const ev: ProcessEvent = {
     surface: 'process',
