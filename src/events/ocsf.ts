@@ -46,7 +46,7 @@ function evidenceOf(ev: SensorEvent, pid: number): OcsfObject {
       return {
         process: {
           name,
-          cmd_line: ev.argv.map(quoteArg).join(' '),
+          cmd_line: cap(ev.argv.map(quoteArg).join(' ')),
           file: { name, path: ev.exe, type_id: 1 },
           parent_process: { pid },
           ...(ev.cwd ? { working_directory: ev.cwd } : {}),
@@ -94,6 +94,12 @@ function evidenceOf(ev: SensorEvent, pid: number): OcsfObject {
     case 'sensor':
       return { data: { api: ev.api, message: ev.message } };
   }
+}
+
+/** Evidence strings are bounded: a finding line stays small whatever the attacker passes. */
+const MAX_EVIDENCE = 4096;
+function cap(text: string): string {
+  return text.length > MAX_EVIDENCE ? `${text.slice(0, MAX_EVIDENCE)}…(${text.length} chars)` : text;
 }
 
 function quoteArg(a: string): string {

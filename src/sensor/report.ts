@@ -126,7 +126,8 @@ function record(
     bucket = new Map();
     seenByInvocation.set(bucketKey, bucket);
   }
-  const key = `${verdict.ruleId}\u0001${verdict.action}\u0001${blocked}\u0001${attribution?.package ?? ''}\u0001${subjectOf(ev)}`;
+  const subject = subjectOf(ev);
+  const key = `${verdict.ruleId}\u0001${verdict.action}\u0001${blocked}\u0001${attribution?.package ?? ''}\u0001${subject.length > 2048 ? `${subject.slice(0, 2048)}#${subject.length}` : subject}`;
   const prior = bucket.get(key);
   const now = Date.now();
   if (prior) {
