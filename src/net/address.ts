@@ -1,4 +1,4 @@
-import * as ipaddr from 'ipaddr.js';
+import { ipaddr } from '../lazy';
 
 /**
  * Normalizes an IP literal to the form connections are judged on: IPv4-mapped IPv6 folded to
@@ -12,15 +12,16 @@ export function normalizeIp(input: string): string | undefined {
   const zone = text.indexOf('%');
   if (zone > 0 && text.includes(':')) text = text.slice(0, zone);
   if (!text) return undefined;
+  const { IPv4, IPv6 } = ipaddr();
   if (text.includes(':')) {
-    if (!ipaddr.IPv6.isValid(text)) return undefined;
-    const v6 = ipaddr.IPv6.parse(text);
+    if (!IPv6.isValid(text)) return undefined;
+    const v6 = IPv6.parse(text);
     return v6.isIPv4MappedAddress() ? v6.toIPv4Address().toString() : v6.toString();
   }
   if (!/^[0-9a-fA-FxX.]+$/.test(text)) return undefined;
   // Forms inet_aton accepts: 1-4 parts, each decimal, octal (leading 0) or hex (0x).
-  if (!ipaddr.IPv4.isValid(text)) return undefined;
-  return ipaddr.IPv4.parse(text).toString();
+  if (!IPv4.isValid(text)) return undefined;
+  return IPv4.parse(text).toString();
 }
 
 export function isIpLiteral(input: string): boolean {

@@ -1,6 +1,5 @@
-import * as ipaddr from 'ipaddr.js';
-import picomatch from 'picomatch';
 import type { RuleAction } from '../events/types';
+import { ipaddr, picomatch } from '../lazy';
 import { normalizeIp } from '../net/address';
 import type { Capability, NetworkRule, Policy, ProcessRule } from './types';
 
@@ -68,7 +67,7 @@ function compileList<T, E>(
 const GLOB_OPTS = { dot: true } as const;
 
 function glob(pattern: string, nocase = false): (s: string) => boolean {
-  return picomatch(pattern, { ...GLOB_OPTS, nocase });
+  return picomatch()(pattern, { ...GLOB_OPTS, nocase });
 }
 
 export interface ExeSubject {
@@ -113,16 +112,16 @@ function portTest(port: NetworkRule['port']): Test<number | undefined> {
 
 function cidrTest(cidr: string): Test<string | undefined> {
   const [addr, bits] = cidr.includes('/')
-    ? ipaddr.parseCIDR(cidr)
+    ? ipaddr().parseCIDR(cidr)
     : (() => {
-        const a = ipaddr.parse(cidr);
+        const a = ipaddr().parse(cidr);
         return [a, a.kind() === 'ipv4' ? 32 : 128] as const;
       })();
-  const net = ipaddr.parse(normalizeIp(addr.toString()) ?? addr.toString());
+  const net = ipaddr().parse(normalizeIp(addr.toString()) ?? addr.toString());
   return (ip) => {
     if (!ip) return false;
     try {
-      const a = ipaddr.parse(ip);
+      const a = ipaddr().parse(ip);
       return a.kind() === net.kind() && a.match(net, bits);
     } catch {
       return false;

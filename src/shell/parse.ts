@@ -348,7 +348,12 @@ class Lexer {
       }
       if (c === '$' && /[A-Za-z_@*#?$!0-9-]/.test(s[this.i + 1] ?? '')) dynamic = true;
       if (c === '*' || c === '?' || c === '[') dynamic = true;
-      if (c === '{' && text === '' && s[this.i + 1] !== ' ' && /^[{][^}\s]*,[^}\s]*[}]/.test(s.slice(this.i, this.i + 256))) {
+      if (
+        c === '{' &&
+        text === '' &&
+        s[this.i + 1] !== ' ' &&
+        /^[{][^}\s]*,[^}\s]*[}]/.test(s.slice(this.i, this.i + 256))
+      ) {
         dynamic = true; // brace expansion: {cu,rl}
       }
       text += c;
