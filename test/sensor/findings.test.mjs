@@ -1,8 +1,11 @@
 // Findings: OCSF Detection Findings that validate against the schema, correlated to the
 // invocation, counted (not repeated) within one, and always written somewhere.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { describe, findingsFor, REPORT, runSensor } from '../helpers.mjs';
+import { describe, findingsFor, NODE, parseLines, REPORT, ROOT, runSensor, tempDir } from '../helpers.mjs';
 import { validateDetectionFinding } from '../ocsf.mjs';
 
 const EVERY_SURFACE = `${REPORT}
@@ -111,14 +114,27 @@ test('findings go to stdout without WARDEN_FINDINGS, and to stdout when the file
   assert.match(b.stderr, /cannot open WARDEN_FINDINGS/);
 });
 
-test('the contract command: execSync(touch) under WARDEN_MODE=enforce fails with ERR_WARDEN_BLOCKED and prints a Denied finding', async () => {
-  const r = await runSensor("require('child_process').execSync('touch $DIR/x')", {
-    mode: 'enforce',
-    stdoutFindings: true,
-  });
-  assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /code: 'ERR_WARDEN_BLOCKED'/);
-  assert.ok(!r.markers('x'));
-  assert.equal(r.stdoutFindings[0].action, 'Denied');
-  assert.equal(r.stdoutFindings[0].disposition, 'Blocked');
+test('the contract command, verbatim: node --require dist/sensor.cjs from the project root', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const marker = join(dir, 'x');
+    const r = spawnSync(
+      NODE,
+      ['--require', 'dist/sensor.cjs', '-e', `require('child_process').execSync('touch ${marker}')`],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, WARDEN_MODE: 'enforce' },
+      },
+    );
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /code: 'ERR_WARDEN_BLOCKED'/);
+    assert.ok(!existsSync(marker), 'nothing created');
+    const [finding] = parseLines(r.stdout);
+    assert.equal(finding.action, 'Denied');
+    assert.equal(finding.disposition, 'Blocked');
+    assert.deepEqual(validateDetectionFinding(finding), []);
+  } finally {
+    cleanup();
+  }
 });
