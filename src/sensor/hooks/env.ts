@@ -81,7 +81,8 @@ export function installEnvHooks(): void {
       enumerable: true,
       get: () => current,
       set: (v: Record<string, string | undefined>) => {
-        current = wrap(v);
+        // Whatever Node would have done with a non-object, do the same (no Proxy to wrap it in).
+        current = v !== null && typeof v === 'object' ? wrap(v) : v;
       },
     });
   } catch {
