@@ -100,3 +100,33 @@ test('tampering with the stack machinery does not hide the package', async () =>
   assert.equal(r.out.locked, 'ERR_WARDEN_BLOCKED', 'the default read denial holds whatever the attribution');
   assert.ok(findingsFor(r.findings, 'warden.sensor.tamper').length >= 1, describe(r.findings));
 });
+
+test('a symlink swapped between the check and the thread-pool open is caught on the opened file', async () => {
+  const r = await runSensor(
+    `${REPORT}
+    const fs = require('fs');
+    const race = (via) => new Promise((res) => {
+      const link = '$DIR/x-' + via;
+      // One busy thread-pool worker: the open below waits in the queue until after the swap.
+      require('crypto').pbkdf2('p', 's', 300000, 32, 'sha256', () => {});
+      fs.symlinkSync('$DIR/benign', link);
+      const done = (e, d) => { record(via, e ? codeOf(e) : String(d).includes('CANARY') ? 'leaked' : 'benign'); res(); };
+      if (via === 'callback') fs.readFile(link, 'utf8', done);
+      else if (via === 'promise') fs.promises.readFile(link, 'utf8').then((d) => done(null, d), done);
+      else fs.createReadStream(link).on('data', (d) => done(null, d)).on('error', done);
+      // Same tick, before the thread pool opens it: point the checked link at the secrets.
+      fs.unlinkSync(link);
+      fs.symlinkSync('/proc/self/environ', link);
+    });
+    (async () => { await race('callback'); await race('promise'); await race('stream'); })();
+  `,
+    {
+      mode: 'enforce',
+      files: { benign: 'nothing here' },
+      env: { AWS_SECRET_ACCESS_KEY: 'CANARY-RACE', UV_THREADPOOL_SIZE: '1' },
+    },
+  );
+  for (const via of ['callback', 'promise', 'stream'])
+    assert.equal(r.out[via], 'ERR_WARDEN_BLOCKED', `${via}: ${JSON.stringify(r.out)}`);
+  assert.ok(!r.stdout.includes('CANARY-RACE'));
+});

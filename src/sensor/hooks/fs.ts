@@ -145,6 +145,110 @@ export function installFsHooks(): void {
     return { kind: 'sync' };
   };
 
+  const rawOpen = binding.open as Function;
+  const rawClose = binding.close as Function;
+  const rawReadlink = binding.readlink as Function | undefined;
+  /** The file an fd really is, as the kernel opened it (undefined for pipes, sockets, no /proc). */
+  const fdPath = (fd: number): string | undefined => {
+    if (!rawReadlink) return undefined;
+    try {
+      const p = rawReadlink.call(binding, `/proc/self/fd/${fd}`, 'utf8') as unknown;
+      return typeof p === 'string' && p.startsWith('/') ? p.replace(/ \(deleted\)$/, '') : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const closeQuietly = (fd: number) => {
+    try {
+      rawClose.call(binding, fd);
+    } catch {
+      // already closed
+    }
+  };
+
+  /**
+   * Reads are judged on the file the kernel actually opened (its /proc/self/fd link): no
+   * check-then-open race (a symlink swapped between the check and a thread-pool open) and,
+   * for sync reads, one readlink instead of a realpath walk. Opening a file to read it has no
+   * side effect; the read that would have is refused.
+   */
+  const readOpen = (
+    name: string,
+    fn: Function,
+    self: unknown,
+    args: unknown[],
+  ): { value: unknown } | undefined => {
+    if (name !== 'open' && name !== 'openFileHandle' && name !== 'readFileUtf8') return undefined;
+    const requested = asPathString(args[0]);
+    if (
+      requested === undefined ||
+      opOf(name, PATH_FUNCTIONS[name]![0]!, args) !== 'read' ||
+      !needsJudging('read')
+    ) {
+      return undefined;
+    }
+    const cwd = process.cwd();
+    const d = deliveryOf(args);
+    if (d.kind === 'sync') {
+      const fd = (
+        name === 'readFileUtf8' ? rawOpen.call(binding, args[0], args[1], 0o666) : fn.apply(self, args)
+      ) as number;
+      const err = judgePath(
+        name,
+        'read',
+        requested,
+        fdPath(fd) ?? resolveForCheck(requested, true, cwd),
+        cwd,
+      );
+      if (err) {
+        closeQuietly(fd);
+        throw err;
+      }
+      if (name !== 'readFileUtf8') return { value: fd };
+      try {
+        return { value: fn.call(self, fd, args[1]) };
+      } finally {
+        closeQuietly(fd);
+      }
+    }
+    // Async: judged now (the caller's stack is live), verified again once opened.
+    const checked = resolveForCheck(requested, true, cwd);
+    const err = judgePath(name, 'read', requested, checked, cwd);
+    if (err) {
+      if (d.kind === 'promise') return { value: Promise.reject(err) };
+      process.nextTick(() => d.req.oncomplete?.call(d.req, err));
+      return { value: undefined };
+    }
+    const verify = (fd: unknown) => {
+      if (typeof fd !== 'number') return undefined;
+      const real = fdPath(fd);
+      return real && real !== checked ? judgePath(name, 'read', requested, real, cwd) : undefined;
+    };
+    if (d.kind === 'callback') {
+      const done = d.req.oncomplete;
+      d.req.oncomplete = function (this: unknown, e: unknown, fd: unknown, ...rest: unknown[]) {
+        const late = e ? undefined : verify(fd);
+        if (late) {
+          closeQuietly(fd as number);
+          return done?.call(this, late);
+        }
+        return done?.call(this, e, fd, ...rest);
+      };
+      return { value: fn.apply(self, args) };
+    }
+    const opened = fn.apply(self, args) as Promise<unknown>;
+    return {
+      value: opened.then((v) => {
+        const handle = v as { fd?: number; close?: () => Promise<void> } | number;
+        const late = verify(typeof handle === 'number' ? handle : handle?.fd);
+        if (!late) return v;
+        if (typeof handle === 'number') closeQuietly(handle);
+        else void handle.close?.().catch(() => undefined);
+        throw late;
+      }),
+    };
+  };
+
   for (const [name, specs] of Object.entries(PATH_FUNCTIONS)) {
     const orig = binding[name];
     if (typeof orig !== 'function') continue;
@@ -153,6 +257,8 @@ export function installFsHooks(): void {
       name,
       wrapCall(orig, (fn, self, args) => {
         if (!inBypass()) {
+          const opened = readOpen(name, fn, self, args);
+          if (opened) return opened.value;
           const err = judge(name, specs, args);
           if (err) {
             const d = deliveryOf(args);
@@ -205,30 +311,45 @@ function hookOpendir(): void {
   wrap(promises, 'opendir', 'promise');
 }
 
-function judge(api: string, specs: PathArg[], args: unknown[]) {
+/** Judges one access to `requested`, already resolved (by realpath or by the opened fd). */
+function judgePath(api: string, op: FileOp, requested: string, resolved: string, cwd: string) {
   const state = getState();
   if (!state) return undefined;
+  const list = state.policy.files[op];
+  const ev: FileEvent = { surface: 'files', op, api, requested, path: resolved };
+  // A deny written for the path as named also holds (e.g. a rule on a symlink's own name).
+  const lexical = path.resolve(cwd, requested);
+  if (
+    lexical !== resolved &&
+    list.match(lexical).action === 'deny' &&
+    list.match(resolved).action !== 'deny'
+  ) {
+    ev.path = lexical;
+  }
+  const stack = state.policy.restrictsPackages ? captureStack() : undefined;
+  const loaderRead = op === 'read' && stack !== undefined && isModuleLoaderRead(stack);
+  return check(ev, { stack, loaderRead });
+}
+
+/** The op a spec stands for in this call (open's flags decide read or write). */
+function opOf(api: string, spec: PathArg, args: unknown[]): FileOp {
+  return spec.op === 'open' ? (api === 'readFileUtf8' ? 'read' : openOp(args[1])) : spec.op;
+}
+
+function needsJudging(op: FileOp): boolean {
+  const state = getState();
+  return !!state && !(state.policy.files[op].allowsAll && !state.policy.restrictsPackages);
+}
+
+/** Judges every path argument before the call; returns the error to fail with, if any. */
+function judge(api: string, specs: PathArg[], args: unknown[]) {
   const cwd = process.cwd();
   for (const spec of specs) {
     const requested = asPathString(args[spec.index]);
     if (requested === undefined) continue; // an fd: judged when it was opened
-    const op: FileOp = spec.op === 'open' ? (api === 'readFileUtf8' ? 'read' : openOp(args[1])) : spec.op;
-    const list = state.policy.files[op];
-    if (list.allowsAll && !state.policy.restrictsPackages) continue;
-    const resolved = resolveForCheck(requested, spec.follow, cwd);
-    const lexical = path.resolve(cwd, requested);
-    const ev: FileEvent = { surface: 'files', op, api, requested, path: resolved };
-    // A deny written for the path as named also holds (e.g. a rule on a symlink's own name).
-    if (
-      lexical !== resolved &&
-      list.match(lexical).action === 'deny' &&
-      list.match(resolved).action !== 'deny'
-    ) {
-      ev.path = lexical;
-    }
-    const stack = state.policy.restrictsPackages ? captureStack() : undefined;
-    const loaderRead = op === 'read' && stack !== undefined && isModuleLoaderRead(stack);
-    const err = check(ev, { stack, loaderRead });
+    const op = opOf(api, spec, args);
+    if (!needsJudging(op)) continue;
+    const err = judgePath(api, op, requested, resolveForCheck(requested, spec.follow, cwd), cwd);
     if (err) return err;
   }
   return undefined;
