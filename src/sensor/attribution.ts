@@ -150,6 +150,29 @@ export function attribute(holder: StackHolder): Attribution {
   return { package: pkg ?? '<unknown>', chain, stack };
 }
 
+/** True when the innermost caller outside the sensor is Node's own code (cheap: a few frames). */
+export function calledByNode(): boolean {
+  const holder: StackHolder = {};
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 8;
+  } catch {
+    // locked: the capture below still works with whatever limit is set
+  }
+  captureStackTrace(holder, calledByNode);
+  try {
+    Error.stackTraceLimit = limit;
+  } catch {
+    // see above
+  }
+  for (const site of sitesOf(holder)) {
+    const file = site.getFileName() ?? '';
+    if (!file || file === sensorFile) continue;
+    return file.startsWith('node:internal/') || file.startsWith('internal/');
+  }
+  return false;
+}
+
 /** True when the innermost frame outside Warden belongs to Node's module loader. */
 export function isModuleLoaderRead(holder: StackHolder): boolean {
   for (const site of sitesOf(holder)) {

@@ -20,6 +20,7 @@ const GENERATORS = {
   vmRunInNewContext: `require('vm').runInNewContext("fs.writeFileSync(M, '')", { fs: require('fs'), M })`,
   vmRunInContext: `const vm = require('vm'); vm.runInContext("fs.writeFileSync(M, '')", vm.createContext({ fs: require('fs'), M }))`,
   vmScript: `const vm = require('vm'); new vm.Script("fs.writeFileSync(M, '')").runInNewContext({ fs: require('fs'), M })`,
+  moduleCompile: `const Mod = require('module'); new Mod('x')._compile("require('fs').writeFileSync(process.env.M, '')", require('path').join(${JSON.stringify('$DIR')}, 'x.js'))`,
   vmCompileFunction: `require('vm').compileFunction("fs.writeFileSync(M, '')", ['fs', 'M'])(require('fs'), M)`,
 };
 

@@ -19,11 +19,12 @@ const READS = {
   dump: `evil.dumpEnv()`,
   descriptor: `evil.secretByDescriptor('AWS_SECRET_ACCESS_KEY')`,
   spread: `evil.secretBySpread('AWS_SESSION_TOKEN')`,
+  diagnosticReport: `evil.report()`,
 };
 
 for (const [name, expr] of Object.entries(READS)) {
   test(`secret read ${name}: monitor reports the package, enforce hides the value`, async () => {
-    const body = `${REPORT}\nconst evil = require(${EVIL});\nrecord('value', String(${expr}));`;
+    const body = `${REPORT}\nconst evil = require(${EVIL});\ntry { record('value', String(${expr})); } catch (e) { record('value', codeOf(e)); }`;
     const mon = await runSensor(body, { mode: 'monitor', env, policy });
     assert.match(mon.out.value, /CANARY|hunter2/, JSON.stringify(mon.out));
     const det = findingsFor(mon.findings, 'warden.secrets.read', 'Detected');

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CodeEvent } from '../../events/types';
+import { calledByNode } from '../attribution';
 import { bypass, inBypass, lock, rawBinding, wrapCall, wrapConstruct } from '../guard';
 import { check, getState } from '../report';
 
@@ -66,6 +67,26 @@ function hookEval(): void {
     return fn.apply(self, args);
   });
   lock(globalThis, 'eval', wrapped);
+}
+
+/**
+ * `Module.prototype._compile(source, filename)` compiles any string as a CommonJS module.
+ * Node's own code calls it with a file's content (the loader, `node -e`); any other caller
+ * (function code handing it a string) is generating code, judged like eval. Installed with
+ * the eval hook.
+ */
+function hookModuleCompile(): void {
+  const Module = require('node:module') as unknown as { prototype: Record<string, unknown> };
+  lock(
+    Module.prototype,
+    '_compile',
+    wrapCall(Module.prototype._compile as Function, (fn, self, args) => {
+      if (typeof args[0] === 'string' && !calledByNode()) {
+        judge(codeEvent('eval', 'Module.prototype._compile', args[0]));
+      }
+      return fn.apply(self, args);
+    }),
+  );
 }
 
 function hookVm(): void {
@@ -216,7 +237,10 @@ function hookWorkers(sensorFile: string, wardenEnv: Record<string, string>): voi
 export function installCodeHooks(sensorFile: string, wardenEnv: Record<string, string>): void {
   const policy = getState()?.policy;
   hookFunctionConstructors();
-  if (policy && (policy.policy.code.eval !== 'allow' || policy.restrictsPackages)) hookEval();
+  if (policy && (policy.policy.code.eval !== 'allow' || policy.restrictsPackages)) {
+    hookEval();
+    hookModuleCompile();
+  }
   hookVm();
   hookWasm();
   hookDlopen();

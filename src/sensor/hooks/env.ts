@@ -9,8 +9,41 @@
  */
 
 import { ATTACKS } from '../../events/mitre';
-import { inBypass } from '../guard';
+import { inBypass, lock, wrapCall } from '../guard';
 import { check, getState, reportNotice } from '../report';
+
+/**
+ * A diagnostic report (`process.report.getReport()` / `writeReport()`) carries the whole
+ * environment, credentials included: judged as a read of every secret variable it would hold.
+ */
+function hookDiagnosticReport(
+  names: ReadonlySet<string>,
+  judge: (key: string, api: string) => boolean,
+): void {
+  const report = (process as unknown as { report?: Record<string, unknown> }).report;
+  if (!report) return;
+  for (const method of ['getReport', 'writeReport']) {
+    const orig = report[method];
+    if (typeof orig !== 'function') continue;
+    lock(
+      report,
+      method,
+      wrapCall(orig, (fn, self, args) => {
+        const env = process.env;
+        for (const name of names) {
+          if (Object.hasOwn(env, name) && !judge(name, `process.report.${method}`)) {
+            const err = new Error(
+              `Warden blocked secrets read: process.report.${method} would include ${name}`,
+            ) as Error & { code: string };
+            err.code = 'ERR_WARDEN_BLOCKED';
+            throw err;
+          }
+        }
+        return fn.apply(self, args);
+      }),
+    );
+  }
+}
 
 export function installEnvHooks(): void {
   const state = getState();
@@ -74,6 +107,7 @@ export function installEnvHooks(): void {
         return desc;
       },
     });
+  if (judgeSecrets) hookDiagnosticReport(names, judge);
   let current = wrap(process.env);
   try {
     Object.defineProperty(process, 'env', {
