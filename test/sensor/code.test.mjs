@@ -1,7 +1,10 @@
 // Code: strings compiled to code, WebAssembly, native addons, module loads, worker threads.
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { describe, FIXTURE_PACKAGES, findingsFor, NODE_MAJOR, REPORT, runSensor } from '../helpers.mjs';
+
+const require = createRequire(import.meta.url);
 
 const CODE_DENY = 'version: 1\ncode:\n  eval: deny\n  wasm: deny\n  workers: deny\n';
 
@@ -194,5 +197,21 @@ test('worker threads: refused when the policy denies them; allowed workers run w
   assert.ok(
     findingsFor(inside.findings, 'warden.process.spawn', 'Blocked').length >= 1,
     describe(inside.findings),
+  );
+});
+
+test('import() of a data: URL is code from a string, judged like eval (Node with module.registerHooks)', async () => {
+  const body = `await import('data:text/javascript,' + encodeURIComponent("import fs from 'node:fs'; fs.writeFileSync(process.env.M, '')"));`;
+  const enf = await runSensor(script(body), { mode: 'enforce', policy: CODE_DENY });
+  const ok = await runSensor(script(body), { mode: 'enforce' });
+  assert.ok(ok.markers('marker'), `allowed by default: ${JSON.stringify(ok.out)}`);
+  if (!require('node:module').registerHooks) return; // Node 20: not judged (README, known limits)
+  assert.equal(enf.out.err, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out));
+  assert.ok(!enf.markers('marker'));
+  assert.ok(
+    findingsFor(enf.findings, 'warden.code.eval', 'Blocked').some(
+      (f) => f.evidences[0].data.api === 'import(data:)',
+    ),
+    describe(enf.findings),
   );
 });

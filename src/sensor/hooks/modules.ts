@@ -22,35 +22,66 @@ export function moduleName(request: string): string {
   return parts[0]!.startsWith('@') && parts[1] ? `${parts[0]}/${parts[1]}` : parts[0]!;
 }
 
+/** The source a `data:` module URL carries (what `import('data:text/javascript,…')` compiles). */
+function dataUrlSource(url: string): string {
+  const comma = url.indexOf(',');
+  const meta = url.slice(5, comma);
+  const body = url.slice(comma + 1);
+  try {
+    return meta.endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body);
+  } catch {
+    return body;
+  }
+}
+
+/**
+ * Module loads: `Module._load` for require (when the policy has module rules), and, where Node
+ * has in-thread hooks (`module.registerHooks`, 22.15+), `import` too, including `data:` URLs,
+ * which are code from a string (judged like eval when the policy judges eval).
+ */
 export function installModuleHooks(): void {
   const state = getState();
   if (!state) return;
   const Module = require('node:module') as unknown as Record<string, unknown> & {
     registerHooks?: (hooks: { resolve?: Function }) => unknown;
   };
-  // With nothing to judge, a module hook would be pure cost on every require.
-  if (state.policy.modules.allowsAll) return;
-  const load = Module._load as Function;
-  lock(
-    Module,
-    '_load',
-    wrapCall(load, (fn, self, args) => {
-      if (!inBypass() && typeof args[0] === 'string') {
-        const err = check({ surface: 'code', op: 'module', api: 'require', target: moduleName(args[0]) });
-        if (err) throw err;
-      }
-      return fn.apply(self, args);
-    }),
-  );
-  if (typeof Module.registerHooks === 'function') {
-    Module.registerHooks({
-      resolve(specifier: string, context: unknown, next: (s: string, c: unknown) => unknown) {
-        if (!inBypass() && typeof specifier === 'string') {
+  const judgeModules = !state.policy.modules.allowsAll;
+  const judgeDataUrls = state.policy.policy.code.eval !== 'allow' || state.policy.restrictsPackages;
+  if (judgeModules) {
+    const load = Module._load as Function;
+    lock(
+      Module,
+      '_load',
+      wrapCall(load, (fn, self, args) => {
+        if (!inBypass() && typeof args[0] === 'string') {
+          const err = check({ surface: 'code', op: 'module', api: 'require', target: moduleName(args[0]) });
+          if (err) throw err;
+        }
+        return fn.apply(self, args);
+      }),
+    );
+  }
+  // With nothing to judge, an import hook would be pure cost on every module.
+  if ((!judgeModules && !judgeDataUrls) || typeof Module.registerHooks !== 'function') return;
+  Module.registerHooks({
+    resolve(specifier: string, context: unknown, next: (s: string, c: unknown) => unknown) {
+      if (!inBypass() && typeof specifier === 'string') {
+        if (judgeDataUrls && specifier.startsWith('data:')) {
+          const source = dataUrlSource(specifier);
+          const err = check({
+            surface: 'code',
+            op: 'eval',
+            api: 'import(data:)',
+            target: source.slice(0, 400),
+            length: source.length,
+          });
+          if (err) throw err;
+        } else if (judgeModules) {
           const err = check({ surface: 'code', op: 'module', api: 'import', target: moduleName(specifier) });
           if (err) throw err;
         }
-        return next(specifier, context);
-      },
-    });
-  }
+      }
+      return next(specifier, context);
+    },
+  });
 }
