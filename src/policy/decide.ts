@@ -137,10 +137,19 @@ function decideProcess(policy: CompiledPolicy, ev: ProcessEvent, packageOf: Pack
   return worst(verdict, capabilityVerdict(policy, packageOf, 'process', `spawn ${ev.exe}`, attacks));
 }
 
+/** Addresses that reach a service listening on loopback: 127/8, ::1 and the unspecified ones. */
+function reachesLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1' || ip === '0.0.0.0' || ip === '::';
+}
+
 function isRuntimeApi(policy: CompiledPolicy, ev: NetworkEvent): boolean {
   const api = policy.runtimeApi;
   if (!api || ev.port !== api.port) return false;
-  if (ev.ip !== undefined && api.ip !== undefined && ev.ip === api.ip) return true;
+  if (ev.ip !== undefined && api.ip !== undefined) {
+    if (ev.ip === api.ip) return true;
+    // Connecting to 0.0.0.0 or another loopback address reaches a loopback listener too.
+    if (reachesLoopback(api.ip) && reachesLoopback(ev.ip)) return true;
+  }
   return ev.host !== undefined && ev.host.toLowerCase() === api.host;
 }
 

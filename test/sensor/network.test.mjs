@@ -280,3 +280,24 @@ test('connections are attributed to the package that opened them', async () => {
 test('Node version under test', () => {
   assert.ok([20, 22, 24].includes(NODE_MAJOR) || NODE_MAJOR > 24, `running on Node ${process.version}`);
 });
+
+test('every spelling of the Runtime API address is the Runtime API', async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const hosts = ['127.0.0.1', '0.0.0.0', '127.1', '2130706433', '::ffff:127.0.0.1', 'localhost'];
+  const r = await runSensor(
+    `${prologue()}
+    (async () => {
+      const srv = net.createServer((c) => { accepted++; c.destroy(); });
+      await new Promise((res) => srv.listen(${port}, '127.0.0.1', res));
+      for (const host of ${JSON.stringify(hosts)}) {
+        await new Promise((res) => { const s = net.connect({ port: ${port}, host }); s.on('connect', () => { record(host, 'connected'); s.destroy(); res(); }); s.on('error', (e) => { record(host, codeOf(e)); res(); }); });
+      }
+      record('accepted', accepted);
+      srv.close();
+    })();
+  `,
+    { mode: 'enforce', env: { AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}` } },
+  );
+  for (const h of hosts) assert.equal(r.out[h], 'ERR_WARDEN_BLOCKED', `${h}: ${JSON.stringify(r.out)}`);
+  assert.equal(r.out.accepted, 0);
+});

@@ -83,6 +83,13 @@ test('default policy: every spawn is denied; other surfaces allowed unless dange
     'the runtime may call its own API',
   );
   assert.equal(decide(p, net('127.0.0.1', 9002), fn), null);
+  for (const alias of ['0.0.0.0', '::', '::1', '127.0.0.2', '127.255.255.254']) {
+    assert.equal(
+      decide(p, net(alias, 9001), fn)?.ruleId,
+      'warden.network.runtime-api',
+      `${alias} reaches a loopback listener`,
+    );
+  }
   assert.equal(
     decide(p, { surface: 'code', op: 'native', api: 'dlopen', target: '/tmp/x.node' }, fn).action,
     'deny',
