@@ -148,6 +148,7 @@ test('host names are judged by name at DNS and at connect, with the resolved IP 
     (async () => {
       const srv = await listen('127.0.0.1');
       await new Promise((res) => dns.lookup('localhost', { family: 4 }, (e) => { record('lookup', codeOf(e) ?? 'ok'); res(); }));
+      await new Promise((res) => dns.lookup('LocalHost.', { family: 4 }, (e) => { record('spelled', codeOf(e) ?? 'ok'); res(); }));
       record('promises', await dns.promises.lookup('localhost', { family: 4 }).then(() => 'ok', (e) => codeOf(e)));
       await new Promise((res) => { const s = net.connect(srv.port, 'localhost'); s.on('connect', () => { record('connect', 'ok'); s.destroy(); res(); }); s.on('error', (e) => { record('connect', codeOf(e)); res(); }); });
       await fetch('http://localhost:' + srv.port + '/').then(() => record('fetch', 'ok'), (e) => record('fetch', codeOf(e)));
@@ -161,6 +162,7 @@ test('host names are judged by name at DNS and at connect, with the resolved IP 
   );
   assert.equal(r.out.lookup, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out));
   assert.equal(r.out.promises, 'ERR_WARDEN_BLOCKED');
+  assert.equal(r.out.spelled, 'ERR_WARDEN_BLOCKED', 'case and the trailing dot do not change the name');
   assert.equal(r.out.connect, 'ERR_WARDEN_BLOCKED');
   assert.equal(r.out.fetch, 'ERR_WARDEN_BLOCKED');
   assert.equal(r.out.byIp, 'ok', 'the IP itself is not denied');

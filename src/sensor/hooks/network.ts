@@ -73,7 +73,7 @@ function judge(
     api,
     protocol,
     ip,
-    host: named && normalizeIp(named) === undefined ? named : ip,
+    host: named && normalizeIp(named) === undefined ? named.replace(/\.$/, '').toLowerCase() : ip,
     port: Number(port),
   };
   const err = check(ev, { stack: handleStacks.get(handle) });
@@ -228,7 +228,7 @@ function dnsEvent(host: unknown, api: string, rrtype: string): NetworkEvent | un
     op: 'dns',
     api,
     protocol: 'dns',
-    host: host.replace(/\.$/, ''),
+    host: host.replace(/\.$/, '').toLowerCase(),
     port: 53,
     rrtype,
   };
