@@ -22,8 +22,18 @@ function codeEvent(op: CodeEvent['op'], api: string, source: string): CodeEvent 
   };
 }
 
+/**
+ * Which kinds the policy can say anything but `allow` to. A kind that is always allowed is not
+ * even turned into an event: the hooks stay in place (they cannot be removed, and a policy
+ * reload in a child or worker may judge them) but cost next to nothing.
+ */
+const judging = { eval: true, wasm: true, workers: true };
+
 function judge(ev: CodeEvent): void {
   if (inBypass()) return;
+  if ((ev.op === 'eval' || ev.op === 'function' || ev.op === 'vm') && !judging.eval) return;
+  if (ev.op === 'wasm' && !judging.wasm) return;
+  if (ev.op === 'worker' && !judging.workers) return;
   const err = check(ev);
   if (err) throw err;
 }
@@ -45,6 +55,7 @@ function hookFunctionConstructors(): void {
   for (const [ctor, name] of ctors) {
     const wrapped = wrapConstruct(ctor, {
       construct(args) {
+        if (!judging.eval) return;
         // Convert once, as V8 would, so a toString side effect does not run twice.
         for (let i = 0; i < args.length; i++) args[i] = `${args[i] as string}`;
         judge(codeEvent('function', `new ${name}`, functionSource(args)));
@@ -236,6 +247,12 @@ function hookWorkers(sensorFile: string, wardenEnv: Record<string, string>): voi
 
 export function installCodeHooks(sensorFile: string, wardenEnv: Record<string, string>): void {
   const policy = getState()?.policy;
+  if (policy) {
+    const restricts = policy.restrictsPackages;
+    judging.eval = policy.policy.code.eval !== 'allow' || restricts;
+    judging.wasm = policy.policy.code.wasm !== 'allow' || restricts;
+    judging.workers = policy.policy.code.workers !== 'allow' || restricts;
+  }
   hookFunctionConstructors();
   if (policy && (policy.policy.code.eval !== 'allow' || policy.restrictsPackages)) {
     hookEval();
