@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileEvent, FileOp } from '../../events/types';
+import { globRoot } from '../../policy/permission-flags';
 import { captureStack, isModuleLoaderRead } from '../attribution';
 import { inBypass, lock, rawBinding, wrapCall } from '../guard';
 import { check, getState } from '../report';
@@ -75,6 +76,14 @@ function asPathString(v: unknown): string | undefined {
   if (Buffer.isBuffer(v)) return v.toString('utf8');
   if (v instanceof URL && v.protocol === 'file:') return decodeURIComponent(v.pathname);
   return undefined;
+}
+
+function deviceOf(p: string): number | undefined {
+  try {
+    return fs.statSync(p).dev;
+  } catch {
+    return undefined;
+  }
 }
 
 let realpathBinding: ((p: string, encoding: string) => unknown) | undefined;
@@ -146,6 +155,29 @@ export function installFsHooks(): void {
   };
 
   const rawOpen = binding.open as Function;
+  const rawFstat = binding.fstat as Function | undefined;
+  const procDev = deviceOf('/proc/self');
+  const state = getState();
+  /**
+   * When every read rule that can refuse lives under /proc (the default policy), a file that is
+   * not on procfs cannot be refused: one fstat of the opened fd tells, cheaper than its path.
+   */
+  const readRulesOnlyInProc =
+    !!state &&
+    !state.policy.restrictsPackages &&
+    state.policy.policy.files.read.default === 'allow' &&
+    [...state.policy.policy.files.read.deny, ...state.policy.policy.files.read.alert].every((e) =>
+      globRoot(e.path).startsWith('/proc/'),
+    );
+  const cannotBeRefused = (fd: number): boolean => {
+    if (!readRulesOnlyInProc || procDev === undefined || !rawFstat) return false;
+    try {
+      const st = rawFstat.call(binding, fd, false, undefined, false) as ArrayLike<number> | undefined;
+      return !!st && st[0] !== procDev;
+    } catch {
+      return false;
+    }
+  };
   const rawClose = binding.close as Function;
   const rawReadlink = binding.readlink as Function | undefined;
   /** The file an fd really is, as the kernel opened it (undefined for pipes, sockets, no /proc). */
@@ -193,13 +225,9 @@ export function installFsHooks(): void {
       const fd = (
         name === 'readFileUtf8' ? rawOpen.call(binding, args[0], args[1], 0o666) : fn.apply(self, args)
       ) as number;
-      const err = judgePath(
-        name,
-        'read',
-        requested,
-        fdPath(fd) ?? resolveForCheck(requested, true, cwd),
-        cwd,
-      );
+      const err = cannotBeRefused(fd)
+        ? undefined
+        : judgePath(name, 'read', requested, fdPath(fd) ?? resolveForCheck(requested, true, cwd), cwd);
       if (err) {
         closeQuietly(fd);
         throw err;
