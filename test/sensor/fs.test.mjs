@@ -130,13 +130,19 @@ test('deletes, chmods and opendir are judged too', async () => {
     `${REPORT}
     const fs = require('fs');
     const t = (k, f) => { try { f(); record(k, 'done'); } catch (e) { record(k, codeOf(e)); } };
+    (async () => {
     t('unlink', () => fs.unlinkSync('$DIR/keep.txt'));
     t('rm', () => fs.rmSync('$DIR/keepdir', { recursive: true }));
     t('rmdir', () => fs.rmdirSync('$DIR/emptydir'));
     t('chmod', () => fs.chmodSync('$DIR/keep.txt', 0o777));
     t('utimes', () => fs.utimesSync('$DIR/keep.txt', 1, 1));
     t('truncate', () => fs.truncateSync('$DIR/keep.txt', 0));
-    t('opendir', () => fs.opendirSync('/proc/self/task').closeSync());
+    t('opendir', () => fs.opendirSync('/proc/self/task').readSync());
+    await new Promise((res) => fs.opendir('/proc/self/task', (e, d) => d.read((e2) => { record('opendirCallback', codeOf(e2) ?? 'listed'); res(); })));
+    try { for await (const e of await fs.promises.opendir('/proc/self/task')) void e; record('opendirPromise', 'listed'); } catch (e) { record('opendirPromise', codeOf(e)); }
+    try { for await (const e of fs.opendirSync('/proc/self/task')) void e; record('opendirIterator', 'listed'); } catch (e) { record('opendirIterator', codeOf(e)); }
+    record('allowedListing', fs.opendirSync('$DIR').readSync() !== undefined ? 'listed' : 'empty');
+    })();
     t('readdir', () => fs.readdirSync('/proc/self/task'));
   `,
     {
@@ -146,7 +152,19 @@ test('deletes, chmods and opendir are judged too', async () => {
         'version: 1\nfiles:\n  write: { default: deny, allow: [] }\n  read: { deny: ["/proc/*/task"] }\n',
     },
   );
-  for (const k of ['unlink', 'rm', 'chmod', 'utimes', 'truncate', 'opendir', 'readdir'])
+  assert.equal(r.out.allowedListing, 'listed');
+  for (const k of [
+    'unlink',
+    'rm',
+    'chmod',
+    'utimes',
+    'truncate',
+    'opendir',
+    'opendirCallback',
+    'opendirPromise',
+    'opendirIterator',
+    'readdir',
+  ])
     assert.equal(r.out[k], 'ERR_WARDEN_BLOCKED', `${k}: ${JSON.stringify(r.out)}`);
   assert.ok(r.markers('keep.txt') && r.markers('keepdir/a'));
 });

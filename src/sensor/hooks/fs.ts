@@ -134,7 +134,7 @@ function openOp(flags: unknown): FileOp {
 type Delivery = { kind: 'sync' } | { kind: 'callback'; req: { oncomplete?: Function } } | { kind: 'promise' };
 
 export function installFsHooks(): void {
-  hookOpendir();
+  hookDirReads();
   const binding = rawBinding('fs');
   if (!binding) return;
   if (typeof binding.realpath === 'function') {
@@ -305,38 +305,57 @@ export function installFsHooks(): void {
 }
 
 /**
- * `opendir` reads directories through the `fs_dir` binding, which `process.binding` does not
- * expose: the public functions are the only way in, so they are hooked (and locked) instead.
+ * `opendir` lists directories through the `fs_dir` binding, which `process.binding` does not
+ * expose. Every Dir (from opendir, opendirSync or fs/promises) shares `fs.Dir.prototype`, and
+ * its entries are only read by `read`, `readSync` and `entries` (what `for await` uses): the
+ * listing is judged there, once per Dir, before the first entry is read. (Hooking the opendir
+ * functions instead would mean loading fs/promises at start-up.)
  */
-function hookOpendir(): void {
-  const spec: PathArg[] = [{ index: 0, op: 'read', follow: true }];
-  // The module object itself (an `import *` namespace would be a copy).
-  const fsMod = require('node:fs') as Record<string, unknown> & { promises: Record<string, unknown> };
-  const promises = fsMod.promises;
-  const wrap = (owner: Record<string, unknown>, name: string, style: 'sync' | 'callback' | 'promise') => {
-    const orig = owner[name];
+function hookDirReads(): void {
+  const fsMod = require('node:fs') as { Dir?: { prototype: Record<PropertyKey, unknown> } };
+  const proto = fsMod.Dir?.prototype;
+  if (!proto) return;
+  const verdicts = new WeakMap<object, ReturnType<typeof judgePath> | null>();
+  const judgeDir = (dir: object) => {
+    if (inBypass() || !needsJudging('read')) return undefined;
+    const known = verdicts.get(dir);
+    if (known !== undefined) return known ?? undefined;
+    const requested = asPathString((dir as { path?: unknown }).path);
+    const cwd = process.cwd();
+    const err =
+      requested === undefined
+        ? undefined
+        : judgePath('opendir', 'read', requested, resolveForCheck(requested, true, cwd), cwd);
+    verdicts.set(dir, err ?? null);
+    return err;
+  };
+  const wrap = (name: PropertyKey, fail: (err: Error, args: unknown[]) => unknown) => {
+    const orig = proto[name];
     if (typeof orig !== 'function') return;
     lock(
-      owner,
+      proto,
       name,
       wrapCall(orig, (fn, self, args) => {
-        const err = inBypass() ? undefined : judge('opendir', spec, args);
-        if (err) {
-          if (style === 'promise') return Promise.reject(err);
-          const cb = args[args.length - 1];
-          if (style === 'callback' && typeof cb === 'function') {
-            process.nextTick(() => cb(err));
-            return undefined;
-          }
-          throw err;
-        }
-        return fn.apply(self, args);
+        const err = judgeDir(self as object);
+        return err ? fail(err, args) : fn.apply(self, args);
       }),
     );
   };
-  wrap(fsMod, 'opendirSync', 'sync');
-  wrap(fsMod, 'opendir', 'callback');
-  wrap(promises, 'opendir', 'promise');
+  wrap('readSync', (err) => {
+    throw err;
+  });
+  wrap('read', (err, args) => {
+    const cb = args[0];
+    if (typeof cb !== 'function') return Promise.reject(err);
+    process.nextTick(() => cb(err));
+    return undefined;
+  });
+  const refused = (err: Error) =>
+    (async function* refusedListing(): AsyncGenerator<never> {
+      throw err;
+    })();
+  wrap('entries', refused);
+  wrap(Symbol.asyncIterator, refused); // `for await` (Node assigns it the same function as entries)
 }
 
 /** Judges one access to `requested`, already resolved (by realpath or by the opened fd). */
