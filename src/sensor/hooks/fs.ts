@@ -350,10 +350,14 @@ function hookDirReads(): void {
     process.nextTick(() => cb(err));
     return undefined;
   });
-  const refused = (err: Error) =>
-    (async function* refusedListing(): AsyncGenerator<never> {
-      throw err;
-    })();
+  // An async iterator whose first step fails with our error, as a failed listing would.
+  const refused = (err: Error) => ({
+    next: () => Promise.reject(err),
+    return: () => Promise.resolve({ done: true, value: undefined }),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  });
   wrap('entries', refused);
   wrap(Symbol.asyncIterator, refused); // `for await` (Node assigns it the same function as entries)
 }
