@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { describe, FIXTURE_PACKAGES, findingsFor, NODE_MAJOR, REPORT, runSensor } from '../helpers.mjs';
+import {
+  describe,
+  FIXTURE_PACKAGES,
+  findingsFor,
+  NODE_MAJOR,
+  REPORT,
+  runSensor,
+  SENSOR,
+} from '../helpers.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -214,4 +222,21 @@ test('import() of a data: URL is code from a string, judged like eval (Node with
     ),
     describe(enf.findings),
   );
+});
+
+test('a worker with env: {} stays guarded when the sensor came through NODE_OPTIONS (as in Lambda)', async () => {
+  const body = `
+    const { Worker } = require('worker_threads');
+    await new Promise((res) => {
+      const w = new Worker("require('child_process').execSync('touch ' + require('worker_threads').workerData)", { eval: true, workerData: M, env: {} });
+      w.on('error', (e) => { record('workerErr', codeOf(e)); res(); });
+      w.on('exit', res);
+    });`;
+  const r = await runSensor(script(body), {
+    mode: 'enforce',
+    noSensor: true,
+    env: { NODE_OPTIONS: `--require ${SENSOR}` },
+  });
+  assert.equal(r.out.workerErr, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
+  assert.ok(!r.markers('marker'));
 });

@@ -208,9 +208,9 @@ function hookDlopen(): void {
 }
 
 /**
- * Workers: judged at creation, and the sensor goes in with them. A worker preloads what the
- * process was started with, unless the caller passes its own `execArgv` (`execArgv: []` would
- * start it unguarded), so the sensor's `--require` is added to any execArgv given.
+ * Workers: judged at creation, and the sensor goes in with them. A worker preloads only its
+ * execArgv's `--require` and its env's NODE_OPTIONS, both of which the caller controls
+ * (`execArgv: []`, `env: {}`), so the sensor's `--require` is always added to its execArgv.
  */
 function hookWorkers(sensorFile: string, wardenEnv: Record<string, string>): void {
   const wt = require('node:worker_threads') as unknown as Record<string, unknown>;
@@ -230,9 +230,11 @@ function hookWorkers(sensorFile: string, wardenEnv: Record<string, string>): voi
         const target = opts?.eval ? String(src) : src instanceof URL ? src.href : String(src);
         judge(codeEvent('worker', opts?.eval ? 'new Worker(eval)' : 'new Worker', target));
         let next = opts ?? {};
-        if (Array.isArray(next.execArgv) && !next.execArgv.includes(sensorFile)) {
-          next = { ...next, execArgv: ['--require', sensorFile, ...next.execArgv] };
-        }
+        // A worker preloads its execArgv's --require and its own env's NODE_OPTIONS: with
+        // `env: {}` and no execArgv, a sensor that came through NODE_OPTIONS would be left out.
+        const execArgv = Array.isArray(next.execArgv) ? (next.execArgv as string[]) : process.execArgv;
+        if (!execArgv.includes(sensorFile))
+          next = { ...next, execArgv: ['--require', sensorFile, ...execArgv] };
         // The worker's sensor configures itself from the worker's env: it gets Warden's own
         // settings, whatever env the caller passes (SHARE_ENV shares the guarded real one).
         const env = (next as { env?: unknown }).env;
