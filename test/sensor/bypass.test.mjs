@@ -1,7 +1,15 @@
 // Evasions: what an attacker inside the function tries once the obvious paths are closed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describe, FIXTURE_PACKAGES as FIXTURE, findingsFor, NODE, REPORT, runSensor } from '../helpers.mjs';
+import {
+  describe,
+  FIXTURE_PACKAGES as FIXTURE,
+  findingsFor,
+  NODE,
+  REPORT,
+  runSensor,
+  SENSOR,
+} from '../helpers.mjs';
 
 const ALLOW_NODE = `version: 1\nprocess:\n  allow: [${JSON.stringify(NODE)}]\n`;
 
@@ -129,4 +137,18 @@ test('a symlink swapped between the check and the thread-pool open is caught on 
   for (const via of ['callback', 'promise', 'stream'])
     assert.equal(r.out[via], 'ERR_WARDEN_BLOCKED', `${via}: ${JSON.stringify(r.out)}`);
   assert.ok(!r.stdout.includes('CANARY-RACE'));
+});
+
+test('loaded through NODE_OPTIONS (as the Lambda wrapper does), children with a scrubbed env stay guarded', async () => {
+  const child = `try { require('child_process').execSync('touch ' + process.argv[2]); } catch (e) { process.stdout.write('child:' + e.code); }`;
+  const r = await runSensor(
+    `${REPORT}
+    const cp = require('child_process');
+    require('fs').writeFileSync('$DIR/child.js', ${JSON.stringify(child)});
+    record('scrubbed', cp.execFileSync(process.execPath, ['$DIR/child.js', '$DIR/m1'], { env: {} }).toString());
+  `,
+    { mode: 'enforce', policy: ALLOW_NODE, noSensor: true, env: { NODE_OPTIONS: `--require ${SENSOR}` } },
+  );
+  assert.equal(r.out.scrubbed, 'child:ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
+  assert.ok(!r.markers('m1'));
 });
