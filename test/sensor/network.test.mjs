@@ -39,7 +39,8 @@ const CLIENTS = {
     await new Promise((res) => { req.oncomplete = () => { h.close(); res(); }; const err = h.connect(req, HOST, PORT); if (err) { record('err', err); h.close(); res(); } });`,
 };
 
-const clientScript = (body, host = '127.0.0.2') => `${prologue()}
+// A script with its own listener (TCP, or UDP for datagrams) on `host`, then the client `body`.
+const clientScript = (body, host = '127.0.0.2', proto = 'tcp') => `${prologue(proto)}
 (async () => {
   const srv = await listen(${JSON.stringify(host)});
   const HOST = ${JSON.stringify(host)}, PORT = srv.port;
@@ -91,16 +92,7 @@ const UDP = {
     await wait(50); h.close();`,
 };
 
-const udpScript = (body, host = '127.0.0.2') => `${prologue('udp')}
-(async () => {
-  const srv = await listen(${JSON.stringify(host)});
-  const HOST = ${JSON.stringify(host)}, PORT = srv.port;
-  ${body}
-  await wait(150);
-  record('accepted', accepted);
-  srv.close();
-})();
-`;
+const udpScript = (body, host = '127.0.0.2') => clientScript(body, host, 'udp');
 
 for (const [name, body] of Object.entries(UDP)) {
   test(`network path ${name}: datagrams judged like connections`, async () => {
