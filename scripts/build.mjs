@@ -28,7 +28,12 @@ const { policySchema } = mod.exports;
 mkdirSync(join(root, 'schema'), { recursive: true });
 writeFileSync(join(root, 'schema/policy.schema.json'), `${JSON.stringify(policySchema, null, 2)}\n`);
 
-const ajv = new Ajv({ code: { source: true, esm: false }, allErrors: false, strict: true });
+const ajv = new Ajv({
+  code: { source: true, esm: false },
+  allErrors: false,
+  strict: true,
+  inlineRefs: false,
+});
 const validate = ajv.compile(policySchema);
 mkdirSync(join(root, 'src/policy/generated'), { recursive: true });
 writeFileSync(join(root, 'src/policy/generated/validate-policy.cjs'), standaloneCode(ajv, validate));
@@ -43,15 +48,25 @@ const common = {
   define: { __WARDEN_VERSION__: JSON.stringify(pkg.version) },
   legalComments: 'none',
 };
-const loader = await esbuild.build({
-  ...common,
+// The sensor carries its policy-file loader, and the YAML parser separately, as source strings
+// compiled only when needed (a JSON policy never compiles the YAML parser): a sensor pays for
+// neither at cold start without a policy file.
+const chunk = async (options) =>
+  (await esbuild.build({ ...common, minify: true, write: false, ...options })).outputFiles[0].text;
+const loaderSource = await chunk({
   entryPoints: [join(root, 'src/policy/loader-entry.ts')],
-  minify: true,
-  write: false,
+  external: ['yaml'],
+});
+const yamlSource = await chunk({
+  stdin: { contents: "module.exports = require('yaml');", resolveDir: root },
 });
 await esbuild.build({
   ...common,
-  define: { ...common.define, __WARDEN_POLICY_LOADER__: JSON.stringify(loader.outputFiles[0].text) },
+  define: {
+    ...common.define,
+    __WARDEN_POLICY_LOADER__: JSON.stringify(loaderSource),
+    __WARDEN_YAML__: JSON.stringify(yamlSource),
+  },
   entryPoints: [join(root, 'src/sensor/index.ts')],
   outfile: join(root, 'dist/sensor.cjs'),
   minifySyntax: true,

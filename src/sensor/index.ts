@@ -27,17 +27,26 @@ import { createSink } from './sink';
 
 declare const __WARDEN_VERSION__: string;
 declare const __WARDEN_POLICY_LOADER__: string;
+declare const __WARDEN_YAML__: string;
 
 interface PolicyLoaderModule {
   parsePolicy(file: string, text: string): PolicyLoadResult;
   formatPolicyError(e: PolicyError): string;
 }
 
-/** Compiles the embedded policy loader (see src/policy/loader-entry.ts) on first use. */
-function policyLoader(): PolicyLoaderModule {
-  const mod = { exports: {} as PolicyLoaderModule };
-  new Function('module', 'exports', 'require', __WARDEN_POLICY_LOADER__)(mod, mod.exports, require);
+/** Compiles one embedded CommonJS source (see scripts/build.mjs) with the given require. */
+function compileEmbedded<T>(source: string, req: (id: string) => unknown): T {
+  const mod = { exports: {} as T };
+  new Function('module', 'exports', 'require', source)(mod, mod.exports, req);
   return mod.exports;
+}
+
+/** The policy loader (src/policy/loader-entry.ts), compiled on first use; YAML only if asked for. */
+function policyLoader(): PolicyLoaderModule {
+  let yaml: unknown;
+  const req = (id: string) =>
+    id === 'yaml' ? (yaml ??= compileEmbedded(__WARDEN_YAML__, require)) : require(id);
+  return compileEmbedded<PolicyLoaderModule>(__WARDEN_POLICY_LOADER__, req);
 }
 
 function formatError(e: PolicyError): string {
