@@ -44,8 +44,11 @@ function compileEmbedded<T>(source: string, req: (id: string) => unknown): T {
 /** The policy loader (src/policy/loader-entry.ts), compiled on first use; YAML only if asked for. */
 function policyLoader(): PolicyLoaderModule {
   let yaml: unknown;
-  const req = (id: string) =>
-    id === 'yaml' ? (yaml ??= compileEmbedded(__WARDEN_YAML__, require)) : require(id);
+  const req = (id: string) => {
+    if (id !== 'yaml') return require(id);
+    yaml ??= compileEmbedded(__WARDEN_YAML__, require);
+    return yaml;
+  };
   return compileEmbedded<PolicyLoaderModule>(__WARDEN_POLICY_LOADER__, req);
 }
 
