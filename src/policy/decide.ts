@@ -215,7 +215,7 @@ function decideFile(policy: CompiledPolicy, ev: FileEvent, packageOf: PackageOf)
     list.match(ev.path),
     `warden.files.${ev.op}`,
     secretFile ? 'Read of process environment or memory' : titles[ev.op],
-    secretFile ? 5 : ev.op === 'write' ? 3 : 3,
+    secretFile ? 5 : 3,
     attacks,
     `${ev.api} ${ev.path}${ev.requested !== ev.path ? ` (as ${ev.requested})` : ''}`,
   );
