@@ -11,4 +11,4 @@ export { permissionFlags } from './policy/permission-flags';
 export { policySchema } from './policy/schema';
 export { packageOfFile } from './sensor/attribution';
 export { moduleName } from './sensor/hooks/modules';
-export { parseShellCommands, shellScriptIndex } from './shell/parse';
+export { commandsOfArgv, parseShellCommands, shellScriptIndex } from './shell/parse';

@@ -568,7 +568,7 @@ class CommandCollector {
     flush();
   }
 
-  private addCommand(words: Word[]): void {
+  addCommand(words: Word[]): void {
     const argv = words.map((w) => w.text);
     const first = words[0]!;
     this.commands.push({ name: first.text, argv, dynamic: first.dynamic });
@@ -610,5 +610,16 @@ class CommandCollector {
 export function parseShellCommands(script: string): ParsedCommand[] {
   const collector = new CommandCollector(0);
   collector.parseScript(script);
+  return collector.commands;
+}
+
+/**
+ * The commands an exec'd argv runs, itself first: `timeout 5 sh -c 'curl …'` runs timeout, sh
+ * and curl. Wrappers and nested shells are unwrapped as in a script; the argv's words are
+ * literal (no shell expansion happens on an exec).
+ */
+export function commandsOfArgv(argv: readonly string[]): ParsedCommand[] {
+  const collector = new CommandCollector(0);
+  if (argv.length > 0) collector.addCommand(argv.map((text) => ({ text, dynamic: false })));
   return collector.commands;
 }

@@ -136,3 +136,25 @@ test('process.kill of a process that is not ours is refused; our own children ar
   assert.equal(r.out.child, 'killed');
   assert.ok(findingsFor(r.findings, 'warden.process.kill', 'Blocked').length >= 1, describe(r.findings));
 });
+
+test('a wrapper is only as allowed as what it runs (timeout, env, xargs, nice …)', async () => {
+  const policy = 'version: 1\nprocess:\n  allow: [timeout, env, nice, /usr/bin/true, /bin/true]\n';
+  const r = await runSensor(
+    `${REPORT}
+    const cp = require('child_process');
+    const t = (k, f) => { try { f(); record(k, 'ran'); } catch (e) { record(k, codeOf(e)); } };
+    t('timeoutShell', () => cp.execFileSync('timeout', ['5', 'sh', '-c', 'touch $DIR/m1']));
+    t('envTouch', () => cp.execFileSync('env', ['X=1', 'touch', '$DIR/m2']));
+    t('niceNested', () => cp.execFileSync('nice', ['-n', '5', 'env', 'touch', '$DIR/m3']));
+    t('allowed', () => cp.execFileSync('timeout', ['5', 'true']));
+  `,
+    { mode: 'enforce', policy },
+  );
+  assert.deepEqual(r.out, {
+    timeoutShell: 'ERR_WARDEN_BLOCKED',
+    envTouch: 'ERR_WARDEN_BLOCKED',
+    niceNested: 'ERR_WARDEN_BLOCKED',
+    allowed: 'ran',
+  });
+  assert.ok(!r.markers('m1') && !r.markers('m2') && !r.markers('m3'));
+});

@@ -75,3 +75,18 @@ test('finds the -c script in a shell argv', () => {
   assert.equal(shellScriptIndex(['sh', 'script.sh']), -1);
   assert.equal(shellScriptIndex(['sh']), -1);
 });
+
+test('an exec argv runs what its wrappers wrap', () => {
+  const { commandsOfArgv } = createRequire(import.meta.url)('../../dist/lib.cjs');
+  const n = (argv) => commandsOfArgv(argv).map((c) => c.name);
+  assert.deepEqual(n(['/usr/bin/timeout', '5', 'sh', '-c', 'curl x; id']), [
+    '/usr/bin/timeout',
+    'sh',
+    'curl',
+    'id',
+  ]);
+  assert.deepEqual(n(['/usr/bin/env', '-i', 'A=1', 'wget', 'y']), ['/usr/bin/env', 'wget']);
+  assert.deepEqual(n(['/usr/bin/git', 'status']), ['/usr/bin/git']);
+  // exec argv words are literal: no expansion, so `$(id)` is an argument, not a command
+  assert.deepEqual(n(['/usr/bin/echo', '$(id)']), ['/usr/bin/echo']);
+});

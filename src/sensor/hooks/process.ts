@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ProcessEvent } from '../../events/types';
 import { isShell } from '../../policy/decide';
-import { parseShellCommands, shellScriptIndex } from '../../shell/parse';
+import { commandsOfArgv, parseShellCommands, shellScriptIndex } from '../../shell/parse';
 import type { SensorConfig } from '../config';
 import type { WardenBlockedError } from '../errors';
 import { bypass, inBypass, lock, rawBinding, wrapCall } from '../guard';
@@ -158,16 +158,24 @@ function spawnEvent(api: string, a: SpawnArgs, pathVar: string | undefined): Pro
   };
   const real = exe.startsWith('/') ? realPath(exe) : undefined;
   if (real) ev.realExe = real;
+  const childPath = envValue(a.envPairs, 'PATH') ?? pathVar;
+  const resolve = (c: { name: string; dynamic: boolean; argv: string[] }) => {
+    const resolved = c.dynamic ? undefined : resolveExecutable(c.name, a.cwd, childPath);
+    return resolved && resolved !== c.name
+      ? { name: c.name, exe: resolved, argv: c.argv }
+      : { name: c.name, argv: c.argv };
+  };
   if (isShell(exe) || (real && isShell(real))) {
     const idx = shellScriptIndex(a.args);
     if (idx > 0) {
       ev.shellScript = a.args[idx]!;
-      const childPath = envValue(a.envPairs, 'PATH') ?? pathVar;
-      ev.shellCommands = parseShellCommands(ev.shellScript).map((c) => {
-        const exe = c.dynamic ? undefined : resolveExecutable(c.name, a.cwd, childPath);
-        return exe && exe !== c.name ? { name: c.name, exe, argv: c.argv } : { name: c.name, argv: c.argv };
-      });
+      ev.shellCommands = parseShellCommands(ev.shellScript).map(resolve);
     }
+  } else {
+    // A wrapper (`timeout 5 sh -c …`, `env X=1 curl`, `xargs …`) runs more than itself: every
+    // command it would run is judged like a shell's.
+    const inner = commandsOfArgv([exe, ...a.args.slice(1)]).slice(1);
+    if (inner.length > 0) ev.shellCommands = inner.map(resolve);
   }
   return ev;
 }
