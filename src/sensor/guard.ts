@@ -57,6 +57,20 @@ export function wrapCall<F extends Function>(
   });
 }
 
+/**
+ * Hooks `owner[name]` if it is a function: wraps it (see `wrapCall`) and locks it in place.
+ * Returns false when there is nothing to hook or it could not be locked.
+ */
+export function hookMethod(
+  owner: object,
+  name: PropertyKey,
+  apply: (orig: AnyFn, thisArg: unknown, args: unknown[]) => unknown,
+): boolean {
+  const orig = (owner as Record<PropertyKey, unknown>)[name];
+  if (typeof orig !== 'function') return false;
+  return lock(owner, name, wrapCall(orig, apply));
+}
+
 export function wrapConstruct<F extends Function>(
   target: F,
   handlers: {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CodeEvent } from '../../events/types';
 import { calledByNode } from '../attribution';
-import { bypass, inBypass, lock, rawBinding, wrapCall, wrapConstruct } from '../guard';
+import { bypass, hookMethod, inBypass, lock, rawBinding, wrapCall, wrapConstruct } from '../guard';
 import { check, getState } from '../report';
 
 const EXCERPT = 400;
@@ -105,17 +105,11 @@ function hookVm(): void {
   const first = (api: string) => (args: unknown[]) =>
     judge(codeEvent('vm', api, typeof args[0] === 'string' ? args[0] : String(args[0] ?? '')));
   for (const name of ['runInContext', 'runInNewContext', 'runInThisContext', 'compileFunction']) {
-    const orig = vm[name];
-    if (typeof orig !== 'function') continue;
     const onCall = first(`vm.${name}`);
-    lock(
-      vm,
-      name,
-      wrapCall(orig, (fn, self, args) => {
-        onCall(args);
-        return fn.apply(self, args);
-      }),
-    );
+    hookMethod(vm, name, (fn, self, args) => {
+      onCall(args);
+      return fn.apply(self, args);
+    });
   }
   for (const name of ['Script', 'SourceTextModule']) {
     const orig = vm[name];
@@ -161,22 +155,16 @@ function wasmSize(v: unknown): string {
 function hookWasm(): void {
   const W = WA;
   for (const name of ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming']) {
-    const orig = W[name];
-    if (typeof orig !== 'function') continue;
-    lock(
-      W,
-      name,
-      wrapCall(orig, (fn, self, args) => {
-        if (!(name === 'instantiate' && args[0] instanceof WA.Module)) {
-          const ev = codeEvent('wasm', `WebAssembly.${name}`, `WebAssembly ${wasmSize(args[0])}`);
-          if (!inBypass()) {
-            const err = check(ev);
-            if (err) return Promise.reject(err);
-          }
+    hookMethod(W, name, (fn, self, args) => {
+      if (!(name === 'instantiate' && args[0] instanceof WA.Module)) {
+        const ev = codeEvent('wasm', `WebAssembly.${name}`, `WebAssembly ${wasmSize(args[0])}`);
+        if (!inBypass()) {
+          const err = check(ev);
+          if (err) return Promise.reject(err);
         }
-        return fn.apply(self, args);
-      }),
-    );
+      }
+      return fn.apply(self, args);
+    });
   }
   lock(
     W,

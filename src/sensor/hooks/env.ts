@@ -9,7 +9,7 @@
  */
 
 import { ATTACKS } from '../../events/mitre';
-import { inBypass, lock, wrapCall } from '../guard';
+import { hookMethod, inBypass } from '../guard';
 import { check, getState, reportNotice } from '../report';
 
 /**
@@ -23,25 +23,19 @@ function hookDiagnosticReport(
   const report = (process as unknown as { report?: Record<string, unknown> }).report;
   if (!report) return;
   for (const method of ['getReport', 'writeReport']) {
-    const orig = report[method];
-    if (typeof orig !== 'function') continue;
-    lock(
-      report,
-      method,
-      wrapCall(orig, (fn, self, args) => {
-        const env = process.env;
-        for (const name of names) {
-          if (Object.hasOwn(env, name) && !judge(name, `process.report.${method}`)) {
-            const err = new Error(
-              `Warden blocked secrets read: process.report.${method} would include ${name}`,
-            ) as Error & { code: string };
-            err.code = 'ERR_WARDEN_BLOCKED';
-            throw err;
-          }
+    hookMethod(report, method, (fn, self, args) => {
+      const env = process.env;
+      for (const name of names) {
+        if (Object.hasOwn(env, name) && !judge(name, `process.report.${method}`)) {
+          const err = new Error(
+            `Warden blocked secrets read: process.report.${method} would include ${name}`,
+          ) as Error & { code: string };
+          err.code = 'ERR_WARDEN_BLOCKED';
+          throw err;
         }
-        return fn.apply(self, args);
-      }),
-    );
+      }
+      return fn.apply(self, args);
+    });
   }
 }
 

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { FileEvent, FileOp } from '../../events/types';
 import { globRoot } from '../../policy/permission-flags';
 import { captureStack, isModuleLoaderRead } from '../attribution';
-import { inBypass, lock, rawBinding, wrapCall } from '../guard';
+import { hookMethod, inBypass, rawBinding } from '../guard';
 import { check, getState } from '../report';
 
 type PathArg = { index: number; op: FileOp | 'open'; follow: boolean };
@@ -278,29 +278,23 @@ export function installFsHooks(): void {
   };
 
   for (const [name, specs] of Object.entries(PATH_FUNCTIONS)) {
-    const orig = binding[name];
-    if (typeof orig !== 'function') continue;
-    lock(
-      binding,
-      name,
-      wrapCall(orig, (fn, self, args) => {
-        if (!inBypass()) {
-          const opened = readOpen(name, fn, self, args);
-          if (opened) return opened.value;
-          const err = judge(name, specs, args);
-          if (err) {
-            const d = deliveryOf(args);
-            if (d.kind === 'promise') return Promise.reject(err);
-            if (d.kind === 'callback') {
-              process.nextTick(() => d.req.oncomplete?.call(d.req, err));
-              return undefined;
-            }
-            throw err;
+    hookMethod(binding, name, (fn, self, args) => {
+      if (!inBypass()) {
+        const opened = readOpen(name, fn, self, args);
+        if (opened) return opened.value;
+        const err = judge(name, specs, args);
+        if (err) {
+          const d = deliveryOf(args);
+          if (d.kind === 'promise') return Promise.reject(err);
+          if (d.kind === 'callback') {
+            process.nextTick(() => d.req.oncomplete?.call(d.req, err));
+            return undefined;
           }
+          throw err;
         }
-        return fn.apply(self, args);
-      }),
-    );
+      }
+      return fn.apply(self, args);
+    });
   }
 }
 
@@ -330,16 +324,10 @@ function hookDirReads(): void {
     return err;
   };
   const wrap = (name: PropertyKey, fail: (err: Error, args: unknown[]) => unknown) => {
-    const orig = proto[name];
-    if (typeof orig !== 'function') return;
-    lock(
-      proto,
-      name,
-      wrapCall(orig, (fn, self, args) => {
-        const err = judgeDir(self as object);
-        return err ? fail(err, args) : fn.apply(self, args);
-      }),
-    );
+    hookMethod(proto, name, (fn, self, args) => {
+      const err = judgeDir(self as object);
+      return err ? fail(err, args) : fn.apply(self, args);
+    });
   };
   wrap('readSync', (err) => {
     throw err;

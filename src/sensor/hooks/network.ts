@@ -16,7 +16,7 @@ import type { NetworkEvent } from '../../events/types';
 import { normalizeIp } from '../../net/address';
 import { captureStack, type StackHolder } from '../attribution';
 import type { WardenBlockedError } from '../errors';
-import { inBypass, lock, rawBinding, wrapCall } from '../guard';
+import { hookMethod, inBypass, lock, rawBinding } from '../guard';
 import { check } from '../report';
 
 const UV_EACCES = -os.constants.errno.EACCES;
@@ -111,20 +111,14 @@ function hookTcp(): void {
   const proto = tcp?.TCP?.prototype;
   if (!tcp || !proto) return;
   for (const method of ['connect', 'connect6']) {
-    const orig = proto[method];
-    if (typeof orig !== 'function') continue;
-    lock(
-      proto,
-      method,
-      wrapCall(orig, (fn, handle, args) => {
-        const blocked = judge(handle as object, 'tcp', 'connect', args[1], args[2], `tcp_wrap.${method}`);
-        if (blocked) {
-          if (blocked.owner) swapNextError(blocked.owner, 'destroy', blocked.err);
-          return UV_EACCES;
-        }
-        return fn.apply(handle, args);
-      }),
-    );
+    hookMethod(proto, method, (fn, handle, args) => {
+      const blocked = judge(handle as object, 'tcp', 'connect', args[1], args[2], `tcp_wrap.${method}`);
+      if (blocked) {
+        if (blocked.owner) swapNextError(blocked.owner, 'destroy', blocked.err);
+        return UV_EACCES;
+      }
+      return fn.apply(handle, args);
+    });
   }
   rememberCreator(tcp, 'TCP');
 }
@@ -140,26 +134,19 @@ let dgramHooked = false;
 function hookDgramConnect(): void {
   if (dgramHooked) return;
   dgramHooked = true;
-  const proto = (require('node:dgram') as typeof import('node:dgram')).Socket.prototype as unknown as Record<
-    string,
-    unknown
-  >;
-  lock(
-    proto,
-    'connect',
-    wrapCall(proto.connect as Function, (fn, socket, args) => {
-      const last = args.length - 1;
-      const cb = args[last];
-      if (typeof cb === 'function') {
-        args[last] = function (this: unknown, err: unknown, ...rest: unknown[]) {
-          const ours = err ? blockedUdp.get(socket as object) : undefined;
-          if (ours) blockedUdp.delete(socket as object);
-          return cb.call(this, ours ?? err, ...rest);
-        };
-      }
-      return fn.apply(socket, args);
-    }),
-  );
+  const { Socket } = require('node:dgram') as typeof import('node:dgram');
+  hookMethod(Socket.prototype, 'connect', (fn, socket, args) => {
+    const last = args.length - 1;
+    const cb = args[last];
+    if (typeof cb === 'function') {
+      args[last] = function (this: unknown, err: unknown, ...rest: unknown[]) {
+        const ours = err ? blockedUdp.get(socket as object) : undefined;
+        if (ours) blockedUdp.delete(socket as object);
+        return cb.call(this, ours ?? err, ...rest);
+      };
+    }
+    return fn.apply(socket, args);
+  });
 }
 
 function hookUdp(): void {
@@ -169,53 +156,41 @@ function hookUdp(): void {
   const proto = udp?.UDP?.prototype;
   if (!udp || !proto) return;
   for (const method of ['connect', 'connect6']) {
-    const orig = proto[method];
-    if (typeof orig !== 'function') continue;
-    lock(
-      proto,
-      method,
-      wrapCall(orig, (fn, handle, args) => {
-        const blocked = judge(handle as object, 'udp', 'connect', args[0], args[1], `udp_wrap.${method}`);
-        if (blocked) {
-          if (blocked.owner) {
-            blockedUdp.set(blocked.owner, blocked.err);
-            swapNextError(blocked.owner, 'emit', blocked.err);
-          }
-          return UV_EACCES;
+    hookMethod(proto, method, (fn, handle, args) => {
+      const blocked = judge(handle as object, 'udp', 'connect', args[0], args[1], `udp_wrap.${method}`);
+      if (blocked) {
+        if (blocked.owner) {
+          blockedUdp.set(blocked.owner, blocked.err);
+          swapNextError(blocked.owner, 'emit', blocked.err);
         }
-        const r = fn.apply(handle, args);
-        if (r === 0)
-          udpConnected.set(handle as object, { ip: normalizeIp(String(args[0])), port: Number(args[1]) });
-        return r;
-      }),
-    );
+        return UV_EACCES;
+      }
+      const r = fn.apply(handle, args);
+      if (r === 0)
+        udpConnected.set(handle as object, { ip: normalizeIp(String(args[0])), port: Number(args[1]) });
+      return r;
+    });
   }
   for (const method of ['send', 'send6']) {
-    const orig = proto[method];
-    if (typeof orig !== 'function') continue;
-    lock(
-      proto,
-      method,
-      wrapCall(orig, (fn, handle, args) => {
-        // send(req, list, count, port, address, hasCallback), or on a connected socket send(req, list, count, hasCallback).
-        const connected = args.length <= 4 ? udpConnected.get(handle as object) : undefined;
-        const address = connected ? connected.ip : args[4];
-        const port = connected ? connected.port : args[3];
-        if (address !== undefined) {
-          const blocked = judge(handle as object, 'udp', 'send', address, port, `udp_wrap.${method}`);
-          if (blocked) {
-            const req = args[0] as { callback?: Function } | undefined;
-            if (typeof req?.callback === 'function') {
-              const cb = req.callback;
-              process.nextTick(() => cb(blocked.err));
-              return 0;
-            }
-            return UV_EACCES; // no callback: dgram drops send errors, as it does for real ones
+    hookMethod(proto, method, (fn, handle, args) => {
+      // send(req, list, count, port, address, hasCallback), or on a connected socket send(req, list, count, hasCallback).
+      const connected = args.length <= 4 ? udpConnected.get(handle as object) : undefined;
+      const address = connected ? connected.ip : args[4];
+      const port = connected ? connected.port : args[3];
+      if (address !== undefined) {
+        const blocked = judge(handle as object, 'udp', 'send', address, port, `udp_wrap.${method}`);
+        if (blocked) {
+          const req = args[0] as { callback?: Function } | undefined;
+          if (typeof req?.callback === 'function') {
+            const cb = req.callback;
+            process.nextTick(() => cb(blocked.err));
+            return 0;
           }
+          return UV_EACCES; // no callback: dgram drops send errors, as it does for real ones
         }
-        return fn.apply(handle, args);
-      }),
-    );
+      }
+      return fn.apply(handle, args);
+    });
   }
   rememberCreator(udp, 'UDP', hookDgramConnect);
 }
@@ -263,16 +238,12 @@ function hookDns(): void {
       if (err) return failRequest(args[0], err) ? 0 : UV_EACCES;
       return fn.apply(self, args);
     };
-  if (typeof cares.getaddrinfo === 'function') {
-    lock(cares, 'getaddrinfo', wrapCall(cares.getaddrinfo, guard('dns.lookup', 1, 'A/AAAA')));
-  }
+  hookMethod(cares, 'getaddrinfo', guard('dns.lookup', 1, 'A/AAAA'));
   const channel = cares.ChannelWrap?.prototype;
   if (!channel) return;
   for (const key of Object.getOwnPropertyNames(channel)) {
-    const orig = channel[key];
-    if (!key.startsWith('query') || typeof orig !== 'function') continue;
-    const rrtype = key.slice(5).toUpperCase();
-    lock(channel, key, wrapCall(orig, guard(`dns.resolve${key.slice(5)}`, 1, rrtype)));
+    if (key.startsWith('query'))
+      hookMethod(channel, key, guard(`dns.resolve${key.slice(5)}`, 1, key.slice(5).toUpperCase()));
   }
 }
 
