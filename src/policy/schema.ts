@@ -24,6 +24,21 @@ function ruleList(entry: string, description: string, extra: Record<string, obje
 
 const id = { type: 'string', minLength: 1 };
 
+/** An entry written as a bare string, or as `{ id?, <field> }`. */
+function namedEntry(field: string) {
+  return {
+    oneOf: [
+      { type: 'string', minLength: 1 },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: [field],
+        properties: { id, [field]: { type: 'string', minLength: 1 } },
+      },
+    ],
+  };
+}
+
 export const policySchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://warden.dev/schema/policy.schema.json',
@@ -33,17 +48,7 @@ export const policySchema = {
   required: ['version'],
   definitions: {
     action: { type: 'string', enum: ['allow', 'alert', 'deny'] },
-    pathEntry: {
-      oneOf: [
-        { type: 'string', minLength: 1 },
-        {
-          type: 'object',
-          additionalProperties: false,
-          required: ['path'],
-          properties: { id, path: { type: 'string', minLength: 1 } },
-        },
-      ],
-    },
+    pathEntry: namedEntry('path'),
     processEntry: {
       oneOf: [
         { type: 'string', minLength: 1 },
@@ -79,17 +84,7 @@ export const policySchema = {
         },
       ],
     },
-    moduleEntry: {
-      oneOf: [
-        { type: 'string', minLength: 1 },
-        {
-          type: 'object',
-          additionalProperties: false,
-          required: ['name'],
-          properties: { id, name: { type: 'string', minLength: 1 } },
-        },
-      ],
-    },
+    moduleEntry: namedEntry('name'),
     packageGlob: { type: 'string', minLength: 1 },
     pathList: ruleList('pathEntry', 'Paths, by glob.'),
     capability: {
