@@ -12,9 +12,10 @@ import {
 } from '../helpers.mjs';
 
 const ALLOW_NODE = `version: 1\nprocess:\n  allow: [${JSON.stringify(NODE)}]\n`;
+// A child Node script that tries to run `touch <argv[2]>` and prints how that went.
+const child = `try { require('child_process').execSync('touch ' + process.argv[2]); } catch (e) { process.stdout.write('child:' + e.code); }`;
 
 test('a child Node process started with a scrubbed env still carries the sensor, in the same mode', async () => {
-  const child = `try { require('child_process').execSync('touch ' + process.argv[2]); } catch (e) { process.stdout.write('child:' + e.code); }`;
   const r = await runSensor(
     `${REPORT}
     const cp = require('child_process');
@@ -140,7 +141,6 @@ test('a symlink swapped between the check and the thread-pool open is caught on 
 });
 
 test('loaded through NODE_OPTIONS (as the Lambda wrapper does), children with a scrubbed env stay guarded', async () => {
-  const child = `try { require('child_process').execSync('touch ' + process.argv[2]); } catch (e) { process.stdout.write('child:' + e.code); }`;
   const r = await runSensor(
     `${REPORT}
     const cp = require('child_process');
