@@ -117,3 +117,17 @@ export function rawBinding(name: string): Binding | undefined {
   bindingCache.set(name, b);
   return b;
 }
+
+let ownerSymbol: symbol | undefined;
+
+/**
+ * The JS object (net.Socket, dgram.Socket, ChildProcess) that owns a binding handle: Node
+ * keeps it under its internal `owner_symbol`, found once by description. Undefined for a raw
+ * handle nobody owns.
+ */
+export function handleOwner(handle: object): Record<string, unknown> | undefined {
+  ownerSymbol ??= Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
+  return ownerSymbol
+    ? (handle as Record<symbol, Record<string, unknown> | undefined>)[ownerSymbol]
+    : undefined;
+}

@@ -16,21 +16,12 @@ import type { NetworkEvent } from '../../events/types';
 import { normalizeIp } from '../../net/address';
 import { captureStack, type StackHolder } from '../attribution';
 import type { WardenBlockedError } from '../errors';
-import { hookMethod, inBypass, lock, rawBinding } from '../guard';
+import { handleOwner, hookMethod, inBypass, lock, rawBinding } from '../guard';
 import { check } from '../report';
 
 const UV_EACCES = -os.constants.errno.EACCES;
 const handleStacks = new WeakMap<object, StackHolder>();
 const udpConnected = new WeakMap<object, { ip?: string; port?: number }>();
-let ownerSymbol: symbol | undefined;
-
-function ownerOf(handle: object): Record<string, unknown> | undefined {
-  if (!ownerSymbol)
-    ownerSymbol = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
-  return ownerSymbol
-    ? ((handle as Record<symbol, Record<string, unknown> | undefined>)[ownerSymbol] ?? undefined)
-    : undefined;
-}
 
 /** Makes the next call of `method` on this one object carry our error instead of Node's. */
 function swapNextError(
@@ -64,7 +55,7 @@ function judge(
   api: string,
 ) {
   if (inBypass()) return undefined;
-  const owner = ownerOf(handle);
+  const owner = handleOwner(handle);
   const ip = typeof address === 'string' ? (normalizeIp(address) ?? address) : undefined;
   const named = owner && typeof owner._host === 'string' ? owner._host : undefined;
   const ev: NetworkEvent = {

@@ -15,7 +15,7 @@ import { isShell } from '../../policy/decide';
 import { commandsOfArgv, parseShellCommands, shellScriptIndex } from '../../shell/parse';
 import type { SensorConfig } from '../config';
 import type { WardenBlockedError } from '../errors';
-import { bypass, inBypass, lock, rawBinding, wrapCall } from '../guard';
+import { bypass, handleOwner, inBypass, lock, rawBinding, wrapCall } from '../guard';
 import { check } from '../report';
 
 const UV_EACCES = -os.constants.errno.EACCES;
@@ -34,8 +34,7 @@ const MAX_CHILDREN = 4096;
  * is the handle's owner: make that one 'error' carry our error.
  */
 function failChildProcess(handle: object, err: WardenBlockedError): number {
-  const sym = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
-  const child = sym ? (handle as Record<symbol, Record<string, unknown> | undefined>)[sym] : undefined;
+  const child = handleOwner(handle);
   if (!child || typeof child.emit !== 'function') return UV_EACCES; // raw process_wrap use
   const emit = child.emit as Function;
   Object.defineProperty(child, 'emit', {
