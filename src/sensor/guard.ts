@@ -131,3 +131,28 @@ export function handleOwner(handle: object): Record<string, unknown> | undefined
     ? (handle as Record<symbol, Record<string, unknown> | undefined>)[ownerSymbol]
     : undefined;
 }
+
+let realpathFn: ((p: string, encoding: string) => unknown) | undefined;
+
+/**
+ * Keeps the fs binding's realpath as it is at start-up: function code replacing
+ * `process.binding('fs').realpath` (which `fs.realpathSync.native` looks up at call time) must
+ * not change what the sensor thinks a path is. Called before any function code runs.
+ */
+export function keepRealpath(): void {
+  const binding = rawBinding('fs');
+  const fn = binding?.realpath;
+  if (typeof fn !== 'function' || !binding) return;
+  realpathFn = (p, encoding) => fn.call(binding, p, encoding);
+  lock(binding, 'realpath', fn);
+}
+
+/** realpath(3) of `p`, or undefined when it does not resolve. */
+export function realpathOf(p: string): string | undefined {
+  try {
+    const r = realpathFn ? realpathFn(p, 'utf8') : require('node:fs').realpathSync.native(p);
+    return typeof r === 'string' ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -15,7 +15,7 @@ import type { Mode, Policy } from '../policy/types';
 import { addRuntimePaths, onStackTamper, setWardenFiles } from './attribution';
 import { functionArn, readConfig, type SensorConfig } from './config';
 import { currentInvocation, onInvocationEnd, runInInvocation } from './context';
-import { bypass, lock, rawBinding } from './guard';
+import { bypass, keepRealpath, lock, rawBinding } from './guard';
 import { installCodeHooks } from './hooks/code';
 import { installEnvHooks } from './hooks/env';
 import { installFsHooks } from './hooks/fs';
@@ -104,6 +104,7 @@ function loadPolicy(cfg: SensorConfig): LoadedPolicy {
 }
 
 function start(): void {
+  keepRealpath();
   const sensorFile = __filename;
   const cfg = readConfig(process.env, sensorFile);
   setWardenFiles(sensorFile, path.dirname(sensorFile));

@@ -57,6 +57,7 @@ test('hooks cannot be removed, replaced or re-wrapped by function code', async (
       bindingDelete: () => { delete process.binding('spawn_sync').spawn; },
       protoAssign: () => { process.binding('process_wrap').Process.prototype.spawn = () => 0; },
       fsAssign: () => { process.binding('fs').open = () => 3; },
+      realpathAssign: () => { process.binding('fs').realpath = () => '/etc/hostname'; },
       tcpAssign: () => { process.binding('tcp_wrap').TCP.prototype.connect = () => 0; },
       functionRestore: () => { globalThis.Function = Object.getPrototypeOf(Object.getPrototypeOf(() => {})).constructor; },
       killAssign: () => { process.kill = () => true; },

@@ -3,11 +3,10 @@
  * policy judges it, every vm entry point and the contextify binding behind them),
  * WebAssembly compilation, native addons (process.dlopen) and worker threads.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CodeEvent } from '../../events/types';
 import { calledByNode } from '../attribution';
-import { bypass, hookMethod, inBypass, lock, rawBinding, wrapCall, wrapConstruct } from '../guard';
+import { hookMethod, inBypass, lock, rawBinding, realpathOf, wrapCall, wrapConstruct } from '../guard';
 import { check, getState } from '../report';
 
 const EXCERPT = 400;
@@ -183,12 +182,8 @@ function hookDlopen(): void {
     'dlopen',
     wrapCall(orig, (fn, self, args) => {
       const file = typeof args[1] === 'string' ? args[1] : String(args[1]);
-      let real = path.resolve(file);
-      try {
-        real = bypass(() => fs.realpathSync.native(file));
-      } catch {
-        // not there: dlopen will fail by itself
-      }
+      // Not there: dlopen will fail by itself; judge the path as named.
+      const real = realpathOf(file) ?? path.resolve(file);
       judge({ surface: 'code', op: 'native', api: 'process.dlopen', target: real });
       return fn.apply(self, args);
     }),

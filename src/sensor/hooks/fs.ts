@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { FileEvent, FileOp } from '../../events/types';
 import { globRoot } from '../../policy/permission-flags';
 import { captureStack, isModuleLoaderRead } from '../attribution';
-import { hookMethod, inBypass, rawBinding } from '../guard';
+import { hookMethod, inBypass, rawBinding, realpathOf } from '../guard';
 import { check, getState } from '../report';
 
 type PathArg = { index: number; op: FileOp | 'open'; follow: boolean };
@@ -86,18 +86,6 @@ function deviceOf(p: string): number | undefined {
   }
 }
 
-let realpathBinding: ((p: string, encoding: string) => unknown) | undefined;
-
-/** realpath(3) straight from the binding (not hooked; fs.realpathSync.native adds option parsing). */
-function nativeRealpath(p: string): string | undefined {
-  try {
-    const r = realpathBinding ? realpathBinding(p, 'utf8') : fs.realpathSync.native(p);
-    return typeof r === 'string' ? r : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The path the kernel will act on. `follow`: the last component's symlink is followed (open,
  * chmod…) or not (unlink, rename, lchown…). Components that do not exist yet are appended
@@ -106,7 +94,7 @@ function nativeRealpath(p: string): string | undefined {
 function resolveForCheck(requested: string, follow: boolean, cwd: string): string {
   const raw = requested.startsWith('/') ? requested : `${cwd}/${requested}`;
   if (follow) {
-    const real = nativeRealpath(raw);
+    const real = realpathOf(raw);
     if (real) return real;
   }
   // Resolve the parent as the kernel would (no lexical `..` folding before symlinks).
@@ -116,7 +104,7 @@ function resolveForCheck(requested: string, follow: boolean, cwd: string): strin
   let dir = trimmed.slice(0, slash) || '/';
   const tail: string[] = [base];
   for (let guard = 0; guard < 64; guard++) {
-    const real = nativeRealpath(dir);
+    const real = realpathOf(dir);
     if (real) return path.posix.normalize(path.posix.join(real, ...tail));
     const s = dir.lastIndexOf('/');
     tail.unshift(dir.slice(s + 1));
@@ -137,10 +125,6 @@ export function installFsHooks(): void {
   hookDirReads();
   const binding = rawBinding('fs');
   if (!binding) return;
-  if (typeof binding.realpath === 'function') {
-    const realpath = binding.realpath as (p: string, encoding: string) => unknown;
-    realpathBinding = (p, encoding) => realpath.call(binding, p, encoding);
-  }
   const FSReqCallback = binding.FSReqCallback as (new () => object) | undefined;
   const kUsePromises = binding.kUsePromises;
 

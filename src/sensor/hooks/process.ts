@@ -15,7 +15,7 @@ import { isShell } from '../../policy/decide';
 import { commandsOfArgv, parseShellCommands, shellScriptIndex } from '../../shell/parse';
 import type { SensorConfig } from '../config';
 import type { WardenBlockedError } from '../errors';
-import { bypass, handleOwner, inBypass, lock, rawBinding, wrapCall } from '../guard';
+import { handleOwner, inBypass, lock, rawBinding, realpathOf, wrapCall } from '../guard';
 import { check } from '../report';
 
 const UV_EACCES = -os.constants.errno.EACCES;
@@ -135,15 +135,6 @@ function resolveExecutable(file: string, cwd: string | undefined, pathVar: strin
   return file;
 }
 
-function realPath(p: string): string | undefined {
-  try {
-    const r = bypass(() => fs.realpathSync.native(p));
-    return r !== p ? r : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function spawnEvent(api: string, a: SpawnArgs, pathVar: string | undefined): ProcessEvent {
   const exe = resolveExecutable(a.file, a.cwd, envValue(a.envPairs, 'PATH') ?? pathVar);
   const ev: ProcessEvent = {
@@ -155,7 +146,8 @@ function spawnEvent(api: string, a: SpawnArgs, pathVar: string | undefined): Pro
     argv: a.args,
     cwd: a.cwd,
   };
-  const real = exe.startsWith('/') ? realPath(exe) : undefined;
+  const resolved = exe.startsWith('/') ? realpathOf(exe) : undefined;
+  const real = resolved !== exe ? resolved : undefined;
   if (real) ev.realExe = real;
   const childPath = envValue(a.envPairs, 'PATH') ?? pathVar;
   const resolve = (c: { name: string; dynamic: boolean; argv: string[] }) => {
