@@ -135,16 +135,20 @@ export function handleOwner(handle: object): Record<string, unknown> | undefined
 let realpathFn: ((p: string, encoding: string) => unknown) | undefined;
 
 /**
- * Keeps the fs binding's realpath as it is at start-up: function code replacing
- * `process.binding('fs').realpath` (which `fs.realpathSync.native` looks up at call time) must
- * not change what the sensor thinks a path is. Called before any function code runs.
+ * Keeps the fs binding's `realpath` and `access` as they are at start-up, locked: the sensor
+ * resolves paths and executables with them (`fs.realpathSync.native` and `fs.accessSync` look
+ * them up at call time), and function code replacing them must not change what the sensor
+ * thinks a path is. Called before any function code runs.
  */
 export function keepRealpath(): void {
   const binding = rawBinding('fs');
-  const fn = binding?.realpath;
-  if (typeof fn !== 'function' || !binding) return;
-  realpathFn = (p, encoding) => fn.call(binding, p, encoding);
-  lock(binding, 'realpath', fn);
+  if (!binding) return;
+  const fn = binding.realpath;
+  if (typeof fn === 'function') {
+    realpathFn = (p, encoding) => fn.call(binding, p, encoding);
+    lock(binding, 'realpath', fn);
+  }
+  if (typeof binding.access === 'function') lock(binding, 'access', binding.access);
 }
 
 /** realpath(3) of `p`, or undefined when it does not resolve. */

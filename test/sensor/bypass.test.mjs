@@ -58,6 +58,7 @@ test('hooks cannot be removed, replaced or re-wrapped by function code', async (
       protoAssign: () => { process.binding('process_wrap').Process.prototype.spawn = () => 0; },
       fsAssign: () => { process.binding('fs').open = () => 3; },
       realpathAssign: () => { process.binding('fs').realpath = () => '/etc/hostname'; },
+      accessAssign: () => { process.binding('fs').access = () => undefined; },
       tcpAssign: () => { process.binding('tcp_wrap').TCP.prototype.connect = () => 0; },
       functionRestore: () => { globalThis.Function = Object.getPrototypeOf(Object.getPrototypeOf(() => {})).constructor; },
       killAssign: () => { process.kill = () => true; },
