@@ -1,6 +1,8 @@
 /** `warden`: the command-line interface. Each command lives in its own module. */
 import { Command } from 'commander';
 import { registerDemo } from './demo';
+import { registerInvoke } from './invoke';
+import { registerLayer } from './layer';
 import { registerPermissionFlags } from './permission-flags';
 import { registerPolicy } from './policy';
 
@@ -20,6 +22,8 @@ program
 
 registerPolicy(program);
 registerPermissionFlags(program);
+registerInvoke(program);
+registerLayer(program);
 registerDemo(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -76,3 +76,16 @@ export function permissionFlags(policy: Policy, f: NodeFeatures): PermissionFlag
   );
   return { supported: true, flags, notes };
 }
+
+/**
+ * What each Lambda Node.js runtime's Node accepts, for computing flags away from that Node (the
+ * layer build). Read off Node 20.20, 22.23 and 24.21: 20 has only `--experimental-permission`,
+ * 22 (≥ 22.13, as Lambda ships) and 24 have `--permission`.
+ */
+export function lambdaNodeFeatures(major: 20 | 22 | 24): NodeFeatures {
+  const common = ['--allow-addons', '--allow-wasi', '--allow-child-process', '--allow-worker'];
+  const enable = major === 20 ? ['--experimental-permission'] : ['--permission'];
+  return { major, flags: new Set([...enable, ...common, '--disallow-code-generation-from-strings']) };
+}
+
+export const LAMBDA_NODE_MAJORS = [20, 22, 24] as const;

@@ -96,6 +96,11 @@ export const policySchema = {
     version: { const: 1 },
     mode: { type: 'string', enum: ['monitor', 'enforce'] },
     failClosed: { type: 'boolean' },
+    nodePermissions: {
+      type: 'boolean',
+      description:
+        "Also run the function under Node's permission model (flags computed by `warden layer build`; a backstop that costs the sensor its binding-level hooks).",
+    },
     onPolicyError: { type: 'string', enum: ['default-monitor', 'default-enforce', 'deny-all'] },
     process: ruleList('processEntry', 'Process spawns (child_process, raw bindings).', {
       kill: { ...ref('action'), description: 'process.kill of a process that is not this one or its child.' },

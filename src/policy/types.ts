@@ -50,6 +50,8 @@ export interface Policy {
   mode: Mode;
   /** On a sensor fault: false (default) lets the call through, true blocks it. */
   failClosed: boolean;
+  /** Add Node permission-model flags in the layer's wrapper (computed at layer build). */
+  nodePermissions: boolean;
   /** What to do when the policy file cannot be loaded. */
   onPolicyError: 'default-monitor' | 'default-enforce' | 'deny-all';
   process: RuleList<ProcessRule> & {

@@ -71,3 +71,24 @@ test("Warden's own settings cannot be changed through process.env", async () => 
   assert.equal(r.out.spawn, 'ERR_WARDEN_BLOCKED');
   assert.ok(findingsFor(r.findings, 'warden.sensor.tamper').length >= 1, describe(r.findings));
 });
+
+test('function code updates, defines and deletes its own variables as without the sensor', async () => {
+  // The runtime client re-sets _X_AMZN_TRACE_ID on every invoke: an existing key must take a
+  // plain assignment again (process.env refuses the partial descriptor a proxied [[Set]] makes).
+  const r = await runSensor(
+    `${REPORT}
+    process.env.TRACE = 'a';
+    process.env.TRACE = 'b';
+    Object.defineProperty(process.env, 'OTHER', { value: 'x', writable: true, enumerable: true, configurable: true });
+    const inherited = Object.create(process.env);
+    inherited.TRACE = 'own';
+    record('trace', process.env.TRACE);
+    record('other', process.env.OTHER);
+    record('inherited', inherited.TRACE + '/' + process.env.TRACE);
+    delete process.env.TRACE;
+    record('deleted', String(process.env.TRACE));
+  `,
+    { mode: 'enforce', policy: 'version: 1\n' },
+  );
+  assert.deepEqual(r.out, { trace: 'b', other: 'x', inherited: 'own/b', deleted: 'undefined' });
+});

@@ -69,8 +69,8 @@ export function installEnvHooks(): void {
     if (typeof key !== 'string' || !names.has(key) || inBypass()) return true;
     return check({ surface: 'secrets', op: 'read', api, name: key }) === undefined;
   };
-  const wrap = (target: Record<string, string | undefined>) =>
-    new Proxy(target, {
+  const wrap = (target: Record<string, string | undefined>): Record<string, string | undefined> => {
+    const proxy: Record<string, string | undefined> = new Proxy(target, {
       get(t, key, receiver) {
         if (judgeSecrets && typeof key === 'string' && names.has(key) && !judge(key, 'process.env'))
           return undefined;
@@ -78,7 +78,9 @@ export function installEnvHooks(): void {
       },
       set(t, key, value, receiver) {
         if (typeof key === 'string' && tamper(key, 'process.env set')) return true;
-        return Reflect.set(t, key, value, receiver);
+        // The target as receiver: process.env's interceptor takes a plain set, but refuses the
+        // partial descriptor that an ordinary [[Set]] through the proxy would define on it.
+        return receiver === proxy ? Reflect.set(t, key, value) : Reflect.set(t, key, value, receiver);
       },
       defineProperty(t, key, desc) {
         if (typeof key === 'string' && tamper(key, 'process.env defineProperty')) return true;
@@ -101,6 +103,8 @@ export function installEnvHooks(): void {
         return desc;
       },
     });
+    return proxy;
+  };
   if (judgeSecrets) hookDiagnosticReport(names, judge);
   let current = wrap(process.env);
   try {

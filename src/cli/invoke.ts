@@ -1,0 +1,218 @@
+/**
+ * `warden invoke`: run a function in the local sandbox, one invoke per `--event`, and print one
+ * JSON line per invoke on stdout. Logs go to stderr, prefixed by their source; findings from
+ * every Warden component go to `--findings`. Exit 0 when the sandbox ran (a failing function is
+ * a result), 2 for bad usage with a one-line reason, 1 for a sandbox fault.
+ */
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { RUNTIME_IDS, type RuntimeId } from '../sandbox/environment';
+import { runSandbox } from '../sandbox/run';
+import {
+  type ClientKind,
+  defaultRuntime,
+  findAwsClient,
+  findNode,
+  type RuntimeClient,
+} from '../sandbox/runtimes';
+import type { InvokeRequest } from '../sandbox/sandbox';
+import { loadPolicyOrExit } from './load-policy-file';
+
+export class UsageError extends Error {}
+
+export interface InvokeCliOptions {
+  handler: string;
+  event: string[];
+  policy?: string;
+  mode?: string;
+  findings?: string;
+  layer: string[];
+  warden: boolean;
+  timeout: string;
+  memory: string;
+  env: string[];
+  runtime?: string;
+  client?: string;
+  functionName?: string;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** The package root: dist/cli.cjs lives in <root>/dist. */
+export function packageRoot(): string {
+  return path.resolve(__dirname, '..');
+}
+
+export function resolveClient(kind: ClientKind | undefined, runtime: RuntimeId, root: string): RuntimeClient {
+  const builtin: RuntimeClient = {
+    kind: 'builtin',
+    entry: path.join(root, 'dist', 'runtime', 'builtin-client.cjs'),
+    dir: path.join(root, 'dist', 'runtime'),
+    label: 'warden built-in runtime client',
+  };
+  if (kind === 'builtin') return builtin;
+  const aws = findAwsClient(runtime, root);
+  if (aws) return aws;
+  if (kind === 'aws')
+    throw new UsageError(
+      `aws-lambda-ric for ${runtime} is not installed or its native build failed (npm ci builds it; needs cmake, make, g++${runtime === 'nodejs24.x' ? '' : ', autoconf, automake, libtool'}); use --client builtin`,
+    );
+  process.stderr.write(
+    `[sandbox] aws-lambda-ric for ${runtime} is not available; using the built-in runtime client\n`,
+  );
+  return builtin;
+}
+
+function intOption(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+export function readEvents(files: string[]): InvokeRequest[] {
+  if (files.length === 0) throw new UsageError('at least one --event <file.json> is required');
+  return files.map((f) => {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (e) {
+      throw new UsageError(
+        `cannot read event ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      throw new UsageError(`event ${f} is not JSON: ${(e as Error).message}`);
+    }
+    return { payload: Buffer.from(text) };
+  });
+}
+
+export function parseEnvPairs(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env ${p}: expected KEY=VALUE`);
+    env[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return env;
+}
+
+export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promise<number> {
+  const root = packageRoot();
+  if (!existsSync(functionDir) || !statSync(functionDir).isDirectory())
+    throw new UsageError(`function directory ${functionDir} does not exist`);
+  if (!/^[^.]*\..+/.test(path.basename(o.handler)))
+    throw new UsageError(`--handler ${o.handler}: expected <file>.<export>`);
+  const events = readEvents(o.event);
+  const timeoutSec = intOption('timeout', o.timeout, 1, 900);
+  const memoryMb = intOption('memory', o.memory, 128, 10240);
+  if (o.mode && o.mode !== 'monitor' && o.mode !== 'enforce')
+    throw new UsageError('--mode must be monitor or enforce');
+  if (o.runtime && !RUNTIME_IDS.includes(o.runtime as RuntimeId))
+    throw new UsageError(`--runtime must be one of ${RUNTIME_IDS.join(', ')}`);
+  if (o.client && o.client !== 'aws' && o.client !== 'builtin')
+    throw new UsageError('--client must be aws or builtin');
+  const runtime = (o.runtime as RuntimeId | undefined) ?? defaultRuntime();
+  if (!runtime) throw new UsageError('no Lambda Node runtime is installed (Node 20, 22 or 24)');
+  const nodeBin = findNode(runtime);
+  if (!nodeBin)
+    throw new UsageError(
+      `${runtime} needs Node ${runtime.slice(6, 8)}: run scripts/install-node.sh ${runtime.slice(6, 8)}`,
+    );
+  for (const l of o.layer)
+    if (!existsSync(l) || !statSync(l).isDirectory()) throw new UsageError(`--layer ${l} is not a directory`);
+  if (!o.warden && (o.policy || o.mode))
+    throw new UsageError('--policy and --mode need the Warden layer (drop --no-warden)');
+  const userEnv = parseEnvPairs(o.env);
+  let layer: { policy?: ReturnType<typeof loadPolicyOrExit>; policyJson?: string } | undefined;
+  if (o.policy) {
+    const policy = loadPolicyOrExit(o.policy);
+    layer = { policy, policyJson: `${JSON.stringify(policy, null, 2)}\n` };
+  }
+  if (o.mode) userEnv.WARDEN_MODE = o.mode;
+  const client = resolveClient(o.client as ClientKind | undefined, runtime, root);
+  const findingsFile = path.resolve(o.findings ?? 'warden-findings.jsonl');
+  let findings = 0;
+  await runSandbox({
+    packageRoot: root,
+    functionDir,
+    settings: {
+      functionName: o.functionName ?? path.basename(path.resolve(functionDir)),
+      functionVersion: '$LATEST',
+      handler: o.handler,
+      memoryMb,
+      timeoutSec,
+      region: process.env.AWS_REGION || 'us-east-1',
+      accountId: '123456789012',
+      runtime,
+    },
+    nodeBin,
+    client,
+    events,
+    noWarden: !o.warden,
+    layer,
+    extraLayers: o.layer,
+    userEnv,
+    onResult: (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+    onFinding: (line) => {
+      findings++;
+      try {
+        appendFileSync(findingsFile, `${line}\n`);
+      } catch (e) {
+        // The file is unusable: findings still reach the terminal, never lost silently.
+        process.stderr.write(`[warden] cannot write ${findingsFile} (${(e as Error).message}): ${line}\n`);
+      }
+    },
+    onLog: (source, line) => process.stderr.write(`[${source}] ${line}\n`),
+  });
+  process.stderr.write(
+    `[sandbox] ${runtime} (${client.label}): ${events.length} invoke(s), ${findings} finding(s)${findings ? ` → ${findingsFile}` : ''}\n`,
+  );
+  return 0;
+}
+
+export function registerInvoke(program: Command): void {
+  program
+    .command('invoke <function-dir>')
+    .description('Run a function in the local Lambda sandbox: one warm environment, one invoke per --event')
+    .requiredOption(
+      '--handler <file.export>',
+      'the function handler, as Lambda names it (index.handler, src/app.handler)',
+    )
+    .option('--event <file.json>', 'an event to invoke with (repeatable, in order)', collect, [])
+    .option('--policy <file>', 'the Warden policy (YAML or JSON), compiled into the layer')
+    .option('--mode <mode>', 'monitor or enforce (overrides the policy)')
+    .option('--findings <file>', 'where findings go (JSON lines, appended)', 'warden-findings.jsonl')
+    .option(
+      '--layer <dir>',
+      'a further layer, merged over the Warden layer in order (repeatable)',
+      collect,
+      [],
+    )
+    .option('--no-warden', 'run without the Warden layer, for comparisons')
+    .option('--timeout <seconds>', 'function timeout', '3')
+    .option('--memory <MB>', 'function memory size', '128')
+    .option('--env <KEY=VALUE>', 'a function environment variable (repeatable)', collect, [])
+    .option('--runtime <id>', `Lambda runtime: ${RUNTIME_IDS.join(', ')} (default: the newest installed)`)
+    .option(
+      '--client <kind>',
+      'runtime client: aws (aws-lambda-ric) or builtin (default: aws when installed)',
+    )
+    .option('--function-name <name>', 'the function name (default: the directory name)')
+    .action(async (dir: string, opts: InvokeCliOptions) => {
+      try {
+        process.exitCode = await runInvoke(dir, opts);
+      } catch (e) {
+        if (e instanceof UsageError) {
+          process.stderr.write(`warden invoke: ${e.message}\n`);
+          process.exit(2);
+        }
+        process.stderr.write(`warden invoke: sandbox fault: ${(e as Error).stack ?? e}\n`);
+        process.exit(1);
+      }
+    });
+}

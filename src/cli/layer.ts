@@ -1,0 +1,38 @@
+/** `warden layer build`: the Lambda layer directory, or the zip AWS accepts. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { buildLayerDir, zipLayer } from '../layer/build';
+import { packageRoot } from './invoke';
+import { loadPolicyOrExit } from './load-policy-file';
+
+export function registerLayer(program: Command): void {
+  const layer = program.command('layer').description('Build the Warden Lambda layer');
+  layer
+    .command('build')
+    .description(
+      'Write the layer (warden/wrapper, handler, sensor, policy, extensions/) to a directory or a .zip',
+    )
+    .option('--out <dir|file.zip>', 'where to write it', 'warden-layer')
+    .option('--policy <file>', 'compile this policy (YAML or JSON) into the layer as warden/policy.json')
+    .action(async (opts: { out: string; policy?: string }) => {
+      const policy = opts.policy ? loadPolicyOrExit(opts.policy) : undefined;
+      const build = { policy, policyJson: policy ? `${JSON.stringify(policy, null, 2)}\n` : undefined };
+      const out = path.resolve(opts.out);
+      if (out.endsWith('.zip')) {
+        const tmp = mkdtempSync(path.join(tmpdir(), 'warden-layer-'));
+        try {
+          const files = buildLayerDir(packageRoot(), tmp, build);
+          await zipLayer(tmp, out);
+          process.stdout.write(`${out}: ${files.length} files\n`);
+        } finally {
+          rmSync(tmp, { recursive: true, force: true });
+        }
+        return;
+      }
+      const files = buildLayerDir(packageRoot(), out, build);
+      process.stdout.write(`${out}/\n${files.map((f) => `  ${f}`).join('\n')}\n`);
+      process.stdout.write('Deploy: add the layer and set AWS_LAMBDA_EXEC_WRAPPER=/opt/warden/wrapper\n');
+    });
+}

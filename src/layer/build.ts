@@ -1,0 +1,125 @@
+/**
+ * `warden layer build`: the Lambda layer that deploys Warden with one environment variable
+ * (`AWS_LAMBDA_EXEC_WRAPPER=/opt/warden/wrapper`). Lambda unpacks a layer at /opt, so the tree is:
+ *
+ *   warden/wrapper            the exec wrapper (POSIX sh, relocatable)
+ *   warden/handler.mjs        the handler swap's entry (top-level await loads the user's handler)
+ *   warden/handler.cjs        its logic (bundled)
+ *   warden/sensor.cjs         the in-process sensor (one bundled file)
+ *   warden/policy.json        the compiled policy, when one is given (JSON: no YAML parser at cold start)
+ *   warden/permission-flags   Node permission-model flags per Node major, when the policy asks
+ *   extensions/*              external extensions, whatever the package ships there
+ */
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import * as path from 'node:path';
+import { LAMBDA_NODE_MAJORS, lambdaNodeFeatures, permissionFlags } from '../policy/permission-flags';
+import type { Policy } from '../policy/types';
+
+export interface LayerSources {
+  /** The package root (holds `layer/` and `dist/`). */
+  root: string;
+}
+
+export interface LayerBuildOptions {
+  policy?: Policy;
+  /** The normalized policy document to write as policy.json. */
+  policyJson?: string;
+}
+
+export function layerSources(root: string): {
+  wrapper: string;
+  handlerMjs: string;
+  handlerCjs: string;
+  sensor: string;
+  extensionDirs: string[];
+} {
+  return {
+    wrapper: path.join(root, 'layer', 'warden', 'wrapper'),
+    handlerMjs: path.join(root, 'layer', 'warden', 'handler.mjs'),
+    handlerCjs: path.join(root, 'dist', 'layer', 'handler.cjs'),
+    sensor: path.join(root, 'dist', 'sensor.cjs'),
+    extensionDirs: [path.join(root, 'layer', 'extensions'), path.join(root, 'dist', 'layer', 'extensions')],
+  };
+}
+
+/** Writes the layer tree into `out` (emptied first). Returns the files written, relative. */
+export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions = {}): string[] {
+  const src = layerSources(root);
+  for (const f of [src.wrapper, src.handlerMjs, src.handlerCjs, src.sensor])
+    if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first`);
+  rmSync(out, { recursive: true, force: true });
+  const warden = path.join(out, 'warden');
+  mkdirSync(warden, { recursive: true });
+  copyFileSync(src.wrapper, path.join(warden, 'wrapper'));
+  chmodSync(path.join(warden, 'wrapper'), 0o755);
+  copyFileSync(src.handlerMjs, path.join(warden, 'handler.mjs'));
+  copyFileSync(src.handlerCjs, path.join(warden, 'handler.cjs'));
+  copyFileSync(src.sensor, path.join(warden, 'sensor.cjs'));
+  if (opts.policyJson) writeFileSync(path.join(warden, 'policy.json'), opts.policyJson);
+  if (opts.policy?.nodePermissions) {
+    const lines = LAMBDA_NODE_MAJORS.map((major) => {
+      const r = permissionFlags(opts.policy as Policy, lambdaNodeFeatures(major));
+      return `${major} ${r.flags.join(' ')}`;
+    });
+    writeFileSync(path.join(warden, 'permission-flags'), `${lines.join('\n')}\n`);
+  }
+  const extensions = path.join(out, 'extensions');
+  mkdirSync(extensions, { recursive: true });
+  for (const dir of src.extensionDirs) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith('.')) continue;
+      cpSync(path.join(dir, name), path.join(extensions, name), { recursive: true });
+    }
+  }
+  return listFiles(out);
+}
+
+export function listFiles(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = path.join(dir, name);
+    const rel = prefix ? `${prefix}/${name}` : name;
+    if (statSync(full).isDirectory()) out.push(...listFiles(full, rel));
+    else out.push(rel);
+  }
+  return out;
+}
+
+/** Zips a layer tree as Lambda accepts it: paths relative to /opt, Unix modes kept. */
+export async function zipLayer(dir: string, zipFile: string): Promise<void> {
+  const yazl = (await import('yazl')).default;
+  const zip = new yazl.ZipFile();
+  const addDir = (rel: string) => {
+    for (const name of readdirSync(path.join(dir, rel)).sort()) {
+      const relName = rel ? `${rel}/${name}` : name;
+      const full = path.join(dir, relName);
+      const st = statSync(full);
+      if (st.isDirectory()) {
+        zip.addEmptyDirectory(relName, { mode: 0o40755, mtime: new Date(0) });
+        addDir(relName);
+      } else
+        zip.addFile(full, relName, {
+          mode: st.mode & 0o777 ? 0o100000 | (st.mode & 0o777) : 0o100644,
+          mtime: new Date(0),
+        });
+    }
+  };
+  addDir('');
+  zip.end();
+  await new Promise<void>((resolve, reject) => {
+    const out = createWriteStream(zipFile);
+    zip.outputStream.pipe(out).on('close', resolve).on('error', reject);
+  });
+}

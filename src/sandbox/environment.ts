@@ -1,0 +1,163 @@
+/**
+ * The execution environment Lambda gives a Node.js function: its environment variables
+ * (with fresh canary credentials each run), and the arguments the runtime's bootstrap passes to
+ * node. Pure functions: the sandbox decides paths and ports, these build the values.
+ */
+import { randomBytes } from 'node:crypto';
+
+export type RuntimeId = 'nodejs20.x' | 'nodejs22.x' | 'nodejs24.x';
+export const RUNTIME_IDS: readonly RuntimeId[] = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
+
+export function runtimeMajor(id: RuntimeId): 20 | 22 | 24 {
+  return Number(id.slice(6, 8)) as 20 | 22 | 24;
+}
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function randomFrom(alphabet: string, n: number): string {
+  const bytes = randomBytes(n);
+  let out = '';
+  for (const b of bytes) out += alphabet[b % alphabet.length];
+  return out;
+}
+
+/**
+ * Canary credentials shaped like a Lambda role's temporary credentials (ASIA… key id, 40-char
+ * secret, long session token), random each run: a test that finds one outside the sandbox knows
+ * it leaked, and no real key is ever at risk.
+ */
+export function canaryCredentials(): Credentials {
+  return {
+    accessKeyId: `ASIA${randomFrom(UPPER, 16)}`,
+    secretAccessKey: randomBytes(30).toString('base64').replace(/[+/]/g, 'x').slice(0, 40),
+    sessionToken: `IQoJb3JpZ2luX2VjE${randomBytes(300).toString('base64')}`,
+  };
+}
+
+export interface FunctionSettings {
+  functionName: string;
+  functionVersion: string;
+  handler: string;
+  memoryMb: number;
+  timeoutSec: number;
+  region: string;
+  accountId: string;
+  runtime: RuntimeId;
+}
+
+export function functionArn(s: FunctionSettings): string {
+  return `arn:aws:lambda:${s.region}:${s.accountId}:function:${s.functionName}`;
+}
+
+export function logStreamName(now = new Date()): string {
+  const day = now.toISOString().slice(0, 10).replace(/-/g, '/');
+  return `${day}/[${'$LATEST'}]${randomBytes(16).toString('hex')}`;
+}
+
+export interface EnvironmentInputs {
+  settings: FunctionSettings;
+  taskRoot: string;
+  optDir: string;
+  runtimeDir: string;
+  runtimeApi: string;
+  credentials: Credentials;
+  logStream: string;
+  execWrapper?: string;
+  /** The user's --env pairs, applied last (as function configuration is). */
+  userEnv: Record<string, string>;
+  /** Variables of the host passed through (PATH, HOME…), before Lambda's own. */
+  base: Record<string, string | undefined>;
+}
+
+/** Variables Lambda reserves: function configuration cannot set these. */
+export const RESERVED = new Set([
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+]);
+
+export function lambdaEnvironment(i: EnvironmentInputs): Record<string, string> {
+  const s = i.settings;
+  const major = runtimeMajor(s.runtime);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(i.base)) if (v !== undefined) env[k] = v;
+  Object.assign(env, {
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    NODE_PATH: [
+      `${i.optDir}/nodejs/node${major}/node_modules`,
+      `${i.optDir}/nodejs/node_modules`,
+      `${i.runtimeDir}/node_modules`,
+      i.runtimeDir,
+      i.taskRoot,
+    ].join(':'),
+    LD_LIBRARY_PATH: `${i.optDir}/lib`,
+    _HANDLER: s.handler,
+    AWS_REGION: s.region,
+    AWS_DEFAULT_REGION: s.region,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${s.runtime}`,
+    AWS_LAMBDA_FUNCTION_NAME: s.functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(s.memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: s.functionVersion,
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${s.functionName}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: i.logStream,
+    AWS_ACCESS_KEY: i.credentials.accessKeyId,
+    AWS_ACCESS_KEY_ID: i.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: i.credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: i.credentials.sessionToken,
+    AWS_LAMBDA_RUNTIME_API: i.runtimeApi,
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+    AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129:2000',
+    _AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129',
+    _AWS_XRAY_DAEMON_PORT: '2000',
+    LAMBDA_TASK_ROOT: i.taskRoot,
+    LAMBDA_RUNTIME_DIR: i.runtimeDir,
+  });
+  for (const [k, v] of Object.entries(i.userEnv)) if (!RESERVED.has(k)) env[k] = v;
+  if (i.execWrapper) env.AWS_LAMBDA_EXEC_WRAPPER = i.execWrapper;
+  return env;
+}
+
+/** The arguments Lambda's Node.js bootstrap passes to node before the runtime's entry. */
+export function bootstrapNodeArgs(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 64);
+  const semiSpace = Math.floor(newSpace / 2);
+  const oldSpace = memoryMb - newSpace;
+  return [
+    '--expose-gc',
+    '--max-http-header-size',
+    '81920',
+    `--max-semi-space-size=${semiSpace}`,
+    `--max-old-space-size=${oldSpace}`,
+  ];
+}
+
+/** An X-Ray trace header value: `Root=1-<epoch hex>-<96 random bits>;Parent=…;Sampled=0`. */
+export function traceId(now = Date.now()): string {
+  const epoch = Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0;Lineage=1:${randomBytes(4).toString('hex')}:0`;
+}

@@ -1,0 +1,151 @@
+/**
+ * The sandbox's processes: each one (runtime, extension) starts in a process group of its own,
+ * and everything it starts is the sandbox's too. Freezing stops all of them (SIGSTOP to each
+ * group, and to any descendant that left its group with setsid), as Lambda's freezer does
+ * between invokes; thawing continues them; a reset kills them. Only processes the sandbox
+ * started, or their descendants found through /proc, are ever signalled.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface SandboxProcess {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exitStatus?: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+export interface StartOptions {
+  name: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  onStdout: (line: string) => void;
+  onStderr: (line: string) => void;
+}
+
+/** Splits a stream into lines; the last partial line is flushed at end. */
+function lines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (!stream) return;
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buf += chunk;
+    let nl = buf.indexOf('\n');
+    while (nl >= 0) {
+      onLine(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      nl = buf.indexOf('\n');
+    }
+  });
+  stream.on('end', () => {
+    if (buf) onLine(buf);
+    buf = '';
+  });
+}
+
+export function startProcess(o: StartOptions): SandboxProcess {
+  const child = spawn(o.command, o.args, {
+    env: o.env,
+    cwd: o.cwd,
+    detached: true, // its own process group: frozen and killed as one
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  lines(child.stdout, o.onStdout);
+  lines(child.stderr, o.onStderr);
+  const p: SandboxProcess = {
+    name: o.name,
+    child,
+    pid: child.pid ?? -1,
+    exited: new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        p.exitStatus = { code, signal };
+        resolve({ code, signal });
+      });
+      child.once('error', (e) => {
+        o.onStderr(`cannot start ${o.command}: ${e.message}`);
+        p.exitStatus = { code: 127, signal: null };
+        resolve({ code: 127, signal: null });
+      });
+    }),
+  };
+  return p;
+}
+
+/** pid → ppid for every process in /proc. */
+function parentMap(): Map<number, number> {
+  const map = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return map;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'latin1');
+      // pid (comm) state ppid … — comm may hold spaces and parentheses: parse after the last ')'.
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      map.set(Number(e), Number(rest[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return map;
+}
+
+/** The given pids and all their living descendants. */
+export function processTree(roots: number[]): number[] {
+  const parents = parentMap();
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of parents) {
+    const list = children.get(ppid);
+    if (list) list.push(pid);
+    else children.set(ppid, [pid]);
+  }
+  const out: number[] = [];
+  const queue = roots.filter((r) => r > 0 && parents.has(r));
+  const seen = new Set<number>();
+  while (queue.length) {
+    const pid = queue.shift() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    out.push(pid);
+    for (const c of children.get(pid) ?? []) queue.push(c);
+  }
+  return out;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** Signals each process group the sandbox started, then every descendant found in /proc. */
+export function signalAll(procs: SandboxProcess[], sig: NodeJS.Signals): void {
+  const live = procs.filter((p) => p.pid > 0 && !p.exitStatus);
+  // Descendants first found, then signalled: a stopped parent cannot fork a new one meanwhile.
+  const tree = processTree(live.map((p) => p.pid));
+  for (const p of live) signal(-p.pid, sig);
+  for (const pid of tree) signal(pid, sig);
+}
+
+/** Peak resident memory (VmHWM) of the processes' trees, in MB. */
+export function peakMemoryMb(procs: SandboxProcess[]): number {
+  let kb = 0;
+  for (const pid of processTree(procs.filter((p) => !p.exitStatus).map((p) => p.pid))) {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // gone
+    }
+  }
+  return Math.ceil(kb / 1024);
+}

@@ -1,0 +1,83 @@
+/**
+ * One sandbox run, as `warden invoke` and `warden demo` do it: merge the layers into the
+ * sandbox's /opt (the Warden layer first unless left out, then the user's, in order, later files
+ * winning as Lambda merges layers), start the environment, run one invoke per event in order,
+ * then SHUTDOWN. The sandbox's files live outside /tmp (a layer in /tmp would look like a
+ * dropped binary) and are removed afterwards.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import * as path from 'node:path';
+import { buildLayerDir, type LayerBuildOptions } from '../layer/build';
+import type { FunctionSettings } from './environment';
+import type { RuntimeClient } from './runtimes';
+import { type InvokeRequest, type InvokeResult, Sandbox } from './sandbox';
+
+export interface RunOptions {
+  packageRoot: string;
+  functionDir: string;
+  settings: FunctionSettings;
+  nodeBin: string;
+  client: RuntimeClient;
+  events: InvokeRequest[];
+  /** Leave the Warden layer out (`--no-warden`). */
+  noWarden?: boolean;
+  layer?: LayerBuildOptions;
+  extraLayers: string[];
+  userEnv: Record<string, string>;
+  onResult: (r: InvokeResult) => void;
+  onFinding: (line: string) => void;
+  onLog: (source: string, line: string) => void;
+  /** Called once the sandbox is up, with it (tests read the canaries). */
+  onStart?: (sandbox: Sandbox) => void;
+}
+
+export function sandboxHome(env: NodeJS.ProcessEnv = process.env): string {
+  const cache = env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
+  return path.join(cache, 'warden', 'sandboxes');
+}
+
+export async function runSandbox(o: RunOptions): Promise<InvokeResult[]> {
+  mkdirSync(sandboxHome(), { recursive: true });
+  const root = mkdtempSync(path.join(sandboxHome(), 'sb-'));
+  const optDir = path.join(root, 'opt');
+  mkdirSync(optDir);
+  const results: InvokeResult[] = [];
+  let sandbox: Sandbox | undefined;
+  const onSignal = () => {
+    sandbox?.kill();
+    rmSync(root, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (!o.noWarden) buildLayerDir(o.packageRoot, optDir, o.layer);
+    for (const layer of o.extraLayers) cpSync(layer, optDir, { recursive: true, force: true });
+    sandbox = new Sandbox({
+      settings: o.settings,
+      taskRoot: path.resolve(o.functionDir),
+      optDir,
+      nodeBin: o.nodeBin,
+      client: o.client,
+      execWrapper: o.noWarden ? o.userEnv.AWS_LAMBDA_EXEC_WRAPPER : path.join(optDir, 'warden', 'wrapper'),
+      userEnv: o.userEnv,
+      onFinding: o.onFinding,
+      onLog: o.onLog,
+    });
+    await sandbox.start();
+    o.onStart?.(sandbox);
+    for (const ev of o.events) {
+      const r = await sandbox.invoke(ev);
+      results.push(r);
+      o.onResult(r);
+    }
+    await sandbox.stop();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    sandbox?.kill();
+    rmSync(root, { recursive: true, force: true });
+  }
+  return results;
+}
