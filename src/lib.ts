@@ -2,13 +2,19 @@
 
 export { ATTACKS } from './events/mitre';
 export { OCSF_VERSION, toFinding } from './events/ocsf';
+export { parseHandlerString } from './layer/user-handler';
 export { isIpLiteral, normalizeIp } from './net/address';
 export { CREDENTIAL_VARIABLES, compilePolicy } from './policy/compile';
 export { decide, isShell } from './policy/decide';
 export { defaultPolicy } from './policy/default-policy';
 export { formatPolicyError, normalizePolicy, parsePolicy } from './policy/load';
-export { permissionFlags } from './policy/permission-flags';
+export { lambdaNodeFeatures, permissionFlags } from './policy/permission-flags';
 export { policySchema } from './policy/schema';
+export { bootstrapNodeArgs, canaryCredentials, lambdaEnvironment } from './sandbox/environment';
+export { runSandbox } from './sandbox/run';
+export { findAwsClient, findNode } from './sandbox/runtimes';
+export { Sandbox } from './sandbox/sandbox';
+export { parseSubscription } from './sandbox/telemetry';
 export { packageOfFile } from './sensor/attribution';
 export { moduleName } from './sensor/hooks/modules';
 export { commandsOfArgv, parseShellCommands, shellScriptIndex } from './shell/parse';

@@ -6,7 +6,11 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, params: string[]) => void;
+export type Handler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  params: string[],
+) => void | Promise<void>;
 
 interface Route {
   method: string;
@@ -16,6 +20,7 @@ interface Route {
 
 export class Router {
   private readonly routes: Route[] = [];
+  constructor(private readonly onFault?: (e: unknown) => void) {}
   add(method: string, pattern: RegExp, handler: Handler): this {
     this.routes.push({ method, pattern, handler });
     return this;
@@ -28,11 +33,21 @@ export class Router {
       if (!m) continue;
       pathMatched = true;
       if (r.method !== req.method) continue;
-      r.handler(
-        req,
-        res,
-        m.slice(1).map((p) => decodeURIComponent(p)),
-      );
+      // A fault in a handler answers 500 (Lambda's ServiceException), never crashes the sandbox.
+      const fail = (e: unknown) => {
+        this.onFault?.(e);
+        sendError(res, 500, 'ServiceException', 'the sandbox failed to handle this request');
+      };
+      try {
+        const done = r.handler(
+          req,
+          res,
+          m.slice(1).map((p) => decodeURIComponent(p)),
+        );
+        if (done) done.catch(fail);
+      } catch (e) {
+        fail(e);
+      }
       return;
     }
     req.resume();

@@ -28,6 +28,8 @@ export interface RunOptions {
   onResult: (r: InvokeResult) => void;
   onFinding: (line: string) => void;
   onLog: (source: string, line: string) => void;
+  /** Awaited before each invoke (index from 0): a pause between invokes, for instance. */
+  beforeInvoke?: (index: number, sandbox: Sandbox) => Promise<void>;
   /** Called once the sandbox is up, with it (tests read the canaries). */
   onStart?: (sandbox: Sandbox) => void;
 }
@@ -67,7 +69,8 @@ export async function runSandbox(o: RunOptions): Promise<InvokeResult[]> {
     });
     await sandbox.start();
     o.onStart?.(sandbox);
-    for (const ev of o.events) {
+    for (const [i, ev] of o.events.entries()) {
+      await o.beforeInvoke?.(i, sandbox);
       const r = await sandbox.invoke(ev);
       results.push(r);
       o.onResult(r);

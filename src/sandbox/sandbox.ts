@@ -133,6 +133,13 @@ export class Sandbox {
     return this.address;
   }
 
+  /** The process ids of the runtime and the extensions (for inspection). */
+  get processIds(): { runtime?: number; extensions: Record<string, number> } {
+    const extensions: Record<string, number> = {};
+    for (const [name, p] of this.launched) extensions[name] = p.pid;
+    return { runtime: this.runtime?.pid, extensions };
+  }
+
   /** The canary credentials this sandbox gives the function (fresh each run). */
   get canaries(): Credentials {
     return this.credentials;
@@ -188,26 +195,22 @@ export class Sandbox {
   // ── the HTTP API ───────────────────────────────────────────────────────────────────────
 
   private router(): Router {
-    const r = new Router();
+    const r = new Router((e) => this.o.onLog('sandbox', `API fault: ${(e as Error)?.stack ?? e}`));
     const rt = '/2018-06-01/runtime';
     r.add('GET', new RegExp(`^${rt}/invocation/next$`), (req, res) => this.runtimeNext(req, res));
-    r.add(
-      'POST',
-      new RegExp(`^${rt}/invocation/([^/]+)/response$`),
-      (req, res, [id]) => void this.runtimeResponse(req, res, id as string),
+    r.add('POST', new RegExp(`^${rt}/invocation/([^/]+)/response$`), (req, res, [id]) =>
+      this.runtimeResponse(req, res, id as string),
     );
-    r.add(
-      'POST',
-      new RegExp(`^${rt}/invocation/([^/]+)/error$`),
-      (req, res, [id]) => void this.runtimeError(req, res, id as string),
+    r.add('POST', new RegExp(`^${rt}/invocation/([^/]+)/error$`), (req, res, [id]) =>
+      this.runtimeError(req, res, id as string),
     );
-    r.add('POST', new RegExp(`^${rt}/init/error$`), (req, res) => void this.runtimeInitError(req, res));
+    r.add('POST', new RegExp(`^${rt}/init/error$`), (req, res) => this.runtimeInitError(req, res));
     const ext = '/2020-01-01/extension';
-    r.add('POST', new RegExp(`^${ext}/register$`), (req, res) => void this.extRegister(req, res));
+    r.add('POST', new RegExp(`^${ext}/register$`), (req, res) => this.extRegister(req, res));
     r.add('GET', new RegExp(`^${ext}/event/next$`), (req, res) => this.extNext(req, res));
-    r.add('POST', new RegExp(`^${ext}/init/error$`), (req, res) => void this.extError(req, res, 'init'));
-    r.add('POST', new RegExp(`^${ext}/exit/error$`), (req, res) => void this.extError(req, res, 'exit'));
-    r.add('PUT', /^\/2022-07-01\/telemetry\/?$/, (req, res) => void this.telemetrySubscribe(req, res));
+    r.add('POST', new RegExp(`^${ext}/init/error$`), (req, res) => this.extError(req, res, 'init'));
+    r.add('POST', new RegExp(`^${ext}/exit/error$`), (req, res) => this.extError(req, res, 'exit'));
+    r.add('PUT', /^\/2022-07-01\/telemetry\/?$/, (req, res) => this.telemetrySubscribe(req, res));
     return r;
   }
 
@@ -250,17 +253,17 @@ export class Sandbox {
 
   private invocationFor(res: http.ServerResponse, id: string): Invocation | undefined {
     const inv = this.current;
-    if (!inv || inv.requestId !== id || !inv.delivered) {
-      sendError(res, 400, 'InvalidRequestID', 'Invalid request ID');
-      return undefined;
-    }
-    if (inv.outcome) {
+    if (this.answered.has(id) || (inv?.requestId === id && inv.outcome)) {
       sendError(
         res,
         403,
         'InvalidStateTransition',
         'State transition from Ready to InvocationResponse failed',
       );
+      return undefined;
+    }
+    if (!inv || inv.requestId !== id || !inv.delivered) {
+      sendError(res, 400, 'InvalidRequestID', 'Invalid request ID');
       return undefined;
     }
     return inv;
@@ -632,6 +635,11 @@ export class Sandbox {
     this.pendingInitReport = true;
     if (this.initFailure) {
       this.o.onLog('sandbox', `init failed: ${this.initFailure.errorType}: ${this.initFailure.errorMessage}`);
+      // A runtime that reported its init error exits on its own (aws-lambda-ric logs, then
+      // exits): a moment for that before the reset kills it.
+      const rt = this.runtime;
+      if (rt && !rt.exitStatus)
+        await Promise.race([rt.exited, new Promise((r) => setTimeout(r, RUNTIME_SIGTERM_GRACE_MS))]);
       await this.reset('FAILURE');
       return;
     }
@@ -676,6 +684,8 @@ export class Sandbox {
   }
 
   private runtimeCrashed = false;
+  /** Request ids already answered (a second response or error for one is a 403). */
+  private readonly answered = new Set<string>();
 
   private onExtensionExit(name: string, st: { code: number | null; signal: NodeJS.Signals | null }): void {
     if (this.phase === 'shutdown' || this.phase === 'off' || this.launched.get(name)?.exitStatus !== st)
@@ -806,6 +816,7 @@ export class Sandbox {
       tracing: tracing(inv.traceId),
     });
     this.current = undefined;
+    this.answered.add(requestId);
     const result: InvokeResult = {
       requestId,
       status: status === 'failure' ? 'error' : status,
@@ -863,6 +874,14 @@ export class Sandbox {
       this.deliverExtensionEvent(ext);
     }
     const external = [...this.launched.values()];
+    // Extensions that asked for SHUTDOWN get until the deadline to exit; the others end now.
+    const toShutdown = new Set(
+      [...this.extensions.values()].filter((e) => e.events.has('SHUTDOWN')).map((e) => e.name),
+    );
+    signalAll(
+      external.filter((p) => !toShutdown.has(p.name)),
+      'SIGKILL',
+    );
     await this.until(() => external.every((p) => !!p.exitStatus), deadline);
     const stragglers = external.filter((p) => !p.exitStatus);
     for (const p of stragglers)
