@@ -15,8 +15,12 @@ function find(dir) {
 }
 const only = process.argv.slice(2);
 const files = only.length ? only : find(join(root, 'test')).sort();
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', '--test-concurrency=2', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const r = spawnSync(
+  process.execPath,
+  ['--test', '--test-reporter=tap', '--test-concurrency=2', '--test-timeout=180000', ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 process.exit(r.status ?? 1);

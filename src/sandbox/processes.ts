@@ -62,12 +62,12 @@ export function startProcess(o: StartOptions): SandboxProcess {
     exited: new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         p.exitStatus = { code, signal };
-        resolve({ code, signal });
+        resolve(p.exitStatus);
       });
       child.once('error', (e) => {
         o.onStderr(`cannot start ${o.command}: ${e.message}`);
         p.exitStatus = { code: 127, signal: null };
-        resolve({ code: 127, signal: null });
+        resolve(p.exitStatus);
       });
     }),
   };
