@@ -6,6 +6,12 @@ export interface SensorConfig {
   policyPath?: string;
   modeOverride?: 'monitor' | 'enforce';
   findingsPath?: string;
+  /**
+   * WARDEN_STDOUT: the stdout of the first guarded process of the tree (`/proc/<pid>/fd/1`), so
+   * a child whose stdout the parent captures (execSync) still logs its findings where Lambda
+   * reads them, instead of into the parent's captured output. Set for children by the root.
+   */
+  stdoutPath?: string;
   onPolicyError?: string;
   runtimeApi?: string;
   functionName: string;
@@ -29,10 +35,12 @@ export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorCo
   const mode = env.WARDEN_MODE?.trim().toLowerCase();
   const wardenEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (k.startsWith('WARDEN_') && v !== undefined) wardenEnv[k] = v;
+  if (!env.WARDEN_FINDINGS && !env.WARDEN_STDOUT) wardenEnv.WARDEN_STDOUT = `/proc/${process.pid}/fd/1`;
   return {
     policyPath: env.WARDEN_POLICY || undefined,
     modeOverride: mode === 'monitor' || mode === 'enforce' ? mode : undefined,
     findingsPath: env.WARDEN_FINDINGS || undefined,
+    stdoutPath: env.WARDEN_FINDINGS ? undefined : env.WARDEN_STDOUT || undefined,
     onPolicyError: env.WARDEN_ON_POLICY_ERROR || undefined,
     runtimeApi: env.AWS_LAMBDA_RUNTIME_API || undefined,
     functionName: env.AWS_LAMBDA_FUNCTION_NAME || 'local-function',

@@ -111,7 +111,7 @@ function start(): void {
   addRuntimePaths(cfg.runtimePaths);
   const loaded = loadPolicy(cfg);
   const compiled = compilePolicy(loaded.policy, { runtimeApi: cfg.runtimeApi });
-  const sink = createSink(cfg.findingsPath, bypass);
+  const sink = createSink(cfg.findingsPath, bypass, cfg.stdoutPath);
   setState({
     policy: compiled,
     mode: loaded.mode,

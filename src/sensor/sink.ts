@@ -27,10 +27,22 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
-export function createSink(findingsPath: string | undefined, bypass: <T>(fn: () => T) => T): Sink {
+export function createSink(
+  findingsPath: string | undefined,
+  bypass: <T>(fn: () => T) => T,
+  stdoutPath?: string,
+): Sink {
   let fd: number | undefined;
   let failures = 0;
-  if (findingsPath) {
+  if (!findingsPath && stdoutPath) {
+    // The root process's stdout (a child's own may be a pipe its parent reads). Opened once;
+    // when the root is gone, this process's own stdout is the best left.
+    try {
+      fd = bypass(() => fs.openSync(stdoutPath, 'a'));
+    } catch {
+      fd = undefined;
+    }
+  } else if (findingsPath) {
     try {
       fd = bypass(() => fs.openSync(findingsPath, 'a', 0o600));
     } catch (e) {
