@@ -5,8 +5,11 @@
  * between invokes; thawing continues them; a reset kills them. Only processes the sandbox
  * started, or their descendants found through /proc, are ever signalled.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 
 export interface SandboxProcess {
   name: string;
@@ -46,15 +49,53 @@ function lines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => v
   });
 }
 
-export function startProcess(o: StartOptions): SandboxProcess {
+/**
+ * A real pipe (a FIFO, unlinked once open), as Lambda gives the runtime for its stdout and
+ * stderr: Node's own 'pipe' stdio is a socket pair, which /proc/<pid>/fd/1 cannot reopen (a
+ * child's sensor reopens its root's stdout that way, to log findings where Lambda reads them).
+ */
+function realPipe(): { readable: Socket; writeFd: number } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'warden-pipe-'));
+  const fifo = path.join(dir, 'p');
+  try {
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writeFd = openSync(fifo, constants.O_WRONLY);
+    return { readable: new Socket({ fd: readFd, readable: true, writable: false }), writeFd };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function spawnWithPipes(o: StartOptions): ChildProcess {
+  let out: ReturnType<typeof realPipe> | undefined;
+  let err: ReturnType<typeof realPipe> | undefined;
+  try {
+    out = realPipe();
+    err = realPipe();
+  } catch {
+    // No mkfifo here: Node's socket pairs still carry the output.
+  }
   const child = spawn(o.command, o.args, {
     env: o.env,
     cwd: o.cwd,
     detached: true, // its own process group: frozen and killed as one
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', out?.writeFd ?? 'pipe', err?.writeFd ?? 'pipe'],
   });
-  lines(child.stdout, o.onStdout);
-  lines(child.stderr, o.onStderr);
+  if (out && err) {
+    closeSync(out.writeFd);
+    closeSync(err.writeFd);
+    lines(out.readable, o.onStdout);
+    lines(err.readable, o.onStderr);
+  } else {
+    lines(child.stdout, o.onStdout);
+    lines(child.stderr, o.onStderr);
+  }
+  return child;
+}
+
+export function startProcess(o: StartOptions): SandboxProcess {
+  const child = spawnWithPipes(o);
   const p: SandboxProcess = {
     name: o.name,
     child,

@@ -79,7 +79,8 @@ export async function runSandbox(o: RunOptions): Promise<InvokeResult[]> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    sandbox?.kill();
+    // On a fault too: nothing of the sandbox outlives the run (processes, the API endpoint).
+    sandbox?.dispose();
     rmSync(root, { recursive: true, force: true });
   }
   return results;

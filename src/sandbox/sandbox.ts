@@ -668,6 +668,7 @@ export class Sandbox {
     });
     const proc = this.runtime;
     void proc.exited.then((st) => {
+      this.changed();
       if (this.runtime !== proc || this.phase === 'shutdown' || this.phase === 'off') return;
       const errorMessage = `Runtime exited with error: ${st.signal ? `signal: ${signalName(st.signal)}` : `exit status ${st.code}`}`;
       if (this.phase === 'init')
@@ -688,6 +689,7 @@ export class Sandbox {
   private readonly answered = new Set<string>();
 
   private onExtensionExit(name: string, st: { code: number | null; signal: NodeJS.Signals | null }): void {
+    this.changed(); // whoever waits on processes (shutdown) re-checks
     if (this.phase === 'shutdown' || this.phase === 'off' || this.launched.get(name)?.exitStatus !== st)
       return;
     const how = st.signal ? `signal ${st.signal}` : `exit status ${st.code}`;
@@ -913,6 +915,14 @@ export class Sandbox {
   /** Kills everything at once (the CLI's SIGINT path). */
   kill(): void {
     signalAll(this.allProcesses(), 'SIGKILL');
+  }
+
+  /** Kills everything and closes the endpoint, whatever phase the sandbox is in. */
+  dispose(): void {
+    this.kill();
+    for (const s of this.streams) s.close();
+    this.server?.closeAllConnections();
+    this.server?.close();
   }
 }
 

@@ -1,0 +1,228 @@
+// The Warden layer: `warden layer build` (directory and zip), the relocatable exec wrapper, and
+// end to end through the real wrapper and handler in the sandbox: a function that spawns a
+// shell is blocked in enforce mode, seen in monitor mode, with the invocation's request id.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { NODE, NODE_MAJOR, tempDir } from '../helpers.mjs';
+import { CLI, invoke, run } from '../sandbox-helpers.mjs';
+
+/** Entries of a zip file (central directory): name and Unix mode. */
+function zipEntries(file) {
+  const buf = readFileSync(file);
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = buf.readUInt16LE(eocd + 10);
+  let off = buf.readUInt32LE(eocd + 16);
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const nameLen = buf.readUInt16LE(off + 28);
+    const extraLen = buf.readUInt16LE(off + 30);
+    const commentLen = buf.readUInt16LE(off + 32);
+    const mode = buf.readUInt32LE(off + 38) >>> 16;
+    out.push({ name: buf.toString('utf8', off + 46, off + 46 + nameLen), mode });
+    off += 46 + nameLen + extraLen + commentLen;
+  }
+  return out;
+}
+
+test('layer build: the directory Lambda unpacks at /opt, and the zip AWS accepts', async () => {
+  const { dir, cleanup } = tempDir('warden-layer-');
+  try {
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'version: 1\nmode: enforce\nnodePermissions: true\nprocess:\n  default: deny\n');
+    const out = join(dir, 'layer');
+    const r = await run(NODE, [CLI, 'layer', 'build', '--out', out, '--policy', policy]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const f of [
+      'warden/wrapper',
+      'warden/handler.mjs',
+      'warden/handler.cjs',
+      'warden/sensor.cjs',
+      'warden/policy.json',
+      'warden/permission-flags',
+    ])
+      assert.ok(existsSync(join(out, f)), f);
+    assert.ok(statSync(join(out, 'extensions')).isDirectory());
+    assert.equal(statSync(join(out, 'warden/wrapper')).mode & 0o111, 0o111, 'the wrapper is executable');
+    // The compiled policy is valid JSON the sensor and `policy check` accept.
+    const check = await run(NODE, [CLI, 'policy', 'check', join(out, 'warden/policy.json')]);
+    assert.equal(check.code, 0, check.stderr);
+    assert.equal(JSON.parse(readFileSync(join(out, 'warden/policy.json'), 'utf8')).mode, 'enforce');
+    const flags = Object.fromEntries(
+      readFileSync(join(out, 'warden/permission-flags'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => [l.split(' ')[0], l.split(' ').slice(1)]),
+    );
+    assert.deepEqual(Object.keys(flags), ['20', '22', '24']);
+    assert.equal(flags['20'][0], '--experimental-permission');
+    assert.equal(flags['24'][0], '--permission');
+    assert.ok(!flags['24'].includes('--allow-child-process'), 'process.default deny: no child processes');
+
+    const zip = join(dir, 'warden-layer.zip');
+    const z = await run(NODE, [CLI, 'layer', 'build', '--out', zip]);
+    assert.equal(z.code, 0, z.stderr);
+    const entries = zipEntries(zip);
+    const byName = Object.fromEntries(entries.map((e) => [e.name, e.mode]));
+    assert.equal(byName['warden/wrapper'] & 0o777, 0o755);
+    assert.ok(
+      'warden/sensor.cjs' in byName && 'warden/handler.mjs' in byName && 'extensions/' in byName,
+      Object.keys(byName).join(','),
+    );
+    assert.ok(!('warden/policy.json' in byName), 'no policy given: the sensor uses its built-in default');
+  } finally {
+    cleanup();
+  }
+});
+
+test('the wrapper is relocatable, keeps the user NODE_OPTIONS, swaps the handler once', async () => {
+  const { dir, cleanup } = tempDir('warden-wrap-');
+  try {
+    const layer = join(dir, 'a layer with spaces');
+    const b = await run(NODE, [CLI, 'layer', 'build', '--out', layer]);
+    assert.equal(b.code, 0, b.stderr);
+    const wrapper = join(layer, 'warden', 'wrapper');
+    const env = { PATH: process.env.PATH, _HANDLER: 'src/app.handler', NODE_OPTIONS: '--no-warnings' };
+    const printed = await run(wrapper, [wrapper, '/usr/bin/env'], { env });
+    assert.equal(printed.code, 0, printed.stderr);
+    const vars = Object.fromEntries(
+      printed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    assert.equal(
+      vars.NODE_OPTIONS,
+      `--require "${layer}/warden/sensor.cjs" --no-warnings`,
+      'run twice, preloaded once',
+    );
+    assert.equal(vars.WARDEN_HANDLER, 'src/app.handler');
+    assert.equal(vars._HANDLER, `${layer}/warden/handler.handler`);
+    assert.equal(vars.WARDEN_RUNTIME_PATHS, `${layer}/warden/`);
+    // Node parses the quoted path: the sensor loads from a directory with spaces.
+    const node = await run(wrapper, [NODE, '-p', "typeof globalThis[Symbol.for('warden.sensor')]"], { env });
+    assert.equal(node.stdout.trim(), 'object', node.stderr);
+    // Relative invocation works too (paths come from the wrapper's own location).
+    const rel = await run('./wrapper', ['/usr/bin/env'], { env, cwd: join(layer, 'warden') });
+    assert.match(
+      rel.stdout,
+      new RegExp(`_HANDLER=${layer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/warden/handler.handler`),
+    );
+  } finally {
+    cleanup();
+  }
+});
+
+test('the wrapper adds the permission-model flags of the layer policy for the runtime', async () => {
+  const { dir, cleanup } = tempDir('warden-perm-');
+  try {
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'version: 1\nnodePermissions: true\n');
+    const layer = join(dir, 'layer');
+    assert.equal((await run(NODE, [CLI, 'layer', 'build', '--out', layer, '--policy', policy])).code, 0);
+    const wrapper = join(layer, 'warden', 'wrapper');
+    const env = { PATH: process.env.PATH, AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${NODE_MAJOR}.x` };
+    const r = await run(wrapper, [NODE, '-p', 'JSON.stringify(process.execArgv)'], { env });
+    const argv = JSON.parse(r.stdout.trim().split('\n').pop());
+    assert.ok(
+      argv.includes(NODE_MAJOR === 20 ? '--experimental-permission' : '--permission'),
+      r.stdout + r.stderr,
+    );
+    // Another policy named by WARDEN_POLICY gets no flags computed for the layer's.
+    const other = await run(wrapper, [NODE, '-p', 'JSON.stringify(process.execArgv)'], {
+      env: { ...env, WARDEN_POLICY: policy },
+    });
+    const otherArgv = JSON.parse(other.stdout.trim().split('\n').pop());
+    assert.equal(otherArgv.filter((a) => a.includes('permission')).length, 0, otherArgv.join(' '));
+  } finally {
+    cleanup();
+  }
+});
+
+test('end to end: a shell spawned by the function is blocked in enforce mode, seen in monitor mode', async () => {
+  for (const mode of ['enforce', 'monitor']) {
+    const r = await invoke('basic', 'index.shell', [{ marker: '$DIR/marker' }], { args: ['--mode', mode] });
+    try {
+      assert.equal(r.code, 0, r.stderr);
+      const [res] = r.results;
+      const spawned = r.findings.filter((f) => f.finding_info.analytic.uid.startsWith('warden.process'));
+      assert.ok(
+        spawned.length >= 1,
+        `${mode}: ${JSON.stringify(r.findings.map((f) => f.finding_info.analytic.uid))}\n${r.stderr}`,
+      );
+      const f = spawned[0];
+      assert.equal(f.metadata.correlation_uid, res.requestId, 'the finding carries the request id');
+      assert.equal(f.resources[0].uid, 'arn:aws:lambda:us-east-1:123456789012:function:basic');
+      assert.equal(f.cloud.provider, 'AWS');
+      assert.equal(f.unmapped.package, '<function>');
+      if (mode === 'enforce') {
+        assert.deepEqual(res.response, { ran: false, code: 'ERR_WARDEN_BLOCKED' });
+        assert.equal(existsSync(join(r.dir, 'marker')), false);
+        assert.equal(f.disposition, 'Blocked');
+      } else {
+        assert.deepEqual(res.response, { ran: true });
+        assert.equal(existsSync(join(r.dir, 'marker')), true);
+        assert.equal(f.disposition, 'Detected');
+      }
+    } finally {
+      r.cleanup();
+    }
+  }
+});
+
+test("a child process's findings reach the findings file, not the output its parent captures", async () => {
+  const r = await invoke('basic', 'index.childRead', [{}], { args: ['--mode', 'monitor'] });
+  try {
+    assert.deepEqual(r.results[0].response, { out: 'child-output' }, r.stderr);
+    const environ = r.findings.filter((f) => JSON.stringify(f.evidences).includes('/environ'));
+    assert.ok(environ.length >= 1, JSON.stringify(r.findings.map((f) => f.finding_info.analytic.uid)));
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('--policy compiles the policy into the layer; the same function without Warden is unguarded', async () => {
+  const { dir, cleanup } = tempDir('warden-pol-');
+  try {
+    const policy = join(dir, 'p.yaml');
+    writeFileSync(policy, 'version: 1\nmode: enforce\nprocess:\n  default: deny\n');
+    const guarded = await invoke('basic', 'index.shell', [{ marker: '$DIR/m' }], {
+      args: ['--policy', policy],
+    });
+    const bare = await invoke('basic', 'index.shell', [{ marker: '$DIR/m' }], { args: ['--no-warden'] });
+    try {
+      assert.equal(guarded.results[0].response.code, 'ERR_WARDEN_BLOCKED', guarded.stderr);
+      assert.deepEqual(bare.results[0].response, { ran: true });
+      assert.equal(bare.findings.length, 0);
+    } finally {
+      guarded.cleanup();
+      bare.cleanup();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test('the layer picks up whatever extensions/ holds, and --layer merges over it', async () => {
+  const { dir, cleanup } = tempDir('warden-ext-');
+  try {
+    const extra = join(dir, 'extra');
+    cpSync(
+      join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../fixtures/layers/probe'),
+      extra,
+      { recursive: true },
+    );
+    const r = await invoke('basic', 'index.handler', [{}], {
+      args: ['--layer', extra, '--env', 'PROBE_LOG=$DIR/probe.jsonl'],
+    });
+    try {
+      assert.equal(r.results[0].status, 'success', r.stderr);
+      assert.ok(existsSync(join(r.dir, 'probe.jsonl')), 'the extension from --layer ran');
+    } finally {
+      r.cleanup();
+    }
+  } finally {
+    cleanup();
+  }
+});
