@@ -66,18 +66,33 @@ test('permission-flags: flags that this Node accepts, and that Node runs with', 
   assert.match(run.stdout, /ERR_ACCESS_DENIED/, run.stderr);
 });
 
-test('demo: the attack works in monitor mode, is blocked in enforce mode, benign requests pass', () => {
+test('demo: in the sandbox, the attacks work in monitor mode, are blocked in enforce mode, benign requests pass', () => {
   const out = JSON.parse(execFileSync(NODE, [CLI, 'demo', '--json'], { encoding: 'utf8' }));
   const [monitor, enforce] = out.runs;
   assert.equal(monitor.mode, 'monitor');
-  assert.ok(JSON.stringify(monitor.results).includes(out.canary), 'monitor: the secret leaked');
-  assert.ok(!JSON.stringify(enforce.results).includes(out.canary), 'enforce: it did not');
-  assert.equal(enforce.results[0].status, 'success');
-  assert.equal(enforce.results[1].status, 'success');
-  assert.equal(enforce.results[2].error.errorType, 'ERR_WARDEN_BLOCKED');
-  assert.equal(enforce.results[3].error.errorType, 'ERR_WARDEN_BLOCKED');
+  assert.match(monitor.canary, /^.{40}$/);
+  assert.notEqual(monitor.canary, enforce.canary, 'fresh canaries per sandbox');
+  for (const i of [2, 3])
+    assert.ok(
+      JSON.stringify(monitor.results[i]).includes(monitor.canary),
+      `monitor: attack ${i} leaked the secret`,
+    );
+  assert.ok(!JSON.stringify(enforce.results).includes(enforce.canary), 'enforce: nothing leaked');
+  assert.deepEqual(
+    enforce.results.map((r) => r.status),
+    ['success', 'success', 'error', 'error'],
+  );
+  for (const i of [2, 3]) assert.match(enforce.results[i].error.errorMessage, /Warden blocked/);
   assert.ok(enforce.findings.every((f) => f.disposition === 'Blocked'));
-  assert.ok(monitor.findings.length >= 2);
+  for (const run of [monitor, enforce]) {
+    const rules = run.findings.map((f) => f.finding_info.analytic.uid).sort();
+    assert.deepEqual(rules, ['warden.files.read', 'warden.process.spawn'], run.mode);
+    // Each finding names the invocation it came from.
+    assert.deepEqual(
+      run.findings.map((f) => f.metadata.correlation_uid).sort(),
+      [run.results[2].requestId, run.results[3].requestId].sort(),
+    );
+  }
   const text = execFileSync(NODE, [CLI, 'demo'], { encoding: 'utf8' });
   assert.match(text, /BLOCKED/);
   assert.match(text, /DETECTED/);

@@ -1,21 +1,18 @@
 /**
- * `warden demo`: a vulnerable document service (examples/doc-convert) attacked twice, first in
- * monitor mode (the attack works; Warden sees it), then in enforce mode (Warden stops it).
- * Each run is a real Node process with the sensor preloaded, as in Lambda.
+ * `warden demo`: a vulnerable document service (examples/doc-convert) run in the local Lambda
+ * sandbox with the Warden layer: benign requests and two attacks, first in monitor mode (the
+ * attacks work and leak the function's canary secret key; Warden reports them), then in enforce
+ * mode (Warden blocks them; the benign requests still work).
  */
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-
-interface InvokeResult {
-  requestId: string;
-  status: 'success' | 'error';
-  response?: { statusCode: number; body: string };
-  error?: { errorType: string; errorMessage: string };
-}
+import type { RuntimeId } from '../sandbox/environment';
+import { runSandbox } from '../sandbox/run';
+import { defaultRuntime, findNode } from '../sandbox/runtimes';
+import type { InvokeResult } from '../sandbox/sandbox';
+import { packageRoot, resolveClient } from './invoke';
+import { loadPolicyOrExit } from './load-policy-file';
 
 interface Finding {
   metadata: { correlation_uid?: string };
@@ -26,23 +23,21 @@ interface Finding {
   unmapped: { package: string };
 }
 
-const RUNNER = `
-const api = globalThis[Symbol.for('warden.sensor')];
-const [handlerFile, eventsJson, prefix] = process.argv.slice(1);
-const fn = require(handlerFile);
-(async () => {
-  for (const [i, ev] of JSON.parse(eventsJson).entries()) {
-    const ctx = { requestId: prefix + '-' + (i + 1), functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:doc-convert', event: ev };
-    let out;
-    try {
-      out = { status: 'success', response: await api.runInInvocation(ctx, () => fn.handler(ev, { awsRequestId: ctx.requestId })) };
-    } catch (e) {
-      out = { status: 'error', error: { errorType: e.code || e.name, errorMessage: e.message } };
-    }
-    process.stdout.write(JSON.stringify({ requestId: ctx.requestId, ...out }) + '\\n');
-  }
-})();
-`;
+interface DemoRun {
+  mode: 'monitor' | 'enforce';
+  results: InvokeResult[];
+  findings: Finding[];
+  logs: string[];
+  /** This sandbox's canary secret key (each sandbox has its own). */
+  canary: string;
+}
+
+const STEPS = [
+  ['benign-convert', 'benign: convert quarterly.md'],
+  ['benign-read', 'benign: read docs/quarterly.md'],
+  ['attack-injection', 'attack: command injection in "name"'],
+  ['attack-traversal', 'attack: path traversal to /proc/self/environ'],
+] as const;
 
 function paint(tty: boolean) {
   const c = (code: number) => (s: string) => (tty ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -54,87 +49,88 @@ function evidenceText(f: Finding): string {
   const proc = e.process as { cmd_line?: string } | undefined;
   const file = e.file as { path?: string } | undefined;
   const dst = e.dst_endpoint as { ip?: string; port?: number; hostname?: string } | undefined;
-  const data = e.data as { shell_commands?: string[] } | undefined;
+  const data = e.data as { shell_commands?: string[]; requested?: string } | undefined;
   if (proc?.cmd_line) return data?.shell_commands ? `sh: ${data.shell_commands.join(' ; ')}` : proc.cmd_line;
-  if (file?.path) return file.path;
+  if (file?.path)
+    return data?.requested && data.requested !== file.path ? `${data.requested} → ${file.path}` : file.path;
   if (dst) return `${dst.hostname ?? dst.ip}:${dst.port}`;
   return '';
+}
+
+function outcomeText(r: InvokeResult): string {
+  if (r.status === 'success') {
+    const res = r.response as { statusCode?: number; body?: string } | undefined;
+    return `${res?.statusCode} ${JSON.stringify(String(res?.body ?? '').slice(0, 56))}`;
+  }
+  return `${r.status} ${r.error?.errorType}: ${(r.error?.errorMessage ?? '').split('\n')[0]?.slice(0, 64)}`;
 }
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'Attack a vulnerable example function, in monitor then enforce mode, and show what Warden saw and stopped',
+      'Attack a vulnerable example function in the local Lambda sandbox, in monitor then enforce mode',
     )
-    .option('--json', 'print the results as JSON')
-    .action((opts: { json?: boolean }) => {
-      const dist = __dirname;
-      const sensor = join(dist, 'sensor.cjs');
-      const example = resolve(dist, '..', 'examples', 'doc-convert');
-      if (!existsSync(sensor) || !existsSync(example)) {
+    .option('--json', 'print the invocations and findings as JSON')
+    .option('--runtime <id>', 'Lambda runtime (default: the newest installed)')
+    .action(async (opts: { json?: boolean; runtime?: string }) => {
+      const root = packageRoot();
+      const example = join(root, 'examples', 'doc-convert');
+      if (!existsSync(join(root, 'dist', 'sensor.cjs')) || !existsSync(example)) {
         process.stderr.write(
           'warden demo: run `npm run build` first (dist/sensor.cjs or examples/ missing)\n',
         );
         process.exit(2);
       }
-      const ev = (name: string) =>
-        JSON.parse(readFileSync(join(example, 'events', `${name}.json`), 'utf8')) as unknown;
-      const events = [
-        ev('benign-convert'),
-        ev('benign-read'),
-        ev('attack-injection'),
-        ev('attack-traversal'),
-      ];
-      const labels = [
-        'benign: convert quarterly.md',
-        'benign: read docs/quarterly.md',
-        'attack: command injection in "name"',
-        'attack: path traversal to /proc/self/environ',
-      ];
-      const work = mkdtempSync(join(tmpdir(), 'warden-demo-'));
-      const canary = `CANARY${randomBytes(12).toString('hex').toUpperCase()}`;
-      const runs: { mode: string; results: InvokeResult[]; findings: Finding[] }[] = [];
-      try {
-        for (const mode of ['monitor', 'enforce']) {
-          const findingsFile = join(work, `${mode}.jsonl`);
-          const r = spawnSync(
-            process.execPath,
-            ['--require', sensor, '-e', RUNNER, join(example, 'index.js'), JSON.stringify(events), mode],
-            {
-              encoding: 'utf8',
-              cwd: example,
-              env: {
-                PATH: process.env.PATH,
-                WARDEN_POLICY: join(example, 'warden-policy.yaml'),
-                WARDEN_MODE: mode,
-                WARDEN_FINDINGS: findingsFile,
-                AWS_LAMBDA_FUNCTION_NAME: 'doc-convert',
-                AWS_REGION: 'us-east-1',
-                AWS_ACCESS_KEY_ID: 'ASIADEMOCANARY',
-                AWS_SECRET_ACCESS_KEY: canary,
-              },
-            },
-          );
-          if (r.status !== 0) throw new Error(`demo function run failed: ${r.stderr}`);
-          const results = r.stdout
-            .trim()
-            .split('\n')
-            .map((l) => JSON.parse(l) as InvokeResult);
-          const findings = existsSync(findingsFile)
-            ? readFileSync(findingsFile, 'utf8')
-                .trim()
-                .split('\n')
-                .filter(Boolean)
-                .map((l) => JSON.parse(l) as Finding)
-            : [];
-          runs.push({ mode, results, findings });
-        }
-      } finally {
-        rmSync(work, { recursive: true, force: true });
+      const runtime = (opts.runtime as RuntimeId | undefined) ?? defaultRuntime();
+      const nodeBin = runtime && findNode(runtime);
+      if (!runtime || !nodeBin) {
+        process.stderr.write(
+          `warden demo: no Node for ${opts.runtime ?? 'any Lambda runtime'} on this machine\n`,
+        );
+        process.exit(2);
       }
+      const client = resolveClient(undefined, runtime, root);
+      const policyFile = join(example, 'warden-policy.yaml');
+      const policy = loadPolicyOrExit(policyFile);
+      const events = STEPS.map(([name]) => ({
+        payload: readFileSync(join(example, 'events', `${name}.json`)),
+      }));
+      const runs: DemoRun[] = [];
+      for (const mode of ['monitor', 'enforce'] as const) {
+        const run: DemoRun = { mode, results: [], findings: [], logs: [], canary: '' };
+        await runSandbox({
+          packageRoot: root,
+          functionDir: example,
+          settings: {
+            functionName: 'doc-convert',
+            functionVersion: '$LATEST',
+            handler: 'index.handler',
+            memoryMb: 256,
+            timeoutSec: 10,
+            region: 'us-east-1',
+            accountId: '123456789012',
+            runtime,
+          },
+          nodeBin,
+          client,
+          events,
+          layer: { policy, policyJson: `${JSON.stringify(policy)}\n` },
+          extraLayers: [],
+          userEnv: { WARDEN_MODE: mode },
+          onStart: (sandbox) => {
+            run.canary = sandbox.canaries.secretAccessKey;
+          },
+          onResult: (r) => run.results.push(r),
+          onFinding: (line) => run.findings.push(JSON.parse(line) as Finding),
+          onLog: (source, line) => run.logs.push(`[${source}] ${line}`),
+        });
+        runs.push(run);
+      }
+      const leaked = (run: DemoRun, r: InvokeResult) =>
+        !!run.canary && JSON.stringify(r).includes(run.canary);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ canary, runs })}\n`);
+        process.stdout.write(`${JSON.stringify({ runtime, client: client.label, runs })}\n`);
         return;
       }
       const p = paint(Boolean(process.stdout.isTTY));
@@ -142,7 +138,11 @@ export function registerDemo(program: Command): void {
       out.push(
         p.bold('Warden demo: doc-convert, a document service with a command injection and a path traversal'),
       );
-      out.push(p.dim(`The function's secret key is a canary: ${canary}`));
+      out.push(
+        p.dim(
+          `Local Lambda sandbox: ${runtime} with ${client.label}, the Warden layer through AWS_LAMBDA_EXEC_WRAPPER; fresh canary credentials per sandbox.`,
+        ),
+      );
       for (const run of runs) {
         out.push(
           '',
@@ -153,36 +153,43 @@ export function registerDemo(program: Command): void {
           ),
         );
         run.results.forEach((res, i) => {
-          const leaked = JSON.stringify(res).includes(canary);
-          const outcome =
-            res.status === 'success'
-              ? `${res.response?.statusCode} ${JSON.stringify((res.response?.body ?? '').slice(0, 60))}`
-              : `error ${res.error?.errorType}: ${(res.error?.errorMessage ?? '').slice(0, 70)}`;
-          const mark = leaked ? p.red(' ← secret key leaked') : '';
-          out.push(`  ${res.requestId.padEnd(10)} ${labels[i]!.padEnd(44)} ${outcome}${mark}`);
+          const mark = leaked(run, res) ? p.red('  ← secret key leaked') : '';
+          const label = (STEPS[i]?.[1] ?? '').padEnd(46);
+          out.push(`  ${String(i + 1).padStart(2)}. ${label} ${outcomeText(res)}${mark}`);
           for (const f of run.findings.filter((x) => x.metadata.correlation_uid === res.requestId)) {
             const disp = f.disposition === 'Blocked' ? p.green('BLOCKED ') : p.yellow('DETECTED');
             out.push(
-              `  ${''.padEnd(10)}   ${disp} ${f.finding_info.title} [${f.finding_info.analytic.uid}] ${p.dim(`${evidenceText(f)} by ${f.unmapped.package}`)}`,
+              `      ${disp} ${f.finding_info.title} ${p.dim(`[${f.finding_info.analytic.uid}] ${evidenceText(f)} — by ${f.unmapped.package}`)}`,
             );
           }
         });
       }
-      const blocked = runs[1]?.findings.filter((f) => f.disposition === 'Blocked').length ?? 0;
-      const leakedEnforce = runs[1]?.results.some((r) => JSON.stringify(r).includes(canary));
+      const [monitor, enforce] = runs as [DemoRun, DemoRun];
+      const blocked = enforce.findings.filter((f) => f.disposition === 'Blocked').length;
+      out.push('', p.bold('Findings'));
+      out.push(
+        `  ${'mode'.padEnd(8)} ${'disposition'.padEnd(11)} ${'rule'.padEnd(22)} ${'severity'.padEnd(9)} evidence`,
+      );
+      for (const run of runs)
+        for (const f of run.findings)
+          out.push(
+            `  ${run.mode.padEnd(8)} ${f.disposition.padEnd(11)} ${f.finding_info.analytic.uid.padEnd(22)} ${f.severity.padEnd(9)} ${evidenceText(f).slice(0, 70)}`,
+          );
       out.push(
         '',
         p.bold(
-          `Findings: ${runs[0]?.findings.length ?? 0} in monitor mode, ${runs[1]?.findings.length ?? 0} in enforce mode (${blocked} blocked).`,
+          `${monitor.findings.length} findings in monitor mode, ${enforce.findings.length} in enforce mode (${blocked} blocked).`,
         ),
       );
       out.push(
-        leakedEnforce
+        enforce.results.some((r) => leaked(enforce, r))
           ? p.red('The secret leaked in enforce mode.')
           : p.green('In enforce mode the secret never left the function; the benign requests still worked.'),
       );
       out.push(
-        p.dim('Each finding is an OCSF Detection Finding (class 2004); add --json to see them whole.'),
+        p.dim(
+          'Each finding is an OCSF Detection Finding (class 2004); `warden demo --json` prints them whole.',
+        ),
       );
       process.stdout.write(`${out.join('\n')}\n`);
     });

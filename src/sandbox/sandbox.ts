@@ -566,7 +566,6 @@ export class Sandbox {
     this.phase = 'init';
     this.initFailure = undefined;
     this.extensionFailure = undefined;
-    this.credentials = canaryCredentials();
     const started = performance.now();
     const deadline = Date.now() + (this.o.initTimeoutMs ?? INIT_TIMEOUT_MS);
     const s = this.o.settings;
