@@ -1,0 +1,88 @@
+// Warm-invoke latency and init time through the local Lambda sandbox, with and without the
+// Warden layer, alternating blocks of invokes (A B A B …) so machine drift cancels. Each block
+// is a fresh sandbox: its first invoke gives an init time, the rest are warm invokes.
+// Usage: node bench/sandbox-invoke.mjs [--runtime nodejs24.x] [--blocks 10] [--per-block 26]
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const lib = require(join(root, 'dist', 'lib.cjs'));
+const { values } = parseArgs({
+  options: {
+    runtime: { type: 'string' },
+    blocks: { type: 'string', default: '10' },
+    'per-block': { type: 'string', default: '26' },
+    client: { type: 'string', default: 'aws' },
+  },
+});
+const runtime = values.runtime ?? ['nodejs24.x', 'nodejs22.x', 'nodejs20.x'].find((r) => lib.findNode(r));
+const nodeBin = lib.findNode(runtime);
+const client =
+  values.client === 'aws'
+    ? lib.findAwsClient(runtime, root)
+    : {
+        kind: 'builtin',
+        entry: join(root, 'dist/runtime/builtin-client.cjs'),
+        dir: join(root, 'dist/runtime'),
+        label: 'builtin',
+      };
+if (!nodeBin || !client) throw new Error(`${runtime}: no node or no runtime client here`);
+const blocks = Number(values.blocks);
+const perBlock = Number(values['per-block']);
+
+const samples = { warden: { warm: [], init: [] }, plain: { warm: [], init: [] } };
+for (let b = 0; b < blocks; b++) {
+  for (const variant of b % 2 ? ['plain', 'warden'] : ['warden', 'plain']) {
+    const events = Array.from({ length: perBlock }, (_, n) => ({
+      payload: Buffer.from(JSON.stringify({ n })),
+    }));
+    await lib.runSandbox({
+      packageRoot: root,
+      functionDir: join(root, 'bench', 'functions', 'trivial'),
+      settings: {
+        functionName: 'bench',
+        functionVersion: '$LATEST',
+        handler: 'index.handler',
+        memoryMb: 1024,
+        timeoutSec: 10,
+        region: 'us-east-1',
+        accountId: '123456789012',
+        runtime,
+      },
+      nodeBin,
+      client,
+      events,
+      noWarden: variant === 'plain',
+      extraLayers: [],
+      userEnv: {},
+      onResult: (r) => {
+        if (r.status !== 'success') throw new Error(`invoke failed: ${JSON.stringify(r)}`);
+        if (r.initDurationMs !== undefined) samples[variant].init.push(r.initDurationMs);
+        else samples[variant].warm.push(r.durationMs);
+      },
+      onFinding: () => {},
+      onLog: () => {},
+    });
+  }
+}
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+};
+const summary = {};
+for (const [variant, s] of Object.entries(samples))
+  summary[variant] = {
+    warm_invokes: s.warm.length,
+    warm_p50_ms: pct(s.warm, 0.5),
+    warm_p95_ms: pct(s.warm, 0.95),
+    inits: s.init.length,
+    init_p50_ms: pct(s.init, 0.5),
+  };
+summary.added = {
+  warm_p50_ms: +(summary.warden.warm_p50_ms - summary.plain.warm_p50_ms).toFixed(2),
+  init_p50_ms: +(summary.warden.init_p50_ms - summary.plain.init_p50_ms).toFixed(2),
+};
+console.log(JSON.stringify({ runtime, client: client.label, node: nodeBin, ...summary }, null, 2));
