@@ -97,3 +97,42 @@ test('demo: in the sandbox, the attacks work in monitor mode, are blocked in enf
   assert.match(text, /BLOCKED/);
   assert.match(text, /DETECTED/);
 });
+
+test('warden invoke: bad usage exits 2 with a one-line reason', () => {
+  const fn = join(ROOT, 'test', 'fixtures', 'functions', 'basic');
+  const ev = join(ROOT, 'examples', 'doc-convert', 'events', 'benign-read.json');
+  const bad = join(ROOT, 'package.json');
+  const cases = [
+    [['invoke', '/nonexistent-fn', '--handler', 'index.handler', '--event', ev], /does not exist/],
+    [['invoke', fn, '--handler', 'index', '--event', ev], /expected <file>\.<export>/],
+    [['invoke', fn, '--handler', 'index.handler'], /at least one --event/],
+    [['invoke', fn, '--handler', 'index.handler', '--event', '/nonexistent.json'], /cannot read event/],
+    [['invoke', fn, '--handler', 'index.handler', '--event', join(ROOT, 'README.md')], /is not JSON/],
+    [['invoke', fn, '--handler', 'index.handler', '--event', ev, '--timeout', '0'], /--timeout must be/],
+    [['invoke', fn, '--handler', 'index.handler', '--event', ev, '--memory', '64'], /--memory must be/],
+    [
+      ['invoke', fn, '--handler', 'index.handler', '--event', ev, '--runtime', 'nodejs18.x'],
+      /--runtime must be/,
+    ],
+    [['invoke', fn, '--handler', 'index.handler', '--event', ev, '--mode', 'block'], /--mode must be/],
+    [['invoke', fn, '--handler', 'index.handler', '--event', ev, '--env', 'NOEQUALS'], /expected KEY=VALUE/],
+    [['invoke', fn, '--handler', 'index.handler', '--event', ev, '--layer', bad], /is not a directory/],
+    [
+      ['invoke', fn, '--handler', 'index.handler', '--event', ev, '--no-warden', '--mode', 'enforce'],
+      /need the Warden layer/,
+    ],
+  ];
+  for (const [args, reason] of cases) {
+    const r = spawnSync(NODE, [CLI, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, reason);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(r.stdout, '');
+  }
+});
+
+test('warden --help lists invoke and layer build', () => {
+  const help = spawnSync(NODE, [CLI, '--help'], { encoding: 'utf8' });
+  assert.match(help.stdout, /invoke \[options\] <function-dir>/);
+  assert.match(help.stdout, /layer/);
+});

@@ -208,7 +208,8 @@ export function registerInvoke(program: Command): void {
         process.exitCode = await runInvoke(dir, opts);
       } catch (e) {
         if (e instanceof UsageError) {
-          process.stderr.write(`warden invoke: ${e.message}\n`);
+          // One line, whatever the reason quotes (a JSON parse error quotes the file).
+          process.stderr.write(`warden invoke: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
           process.exit(2);
         }
         process.stderr.write(`warden invoke: sandbox fault: ${(e as Error).stack ?? e}\n`);
