@@ -818,6 +818,7 @@ export class Sandbox {
     });
     this.current = undefined;
     this.answered.add(requestId);
+    if (this.answered.size > 1000) this.answered.delete(this.answered.values().next().value as string);
     const result: InvokeResult = {
       requestId,
       status: status === 'failure' ? 'error' : status,
