@@ -572,7 +572,7 @@ export class Sandbox {
     this.platform('initStart', {
       initializationType: 'on-demand',
       phase: 'init',
-      runtimeVersion: `${s.runtime}.${process.versions.node}`,
+      runtimeVersion: `${s.runtime}.local`,
       functionName: s.functionName,
       functionVersion: s.functionVersion,
     });

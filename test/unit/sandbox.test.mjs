@@ -1,0 +1,124 @@
+// The sandbox's pure pieces: handler strings, the bootstrap's memory flags, Lambda's
+// environment, canary credentials, telemetry subscription validation.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+
+const require = createRequire(import.meta.url);
+const lib = require('../../dist/lib.cjs');
+
+test('handler strings split as the runtime splits them', () => {
+  assert.deepEqual(lib.parseHandlerString('index.handler'), {
+    moduleRoot: '',
+    moduleName: 'index',
+    handlerName: 'handler',
+  });
+  assert.deepEqual(lib.parseHandlerString('src/app.nested.fn'), {
+    moduleRoot: 'src',
+    moduleName: 'app',
+    handlerName: 'nested.fn',
+  });
+  assert.deepEqual(lib.parseHandlerString('/opt/warden/handler.handler'), {
+    moduleRoot: '/opt/warden',
+    moduleName: 'handler',
+    handlerName: 'handler',
+  });
+  for (const bad of ['index', '../up.handler', 'a/../b.handler'])
+    assert.throws(
+      () => lib.parseHandlerString(bad),
+      (e) => e.name === 'Runtime.MalformedHandlerName',
+      bad,
+    );
+});
+
+test("the bootstrap's memory flags follow the function's memory size", () => {
+  assert.deepEqual(lib.bootstrapNodeArgs(128), [
+    '--expose-gc',
+    '--max-http-header-size',
+    '81920',
+    '--max-semi-space-size=1',
+    '--max-old-space-size=126',
+  ]);
+  assert.ok(lib.bootstrapNodeArgs(1024).includes('--max-old-space-size=1008'));
+  assert.ok(lib.bootstrapNodeArgs(1024).includes('--max-semi-space-size=8'));
+});
+
+test("Lambda's environment: reserved variables win over the function configuration", () => {
+  const credentials = lib.canaryCredentials();
+  const env = lib.lambdaEnvironment({
+    settings: {
+      functionName: 'fn',
+      functionVersion: '$LATEST',
+      handler: 'index.handler',
+      memoryMb: 256,
+      timeoutSec: 3,
+      region: 'eu-west-1',
+      accountId: '111122223333',
+      runtime: 'nodejs22.x',
+    },
+    taskRoot: '/var/task',
+    optDir: '/opt',
+    runtimeDir: '/var/runtime',
+    runtimeApi: '127.0.0.1:9001',
+    credentials,
+    logStream: '2026/11/26/[$LATEST]abc',
+    userEnv: { AWS_REGION: 'x', LAMBDA_TASK_ROOT: '/evil', MY_VAR: '1' },
+    base: { PATH: '/usr/bin' },
+  });
+  assert.equal(env.AWS_REGION, 'eu-west-1');
+  assert.equal(env.LAMBDA_TASK_ROOT, '/var/task');
+  assert.equal(env.MY_VAR, '1');
+  assert.equal(env.AWS_EXECUTION_ENV, 'AWS_Lambda_nodejs22.x');
+  assert.equal(env.AWS_LAMBDA_LOG_GROUP_NAME, '/aws/lambda/fn');
+  assert.equal(env.AWS_SECRET_ACCESS_KEY, credentials.secretAccessKey);
+  assert.equal(
+    env.NODE_PATH,
+    '/opt/nodejs/node22/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:/var/runtime:/var/task',
+  );
+  assert.equal(env.TZ, ':UTC');
+  assert.equal(env.AWS_LAMBDA_EXEC_WRAPPER, undefined);
+});
+
+test('canary credentials look like temporary role credentials and differ every time', () => {
+  const a = lib.canaryCredentials();
+  const b = lib.canaryCredentials();
+  assert.match(a.accessKeyId, /^ASIA[A-Z2-7]{16}$/);
+  assert.match(a.secretAccessKey, /^[A-Za-z0-9x]{40}$/);
+  assert.ok(a.sessionToken.length > 300);
+  assert.notEqual(a.secretAccessKey, b.secretAccessKey);
+});
+
+test('telemetry subscriptions are validated as the Telemetry API does', () => {
+  const ok = lib.parseSubscription('ext', {
+    schemaVersion: '2022-12-13',
+    types: ['platform', 'function'],
+    destination: { protocol: 'HTTP', URI: 'http://sandbox.localdomain:4243/path' },
+  });
+  assert.deepEqual(ok.buffering, { maxItems: 10000, maxBytes: 262144, timeoutMs: 1000 });
+  assert.equal(ok.host, '127.0.0.1');
+  assert.equal(ok.path, '/path');
+  const tcp = lib.parseSubscription('ext', {
+    schemaVersion: '2022-07-01',
+    types: ['extension'],
+    buffering: { maxItems: 1000, maxBytes: 1048576, timeoutMs: 25 },
+    destination: { protocol: 'TCP', URI: 'tcp://sandbox.localdomain:4244' },
+  });
+  assert.equal(tcp.port, 4244);
+  const base = {
+    schemaVersion: '2022-12-13',
+    types: ['platform'],
+    destination: { protocol: 'HTTP', URI: 'http://sandbox.localdomain:1' },
+  };
+  const bad = [
+    { ...base, schemaVersion: '2021-01-01' },
+    { ...base, types: [] },
+    { ...base, types: ['kernel'] },
+    { ...base, destination: { protocol: 'UDP', URI: 'udp://sandbox.localdomain:1' } },
+    { ...base, destination: { protocol: 'HTTP', URI: 'http://example.com:80' } },
+    { ...base, destination: { protocol: 'HTTP', URI: 'tcp://sandbox.localdomain:1' } },
+    { ...base, buffering: { maxItems: 10 } },
+    { ...base, buffering: { maxBytes: 2 * 1048576 } },
+    { ...base, buffering: { timeoutMs: 5 } },
+  ];
+  for (const b of bad) assert.throws(() => lib.parseSubscription('ext', b), undefined, JSON.stringify(b));
+});
