@@ -7,6 +7,8 @@
  *   warden/handler.cjs        its logic (bundled)
  *   warden/sensor.cjs         the in-process sensor (one bundled file)
  *   warden/policy.json        the compiled policy, when one is given (JSON: no YAML parser at cold start)
+ *   warden/default-policy.json the sensor's built-in default, for review and as a starting point
+ *                             (not loaded: the sensor carries it, so no policy file costs no parse)
  *   warden/permission-flags   Node permission-model flags per Node major, when the policy asks
  *   extensions/*              external extensions, whatever the package ships there
  */
@@ -23,6 +25,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import * as path from 'node:path';
+import { defaultPolicy } from '../policy/default-policy';
 import { LAMBDA_NODE_MAJORS, lambdaNodeFeatures, permissionFlags } from '../policy/permission-flags';
 import type { Policy } from '../policy/types';
 
@@ -67,6 +70,7 @@ export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions
   copyFileSync(src.handlerCjs, path.join(warden, 'handler.cjs'));
   copyFileSync(src.sensor, path.join(warden, 'sensor.cjs'));
   if (opts.policyJson) writeFileSync(path.join(warden, 'policy.json'), opts.policyJson);
+  writeFileSync(path.join(warden, 'default-policy.json'), `${JSON.stringify(defaultPolicy(), null, 2)}\n`);
   if (opts.policy?.nodePermissions) {
     const lines = LAMBDA_NODE_MAJORS.map((major) => {
       const r = permissionFlags(opts.policy as Policy, lambdaNodeFeatures(major));

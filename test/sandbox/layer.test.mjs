@@ -35,6 +35,7 @@ test('layer build: the directory Lambda unpacks at /opt, and the zip AWS accepts
     const r = await run(NODE, [CLI, 'layer', 'build', '--out', out, '--policy', policy]);
     assert.equal(r.code, 0, r.stderr);
     for (const f of [
+      'warden/default-policy.json',
       'warden/wrapper',
       'warden/handler.mjs',
       'warden/handler.cjs',
@@ -46,8 +47,10 @@ test('layer build: the directory Lambda unpacks at /opt, and the zip AWS accepts
     assert.ok(statSync(join(out, 'extensions')).isDirectory());
     assert.equal(statSync(join(out, 'warden/wrapper')).mode & 0o111, 0o111, 'the wrapper is executable');
     // The compiled policy is valid JSON the sensor and `policy check` accept.
-    const check = await run(NODE, [CLI, 'policy', 'check', join(out, 'warden/policy.json')]);
-    assert.equal(check.code, 0, check.stderr);
+    for (const f of ['warden/policy.json', 'warden/default-policy.json']) {
+      const check = await run(NODE, [CLI, 'policy', 'check', join(out, f)]);
+      assert.equal(check.code, 0, `${f}: ${check.stderr}`);
+    }
     assert.equal(JSON.parse(readFileSync(join(out, 'warden/policy.json'), 'utf8')).mode, 'enforce');
     const flags = Object.fromEntries(
       readFileSync(join(out, 'warden/permission-flags'), 'utf8')
