@@ -20,15 +20,7 @@ const { values } = parseArgs({
 });
 const runtime = values.runtime ?? ['nodejs24.x', 'nodejs22.x', 'nodejs20.x'].find((r) => lib.findNode(r));
 const nodeBin = lib.findNode(runtime);
-const client =
-  values.client === 'aws'
-    ? lib.findAwsClient(runtime, root)
-    : {
-        kind: 'builtin',
-        entry: join(root, 'dist/runtime/builtin-client.cjs'),
-        dir: join(root, 'dist/runtime'),
-        label: 'builtin',
-      };
+const client = values.client === 'aws' ? lib.findAwsClient(runtime, root) : lib.builtinClient(root);
 if (!nodeBin || !client) throw new Error(`${runtime}: no node or no runtime client here`);
 const blocks = Number(values.blocks);
 const perBlock = Number(values['per-block']);

@@ -1,7 +1,7 @@
 // Build: the policy validator (ajv standalone, so the sensor carries no schema compiler),
 // the JSON Schema file, and the bundles: dist/sensor.cjs (one file, no runtime dependency),
 // dist/cli.cjs and dist/lib.cjs (the pure modules, for tests and tools).
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,5 +97,3 @@ await esbuild.build({
   entryPoints: [join(root, 'src/sandbox/builtin-client.ts')],
   outfile: join(root, 'dist/runtime/builtin-client.cjs'),
 });
-mkdirSync(join(root, 'dist/runtime/ric3'), { recursive: true });
-copyFileSync(join(root, 'src/sandbox/runtime/ric3-index.mjs'), join(root, 'dist/runtime/ric3/index.mjs'));

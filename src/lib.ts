@@ -12,7 +12,7 @@ export { lambdaNodeFeatures, permissionFlags } from './policy/permission-flags';
 export { policySchema } from './policy/schema';
 export { bootstrapNodeArgs, canaryCredentials, lambdaEnvironment } from './sandbox/environment';
 export { runSandbox } from './sandbox/run';
-export { findAwsClient, findNode } from './sandbox/runtimes';
+export { builtinClient, findAwsClient, findNode } from './sandbox/runtimes';
 export { Sandbox } from './sandbox/sandbox';
 export { parseSubscription } from './sandbox/telemetry';
 export { packageOfFile } from './sensor/attribution';

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { RUNTIME_IDS, type RuntimeId } from '../sandbox/environment';
 import { runSandbox } from '../sandbox/run';
 import {
+  builtinClient,
   type ClientKind,
   defaultRuntime,
   findAwsClient,
@@ -45,13 +46,7 @@ export function packageRoot(): string {
 }
 
 export function resolveClient(kind: ClientKind | undefined, runtime: RuntimeId, root: string): RuntimeClient {
-  const builtin: RuntimeClient = {
-    kind: 'builtin',
-    entry: path.join(root, 'dist', 'runtime', 'builtin-client.cjs'),
-    dir: path.join(root, 'dist', 'runtime'),
-    label: 'warden built-in runtime client',
-  };
-  if (kind === 'builtin') return builtin;
+  if (kind === 'builtin') return builtinClient(root);
   const aws = findAwsClient(runtime, root);
   if (aws) return aws;
   if (kind === 'aws')
@@ -61,7 +56,7 @@ export function resolveClient(kind: ClientKind | undefined, runtime: RuntimeId, 
   process.stderr.write(
     `[sandbox] aws-lambda-ric for ${runtime} is not available; using the built-in runtime client\n`,
   );
-  return builtin;
+  return builtinClient(root);
 }
 
 function intOption(name: string, value: string, min: number, max: number): number {

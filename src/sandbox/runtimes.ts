@@ -6,7 +6,17 @@
  * nodejs22.x, 4.x for nodejs24.x, which drops callback handlers), or Warden's built-in client.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { RUNTIME_IDS, type RuntimeId, runtimeMajor } from './environment';
@@ -51,28 +61,90 @@ export interface RuntimeClient {
   label: string;
 }
 
-/** The aws-lambda-ric package Lambda uses for a runtime, if installed (resolved from `from`). */
+/** Where runtime clients are installed for the sandbox (Lambda's /var/runtime, one per version). */
+export function runtimesHome(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'warden', 'runtimes');
+}
+
+/**
+ * Copies a client's files into a runtime directory of its own, named by their content hash, as
+ * Lambda keeps the runtime in /var/runtime: never under /tmp (where a checkout may sit, and
+ * where the sensor's default policy refuses native addons and never trusts code as the
+ * runtime's), and the same directory for every sandbox of that client.
+ */
+function installClient(
+  name: string,
+  files: Record<string, string>,
+  extra: Record<string, string> = {},
+): string {
+  const hash = createHash('sha256');
+  for (const [rel, src] of Object.entries(files)) hash.update(rel).update(readFileSync(src));
+  for (const [rel, text] of Object.entries(extra)) hash.update(rel).update(text);
+  const dest = path.join(runtimesHome(), `${name}-${hash.digest('hex').slice(0, 12)}`);
+  if (existsSync(path.join(dest, '.complete'))) return dest;
+  mkdirSync(path.dirname(dest), { recursive: true });
+  const tmp = mkdtempSync(`${dest}.tmp-`);
+  for (const [rel, src] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(tmp, rel)), { recursive: true });
+    copyFileSync(src, path.join(tmp, rel));
+  }
+  for (const [rel, text] of Object.entries(extra)) writeFileSync(path.join(tmp, rel), text);
+  writeFileSync(path.join(tmp, '.complete'), '');
+  try {
+    renameSync(tmp, dest);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another sandbox installed it meanwhile
+  }
+  return dest;
+}
+
+/** The nodejs20.x / nodejs22.x runtime's entry: aws-lambda-ric 3.x run with the handler from the environment. */
+const RIC3_ENTRY = `// Lambda's /var/runtime/index.mjs for nodejs20.x / nodejs22.x: aws-lambda-ric 3.x, as the bootstrap starts it.
+import { run } from './dist/index.mjs';
+
+await run(process.env.LAMBDA_TASK_ROOT, process.env._HANDLER);
+`;
+
+/** The aws-lambda-ric Lambda uses for a runtime (4.x for nodejs24.x, 3.x before), if installed and built. */
 export function findAwsClient(runtime: RuntimeId, from: string): RuntimeClient | undefined {
-  const pkg = runtimeMajor(runtime) >= 24 ? 'aws-lambda-ric' : 'aws-lambda-ric-v3';
+  const v4 = runtimeMajor(runtime) >= 24;
+  const pkg = v4 ? 'aws-lambda-ric' : 'aws-lambda-ric-v3';
   let dir: string;
   try {
     dir = path.dirname(require.resolve(`${pkg}/package.json`, { paths: [from] }));
   } catch {
     return undefined;
   }
-  const { version, bin } = require(path.join(dir, 'package.json')) as { version: string; bin?: unknown };
-  const binPath =
-    typeof bin === 'string' ? bin : (bin as Record<string, string> | undefined)?.['aws-lambda-ric'];
-  // 4.x's bin reads the handler from the environment, as /var/runtime/index.mjs does; 3.x's
-  // takes it as an argument, so 3.x runs through Warden's copy of the runtime's entry.
-  const entry =
-    pkg === 'aws-lambda-ric'
-      ? path.join(dir, binPath ?? 'index.mjs')
-      : path.join(from, 'dist', 'runtime', 'ric3', 'index.mjs');
-  // The native client is built at install time; without it the package cannot run.
-  const native = ['rapid-client.node', 'dist/rapid-client.node', 'build/Release/rapid-client.node'].map((f) =>
-    path.join(dir, f),
+  const { version } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string };
+  // Both are single bundled modules beside their native client, built at install time.
+  const files = v4
+    ? { 'index.mjs': 'index.mjs', 'rapid-client.node': 'rapid-client.node' }
+    : { 'dist/index.mjs': 'dist/index.mjs', 'dist/rapid-client.node': 'dist/rapid-client.node' };
+  const sources = Object.fromEntries(Object.entries(files).map(([rel, src]) => [rel, path.join(dir, src)]));
+  if (!Object.values(sources).every((f) => existsSync(f))) return undefined;
+  // 4.x's entry reads the handler from the environment as /var/runtime/index.mjs does; 3.x's
+  // bin takes it as an argument, so 3.x gets the runtime's own entry.
+  const installed = installClient(
+    `aws-lambda-ric-${version}`,
+    sources,
+    v4 ? {} : { 'index.mjs': RIC3_ENTRY },
   );
-  if (!existsSync(entry) || !native.some((f) => existsSync(f))) return undefined;
-  return { kind: 'aws', entry, dir, label: `aws-lambda-ric ${version}` };
+  return {
+    kind: 'aws',
+    entry: path.join(installed, 'index.mjs'),
+    dir: installed,
+    label: `aws-lambda-ric ${version}`,
+  };
+}
+
+/** Warden's built-in runtime client (dist/runtime/builtin-client.cjs of the package at `root`). */
+export function builtinClient(root: string): RuntimeClient {
+  const src = path.join(root, 'dist', 'runtime', 'builtin-client.cjs');
+  const installed = installClient('warden-builtin-client', { 'index.cjs': src });
+  return {
+    kind: 'builtin',
+    entry: path.join(installed, 'index.cjs'),
+    dir: installed,
+    label: 'warden built-in runtime client',
+  };
 }

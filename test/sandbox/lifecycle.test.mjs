@@ -17,12 +17,7 @@ test('the runtime is frozen between invokes: its timers do not run, its state is
   const states = [];
   const results = [];
   try {
-    const client = lib.findAwsClient(RUNTIME, ROOT) ?? {
-      kind: 'builtin',
-      entry: join(ROOT, 'dist/runtime/builtin-client.cjs'),
-      dir: join(ROOT, 'dist/runtime'),
-      label: 'builtin',
-    };
+    const client = lib.findAwsClient(RUNTIME, ROOT) ?? lib.builtinClient(ROOT);
     const event = { payload: Buffer.from(JSON.stringify({ file: ticks })) };
     await lib.runSandbox({
       packageRoot: ROOT,
