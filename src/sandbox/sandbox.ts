@@ -189,7 +189,7 @@ export class Sandbox {
       return;
     }
     this.o.onLog(source === 'function' ? 'function' : `extension ${name}`, line);
-    this.emit({ time: new Date().toISOString(), type: source, record: line });
+    this.emit({ time: new Date().toISOString(), type: source, record: logRecord(line) });
   }
 
   // ── the HTTP API ───────────────────────────────────────────────────────────────────────
@@ -923,6 +923,17 @@ export class Sandbox {
     for (const s of this.streams) s.close();
     this.server?.closeAllConnections();
     this.server?.close();
+  }
+}
+
+/** A log line as Lambda's telemetry carries it: the object for JSON log lines, else the text. */
+function logRecord(line: string): unknown {
+  if (!line.startsWith('{')) return line;
+  try {
+    const o = JSON.parse(line) as unknown;
+    return o && typeof o === 'object' ? o : line;
+  } catch {
+    return line;
   }
 }
 

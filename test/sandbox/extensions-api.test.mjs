@@ -145,8 +145,7 @@ for (const transport of ['http', 'tcp']) {
 }
 
 test('telemetry: function log lines reach the extension, schema 2022-07-01 has no spans', async () => {
-  const fn = 'index.handler';
-  const r = await invoke('basic', fn, [{ value: 1 }], {
+  const r = await invoke('basic', 'index.log', [{ value: 1 }], {
     args: [
       '--layer',
       PROBE_LAYER,
@@ -161,6 +160,36 @@ test('telemetry: function log lines reach the extension, schema 2022-07-01 has n
     const done = final.telemetry.find((e) => e.type === 'platform.runtimeDone');
     assert.equal(done.record.spans, undefined);
     assert.equal(done.record.status, 'success');
+    const logs = final.telemetry.filter((e) => e.type === 'function').map((e) => e.record);
+    assert.ok(
+      logs.some(
+        (l) => typeof l === 'string' && l.includes('hello-log 1') && l.includes(r.results[0].requestId),
+      ),
+      JSON.stringify(logs),
+    );
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('telemetry: with the JSON log format, function records are objects', async () => {
+  const r = await invoke('basic', 'index.log', [{ value: 2 }], {
+    args: [
+      '--layer',
+      PROBE_LAYER,
+      '--env',
+      'PROBE_LOG=$DIR/probe.jsonl',
+      '--env',
+      'AWS_LAMBDA_LOG_FORMAT=JSON',
+    ],
+  });
+  try {
+    const [final] = probeRecords(`${r.dir}/probe.jsonl`).filter((x) => x.kind === 'final');
+    const logs = final.telemetry.filter((e) => e.type === 'function').map((e) => e.record);
+    const line = logs.find((l) => typeof l === 'object' && String(l.message).includes('hello-log'));
+    assert.ok(line, JSON.stringify(logs));
+    assert.equal(line.requestId, r.results[0].requestId);
+    assert.equal(line.level, 'INFO');
   } finally {
     r.cleanup();
   }
