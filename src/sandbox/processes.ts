@@ -6,7 +6,18 @@
  * started, or their descendants found through /proc, are ever signalled.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -17,6 +28,73 @@ export interface SandboxProcess {
   pid: number;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   exitStatus?: { code: number | null; signal: NodeJS.Signals | null };
+  /** The cgroup holding it and everything it starts (when this machine lets us make one). */
+  cgroup?: string;
+}
+
+/**
+ * Membership through a cgroup, as Lambda's sandbox has: every process forked inside stays a
+ * member, even one that double-forks and setsids away from the process tree and group, so
+ * freezing and killing reach it. Only used for membership (the freeze is still SIGSTOP); on a
+ * machine where no cgroup can be made, the process tree from /proc is what there is.
+ */
+const CGROUP_ROOTS = [
+  '/sys/fs/cgroup/freezer',
+  '/sys/fs/cgroup/unified',
+  '/sys/fs/cgroup/pids',
+  '/sys/fs/cgroup',
+];
+let cgroupRoot: string | null | undefined = process.env.WARDEN_SANDBOX_CGROUPS === '0' ? null : undefined;
+
+function joinCgroup(pid: number, name: string): string | undefined {
+  if (cgroupRoot === null || pid <= 0) return undefined;
+  for (const root of cgroupRoot ? [cgroupRoot] : CGROUP_ROOTS) {
+    const dir = path.join(root, `warden-${process.pid}-${name.replace(/[^\w.-]/g, '_')}-${pid}`);
+    try {
+      mkdirSync(dir);
+    } catch {
+      continue;
+    }
+    try {
+      writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
+      cgroupRoot = root;
+      return dir;
+    } catch {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // leave it
+      }
+    }
+  }
+  cgroupRoot ??= null;
+  return undefined;
+}
+
+function cgroupMembers(dir: string): number[] {
+  try {
+    return readFileSync(path.join(dir, 'cgroup.procs'), 'latin1').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Removes the processes' cgroups once empty (killed members take a moment to leave). */
+export async function releaseCgroups(procs: SandboxProcess[]): Promise<void> {
+  for (const p of procs) {
+    const dir = p.cgroup;
+    if (!dir) continue;
+    for (let i = 0; i < 50; i++) {
+      try {
+        rmdirSync(dir);
+        p.cgroup = undefined;
+        break;
+      } catch {
+        if (i % 10 === 9) for (const pid of cgroupMembers(dir)) signal(pid, 'SIGKILL');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  }
 }
 
 export interface StartOptions {
@@ -100,6 +178,7 @@ export function startProcess(o: StartOptions): SandboxProcess {
     name: o.name,
     child,
     pid: child.pid ?? -1,
+    cgroup: joinCgroup(child.pid ?? -1, o.name),
     exited: new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         p.exitStatus = { code, signal };
@@ -172,9 +251,11 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 export function signalAll(procs: SandboxProcess[], sig: NodeJS.Signals): void {
   const live = procs.filter((p) => p.pid > 0 && !p.exitStatus);
   // Descendants first found, then signalled: a stopped parent cannot fork a new one meanwhile.
-  const tree = processTree(live.map((p) => p.pid));
+  // A process whose root exited may still have members in its cgroup (a daemon it left).
+  const members = procs.flatMap((p) => (p.cgroup ? cgroupMembers(p.cgroup) : []));
+  const tree = processTree([...live.map((p) => p.pid), ...members]);
   for (const p of live) signal(-p.pid, sig);
-  for (const pid of tree) signal(pid, sig);
+  for (const pid of new Set([...tree, ...members])) signal(pid, sig);
 }
 
 /** Peak resident memory (VmHWM) of the processes' trees, in MB. */

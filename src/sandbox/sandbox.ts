@@ -22,7 +22,7 @@ import {
 } from './environment';
 import { ACCEPTED, header, listen, Router, readBody, sendError, sendJson } from './http';
 import { forSchema, type InvokeStatus, platformEvent, round2, type Span, tracing } from './platform-events';
-import { peakMemoryMb, type SandboxProcess, signalAll, startProcess } from './processes';
+import { peakMemoryMb, releaseCgroups, type SandboxProcess, signalAll, startProcess } from './processes';
 import type { RuntimeClient } from './runtimes';
 import { parseSubscription, SubscriptionError, type TelemetryEvent, TelemetryStream } from './telemetry';
 
@@ -890,6 +890,7 @@ export class Sandbox {
       this.o.onLog('sandbox', `extension ${p.name} did not exit by the shutdown deadline: killed`);
     signalAll([...external, ...(rt ? [rt] : [])], 'SIGKILL');
     await Promise.all(external.map((p) => p.exited));
+    await releaseCgroups([...external, ...(rt ? [rt] : [])]);
     for (const s of this.streams) s.close();
     this.streams.length = 0;
     this.history = [];
@@ -920,6 +921,7 @@ export class Sandbox {
   /** Kills everything and closes the endpoint, whatever phase the sandbox is in. */
   dispose(): void {
     this.kill();
+    void releaseCgroups(this.allProcesses());
     for (const s of this.streams) s.close();
     this.server?.closeAllConnections();
     this.server?.close();

@@ -1,7 +1,7 @@
 // Lifecycle: freeze between invokes, timeouts, crashes, init errors, post-runtime time,
 // shutdown of extensions that do not exit, each reported as Lambda reports it.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -185,6 +185,55 @@ test('shutdown: an extension that ignores SHUTDOWN is killed at the deadline', a
     assert.ok(probeRecords(`${r.dir}/probe.jsonl`).some((x) => x.kind === 'linger'));
     assert.match(r.stderr, /extension probe did not exit by the shutdown deadline: killed/);
     assert.ok(Date.now() - started < 10_000);
+  } finally {
+    r.cleanup();
+  }
+});
+
+/** Whether this machine lets the sandbox make cgroups (root, a writable hierarchy). */
+function cgroupsWritable() {
+  for (const root of [
+    '/sys/fs/cgroup/freezer',
+    '/sys/fs/cgroup/unified',
+    '/sys/fs/cgroup/pids',
+    '/sys/fs/cgroup',
+  ]) {
+    const dir = `${root}/warden-probe-${process.pid}`;
+    try {
+      mkdirSync(dir);
+      rmdirSync(dir);
+      return true;
+    } catch {
+      // next
+    }
+  }
+  return false;
+}
+
+test('a daemon that double-forks out of the process tree does not outlive the sandbox', async (t) => {
+  if (!cgroupsWritable())
+    return t.skip('no writable cgroup hierarchy here: membership is the /proc tree only');
+  const r = await invoke('basic', 'index.daemon', [{ pidFile: '$DIR/daemon.pid' }], {
+    args: ['--mode', 'monitor'],
+  });
+  try {
+    const { pid } = r.results[0].response ?? {};
+    assert.ok(pid > 0, r.stderr);
+    // Dead, or a zombie no init has reaped yet (a container's PID 1 may not reap).
+    const running = () => {
+      try {
+        return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    let alive = running();
+    for (let i = 0; i < 50 && alive; i++) {
+      await new Promise((res) => setTimeout(res, 20));
+      alive = running();
+    }
+    if (alive) process.kill(pid, 'SIGKILL'); // our own test's process: do not leak it
+    assert.equal(alive, false, `daemon ${pid} survived the sandbox`);
   } finally {
     r.cleanup();
   }
