@@ -83,7 +83,7 @@ export interface SecretEvent {
 
 export interface SensorFaultEvent {
   surface: 'sensor';
-  op: 'fault' | 'policy-error' | 'startup';
+  op: 'fault' | 'policy-error' | 'startup' | 'tamper';
   api: string;
   message: string;
   count?: number;

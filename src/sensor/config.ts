@@ -40,7 +40,7 @@ export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorCo
     policyPath: env.WARDEN_POLICY || undefined,
     modeOverride: mode === 'monitor' || mode === 'enforce' ? mode : undefined,
     findingsPath: env.WARDEN_FINDINGS || undefined,
-    stdoutPath: env.WARDEN_FINDINGS ? undefined : env.WARDEN_STDOUT || undefined,
+    stdoutPath: env.WARDEN_FINDINGS ? undefined : env.WARDEN_STDOUT || '/proc/self/fd/1',
     onPolicyError: env.WARDEN_ON_POLICY_ERROR || undefined,
     runtimeApi: env.AWS_LAMBDA_RUNTIME_API || undefined,
     functionName: env.AWS_LAMBDA_FUNCTION_NAME || 'local-function',

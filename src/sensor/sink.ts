@@ -10,6 +10,8 @@ export interface Sink {
   write(line: string): void;
   /** Lines that could not be written anywhere (counted, reported in stats). */
   readonly failures: number;
+  /** The sink's own descriptor (function code may not close it), when it has one. */
+  readonly fd: number | undefined;
 }
 
 function writeAll(fd: number, text: string): void {
@@ -35,8 +37,9 @@ export function createSink(
   let fd: number | undefined;
   let failures = 0;
   if (!findingsPath && stdoutPath) {
-    // The root process's stdout (a child's own may be a pipe its parent reads). Opened once;
-    // when the root is gone, this process's own stdout is the best left.
+    // A descriptor of our own on stdout (this process's, or for a child its root's: a child's
+    // own may be a pipe its parent reads), so function code that closes or redirects fd 1 does
+    // not silence findings. A socket cannot be reopened: then fd 1 it is.
     try {
       fd = bypass(() => fs.openSync(stdoutPath, 'a'));
     } catch {
@@ -55,6 +58,9 @@ export function createSink(
   return {
     get failures() {
       return failures;
+    },
+    get fd() {
+      return fd;
     },
     write(line) {
       const text = `${line}\n`;

@@ -2,7 +2,7 @@
 // invocation, counted (not repeated) within one, and always written somewhere.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { describe, findingsFor, NODE, parseLines, REPORT, ROOT, runSensor, tempDir } from '../helpers.mjs';
@@ -134,6 +134,48 @@ test('the contract command, verbatim: node --require dist/sensor.cjs from the pr
     assert.equal(finding.action, 'Denied');
     assert.equal(finding.disposition, 'Blocked');
     assert.deepEqual(validateDetectionFinding(finding), []);
+  } finally {
+    cleanup();
+  }
+});
+
+test('function code that closes stdout and every descriptor on it cannot silence findings', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const script = join(dir, 'blind.js');
+    const out = join(dir, 'stdout.txt');
+    writeFileSync(
+      script,
+      // The targeted blinding: every descriptor on the same file as stdout, then stdout itself
+      // (closing all of them would also close libuv's own and crash the process).
+      `const fs = require('fs');
+      const target = fs.readlinkSync('/proc/self/fd/1');
+      for (const fd of fs.readdirSync('/proc/self/fd').map(Number)) {
+        try { if (fd > 2 && fs.readlinkSync('/proc/self/fd/' + fd) === target) fs.closeSync(fd); } catch {}
+      }
+      fs.closeSync(1);
+      try { fs.readFileSync('/proc/self/environ'); } catch {}`,
+    );
+    // stdout a file (as Lambda's is a pipe): the sensor keeps a descriptor of its own on it.
+    const r = spawnSync(
+      '/bin/sh',
+      ['-c', `exec "$0" --require "$1" "$2" > "$3"`, NODE, join(ROOT, 'dist', 'sensor.cjs'), script, out],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, WARDEN_MODE: 'monitor' },
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const findings = parseLines(readFileSync(out, 'utf8'));
+    assert.ok(findingsFor(findings, 'warden.sensor.tamper').length >= 1, describe(findings));
+    assert.ok(
+      findings.some(
+        (f) =>
+          f.finding_info.analytic.uid === 'warden.files.read' &&
+          JSON.stringify(f.evidences).includes('environ'),
+      ),
+      describe(findings),
+    );
   } finally {
     cleanup();
   }

@@ -8,11 +8,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ATTACKS } from '../../events/mitre';
 import type { FileEvent, FileOp } from '../../events/types';
 import { globRoot } from '../../policy/permission-flags';
 import { captureStack, isModuleLoaderRead } from '../attribution';
 import { hookMethod, inBypass, rawBinding, realpathOf } from '../guard';
-import { check, getState } from '../report';
+import { check, getState, reportNotice } from '../report';
 
 type PathArg = { index: number; op: FileOp | 'open'; follow: boolean };
 
@@ -121,10 +122,47 @@ function openOp(flags: unknown): FileOp {
 
 type Delivery = { kind: 'sync' } | { kind: 'callback'; req: { oncomplete?: Function } } | { kind: 'promise' };
 
+/**
+ * Function code closing the sink's descriptor (to silence findings: a loop closing fds 0…1024)
+ * is refused and reported; the call reports success, the descriptor stays open. Every close
+ * path meets here: fs.close/closeSync and the raw binding (FileHandle closes its own fd only).
+ */
+function guardSinkDescriptor(binding: Record<string, unknown>): void {
+  const kUsePromises = binding.kUsePromises;
+  hookMethod(binding, 'close', (orig, thisArg, args) => {
+    const sinkFd = getState()?.sink.fd;
+    if (sinkFd === undefined || args[0] !== sinkFd || inBypass()) return Reflect.apply(orig, thisArg, args);
+    reportNotice(
+      {
+        surface: 'sensor',
+        op: 'tamper',
+        api: 'fs.close',
+        message: `close of Warden's findings descriptor ${sinkFd}`,
+      },
+      {
+        action: 'alert',
+        ruleId: 'warden.sensor.tamper',
+        title: "Attempt to close Warden's findings channel",
+        severity: 4,
+        attacks: [ATTACKS.impairDefenses],
+        reason: `fs.close(${sinkFd}): the descriptor Warden reports findings on`,
+      },
+    );
+    const last = args[args.length - 1] as { oncomplete?: (err: unknown) => void } | undefined;
+    if (last === kUsePromises && kUsePromises !== undefined) return Promise.resolve();
+    if (last && typeof last === 'object' && typeof last.oncomplete === 'function') {
+      const req = last;
+      process.nextTick(() => req.oncomplete?.(null));
+    }
+    return undefined;
+  });
+}
+
 export function installFsHooks(): void {
   hookDirReads();
   const binding = rawBinding('fs');
   if (!binding) return;
+  guardSinkDescriptor(binding);
   const FSReqCallback = binding.FSReqCallback as (new () => object) | undefined;
   const kUsePromises = binding.kUsePromises;
 
