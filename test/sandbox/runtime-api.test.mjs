@@ -62,11 +62,12 @@ test('next, response, error, size limit, streaming: paths, headers and status co
     payload({ n: 3 }),
     payload({ n: 4 }),
     payload({ n: 5 }),
+    payload({ n: 6 }),
   ];
   const before = Date.now();
   const r = await probeRuntime('', events);
   const nexts = r.of('next');
-  assert.equal(nexts.length, 5, r.logs.join('\n'));
+  assert.equal(nexts.length, 6, r.logs.join('\n'));
   const first = nexts[0];
   assert.equal(first.status, 200);
   assert.deepEqual(JSON.parse(first.body), { n: 1 });
