@@ -105,6 +105,48 @@ export interface StartOptions {
   cwd: string;
   onStdout: (line: string) => void;
   onStderr: (line: string) => void;
+  /**
+   * An /etc/hosts for the process (Lambda's resolves `sandbox.localdomain`, where extensions
+   * listen for telemetry): bind-mounted in a mount namespace of its own, when `unshare` works
+   * here (root); the host's /etc/hosts is never touched.
+   */
+  hostsFile?: string;
+}
+
+let unshareWorks: boolean | undefined;
+
+/** Whether this machine lets us give a process its own mount namespace (probed once). */
+function canUnshare(hostsFile: string): boolean {
+  if (unshareWorks === undefined) {
+    try {
+      execFileSync('unshare', ['--mount', 'sh', '-c', 'mount --bind "$0" /etc/hosts', hostsFile], {
+        stdio: 'ignore',
+        timeout: 5000,
+      });
+      unshareWorks = true;
+    } catch {
+      unshareWorks = false;
+    }
+  }
+  return unshareWorks;
+}
+
+/** The command line that runs `command` with `hostsFile` as its /etc/hosts (same pid: unshare and sh exec). */
+function withHosts(o: StartOptions): { command: string; args: string[] } {
+  if (!o.hostsFile || process.env.WARDEN_SANDBOX_HOSTS === '0' || !canUnshare(o.hostsFile))
+    return { command: o.command, args: o.args };
+  return {
+    command: 'unshare',
+    args: [
+      '--mount',
+      'sh',
+      '-c',
+      'mount --bind "$0" /etc/hosts && exec "$@"',
+      o.hostsFile,
+      o.command,
+      ...o.args,
+    ],
+  };
 }
 
 /** Splits a stream into lines; the last partial line is flushed at end. */
@@ -154,7 +196,8 @@ function spawnWithPipes(o: StartOptions): ChildProcess {
   } catch {
     // No mkfifo here: Node's socket pairs still carry the output.
   }
-  const child = spawn(o.command, o.args, {
+  const { command, args } = withHosts(o);
+  const child = spawn(command, args, {
     env: o.env,
     cwd: o.cwd,
     detached: true, // its own process group: frozen and killed as one

@@ -5,7 +5,7 @@
  * then SHUTDOWN. The sandbox's files live outside /tmp (a layer in /tmp would look like a
  * dropped binary) and are removed afterwards.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { buildLayerDir, type LayerBuildOptions } from '../layer/build';
@@ -34,6 +34,17 @@ export interface RunOptions {
   onStart?: (sandbox: Sandbox) => void;
 }
 
+/** The host's /etc/hosts plus the name Lambda's sandbox resolves for extensions. */
+function sandboxHosts(): string {
+  let base = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
+  try {
+    base = readFileSync('/etc/hosts', 'utf8');
+  } catch {
+    // keep the minimal one
+  }
+  return `${base.replace(/\n?$/, '\n')}127.0.0.1\tsandbox.localdomain sandbox\n`;
+}
+
 export function sandboxHome(env: NodeJS.ProcessEnv = process.env): string {
   const cache = env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
   return path.join(cache, 'warden', 'sandboxes');
@@ -55,6 +66,8 @@ export async function runSandbox(o: RunOptions): Promise<InvokeResult[]> {
   process.once('SIGTERM', onSignal);
   try {
     if (!o.noWarden) buildLayerDir(o.packageRoot, optDir, o.layer);
+    const hostsFile = path.join(root, 'hosts');
+    writeFileSync(hostsFile, sandboxHosts());
     for (const layer of o.extraLayers) cpSync(layer, optDir, { recursive: true, force: true });
     sandbox = new Sandbox({
       settings: o.settings,
@@ -66,6 +79,7 @@ export async function runSandbox(o: RunOptions): Promise<InvokeResult[]> {
       userEnv: o.userEnv,
       onFinding: o.onFinding,
       onLog: o.onLog,
+      hostsFile,
     });
     await sandbox.start();
     o.onStart?.(sandbox);

@@ -46,6 +46,8 @@ export interface SandboxOptions {
   /** A log line of a process ("function", or "extension <name>", or "sandbox"). */
   onLog: (source: string, line: string) => void;
   initTimeoutMs?: number;
+  /** The sandbox's /etc/hosts (resolves sandbox.localdomain), when it can be mounted. */
+  hostsFile?: string;
 }
 
 export interface InvokeRequest {
@@ -586,6 +588,7 @@ export class Sandbox {
         args: [],
         env: extEnv,
         cwd: this.o.optDir,
+        hostsFile: this.o.hostsFile,
         onStdout: (l) => this.outputLine('extension', name, l),
         onStderr: (l) => this.outputLine('extension', name, l),
       });
@@ -662,6 +665,7 @@ export class Sandbox {
       args,
       env,
       cwd: this.o.taskRoot,
+      hostsFile: this.o.hostsFile,
       onStdout: (l) => this.outputLine('function', 'function', l),
       onStderr: (l) => this.outputLine('function', 'function', l),
     });
