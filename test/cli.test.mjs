@@ -131,6 +131,20 @@ test('warden invoke: bad usage exits 2 with a one-line reason', () => {
   }
 });
 
+test('warden invoke: --event - reads an event from stdin', () => {
+  const fn = join(ROOT, 'bench', 'functions', 'trivial');
+  const r = spawnSync(
+    NODE,
+    [CLI, 'invoke', fn, '--handler', 'index.handler', '--event', '-', '--no-warden'],
+    {
+      encoding: 'utf8',
+      input: '{"n": "from-stdin"}',
+    },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).response, { statusCode: 200, body: 'from-stdin' });
+});
+
 test('warden --help lists invoke and layer build', () => {
   const help = spawnSync(NODE, [CLI, '--help'], { encoding: 'utf8' });
   assert.match(help.stdout, /invoke \[options\] <function-dir>/);

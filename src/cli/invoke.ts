@@ -69,10 +69,11 @@ function intOption(name: string, value: string, min: number, max: number): numbe
 
 export function readEvents(files: string[]): InvokeRequest[] {
   if (files.length === 0) throw new UsageError('at least one --event <file.json> is required');
+  if (files.filter((f) => f === '-').length > 1) throw new UsageError('--event - (stdin) can be given once');
   return files.map((f) => {
     let text: string;
     try {
-      text = readFileSync(f, 'utf8');
+      text = readFileSync(f === '-' ? 0 : f, 'utf8');
     } catch (e) {
       throw new UsageError(
         `cannot read event ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
@@ -183,7 +184,12 @@ export function registerInvoke(program: Command): void {
       '--handler <file.export>',
       'the function handler, as Lambda names it (index.handler, src/app.handler)',
     )
-    .option('--event <file.json>', 'an event to invoke with (repeatable, in order)', collect, [])
+    .option(
+      '--event <file.json>',
+      'an event to invoke with (repeatable, in order; - reads stdin)',
+      collect,
+      [],
+    )
     .option('--policy <file>', 'the Warden policy (YAML or JSON), compiled into the layer')
     .option('--mode <mode>', 'monitor or enforce (overrides the policy)')
     .option('--findings <file>', 'where findings go (JSON lines, appended)', 'warden-findings.jsonl')
