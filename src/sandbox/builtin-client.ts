@@ -6,6 +6,7 @@
  * Callback handlers are refused on nodejs24.x, as Lambda's Node 24 runtime refuses them.
  */
 import * as http from 'node:http';
+import { format } from 'node:util';
 import { loadUserHandler, RuntimeError, type UserHandler } from '../layer/user-handler';
 
 const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '';
@@ -149,6 +150,7 @@ function context(headers: http.IncomingHttpHeaders, env: NodeJS.ProcessEnv): Rec
 async function invokeOnce(handler: UserHandler, streaming: boolean): Promise<void> {
   const next = await request('GET', `${RT}/invocation/next`);
   const requestId = String(next.headers['lambda-runtime-aws-request-id']);
+  currentRequestId = requestId;
   const trace = next.headers['lambda-runtime-trace-id'];
   if (typeof trace === 'string') process.env._X_AMZN_TRACE_ID = trace;
   let event: unknown;
@@ -216,8 +218,43 @@ async function invokeOnce(handler: UserHandler, streaming: boolean): Promise<voi
   }
 }
 
+let currentRequestId: string | undefined;
+
+/**
+ * console as aws-lambda-ric formats it: TEXT lines `time\trequestId\tLEVEL\tmessage`, or with
+ * AWS_LAMBDA_LOG_FORMAT=JSON one object per line, filtered by AWS_LAMBDA_LOG_LEVEL.
+ */
+function patchConsole(): void {
+  const json = (process.env.AWS_LAMBDA_LOG_FORMAT ?? '').toUpperCase() === 'JSON';
+  const order = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+  const min = json
+    ? Math.max(0, order.indexOf((process.env.AWS_LAMBDA_LOG_LEVEL ?? 'INFO').toUpperCase()))
+    : 0;
+  const levels: [keyof Console, string][] = [
+    ['log', 'INFO'],
+    ['info', 'INFO'],
+    ['warn', 'WARN'],
+    ['error', 'ERROR'],
+    ['debug', 'DEBUG'],
+    ['trace', 'TRACE'],
+    ['fatal' as keyof Console, 'FATAL'],
+  ];
+  for (const [method, level] of levels) {
+    (console as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      if (order.indexOf(level) < min) return;
+      const message = format(...args);
+      const time = new Date().toISOString();
+      const line = json
+        ? JSON.stringify({ timestamp: time, level, requestId: currentRequestId, message })
+        : `${time}\t${currentRequestId}\t${level}\t${message.replace(/\n/g, '\r')}`;
+      process.stdout.write(`${line}\n`);
+    };
+  }
+}
+
 async function main(): Promise<void> {
   installGlobals();
+  patchConsole();
   let loaded: Awaited<ReturnType<typeof loadUserHandler>>;
   try {
     loaded = await loadUserHandler(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), process.env._HANDLER ?? '');
