@@ -7,8 +7,13 @@ import { invoke, PROBE_LAYER, probeRecords } from '../sandbox-helpers.mjs';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-async function probeRun(mode = '', events = [{ value: 1 }, { value: 2 }], extra = []) {
-  const r = await invoke('basic', 'index.handler', events, {
+async function probeRun(
+  mode = '',
+  events = [{ value: 1 }, { value: 2 }],
+  extra = [],
+  handler = 'index.handler',
+) {
+  const r = await invoke('basic', handler, events, {
     args: [
       '--layer',
       PROBE_LAYER,
@@ -144,23 +149,23 @@ for (const transport of ['http', 'tcp']) {
   });
 }
 
+/** The function log records the probe received, with the whole stream it got before exiting. */
+function functionLogs(r) {
+  const [final] = r.of('final');
+  assert.ok(final, r.stderr);
+  return {
+    all: final.telemetry,
+    logs: final.telemetry.filter((e) => e.type === 'function').map((e) => e.record),
+  };
+}
+
 test('telemetry: function log lines reach the extension, schema 2022-07-01 has no spans', async () => {
-  const r = await invoke('basic', 'index.log', [{ value: 1 }], {
-    args: [
-      '--layer',
-      PROBE_LAYER,
-      '--env',
-      'PROBE_LOG=$DIR/probe.jsonl',
-      '--env',
-      'PROBE_MODE=schema-2022-07-01',
-    ],
-  });
+  const r = await probeRun('schema-2022-07-01', [{ value: 1 }], [], 'index.log');
   try {
-    const [final] = probeRecords(`${r.dir}/probe.jsonl`).filter((x) => x.kind === 'final');
-    const done = final.telemetry.find((e) => e.type === 'platform.runtimeDone');
+    const { all, logs } = functionLogs(r);
+    const done = all.find((e) => e.type === 'platform.runtimeDone');
     assert.equal(done.record.spans, undefined);
     assert.equal(done.record.status, 'success');
-    const logs = final.telemetry.filter((e) => e.type === 'function').map((e) => e.record);
     assert.ok(
       logs.some(
         (l) => typeof l === 'string' && l.includes('hello-log 1') && l.includes(r.results[0].requestId),
@@ -173,19 +178,9 @@ test('telemetry: function log lines reach the extension, schema 2022-07-01 has n
 });
 
 test('telemetry: with the JSON log format, function records are objects', async () => {
-  const r = await invoke('basic', 'index.log', [{ value: 2 }], {
-    args: [
-      '--layer',
-      PROBE_LAYER,
-      '--env',
-      'PROBE_LOG=$DIR/probe.jsonl',
-      '--env',
-      'AWS_LAMBDA_LOG_FORMAT=JSON',
-    ],
-  });
+  const r = await probeRun('', [{ value: 2 }], ['--env', 'AWS_LAMBDA_LOG_FORMAT=JSON'], 'index.log');
   try {
-    const [final] = probeRecords(`${r.dir}/probe.jsonl`).filter((x) => x.kind === 'final');
-    const logs = final.telemetry.filter((e) => e.type === 'function').map((e) => e.record);
+    const { logs } = functionLogs(r);
     const line = logs.find((l) => typeof l === 'object' && String(l.message).includes('hello-log'));
     assert.ok(line, JSON.stringify(logs));
     assert.equal(line.requestId, r.results[0].requestId);
