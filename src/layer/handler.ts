@@ -10,6 +10,7 @@
  * stay callback-style, and the Node 24 runtime rejects them as it would without Warden), and the
  * response-streaming marks.
  */
+import { isThenable } from '../thenable';
 import { HIGH_WATER_MARK, loadUserHandler, RuntimeError, STREAMING, type UserHandler } from './user-handler';
 
 interface SensorApi {
@@ -22,14 +23,6 @@ interface SensorApi {
 interface LambdaContext {
   awsRequestId?: string;
   invokedFunctionArn?: string;
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (
-    !!v &&
-    (typeof v === 'object' || typeof v === 'function') &&
-    typeof (v as PromiseLike<unknown>).then === 'function'
-  );
 }
 
 function sensorApi(): SensorApi | undefined {

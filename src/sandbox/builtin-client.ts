@@ -8,6 +8,7 @@
 import * as http from 'node:http';
 import { format } from 'node:util';
 import { loadUserHandler, RuntimeError, type UserHandler } from '../layer/user-handler';
+import { isThenable } from '../thenable';
 
 const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '';
 const [host, portText] = api.split(':');
@@ -188,8 +189,8 @@ async function invokeOnce(handler: UserHandler, streaming: boolean): Promise<voi
     const callback = (err: unknown, value: unknown) => (err ? settle(false, err) : settle(true, value));
     try {
       const ret = handler(event, ctx, callback);
-      if (ret && typeof (ret as PromiseLike<unknown>).then === 'function')
-        (ret as PromiseLike<unknown>).then(
+      if (isThenable(ret))
+        ret.then(
           (v) => settle(true, v),
           (e) => settle(false, e),
         );

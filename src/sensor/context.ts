@@ -1,5 +1,6 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { InvocationContext } from '../events/types';
+import { isThenable } from '../thenable';
 
 /**
  * The invocation context (request id, ARN, event): set by the handler wrapper through the
@@ -15,10 +16,6 @@ export function onInvocationEnd(fn: (ctx: InvocationContext) => void): void {
 
 export function currentInvocation(): InvocationContext | undefined {
   return storage?.getStore();
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
 export function runInInvocation<T>(ctx: InvocationContext, fn: () => T): T {
