@@ -126,8 +126,8 @@ export class Sandbox {
   private current?: Invocation;
   private initFailure?: InitFailure;
   private extensionFailure?: { errorType: string; errorMessage: string };
-  private initDurationMs?: number;
-  private pendingInitReport = false;
+  /** The last init's duration, until the invoke after it reports it. */
+  private pendingInitDurationMs?: number;
 
   constructor(private readonly o: SandboxOptions) {}
 
@@ -633,8 +633,7 @@ export class Sandbox {
       ...(errorType ? { errorType } : {}),
       metrics: { durationMs },
     });
-    this.initDurationMs = durationMs;
-    this.pendingInitReport = true;
+    this.pendingInitDurationMs = durationMs;
     if (this.initFailure) {
       this.o.onLog('sandbox', `init failed: ${this.initFailure.errorType}: ${this.initFailure.errorMessage}`);
       // A runtime that reported its init error exits on its own (aws-lambda-ric logs, then
@@ -707,7 +706,8 @@ export class Sandbox {
     if (this.phase === 'off') await this.init();
     const requestId = randomUUID();
     if (this.phase === 'off') {
-      const f = this.lastInitFailure;
+      // initFailure stays set from the failed init until the next init begins.
+      const f = this.initFailure;
       return {
         requestId,
         status: 'error',
@@ -845,12 +845,10 @@ export class Sandbox {
     return result;
   }
 
-  private lastInitFailure?: InitFailure;
-
   private takeInitDuration(): number | undefined {
-    if (!this.pendingInitReport) return undefined;
-    this.pendingInitReport = false;
-    return this.initDurationMs;
+    const ms = this.pendingInitDurationMs;
+    this.pendingInitDurationMs = undefined;
+    return ms;
   }
 
   /**
@@ -858,7 +856,6 @@ export class Sandbox {
    * SIGKILL, extensions registered for SHUTDOWN get it with its deadline, stragglers SIGKILL.
    */
   private async reset(reason: 'SPINDOWN' | 'TIMEOUT' | 'FAILURE'): Promise<void> {
-    this.lastInitFailure = this.initFailure;
     this.thaw();
     this.phase = 'shutdown';
     const deadline = Date.now() + SHUTDOWN_TIMEOUT_MS;
