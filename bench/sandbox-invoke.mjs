@@ -34,16 +34,13 @@ for (let b = 0; b < blocks; b++) {
     await lib.runSandbox({
       packageRoot: root,
       functionDir: join(root, 'bench', 'functions', 'trivial'),
-      settings: {
+      settings: lib.localSettings({
         functionName: 'bench',
-        functionVersion: '$LATEST',
         handler: 'index.handler',
         memoryMb: 1024,
         timeoutSec: 10,
-        region: 'us-east-1',
-        accountId: '123456789012',
         runtime,
-      },
+      }),
       nodeBin,
       client,
       events,

@@ -10,7 +10,12 @@ export { defaultPolicy } from './policy/default-policy';
 export { formatPolicyError, normalizePolicy, parsePolicy } from './policy/load';
 export { lambdaNodeFeatures, permissionFlags } from './policy/permission-flags';
 export { policySchema } from './policy/schema';
-export { bootstrapNodeArgs, canaryCredentials, lambdaEnvironment } from './sandbox/environment';
+export {
+  bootstrapNodeArgs,
+  canaryCredentials,
+  lambdaEnvironment,
+  localSettings,
+} from './sandbox/environment';
 export { runSandbox } from './sandbox/run';
 export { builtinClient, findAwsClient, findNode } from './sandbox/runtimes';
 export { Sandbox } from './sandbox/sandbox';

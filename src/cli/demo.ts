@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { RuntimeId } from '../sandbox/environment';
+import { localSettings, type RuntimeId } from '../sandbox/environment';
 import { runSandbox } from '../sandbox/run';
 import { defaultRuntime, findNode } from '../sandbox/runtimes';
 import type { InvokeResult } from '../sandbox/sandbox';
@@ -102,16 +102,13 @@ export function registerDemo(program: Command): void {
         await runSandbox({
           packageRoot: root,
           functionDir: example,
-          settings: {
+          settings: localSettings({
             functionName: 'doc-convert',
-            functionVersion: '$LATEST',
             handler: 'index.handler',
             memoryMb: 256,
             timeoutSec: 10,
-            region: 'us-east-1',
-            accountId: '123456789012',
             runtime,
-          },
+          }),
           nodeBin,
           client,
           events,

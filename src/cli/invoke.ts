@@ -7,7 +7,7 @@
 import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { RUNTIME_IDS, type RuntimeId } from '../sandbox/environment';
+import { localSettings, RUNTIME_IDS, type RuntimeId } from '../sandbox/environment';
 import { runSandbox } from '../sandbox/run';
 import {
   builtinClient,
@@ -141,16 +141,14 @@ export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promi
   await runSandbox({
     packageRoot: root,
     functionDir,
-    settings: {
+    settings: localSettings({
       functionName: o.functionName ?? path.basename(path.resolve(functionDir)),
-      functionVersion: '$LATEST',
       handler: o.handler,
       memoryMb,
       timeoutSec,
       region: process.env.AWS_REGION || 'us-east-1',
-      accountId: '123456789012',
       runtime,
-    },
+    }),
     nodeBin,
     client,
     events,

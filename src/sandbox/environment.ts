@@ -51,6 +51,23 @@ export interface FunctionSettings {
   runtime: RuntimeId;
 }
 
+/** The account a local function belongs to (also in invoked ARNs and register replies). */
+export const LOCAL_ACCOUNT_ID = '123456789012';
+
+/** A local function's settings: Lambda's defaults (128 MB, 3 s, $LATEST) where not given. */
+export function localSettings(
+  s: Pick<FunctionSettings, 'functionName' | 'handler' | 'runtime'> & Partial<FunctionSettings>,
+): FunctionSettings {
+  return {
+    functionVersion: '$LATEST',
+    memoryMb: 128,
+    timeoutSec: 3,
+    region: 'us-east-1',
+    accountId: LOCAL_ACCOUNT_ID,
+    ...s,
+  };
+}
+
 export function functionArn(s: FunctionSettings): string {
   return `arn:aws:lambda:${s.region}:${s.accountId}:function:${s.functionName}`;
 }
