@@ -92,6 +92,15 @@ await esbuild.build({
   entryPoints: [join(root, 'src/layer/handler.ts')],
   outfile: join(root, 'dist/layer/handler.cjs'),
 });
+// The external extension (run by layer/extensions/warden with the runtime's node).
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/extension/main.ts')],
+  outfile: join(root, 'dist/layer/extension.cjs'),
+  minifySyntax: true,
+  minifyIdentifiers: true,
+  banner: { js: `/* Warden extension ${pkg.version} (Apache-2.0) */` },
+});
 await esbuild.build({
   ...common,
   entryPoints: [join(root, 'src/sandbox/builtin-client.ts')],

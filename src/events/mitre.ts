@@ -35,4 +35,7 @@ export const ATTACKS = {
   localData: attack('collection', 'T1005', 'Data from Local System'),
   dataManipulation: attack('impact', 'T1565.001', 'Data Manipulation: Stored Data Manipulation'),
   fileDiscovery: attack('discovery', 'T1083', 'File and Directory Discovery'),
+  ingressToolTransfer: attack('commandAndControl', 'T1105', 'Ingress Tool Transfer'),
+  reflectiveLoading: attack('defenseEvasion', 'T1620', 'Reflective Code Loading'),
+  indicatorRemoval: attack('defenseEvasion', 'T1070.004', 'Indicator Removal: File Deletion'),
 } as const;

@@ -32,6 +32,10 @@ export interface FindingInput {
   activityId: 1 | 2;
   firstSeen: number;
   pid: number;
+  /** Which Warden layer made it (default: the in-process sensor). */
+  layer?: 'sensor' | 'extension';
+  /** The process was killed (the extension's enforcement), rather than the call refused. */
+  killed?: boolean;
 }
 
 export type OcsfObject = Record<string, unknown>;
@@ -43,18 +47,69 @@ function evidenceOf(ev: SensorEvent, pid: number): OcsfObject {
         return { process: { pid: ev.pid }, data: { signal: ev.signal, api: ev.api } };
       }
       const name = ev.exe.slice(ev.exe.lastIndexOf('/') + 1) || ev.exe;
+      const seen = ev.observed;
+      const dropped = seen?.dropped;
       return {
         process: {
           name,
           cmd_line: cap(ev.argv.map(quoteArg).join(' ')),
-          file: { name, path: ev.exe, type_id: 1 },
-          parent_process: { pid },
+          file: {
+            name,
+            path: ev.exe,
+            type_id: 1,
+            ...(dropped?.sha256 && dropped.path === ev.exe
+              ? { hashes: [{ algorithm_id: 3, algorithm: 'SHA-256', value: dropped.sha256 }] }
+              : {}),
+          },
+          ...(seen ? { pid: seen.pid } : {}),
+          parent_process: { pid: seen ? seen.ppid : pid },
+          ...(seen ? { lineage: seen.lineage.map(cap) } : {}),
+          ...(seen?.startedAt ? { created_time: Math.round(seen.startedAt) } : {}),
           ...(ev.cwd ? { working_directory: ev.cwd } : {}),
         },
+        ...(dropped && dropped.path !== ev.exe
+          ? {
+              file: {
+                name: dropped.path.slice(dropped.path.lastIndexOf('/') + 1),
+                path: dropped.path,
+                type_id: 1,
+                ...(dropped.sha256
+                  ? { hashes: [{ algorithm_id: 3, algorithm: 'SHA-256', value: dropped.sha256 }] }
+                  : {}),
+              },
+            }
+          : {}),
         data: {
           api: ev.api,
+          ...(ev.realExe ? { real_exe: ev.realExe } : {}),
           ...(ev.shellCommands
             ? { shell_commands: ev.shellCommands.map((c) => c.argv.map(quoteArg).join(' ')) }
+            : {}),
+          ...(seen
+            ? {
+                seen_at: seen.seenAt,
+                ...(seen.fileless ? { fileless: seen.fileless } : {}),
+                ...(seen.script ? { script: seen.script } : {}),
+                ...(dropped
+                  ? {
+                      dropped: {
+                        path: dropped.path,
+                        size: dropped.size,
+                        noticed_at: dropped.noticedAt,
+                        ...(dropped.writer ? { writer: dropped.writer } : {}),
+                      },
+                    }
+                  : {}),
+                ...(seen.killed
+                  ? {
+                      killed_pids: seen.killed,
+                      killed_at: seen.killedAt,
+                      ...(seen.startedAt && seen.killedAt
+                        ? { start_to_kill_ms: Math.round((seen.killedAt - seen.startedAt) * 10) / 10 }
+                        : {}),
+                    }
+                  : {}),
+              }
             : {}),
         },
       };
@@ -67,7 +122,21 @@ function evidenceOf(ev: SensorEvent, pid: number): OcsfObject {
           ...(ev.host && ev.host !== ev.ip ? { hostname: ev.host } : {}),
         },
         ...(ev.op === 'dns' ? { query: { hostname: ev.host, type: ev.rrtype ?? 'A' } } : {}),
-        data: { api: ev.api, protocol: ev.protocol, op: ev.op },
+        ...(ev.owner
+          ? {
+              process: {
+                pid: ev.owner.pid,
+                cmd_line: cap(ev.owner.cmdline),
+                name: ev.owner.cmdline.split(' ')[0]?.split('/').pop() ?? '',
+              },
+            }
+          : {}),
+        data: {
+          api: ev.api,
+          protocol: ev.protocol,
+          op: ev.op,
+          ...(ev.owner?.killed ? { killed_pids: ev.owner.killed } : {}),
+        },
       };
     case 'files':
       return {
@@ -132,7 +201,7 @@ export function toFinding(input: FindingInput): OcsfObject {
     status: 'New',
     confidence_id: 3,
     count: input.count,
-    message: `${blocked ? 'Blocked' : denied ? 'Detected' : 'Alert'}: ${verdict.reason}`,
+    message: `${input.killed ? 'Killed' : blocked ? 'Blocked' : denied ? 'Detected' : 'Alert'}: ${verdict.reason}`,
     metadata: {
       version: OCSF_VERSION,
       uid: `${input.uid}${input.activityId === 2 ? `:${input.count}` : ''}`,
@@ -177,6 +246,8 @@ export function toFinding(input: FindingInput): OcsfObject {
       surface: event.surface,
       op: event.op,
       pid: input.pid,
+      layer: input.layer ?? 'sensor',
+      ...(input.killed ? { killed: true } : {}),
     },
   };
 }

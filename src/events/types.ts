@@ -34,10 +34,46 @@ export interface ProcessEvent {
   /** Target pid and signal for `kill`. */
   pid?: number;
   signal?: string | number;
+  /** The parent's executable (and its real path): the spawning process, or the parent seen in /proc. */
+  parentExe?: string[];
+  /** Set when the extension saw the process in /proc (it exists, unlike a spawn being judged). */
+  observed?: ObservedProcess;
+}
+
+/** A file that appeared in a watched temp dir during this sandbox's life. */
+export interface DroppedFile {
+  path: string;
+  size: number;
+  sha256?: string;
+  /** When it was first noted (ms since the epoch). */
+  noticedAt: number;
+  /** The process that held it open when it was noted: `pid exe`. */
+  writer?: string;
+}
+
+export interface ObservedProcess {
+  pid: number;
+  ppid: number;
+  /** Ancestors up to the runtime, nearest first: `pid cmdline`. */
+  lineage: string[];
+  /** The executable was deleted after exec, or is an anonymous memory file (memfd). */
+  fileless?: 'deleted' | 'memfd';
+  /** The executable (or script) was written during this sandbox's life. */
+  dropped?: DroppedFile;
+  /** The script an interpreter runs (`sh /tmp/x.sh`, `python3 x.py`), when there is one. */
+  script?: string;
+  /** Process start (from /proc, 10 ms resolution), first seen, and killed (ms since the epoch). */
+  startedAt?: number;
+  seenAt: number;
+  killedAt?: number;
+  /** pids signalled, children first. */
+  killed?: number[];
 }
 
 export interface NetworkEvent {
   surface: 'network';
+  /** Set when the extension saw the socket in the kernel's tables: its owner. */
+  owner?: { pid: number; cmdline: string; killed?: number[] };
   op: 'connect' | 'send' | 'dns';
   api: string;
   protocol: 'tcp' | 'udp' | 'dns';

@@ -6,11 +6,13 @@
  *   warden/handler.mjs        the handler swap's entry (top-level await loads the user's handler)
  *   warden/handler.cjs        its logic (bundled)
  *   warden/sensor.cjs         the in-process sensor (one bundled file)
+ *   warden/extension.cjs      the external extension's code (bundled), run by extensions/warden
  *   warden/policy.json        the compiled policy, when one is given (JSON: no YAML parser at cold start)
  *   warden/default-policy.json the sensor's built-in default, for review and as a starting point
  *                             (not loaded: the sensor carries it, so no policy file costs no parse)
  *   warden/permission-flags   Node permission-model flags per Node major, when the policy asks
- *   extensions/*              external extensions, whatever the package ships there
+ *   extensions/warden         the external extension's launcher (runs extension.cjs with the runtime's node)
+ *   extensions/*              any other external extensions the package ships
  */
 import {
   chmodSync,
@@ -45,6 +47,7 @@ export function layerSources(root: string): {
   handlerMjs: string;
   handlerCjs: string;
   sensor: string;
+  extension: string;
   extensionDirs: string[];
 } {
   return {
@@ -52,6 +55,7 @@ export function layerSources(root: string): {
     handlerMjs: path.join(root, 'layer', 'warden', 'handler.mjs'),
     handlerCjs: path.join(root, 'dist', 'layer', 'handler.cjs'),
     sensor: path.join(root, 'dist', 'sensor.cjs'),
+    extension: path.join(root, 'dist', 'layer', 'extension.cjs'),
     extensionDirs: [path.join(root, 'layer', 'extensions'), path.join(root, 'dist', 'layer', 'extensions')],
   };
 }
@@ -59,7 +63,7 @@ export function layerSources(root: string): {
 /** Writes the layer tree into `out` (emptied first). Returns the files written, relative. */
 export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions = {}): string[] {
   const src = layerSources(root);
-  for (const f of [src.wrapper, src.handlerMjs, src.handlerCjs, src.sensor])
+  for (const f of [src.wrapper, src.handlerMjs, src.handlerCjs, src.sensor, src.extension])
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first`);
   rmSync(out, { recursive: true, force: true });
   const warden = path.join(out, 'warden');
@@ -69,6 +73,7 @@ export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions
   copyFileSync(src.handlerMjs, path.join(warden, 'handler.mjs'));
   copyFileSync(src.handlerCjs, path.join(warden, 'handler.cjs'));
   copyFileSync(src.sensor, path.join(warden, 'sensor.cjs'));
+  copyFileSync(src.extension, path.join(warden, 'extension.cjs'));
   if (opts.policyJson) writeFileSync(path.join(warden, 'policy.json'), opts.policyJson);
   writeFileSync(path.join(warden, 'default-policy.json'), `${JSON.stringify(defaultPolicy(), null, 2)}\n`);
   if (opts.policy?.nodePermissions) {

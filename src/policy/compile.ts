@@ -74,22 +74,23 @@ export interface ExeSubject {
   /** Absolute executable path where resolved, else as given. */
   exe: string;
   args: string;
+  /** The parent process's executables (path, and real path when it differs). */
+  parent?: readonly string[];
+}
+
+function exeGlob(pattern: string): Test<string> {
+  const m = glob(pattern);
+  return pattern.includes('/') ? (p) => m(p) : (p) => m(p.slice(p.lastIndexOf('/') + 1));
 }
 
 function compileProcessRule(rule: ProcessRule): Test<ExeSubject> {
-  const exe = rule.exe;
-  let exeTest: Test<string> = () => true;
-  if (exe !== undefined) {
-    if (exe.includes('/')) {
-      const m = glob(exe);
-      exeTest = (p) => m(p);
-    } else {
-      const m = glob(exe);
-      exeTest = (p) => m(p.slice(p.lastIndexOf('/') + 1));
-    }
-  }
+  const exeTest: Test<string> = rule.exe === undefined ? () => true : exeGlob(rule.exe);
   const argsTest = rule.args === undefined ? () => true : glob(rule.args);
-  return (s) => exeTest(s.exe) && argsTest(s.args);
+  const parentGlob = rule.parent === undefined ? undefined : exeGlob(rule.parent);
+  const parentTest: Test<readonly string[] | undefined> = parentGlob
+    ? (parents) => !!parents && parents.some(parentGlob)
+    : () => true;
+  return (s) => exeTest(s.exe) && argsTest(s.args) && parentTest(s.parent);
 }
 
 export interface NetSubject {
@@ -215,7 +216,7 @@ export function compilePolicy(policy: Policy, env: { runtimeApi?: string } = {})
   return {
     policy,
     process: compileList(policy.process, compileProcessRule, (e) =>
-      [e.exe, e.args].filter(Boolean).join(' '),
+      [e.exe, e.args, e.parent ? `(parent ${e.parent})` : undefined].filter(Boolean).join(' '),
     ),
     network: compileList(policy.network, compileNetworkRule, describeNet),
     files: {

@@ -97,7 +97,7 @@ function decideProcess(policy: CompiledPolicy, ev: ProcessEvent, packageOf: Pack
   const args = ev.argv.slice(1).join(' ');
   const exes = ev.realExe ? [ev.exe, ev.realExe] : [ev.exe];
   let verdict = fromMatch(
-    policy.process.matchAny(exes.map((exe) => ({ exe, args }))),
+    policy.process.matchAny(exes.map((exe) => ({ exe, args, parent: ev.parentExe }))),
     'warden.process.spawn',
     title,
     4,
@@ -124,6 +124,7 @@ function decideProcess(policy: CompiledPolicy, ev: ProcessEvent, packageOf: Pack
           (cmd.exe && cmd.exe !== cmd.name ? [cmd.name, cmd.exe] : [cmd.name]).map((exe) => ({
             exe,
             args: cmd.argv.slice(1).join(' '),
+            parent: exes,
           })),
         ),
         'warden.process.spawn',

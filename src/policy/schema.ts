@@ -56,7 +56,16 @@ export const policySchema = {
           type: 'object',
           additionalProperties: false,
           minProperties: 1,
-          properties: { id, exe: { type: 'string', minLength: 1 }, args: { type: 'string' } },
+          properties: {
+            id,
+            exe: { type: 'string', minLength: 1 },
+            args: { type: 'string' },
+            parent: {
+              type: 'string',
+              minLength: 1,
+              description: 'Glob on the executable of the process that started it (bare name: basename).',
+            },
+          },
         },
       ],
     },

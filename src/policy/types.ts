@@ -9,6 +9,12 @@ export interface ProcessRule {
   exe?: string;
   /** Glob on the arguments after argv[0], joined by single spaces. */
   args?: string;
+  /**
+   * Glob on the executable of the parent process (absolute, or a bare name matched on the
+   * basename): `sleep` allowed only when a shell started it. A rule with `parent` does not match
+   * when the parent is not known.
+   */
+  parent?: string;
 }
 
 export interface NetworkRule {

@@ -157,6 +157,30 @@ export function lambdaEnvironment(i: EnvironmentInputs): Record<string, string> 
   return env;
 }
 
+/**
+ * Variables Lambda does not give external extensions (the Extensions API reference lists them),
+ * plus the exec wrapper, which only the runtime's bootstrap uses.
+ */
+export const NOT_FOR_EXTENSIONS = [
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_XRAY_CONTEXT_MISSING',
+  'AWS_XRAY_DAEMON_ADDRESS',
+  'LAMBDA_RUNTIME_DIR',
+  'LAMBDA_TASK_ROOT',
+  '_AWS_XRAY_DAEMON_ADDRESS',
+  '_AWS_XRAY_DAEMON_PORT',
+  '_HANDLER',
+  'AWS_LAMBDA_EXEC_WRAPPER',
+];
+
+export function extensionEnvironment(functionEnv: Record<string, string>): Record<string, string> {
+  const env = { ...functionEnv };
+  for (const name of NOT_FOR_EXTENSIONS) delete env[name];
+  return env;
+}
+
 /** The arguments Lambda's Node.js bootstrap passes to node before the runtime's entry. */
 export function bootstrapNodeArgs(memoryMb: number): string[] {
   const newSpace = Math.floor(memoryMb / 64);

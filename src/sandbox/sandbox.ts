@@ -14,6 +14,7 @@ import {
   bootstrapNodeArgs,
   type Credentials,
   canaryCredentials,
+  extensionEnvironment,
   type FunctionSettings,
   functionArn,
   lambdaEnvironment,
@@ -579,8 +580,7 @@ export class Sandbox {
       functionVersion: s.functionVersion,
     });
     const env = this.environment();
-    const extEnv = { ...env };
-    delete extEnv.AWS_LAMBDA_EXEC_WRAPPER;
+    const extEnv = extensionEnvironment(env);
     for (const name of this.extensionFiles()) {
       const proc = startProcess({
         name,

@@ -29,6 +29,12 @@ export interface SensorConfig {
   sensorFile: string;
   /** PATH at start-up, for resolving executables a child does not get its own PATH for. */
   pathVar?: string;
+  /** WARDEN_CHANNEL: the Warden extension's socket (`@name` for the abstract namespace). */
+  channel?: string;
+  /** This is the runtime's sensor (the first guarded process), not a child process's. */
+  root: boolean;
+  /** WARDEN_DISABLE_HOOKS: hook modules not to install (a diagnostic; reported as degraded). */
+  disabledHooks: string[];
 }
 
 export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorConfig {
@@ -36,6 +42,8 @@ export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorCo
   const wardenEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (k.startsWith('WARDEN_') && v !== undefined) wardenEnv[k] = v;
   if (!env.WARDEN_FINDINGS && !env.WARDEN_STDOUT) wardenEnv.WARDEN_STDOUT = `/proc/${process.pid}/fd/1`;
+  const root = !env.WARDEN_ROOT_PID || env.WARDEN_ROOT_PID === String(process.pid);
+  if (root) wardenEnv.WARDEN_ROOT_PID = String(process.pid);
   return {
     policyPath: env.WARDEN_POLICY || undefined,
     modeOverride: mode === 'monitor' || mode === 'enforce' ? mode : undefined,
@@ -53,6 +61,12 @@ export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorCo
     runtimePaths: (env.WARDEN_RUNTIME_PATHS ?? '').split(':').filter(Boolean),
     sensorFile,
     pathVar: env.PATH,
+    channel: env.WARDEN_CHANNEL || undefined,
+    root,
+    disabledHooks: (env.WARDEN_DISABLE_HOOKS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   };
 }
 

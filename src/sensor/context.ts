@@ -9,6 +9,12 @@ import { isThenable } from '../thenable';
  */
 let storage: AsyncLocalStorage<InvocationContext> | undefined;
 let onEnd: ((ctx: InvocationContext) => void) | undefined;
+let last: InvocationContext | undefined;
+
+/** The invocation that started last (for reports made outside any invocation's async context). */
+export function lastInvocation(): InvocationContext | undefined {
+  return last;
+}
 
 export function onInvocationEnd(fn: (ctx: InvocationContext) => void): void {
   onEnd = fn;
@@ -24,6 +30,7 @@ export function runInInvocation<T>(ctx: InvocationContext, fn: () => T): T {
     storage = new ALS<InvocationContext>();
   }
   const frozen = Object.freeze({ ...ctx, startTime: ctx.startTime ?? Date.now() });
+  last = frozen;
   const end = () => onEnd?.(frozen);
   let result: T;
   try {

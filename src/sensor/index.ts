@@ -9,12 +9,12 @@ import * as path from 'node:path';
 import { ATTACKS } from '../events/mitre';
 import type { InvocationContext } from '../events/types';
 import { compilePolicy } from '../policy/compile';
-import { defaultPolicy } from '../policy/default-policy';
 import type { PolicyError, PolicyLoadResult } from '../policy/load';
-import type { Mode, Policy } from '../policy/types';
+import { formatPolicyErrorShort, type LoadedPolicy, resolvePolicy } from '../policy/resolve';
 import { addRuntimePaths, onStackTamper, setWardenFiles } from './attribution';
+import { openChannel } from './channel';
 import { functionArn, readConfig, type SensorConfig } from './config';
-import { currentInvocation, onInvocationEnd, runInInvocation } from './context';
+import { currentInvocation, lastInvocation, onInvocationEnd, runInInvocation } from './context';
 import { bypass, keepRealpath, lock, rawBinding } from './guard';
 import { installCodeHooks } from './hooks/code';
 import { installEnvHooks } from './hooks/env';
@@ -23,7 +23,7 @@ import { installModuleHooks } from './hooks/modules';
 import { installNetworkHooks } from './hooks/network';
 import { installProcessHooks } from './hooks/process';
 import { flushAll, flushInvocation, reportFault, reportNotice, setState, stats } from './report';
-import { createSink } from './sink';
+import { createSink, type Sink } from './sink';
 
 declare const __WARDEN_VERSION__: string;
 declare const __WARDEN_POLICY_LOADER__: string;
@@ -52,55 +52,37 @@ function policyLoader(): PolicyLoaderModule {
   return compileEmbedded<PolicyLoaderModule>(__WARDEN_POLICY_LOADER__, req);
 }
 
-function formatError(e: PolicyError): string {
-  const where = e.line ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ''}` : e.file;
-  return `${where}: ${e.field ? `${e.field}: ` : ''}${e.message}`;
-}
 const VERSION = typeof __WARDEN_VERSION__ === 'string' ? __WARDEN_VERSION__ : '0.0.0-dev';
 const API_KEY = Symbol.for('warden.sensor');
 
-interface LoadedPolicy {
-  policy: Policy;
-  mode: Mode;
-  error?: PolicyError;
-  fallback?: string;
-}
-
-/**
- * onPolicyError: deny-all. Every process, connection, DNS query, generated code, worker and
- * native addon is refused; file rules stay the default's (the function must still read its
- * own code to fail cleanly).
- */
-function denyAll(): Policy {
-  const p = defaultPolicy();
-  p.network.default = 'deny';
-  p.files.exec.default = 'deny';
-  p.code = { ...p.code, eval: 'deny', wasm: 'deny', workers: 'deny' };
-  p.code.nativeAddons.default = 'deny';
-  return p;
-}
-
 function loadPolicy(cfg: SensorConfig): LoadedPolicy {
-  if (!cfg.policyPath) {
-    const policy = defaultPolicy();
-    return { policy, mode: cfg.modeOverride ?? policy.mode };
-  }
-  let error: PolicyError;
-  let text = '';
-  try {
-    text = bypass(() => fs.readFileSync(cfg.policyPath!, 'utf8'));
-    const result = policyLoader().parsePolicy(cfg.policyPath, text);
-    if (result.ok) return { policy: result.policy, mode: cfg.modeOverride ?? result.policy.mode };
-    error = result.error;
-  } catch (e) {
-    error = { file: cfg.policyPath, field: '', message: `cannot read policy: ${(e as Error).message}` };
-  }
-  const declared = /^\s*"?onPolicyError"?\s*:\s*"?([a-z-]+)"?/m.exec(text)?.[1];
-  const choice = cfg.onPolicyError ?? declared ?? 'default-monitor';
-  if (choice === 'deny-all') return { policy: denyAll(), mode: 'enforce', error, fallback: 'deny-all' };
-  if (choice === 'default-enforce')
-    return { policy: defaultPolicy(), mode: 'enforce', error, fallback: 'default policy, enforce' };
-  return { policy: defaultPolicy(), mode: 'monitor', error, fallback: 'default policy, monitor' };
+  return resolvePolicy(
+    { policyPath: cfg.policyPath, modeOverride: cfg.modeOverride, onPolicyError: cfg.onPolicyError },
+    (file) => bypass(() => fs.readFileSync(file, 'utf8')),
+    () => policyLoader().parsePolicy,
+  );
+}
+
+const CHANNEL_TROUBLE = {
+  unreachable: "Warden's extension cannot be reached",
+  lost: "Warden's extension went away",
+  unresponsive: "Warden's extension stopped answering",
+} as const;
+
+/** The extension is gone, unreachable or frozen: the second pair of eyes is closed. */
+function reportChannelTrouble(kind: keyof typeof CHANNEL_TROUBLE, detail: string): void {
+  reportNotice(
+    { surface: 'sensor', op: 'tamper', api: 'channel', message: detail },
+    {
+      action: 'alert',
+      ruleId: `warden.sensor.extension-${kind}`,
+      title: CHANNEL_TROUBLE[kind],
+      severity: kind === 'unreachable' ? 3 : 4,
+      attacks: [ATTACKS.impairDefenses],
+      reason: `${detail}: processes and sockets are no longer watched from outside the runtime`,
+    },
+    currentInvocation() ?? lastInvocation(),
+  );
 }
 
 function start(): void {
@@ -111,7 +93,35 @@ function start(): void {
   addRuntimePaths(cfg.runtimePaths);
   const loaded = loadPolicy(cfg);
   const compiled = compilePolicy(loaded.policy, { runtimeApi: cfg.runtimeApi });
-  const sink = createSink(cfg.findingsPath, bypass, cfg.stdoutPath);
+  const stdoutSink = createSink(cfg.findingsPath, bypass, cfg.stdoutPath);
+  const channel = cfg.channel
+    ? openChannel({
+        address: cfg.channel,
+        root: cfg.root,
+        version: VERSION,
+        bypass,
+        onTrouble: (kind, detail) => reportChannelTrouble(kind, detail),
+      })
+    : undefined;
+  // Findings go to stdout always, and to the extension when there is one.
+  const sink: Sink = channel
+    ? {
+        get failures() {
+          return stdoutSink.failures;
+        },
+        get fd() {
+          return stdoutSink.fd;
+        },
+        write(line) {
+          stdoutSink.write(line);
+          try {
+            channel.send(line);
+          } catch (e) {
+            reportFault('channel', e);
+          }
+        },
+      }
+    : stdoutSink;
   setState({
     policy: compiled,
     mode: loaded.mode,
@@ -127,7 +137,7 @@ function start(): void {
     injectFault: cfg.injectFault,
   });
   if (loaded.error) {
-    const message = `${formatError(loaded.error)}; using ${loaded.fallback}`;
+    const message = `${formatPolicyErrorShort(loaded.error)}; using ${loaded.fallback}`;
     try {
       fs.writeSync(2, `warden: policy error: ${message}\n`);
     } catch {
@@ -154,6 +164,7 @@ function start(): void {
     ['modules', installModuleHooks],
     ['env', installEnvHooks],
   ] as const) {
+    if (cfg.disabledHooks.includes(name)) continue;
     const t0 = process.hrtime.bigint();
     try {
       install();
@@ -179,6 +190,24 @@ function start(): void {
       },
     ),
   );
+  if (cfg.disabledHooks.length > 0) {
+    reportNotice(
+      {
+        surface: 'sensor',
+        op: 'startup',
+        api: 'WARDEN_DISABLE_HOOKS',
+        message: `hooks not installed: ${cfg.disabledHooks.join(', ')}`,
+      },
+      {
+        action: 'alert',
+        ruleId: 'warden.sensor.degraded',
+        title: 'Warden runs degraded: hook modules disabled by configuration',
+        severity: 3,
+        attacks: [],
+        reason: `WARDEN_DISABLE_HOOKS=${cfg.disabledHooks.join(',')}: these surfaces are not guarded in-process (the extension still watches processes and sockets)`,
+      },
+    );
+  }
   if (!rawBinding('fs') || !rawBinding('spawn_sync')) {
     // Node's permission model (or an embedder) refuses process.binding: only the JavaScript-
     // level hooks are in place. Say so rather than look fully armed.
@@ -205,6 +234,11 @@ function start(): void {
       flushInvocation(ctx);
     } catch (e) {
       reportFault('flush', e);
+    }
+    try {
+      channel?.invocationEnded(ctx.requestId);
+    } catch (e) {
+      reportFault('channel', e);
     }
   });
   process.once('exit', () => {

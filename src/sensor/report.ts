@@ -118,8 +118,9 @@ function record(
   verdict: Verdict,
   blocked: boolean,
   attribution: Attribution | undefined,
+  context?: InvocationContext,
 ): void {
-  const ctx = currentInvocation();
+  const ctx = context ?? currentInvocation();
   const bucketKey = ctx?.requestId ?? '<init>';
   let bucket = seenByInvocation.get(bucketKey);
   if (!bucket) {
@@ -208,11 +209,15 @@ export function reportFault(where: string, e: unknown): void {
   }
 }
 
-export function reportNotice(ev: SensorEvent & { surface: 'sensor' }, verdict: Verdict): void {
+export function reportNotice(
+  ev: SensorEvent & { surface: 'sensor' },
+  verdict: Verdict,
+  context?: InvocationContext,
+): void {
   const s = state;
   if (!s) return;
   try {
-    record(s, ev, verdict, false, undefined);
+    record(s, ev, verdict, false, undefined, context);
   } catch {
     counters.faults++; // reporting the notice failed: the counter is what is left
   }

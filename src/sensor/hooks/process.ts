@@ -9,10 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
+import { type ExecProbe, processEvent } from '../../events/process-event';
 import type { ProcessEvent } from '../../events/types';
-import { isShell } from '../../policy/decide';
-import { commandsOfArgv, parseShellCommands, shellScriptIndex } from '../../shell/parse';
 import type { SensorConfig } from '../config';
 import type { WardenBlockedError } from '../errors';
 import { handleOwner, inBypass, lock, rawBinding, realpathOf, wrapCall } from '../guard';
@@ -120,54 +118,30 @@ function envValue(pairs: string[] | undefined, key: string): string | undefined 
   return undefined;
 }
 
-function resolveExecutable(file: string, cwd: string | undefined, pathVar: string | undefined): string {
-  if (file.includes('/')) return path.resolve(cwd ?? process.cwd(), file);
-  for (const dir of (pathVar ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
-    if (!dir) continue;
-    const candidate = path.resolve(cwd ?? process.cwd(), dir, file);
+const probe: ExecProbe = {
+  isExecutable(file) {
     try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
+      fs.accessSync(file, fs.constants.X_OK);
+      return true;
     } catch {
-      // next PATH entry
+      return false;
     }
-  }
-  return file;
-}
+  },
+  realpath: realpathOf,
+};
+
+let selfExe: string[] | undefined;
 
 function spawnEvent(api: string, a: SpawnArgs, pathVar: string | undefined): ProcessEvent {
-  const exe = resolveExecutable(a.file, a.cwd, envValue(a.envPairs, 'PATH') ?? pathVar);
-  const ev: ProcessEvent = {
-    surface: 'process',
-    op: 'spawn',
-    api,
-    file: a.file,
-    exe,
-    argv: a.args,
-    cwd: a.cwd,
-  };
-  const resolved = exe.startsWith('/') ? realpathOf(exe) : undefined;
-  const real = resolved !== exe ? resolved : undefined;
-  if (real) ev.realExe = real;
-  const childPath = envValue(a.envPairs, 'PATH') ?? pathVar;
-  const resolve = (c: { name: string; dynamic: boolean; argv: string[] }) => {
-    const resolved = c.dynamic ? undefined : resolveExecutable(c.name, a.cwd, childPath);
-    return resolved && resolved !== c.name
-      ? { name: c.name, exe: resolved, argv: c.argv }
-      : { name: c.name, argv: c.argv };
-  };
-  if (isShell(exe) || (real && isShell(real))) {
-    const idx = shellScriptIndex(a.args);
-    if (idx > 0) {
-      ev.shellScript = a.args[idx]!;
-      ev.shellCommands = parseShellCommands(ev.shellScript).map(resolve);
-    }
-  } else {
-    // A wrapper (`timeout 5 sh -c …`, `env X=1 curl`, `xargs …`) runs more than itself: every
-    // command it would run is judged like a shell's.
-    const inner = commandsOfArgv([exe, ...a.args.slice(1)]).slice(1);
-    if (inner.length > 0) ev.shellCommands = inner.map(resolve);
+  const ev = processEvent(
+    { api, file: a.file, argv: a.args, cwd: a.cwd, pathVar: envValue(a.envPairs, 'PATH') ?? pathVar },
+    probe,
+  );
+  if (!selfExe) {
+    const real = realpathOf(process.execPath);
+    selfExe = real && real !== process.execPath ? [process.execPath, real] : [process.execPath];
   }
+  ev.parentExe = selfExe;
   return ev;
 }
 

@@ -1,0 +1,130 @@
+/**
+ * One stream of findings out of the sandbox: the sensor's (over the channel, and again through
+ * the Telemetry API from the function's stdout) and the extension's own. Each finding is kept
+ * once: by its uid (the same finding twice) and by what it is about (the same process or
+ * connection reported by both layers in one invocation). Findings without a request id get the
+ * invocation they happened in. The extension's own go to stdout (CloudWatch) always; all of them
+ * go to the collector when one is configured.
+ */
+import type { OcsfObject } from '../events/ocsf';
+import type { Shipper } from './shipper';
+
+export type Source = 'channel' | 'telemetry' | 'extension';
+
+interface Kept {
+  finding: OcsfObject;
+  sources: Set<Source>;
+}
+
+export interface StreamOptions {
+  writeStdout(line: string): void;
+  shipper?: Shipper;
+  /** The request id of the invocation running at `time` (ms), if one was. */
+  requestIdAt(time: number): string | undefined;
+  maxRemembered?: number;
+}
+
+export class FindingStream {
+  private readonly byUid = new Map<string, Kept>();
+  private readonly bySubject = new Map<string, Kept>();
+  readonly stats = { received: 0, duplicates: 0, own: 0 };
+
+  constructor(private readonly o: StreamOptions) {}
+
+  /** A finding line from the sensor (channel or function log). Returns false if it was a duplicate. */
+  fromSensor(finding: OcsfObject, source: 'channel' | 'telemetry'): boolean {
+    this.stats.received++;
+    return this.keep(finding, source);
+  }
+
+  /** A finding the extension made: always printed (CloudWatch), shipped unless the sensor had it. */
+  fromExtension(finding: OcsfObject): void {
+    this.stats.own++;
+    this.attachRequestId(finding);
+    if (this.keep(finding, 'extension')) this.o.writeStdout(JSON.stringify(finding));
+  }
+
+  private keep(finding: OcsfObject, source: Source): boolean {
+    this.attachRequestId(finding);
+    const uid = metadataUid(finding);
+    const subject = subjectKey(finding);
+    const prior =
+      (uid ? this.byUid.get(uid) : undefined) ?? (subject ? this.bySubject.get(subject) : undefined);
+    if (prior) {
+      this.stats.duplicates++;
+      if (!prior.sources.has(source)) {
+        prior.sources.add(source);
+        unmappedOf(prior.finding).seen_by = layersOf(prior.sources);
+      }
+      return false;
+    }
+    const kept: Kept = { finding, sources: new Set([source]) };
+    unmappedOf(finding).seen_by = layersOf(kept.sources);
+    if (uid) this.byUid.set(uid, kept);
+    if (subject) this.bySubject.set(subject, kept);
+    this.trim(this.byUid);
+    this.trim(this.bySubject);
+    // Shipped as it is now: a later duplicate only adds to `seen_by` while it waits in memory.
+    this.o.shipper?.add(JSON.stringify(finding));
+    return true;
+  }
+
+  private attachRequestId(finding: OcsfObject): void {
+    const metadata = (finding.metadata ?? {}) as Record<string, unknown>;
+    if (metadata.correlation_uid) return;
+    const id = this.o.requestIdAt(typeof finding.time === 'number' ? finding.time : Date.now());
+    if (id) {
+      metadata.correlation_uid = id;
+      finding.metadata = metadata;
+    }
+  }
+
+  private trim(map: Map<string, Kept>): void {
+    const max = this.o.maxRemembered ?? 5000;
+    if (map.size <= max) return;
+    const drop = map.size - max;
+    let i = 0;
+    for (const key of map.keys()) {
+      if (i++ >= drop) break;
+      map.delete(key);
+    }
+  }
+}
+
+function unmappedOf(finding: OcsfObject): Record<string, unknown> {
+  if (!finding.unmapped || typeof finding.unmapped !== 'object') finding.unmapped = {};
+  return finding.unmapped as Record<string, unknown>;
+}
+
+function layersOf(sources: Set<Source>): string[] {
+  const out = new Set<string>();
+  for (const s of sources) out.add(s === 'extension' ? 'extension' : 'sensor');
+  return [...out].sort();
+}
+
+function metadataUid(f: OcsfObject): string | undefined {
+  const uid = (f.metadata as { uid?: unknown } | undefined)?.uid;
+  return typeof uid === 'string' ? uid : undefined;
+}
+
+/**
+ * What a finding is about, the same whichever layer saw it: the invocation, the surface, and
+ * the process's command line, the destination address or the file path. Updates (a count that
+ * grew) are never duplicates of their Create.
+ */
+export function subjectKey(f: OcsfObject): string {
+  if (f.activity_id === 2) return '';
+  const corr = (f.metadata as { correlation_uid?: string } | undefined)?.correlation_uid ?? '';
+  const unmapped = (f.unmapped ?? {}) as { surface?: string; op?: string; mode?: string };
+  const ev = ((f.evidences as OcsfObject[] | undefined)?.[0] ?? {}) as {
+    process?: { cmd_line?: string; pid?: number };
+    dst_endpoint?: { ip?: string; port?: number; hostname?: string };
+    file?: { path?: string };
+  };
+  const surface = unmapped.surface ?? '';
+  if (surface === 'process' && unmapped.op === 'spawn' && ev.process?.cmd_line)
+    return `${corr}\u0001process\u0001${ev.process.cmd_line}`;
+  if (surface === 'network' && ev.dst_endpoint?.ip)
+    return `${corr}\u0001network\u0001${ev.dst_endpoint.ip}:${ev.dst_endpoint.port ?? ''}`;
+  return '';
+}

@@ -1,0 +1,220 @@
+/**
+ * Pure judgement of what the extension saw in /proc: a process (its executable, argv, parent
+ * and how its binary came to be) or a socket, against the same compiled policy the sensor uses,
+ * plus the rules only an outside view can apply (fileless and drop-and-execute).
+ */
+import { ATTACKS } from '../events/mitre';
+import { addInnerCommands, type ExecProbe, processEvent } from '../events/process-event';
+import type { DroppedFile, NetworkEvent, ObservedProcess, ProcessEvent, Verdict } from '../events/types';
+import type { CompiledPolicy } from '../policy/compile';
+import { decide, isShell } from '../policy/decide';
+import type { ExeLink } from './procfs';
+
+const RANK = { allow: 0, alert: 1, deny: 2 } as const;
+
+export function worstOf(a: Verdict | null, b: Verdict | null): Verdict | null {
+  if (!a) return b;
+  if (!b) return a;
+  return RANK[b.action] > RANK[a.action] ? b : a;
+}
+
+export interface ProcessFacts {
+  pid: number;
+  ppid: number;
+  exe: ExeLink;
+  argv: string[];
+  cwd?: string;
+  pathVar?: string;
+  /** The parent's executable path (from /proc), when the parent is known. */
+  parentExe?: string;
+  lineage: string[];
+  startedAt?: number;
+  seenAt: number;
+}
+
+/** Interpreters whose first non-option argument is a program file they run. */
+const INTERPRETERS =
+  /^(?:sh|bash|dash|zsh|ash|ksh|mksh|busybox|node|nodejs|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*)$/;
+
+/** The script an interpreter runs (`sh x.sh`, `python3 -u x.py`), or undefined. */
+export function scriptOf(exe: string, argv: readonly string[], cwd: string | undefined): string | undefined {
+  if (!INTERPRETERS.test(exe.slice(exe.lastIndexOf('/') + 1))) return undefined;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return absolute(argv[i + 1], cwd);
+    if (a.startsWith('-')) {
+      // Options that run code from the argument itself (`-c`, `-e`) mean there is no script file.
+      if (/^-[A-Za-z]*[ce]/.test(a) || a === '--eval' || a === '--print') return undefined;
+      continue;
+    }
+    return absolute(a, cwd);
+  }
+  return undefined;
+}
+
+function absolute(p: string | undefined, cwd: string | undefined): string | undefined {
+  if (!p) return undefined;
+  if (p.startsWith('/')) return p;
+  return cwd ? `${cwd.replace(/\/$/, '')}/${p}` : undefined;
+}
+
+/**
+ * The event a process seen in /proc stands for. The kernel's exe link is the truth about what
+ * runs; argv[0] is only the caller's word, used when it resolves to that same file (so a policy
+ * entry `sh` matches `/bin/sh` → dash, but `exec -a sh /tmp/x` is judged as /tmp/x).
+ */
+export function observedProcessEvent(f: ProcessFacts, probe: ExecProbe): ProcessEvent {
+  const argv0 = f.argv[0] ?? f.exe.path;
+  const named = processEvent(
+    { api: 'procfs', file: argv0, argv: f.argv, cwd: f.cwd, pathVar: f.pathVar },
+    probe,
+  );
+  const trusted =
+    !f.exe.deleted &&
+    !f.exe.memfd &&
+    (named.exe === f.exe.path || named.realExe === f.exe.path || probe.realpath(named.exe) === f.exe.path);
+  let ev: ProcessEvent = named;
+  if (!trusted) {
+    ev = { surface: 'process', op: 'spawn', api: 'procfs', file: argv0, exe: f.exe.path, argv: f.argv };
+    if (f.cwd) ev.cwd = f.cwd;
+    addInnerCommands(ev, { api: 'procfs', file: argv0, argv: f.argv, cwd: f.cwd, pathVar: f.pathVar }, probe);
+  }
+  if (f.parentExe) {
+    const real = probe.realpath(f.parentExe);
+    ev.parentExe = real && real !== f.parentExe ? [f.parentExe, real] : [f.parentExe];
+  }
+  const observed: ObservedProcess = { pid: f.pid, ppid: f.ppid, lineage: f.lineage, seenAt: f.seenAt };
+  if (f.startedAt) observed.startedAt = f.startedAt;
+  if (f.exe.memfd) observed.fileless = 'memfd';
+  else if (f.exe.deleted) observed.fileless = 'deleted';
+  const script = scriptOf(f.exe.path, f.argv, f.cwd) ?? scriptOf(ev.exe, f.argv, f.cwd);
+  if (script) observed.script = script;
+  ev.observed = observed;
+  return ev;
+}
+
+export interface DropFacts {
+  /** A file noted by the temp-dir watch, by path. */
+  noted(path: string): DroppedFile | undefined;
+  /** ctime of a path (ms), to tell a file written during this sandbox's life. */
+  changedAt(path: string): number | undefined;
+  /** When this sandbox started (ms): anything changed after it was written here. */
+  sandboxStart: number;
+}
+
+/** Paths whose contents are generated, never dropped (ctime means nothing there). */
+const VIRTUAL = /^\/(?:proc|sys|dev)\//;
+
+function droppedFile(path: string, facts: DropFacts): DroppedFile | undefined {
+  const noted = facts.noted(path);
+  if (noted) return noted;
+  if (VIRTUAL.test(path) && !path.startsWith('/dev/shm/')) return undefined;
+  const ctime = facts.changedAt(path);
+  if (ctime === undefined || ctime < facts.sandboxStart) return undefined;
+  return { path, size: -1, noticedAt: ctime };
+}
+
+export function judgeObservedProcess(
+  policy: CompiledPolicy,
+  ev: ProcessEvent,
+  drops: DropFacts,
+): Verdict | null {
+  const seen = ev.observed!;
+  let verdict = decide(policy, ev, () => '<unknown>');
+  const attacks = [isShell(ev.exe) ? ATTACKS.unixShell : ATTACKS.commandInterpreter];
+  if (seen.script) {
+    const m = policy.files.exec.match(seen.script);
+    if (m.action !== 'allow')
+      verdict = worstOf(verdict, {
+        action: m.action,
+        ruleId: 'warden.files.exec',
+        title: 'Execution of a denied path',
+        severity: 4,
+        attacks,
+        reason: `${ev.exe} runs the script ${seen.script}: ${m.list === 'default' ? `no allow rule matches (default ${m.action})` : `${m.list} rule "${m.entry}"`}`,
+      });
+  }
+  if (seen.fileless) {
+    verdict = worstOf(verdict, {
+      action: 'deny',
+      ruleId: 'warden.process.fileless',
+      title:
+        seen.fileless === 'memfd'
+          ? 'Fileless execution from memory (memfd)'
+          : 'Process runs a deleted executable',
+      severity: 5,
+      attacks: [ATTACKS.reflectiveLoading],
+      reason:
+        seen.fileless === 'memfd'
+          ? `pid ${seen.pid} runs ${ev.exe}: an anonymous memory file, never on disk`
+          : `pid ${seen.pid} runs ${ev.exe}, deleted after it started`,
+    });
+  }
+  for (const file of seen.script ? [ev.exe, seen.script] : [ev.exe]) {
+    if (seen.fileless) break;
+    const dropped = droppedFile(file, drops);
+    if (!dropped) continue;
+    seen.dropped = dropped;
+    // A function that ships a binary and extracts it to run (ffmpeg to /tmp) names it in files.exec.
+    if (policy.files.exec.match(file).list === 'allow') break;
+    verdict = worstOf(verdict, {
+      action: 'deny',
+      ruleId: 'warden.process.drop-exec',
+      title: 'Dropped file executed',
+      severity: 5,
+      attacks: [ATTACKS.ingressToolTransfer],
+      reason: `pid ${seen.pid} runs ${file}, written during this sandbox's life${dropped.writer ? ` by ${dropped.writer}` : ''}${dropped.sha256 ? ` (sha256 ${dropped.sha256.slice(0, 16)}…)` : ''}`,
+    });
+    break;
+  }
+  if (verdict && seen.lineage.length > 0) verdict.reason += ` [parents: ${seen.lineage.join(' ← ')}]`;
+  return verdict;
+}
+
+/**
+ * The verdict on a socket a process in the sandbox holds. Outside the process the host name it
+ * dialled is unknown: when a host rule could have allowed it, a deny by default is only an alert
+ * (for the runtime process, whose own connections the sensor judged by name, nothing).
+ */
+export function judgeSocket(
+  policy: CompiledPolicy,
+  ev: NetworkEvent,
+  owner: { runtime: boolean; sensorActive: boolean },
+): Verdict | null {
+  const verdict = decide(policy, ev, () => (owner.runtime ? '<runtime>' : '<unknown>'));
+  if (verdict?.action !== 'deny') return verdict;
+  if (/default/.test(verdict.reason) && hostRuleCouldMatch(policy, ev)) {
+    if (owner.runtime) return null;
+    return alertOnly(
+      verdict,
+      'a host rule might allow it (the host name is not visible outside the process)',
+    );
+  }
+  // The runtime's own connections are the sensor's to judge (it saw the host name and blocked
+  // before connecting); one it let through is reported, and the function is not killed for it.
+  if (owner.runtime && owner.sensorActive)
+    return alertOnly(
+      verdict,
+      'the connection exists in the runtime process although the sensor is active (native code?)',
+    );
+  return verdict;
+}
+
+function alertOnly(verdict: Verdict, why: string): Verdict {
+  return {
+    ...verdict,
+    action: 'alert',
+    severity: Math.min(verdict.severity, 3) as Verdict['severity'],
+    reason: `${verdict.reason}; ${why}`,
+  };
+}
+
+function hostRuleCouldMatch(policy: CompiledPolicy, ev: NetworkEvent): boolean {
+  return policy.policy.network.allow.some(
+    (r) =>
+      r.host !== undefined &&
+      !/^[\d.:a-fA-F]+$/.test(r.host) &&
+      (r.protocol === undefined || r.protocol === ev.protocol) &&
+      policy.network.match({ port: ev.port, protocol: ev.protocol, host: r.host }).action === 'allow',
+  );
+}

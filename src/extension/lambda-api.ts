@@ -1,0 +1,186 @@
+/**
+ * The extension's side of Lambda's Extensions API (2020-01-01) and Telemetry API (2022-07-01):
+ * register, long-poll for the next event, report errors, and subscribe a local HTTP listener
+ * to the platform, function and extension streams.
+ */
+
+import { lookup } from 'node:dns/promises';
+import * as http from 'node:http';
+
+export interface InvokeEvent {
+  eventType: 'INVOKE';
+  requestId: string;
+  deadlineMs: number;
+  invokedFunctionArn?: string;
+}
+
+export interface ShutdownEvent {
+  eventType: 'SHUTDOWN';
+  shutdownReason: string;
+  deadlineMs: number;
+}
+
+export type LifecycleEvent = InvokeEvent | ShutdownEvent;
+
+export interface TelemetryEvent {
+  time: string;
+  type: string;
+  record: unknown;
+}
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One keep-alive agent: the long poll and the calls around it reuse their sockets. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+function call(
+  api: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Reply> {
+  const [host, port] = splitHostPort(api);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host,
+        port,
+        method,
+        path,
+        agent,
+        headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function splitHostPort(api: string): [string, number] {
+  const i = api.lastIndexOf(':');
+  return [api.slice(0, i).replace(/^\[|\]$/g, ''), Number(api.slice(i + 1))];
+}
+
+export class ExtensionsClient {
+  id = '';
+
+  constructor(
+    private readonly api: string,
+    private readonly name: string,
+  ) {}
+
+  async register(
+    events: ('INVOKE' | 'SHUTDOWN')[],
+  ): Promise<{ functionName?: string; functionVersion?: string }> {
+    const r = await call(
+      this.api,
+      'POST',
+      '/2020-01-01/extension/register',
+      { 'Lambda-Extension-Name': this.name, 'Lambda-Extension-Accept-Feature': 'accountId' },
+      JSON.stringify({ events }),
+    );
+    if (r.status !== 200) throw new Error(`register failed: HTTP ${r.status} ${r.body}`);
+    this.id = String(r.headers['lambda-extension-identifier'] ?? '');
+    if (!this.id) throw new Error('register: no Lambda-Extension-Identifier in the answer');
+    try {
+      return JSON.parse(r.body) as { functionName?: string; functionVersion?: string };
+    } catch {
+      return {};
+    }
+  }
+
+  async next(): Promise<LifecycleEvent> {
+    const r = await call(this.api, 'GET', '/2020-01-01/extension/event/next', {
+      'Lambda-Extension-Identifier': this.id,
+    });
+    if (r.status !== 200) throw new Error(`event/next failed: HTTP ${r.status} ${r.body}`);
+    return JSON.parse(r.body) as LifecycleEvent;
+  }
+
+  async reportError(phase: 'init' | 'exit', errorType: string, message: string): Promise<void> {
+    try {
+      await call(
+        this.api,
+        'POST',
+        `/2020-01-01/extension/${phase}/error`,
+        { 'Lambda-Extension-Identifier': this.id, 'Lambda-Extension-Function-Error-Type': errorType },
+        JSON.stringify({ errorMessage: message, errorType }),
+      );
+    } catch {
+      // the sandbox is going away anyway
+    }
+  }
+
+  async subscribeTelemetry(uri: string, types: string[]): Promise<void> {
+    const r = await call(
+      this.api,
+      'PUT',
+      '/2022-07-01/telemetry',
+      { 'Lambda-Extension-Identifier': this.id },
+      JSON.stringify({
+        schemaVersion: '2022-12-13',
+        types,
+        buffering: { maxItems: 1000, maxBytes: 262144, timeoutMs: 25 },
+        destination: { protocol: 'HTTP', URI: uri },
+      }),
+    );
+    if (r.status !== 200) throw new Error(`telemetry subscribe failed: HTTP ${r.status} ${r.body}`);
+  }
+}
+
+/**
+ * The listener Lambda delivers telemetry to. It answers at once and hands the batch on; it
+ * listens on `sandbox.localdomain` (the sandbox's own name) as Lambda requires, or loopback
+ * where that name does not resolve (a bare local run).
+ */
+export async function listenTelemetry(
+  onBatch: (events: TelemetryEvent[]) => void,
+): Promise<{ uri: string; server: http.Server }> {
+  let host = 'sandbox.localdomain';
+  let address: string;
+  try {
+    address = (await lookup(host, { family: 4 })).address;
+  } catch {
+    host = '127.0.0.1';
+    address = host;
+  }
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      if (body.length < 64 * 1024 * 1024) body += c;
+    });
+    req.on('end', () => {
+      res.writeHead(200).end();
+      let events: unknown;
+      try {
+        events = JSON.parse(body);
+      } catch {
+        return;
+      }
+      if (Array.isArray(events)) onBatch(events as TelemetryEvent[]);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, address, () => resolve());
+  });
+  server.unref();
+  const port = (server.address() as { port: number }).port;
+  return { uri: `http://${host}:${port}/`, server };
+}

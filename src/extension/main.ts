@@ -1,0 +1,446 @@
+/**
+ * The Warden extension (`/opt/extensions/warden`, run with the runtime's node): the layer that
+ * watches the sandbox from outside the runtime process. It registers for INVOKE and SHUTDOWN,
+ * subscribes to telemetry, and then
+ *  - watches every process of the runtime's tree in /proc and kills what the policy forbids;
+ *  - watches their sockets in the kernel's tables and judges them by the network policy;
+ *  - notes executables written to /tmp and /dev/shm, so running one is drop-and-execute;
+ *  - receives the sensor's findings (channel + function log), de-duplicates them with its own,
+ *    attaches request ids, prints its own to stdout and ships all of them to the collector;
+ *  - reports the sensor going silent, and the sensor reports it going away.
+ * It answers each INVOKE at once (/next again), so it never holds up a response: watching runs
+ * on timers while the runtime works, shipping in the background, the last flush at SHUTDOWN.
+ */
+import { accessSync, constants, existsSync, readFileSync, realpathSync, writeSync } from 'node:fs';
+import * as path from 'node:path';
+import { ATTACKS } from '../events/mitre';
+import { type FunctionResource, type OcsfObject, toFinding } from '../events/ocsf';
+import type { ExecProbe } from '../events/process-event';
+import type { SensorEvent, Verdict } from '../events/types';
+import { compilePolicy } from '../policy/compile';
+import { parsePolicy } from '../policy/load';
+import { formatPolicyErrorShort, resolvePolicy } from '../policy/resolve';
+import { ChannelServer, channelAddress, type Peer, parseChannel } from './channel';
+import { FindingStream } from './finding-stream';
+import { ExtensionsClient, type InvokeEvent, listenTelemetry, type TelemetryEvent } from './lambda-api';
+import { findRuntime, ProcessWatcher, type WatchEvent } from './process-watcher';
+import { bootTimeMs, changeTimeMs, openPaths, readCmdline, readStat } from './procfs';
+import { Shipper } from './shipper';
+import { TempFileWatch } from './temp-files';
+
+declare const __WARDEN_VERSION__: string;
+const VERSION = typeof __WARDEN_VERSION__ === 'string' ? __WARDEN_VERSION__ : '0.0.0-dev';
+
+const wallNow = () => performance.timeOrigin + performance.now();
+const started = Date.now();
+const env = process.env;
+
+function stderr(text: string): void {
+  try {
+    writeSync(2, `warden-extension: ${text}\n`);
+  } catch {
+    // nowhere to say it
+  }
+}
+
+function writeStdout(line: string): void {
+  const buf = Buffer.from(`${line}\n`);
+  let off = 0;
+  for (let spins = 0; off < buf.length && spins < 1000; spins++) {
+    try {
+      off += writeSync(1, buf, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+    }
+  }
+}
+
+const probe: ExecProbe = {
+  isExecutable(file) {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  realpath(file) {
+    try {
+      return realpathSync.native(file);
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+function resolvers(): Set<string> {
+  try {
+    return new Set(
+      [...readFileSync('/etc/resolv.conf', 'latin1').matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]!),
+    );
+  } catch {
+    return new Set();
+  }
+}
+
+interface Invocation {
+  id: string;
+  start: number;
+  arn?: string;
+}
+
+async function main(): Promise<void> {
+  const runtimeApi = env.AWS_LAMBDA_RUNTIME_API;
+  if (!runtimeApi) {
+    stderr('AWS_LAMBDA_RUNTIME_API is not set: not in a Lambda sandbox');
+    process.exit(1);
+  }
+  const layerPolicy = path.join(__dirname, 'policy.json');
+  const policyPath = env.WARDEN_POLICY || (existsSync(layerPolicy) ? layerPolicy : undefined);
+  const loaded = resolvePolicy(
+    {
+      policyPath,
+      modeOverride:
+        env.WARDEN_MODE === 'monitor' || env.WARDEN_MODE === 'enforce' ? env.WARDEN_MODE : undefined,
+      onPolicyError: env.WARDEN_ON_POLICY_ERROR || undefined,
+    },
+    (file) => readFileSync(file, 'utf8'),
+    () => parsePolicy,
+  );
+  const policy = compilePolicy(loaded.policy, { runtimeApi });
+  const mode = loaded.mode;
+
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  const functionName = env.AWS_LAMBDA_FUNCTION_NAME || 'local-function';
+  const baseResource: FunctionResource = {
+    arn: `arn:aws:lambda:${region ?? 'local'}:${env.WARDEN_ACCOUNT_ID || '000000000000'}:function:${functionName}`,
+    name: functionName,
+    version: env.AWS_LAMBDA_FUNCTION_VERSION,
+    region,
+  };
+
+  const invocations: Invocation[] = [];
+  const requestIdAt = (time: number): string | undefined => {
+    for (let i = invocations.length - 1; i >= 0; i--)
+      if (invocations[i]!.start <= time + 5) return invocations[i]!.id;
+    return undefined;
+  };
+  const resourceFor = (inv: Invocation | undefined): FunctionResource => {
+    if (!inv?.arn) return baseResource;
+    const parts = inv.arn.split(':');
+    return { ...baseResource, arn: inv.arn, version: parts[7] ?? baseResource.version };
+  };
+
+  let shipper: Shipper | undefined;
+  if (env.WARDEN_COLLECTOR_URL) {
+    try {
+      shipper = new Shipper({
+        url: env.WARDEN_COLLECTOR_URL,
+        token: env.WARDEN_COLLECTOR_TOKEN || undefined,
+        userAgent: `warden-extension/${VERSION}`,
+      });
+    } catch (e) {
+      stderr((e as Error).message);
+    }
+  }
+  const stream = new FindingStream({ writeStdout, shipper, requestIdAt });
+
+  let uidCounter = 0;
+  const emit = (
+    event: SensorEvent,
+    verdict: Verdict,
+    killed: boolean,
+    pid: number,
+    requestId?: string,
+  ): void => {
+    const now = Date.now();
+    const id = requestId ?? requestIdAt(now);
+    const inv = invocations.find((i) => i.id === id);
+    const finding = toFinding({
+      uid: `x${process.pid.toString(36)}-${now.toString(36)}-${(++uidCounter).toString(36)}`,
+      event,
+      verdict,
+      blocked: killed,
+      killed,
+      mode,
+      requestId: id,
+      resource: resourceFor(inv),
+      product: { name: 'Warden', version: VERSION },
+      time: now,
+      count: 1,
+      activityId: 1,
+      firstSeen: now,
+      pid,
+      layer: 'extension',
+    });
+    stream.fromExtension(finding as OcsfObject);
+  };
+  const notice = (ruleId: string, title: string, reason: string, severity: Verdict['severity']): void =>
+    emit(
+      { surface: 'sensor', op: 'tamper', api: 'extension', message: reason },
+      { action: 'alert', ruleId, title, severity, attacks: [ATTACKS.impairDefenses], reason },
+      false,
+      process.pid,
+    );
+
+  if (loaded.error)
+    notice(
+      'warden.sensor.policy-error',
+      'Warden policy could not be loaded',
+      `${formatPolicyErrorShort(loaded.error)}; using ${loaded.fallback}`,
+      3,
+    );
+
+  let shuttingDown = false;
+  let rootPeer: Peer | undefined;
+  let rootLost = false;
+  // The temp-dir watch and the process watcher.
+  const temp = new TempFileWatch({
+    dirs: ['/tmp', '/dev/shm'],
+    writerOf(file) {
+      const rt = watcher.runtime;
+      if (!rt) return undefined;
+      for (const pid of watcher.members(rt)) {
+        if (openPaths(pid).includes(file)) return `${pid} ${(readCmdline(pid) ?? []).join(' ')}`;
+      }
+      return undefined;
+    },
+  });
+  temp.start();
+  const watcher: ProcessWatcher = new ProcessWatcher({
+    policy,
+    mode,
+    probe,
+    drops: { noted: (p) => temp.lookup(p), changedAt: changeTimeMs, sandboxStart: started },
+    selfPid: process.pid,
+    bootTimeMs: bootTimeMs(),
+    now: wallNow,
+    sensorActive: () => !!rootPeer && !rootLost,
+    resolvers: resolvers(),
+    onEvent(w: WatchEvent) {
+      const pid =
+        w.event.surface === 'process'
+          ? (w.event.observed?.pid ?? 0)
+          : w.event.surface === 'network'
+            ? (w.event.owner?.pid ?? 0)
+            : 0;
+      emit(w.event, w.verdict, w.killed, pid);
+    },
+  });
+
+  // Polling: every WARDEN_WATCH_INTERVAL_MS (10) while the runtime runs; for BURST_MS after a
+  // process appears, every BURST_INTERVAL_MS, since what a process starts comes in quick
+  // succession (a shell's commands, a dropper's payload).
+  const interval = Math.max(1, Number(env.WARDEN_WATCH_INTERVAL_MS) || 10);
+  const BURST_MS = 150;
+  const BURST_INTERVAL_MS = Math.min(interval, 2);
+  const loop = (): void => {
+    if (shuttingDown) return;
+    if (!watcher.runtime) {
+      const rt = findRuntime(process.pid, runtimeApi);
+      if (rt) watcher.setRuntime(rt);
+    }
+    watcher.tick();
+    const burst = wallNow() - watcher.lastNewProcessAt < BURST_MS;
+    setTimeout(loop, burst ? BURST_INTERVAL_MS : interval).unref();
+  };
+  loop();
+
+  // The sensor's side of the stream, and its liveness. The channel listens before registering:
+  // Lambda starts the runtime as soon as every extension has registered.
+  const ended = new Set<string>();
+  const ran = new Set<string>();
+  const reportedSilent = new Set<string>();
+  const channel = new ChannelServer({
+    hello(peer) {
+      const rt = watcher.runtime;
+      if (peer.root && !rootPeer && (!rt || peer.pid === rt.pid)) rootPeer = peer;
+    },
+    finding(f) {
+      stream.fromSensor(f, 'channel');
+    },
+    end(id, peer) {
+      if (peer === rootPeer) ended.add(id);
+    },
+    closed(peer) {
+      if (peer !== rootPeer) return;
+      // A runtime that is exiting closes its sockets first: judge a moment later, and only a
+      // runtime that is still running.
+      setTimeout(() => {
+        const rt = watcher.runtime;
+        const st = rt ? readStat(rt.pid) : undefined;
+        if (shuttingDown || !rt || !st || st.startTicks !== rt.startTicks || !'RSD'.includes(st.state))
+          return;
+        rootLost = true;
+        notice(
+          'warden.extension.sensor-lost',
+          "Warden's in-process sensor went away while the runtime runs",
+          `the sensor in the runtime (pid ${rt.pid}) closed its channel: its hooks may have been removed or its process image replaced`,
+          4,
+        );
+      }, 100).unref();
+    },
+  });
+  const address = parseChannel(env.WARDEN_CHANNEL || channelAddress(runtimeApi));
+  try {
+    await channel.listen(address);
+  } catch (e) {
+    stderr(`cannot listen on the sensor channel: ${(e as Error).message}`);
+  }
+
+  const checkSilence = (id: string): void => {
+    const rt = watcher.runtime;
+    if (!rt?.sensorExpected || !ran.has(id) || ended.has(id) || reportedSilent.has(id) || shuttingDown)
+      return;
+    reportedSilent.add(id);
+    emit(
+      {
+        surface: 'sensor',
+        op: 'tamper',
+        api: 'extension',
+        message: `no word from the sensor for invocation ${id}`,
+      },
+      {
+        action: 'alert',
+        ruleId: 'warden.extension.sensor-silent',
+        title: "Warden's in-process sensor was silent during an invocation",
+        severity: 4,
+        attacks: [ATTACKS.impairDefenses],
+        reason: `the function ran invocation ${id} (platform.runtimeDone) but the sensor never reported its end${rootPeer ? '' : ' (it never connected)'}`,
+      },
+      false,
+      rt.pid,
+      id,
+    );
+  };
+
+  const onTelemetry = (events: TelemetryEvent[]): void => {
+    for (const e of events) {
+      if (e.type === 'platform.runtimeDone') {
+        const { requestId: id, status } = e.record as { requestId?: string; status?: string };
+        // A handler that returned or threw ends its invocation in the sensor too; one that timed
+        // out or whose runtime crashed never does.
+        if (id && (status === 'success' || status === 'error')) {
+          ran.add(id);
+          setTimeout(() => checkSilence(id), 250).unref();
+        }
+      } else if (e.type === 'function') {
+        const f = sensorFinding(e.record);
+        if (f) stream.fromSensor(f, 'telemetry');
+      }
+    }
+  };
+  const client = new ExtensionsClient(runtimeApi, env.WARDEN_EXTENSION_NAME || 'warden');
+  const registration = await client.register(['INVOKE', 'SHUTDOWN']);
+  const account = (registration as { accountId?: string }).accountId;
+  if (account && !env.WARDEN_ACCOUNT_ID)
+    baseResource.arn = baseResource.arn.replace(':000000000000:', `:${account}:`);
+  try {
+    const { uri } = await listenTelemetry(onTelemetry);
+    await client.subscribeTelemetry(uri, ['platform', 'function', 'extension']);
+  } catch (e) {
+    stderr(`telemetry unavailable: ${(e as Error).message}`);
+  }
+
+  let presenceChecked = false;
+  const checkSensorPresent = (): void => {
+    const rt = watcher.runtime;
+    if (presenceChecked || shuttingDown || !rt) return;
+    presenceChecked = true;
+    if (!rt.sensorExpected)
+      notice(
+        'warden.extension.sensor-not-loaded',
+        "Warden's in-process sensor is not loaded",
+        'the runtime was started without the sensor (is AWS_LAMBDA_EXEC_WRAPPER=/opt/warden/wrapper set?): only the extension guards this function',
+        2,
+      );
+    else if (!rootPeer)
+      notice(
+        'warden.extension.sensor-absent',
+        "Warden's in-process sensor never reached the extension",
+        `the runtime (pid ${rt.pid}) was started with the sensor but it never connected to the extension's channel`,
+        4,
+      );
+  };
+  let first = true;
+  let firstInvoke: { cpu: NodeJS.CpuUsage; wall: number } | undefined;
+  for (;;) {
+    const event = await client.next();
+    if (event.eventType === 'INVOKE') {
+      const inv = event as InvokeEvent;
+      for (const prior of invocations) checkSilence(prior.id);
+      invocations.push({ id: inv.requestId, start: Date.now(), arn: inv.invokedFunctionArn });
+      if (invocations.length > 64) invocations.shift();
+      if (first) {
+        first = false;
+        firstInvoke = { cpu: process.cpuUsage(), wall: Date.now() };
+        // The sensor's hello may still be in flight when the first INVOKE arrives.
+        setTimeout(checkSensorPresent, 500).unref();
+      }
+      continue;
+    }
+    // SHUTDOWN: a last look, the silence checks, then the final flush within the deadline.
+    watcher.tick();
+    if (!first) checkSensorPresent();
+    for (const prior of invocations) checkSilence(prior.id);
+    shuttingDown = true;
+    watcher.stop();
+    temp.stop();
+    channel.close();
+    const deadline = Math.min(event.deadlineMs, Date.now() + 2000) - 150;
+    if (shipper) await shipper.flush(deadline);
+    const cpu = process.cpuUsage();
+    const watching = firstInvoke
+      ? {
+          cpuMs: Math.round((cpu.user + cpu.system - firstInvoke.cpu.user - firstInvoke.cpu.system) / 1000),
+          wallMs: Date.now() - firstInvoke.wall,
+        }
+      : undefined;
+    stderr(
+      JSON.stringify({
+        shutdown: event.shutdownReason,
+        policy: loaded.error ? loaded.fallback : (policyPath ?? 'built-in default'),
+        mode,
+        watcher: {
+          ...watcher.stats,
+          tickMsTotal: Math.round(watcher.stats.tickMsTotal),
+          tickMsMax: Math.round(watcher.stats.tickMsMax * 100) / 100,
+          intervalMs: interval,
+        },
+        stream: stream.stats,
+        channel: channel.stats,
+        shipper: shipper?.stats,
+        tempFiles: { noted: temp.count, overflow: temp.overflow },
+        cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+        sinceFirstInvoke: watching,
+        maxRssKb: process.resourceUsage().maxRSS,
+        uptimeMs: Date.now() - started,
+      }),
+    );
+    process.exit(0);
+  }
+}
+
+/** A Warden finding in a function log record (a text line, or an object in JSON log format). */
+export function sensorFinding(record: unknown): OcsfObject | undefined {
+  if (typeof record === 'string') {
+    if (!record.startsWith('{') || !record.includes('"class_uid":2004') || !record.includes('"Warden"'))
+      return undefined;
+    try {
+      return sensorFinding(JSON.parse(record));
+    } catch {
+      return undefined;
+    }
+  }
+  if (!record || typeof record !== 'object') return undefined;
+  const r = record as OcsfObject;
+  const vendor = (r.metadata as { product?: { vendor_name?: string } } | undefined)?.product?.vendor_name;
+  return r.class_uid === 2004 && vendor === 'Warden' ? r : undefined;
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    stderr(`fatal: ${(e as Error).stack ?? String(e)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,505 @@
+/**
+ * Watches the sandbox's processes from outside: every tick it lists the runtime's process tree
+ * (its cgroup when it has one of its own, else its descendants plus any that left the tree but
+ * stayed in its session), notices each new process and each exec, judges it, and in enforce mode
+ * kills what the policy does not allow: stopped first, its children killed, then itself.
+ * Nothing outside the runtime's tree is ever read for judgement or signalled.
+ */
+import { readFileSync } from 'node:fs';
+import type { ExecProbe } from '../events/process-event';
+import type { NetworkEvent, ProcessEvent, Verdict } from '../events/types';
+import type { CompiledPolicy } from '../policy/compile';
+import { isShell } from '../policy/decide';
+import type { Mode } from '../policy/types';
+import { type DropFacts, judgeObservedProcess, judgeSocket, observedProcessEvent } from './judge';
+import {
+  type ExeLink,
+  environValue,
+  HotFiles,
+  listPids,
+  parseCmdline,
+  readCgroups,
+  readChildren,
+  readCmdline,
+  readCwd,
+  readEnviron,
+  readExe,
+  readStat,
+  socketInodes,
+} from './procfs';
+import {
+  isOutbound,
+  type SocketEntry,
+  SocketTables,
+  TCP_ESTABLISHED,
+  TCP_LISTEN,
+  TCP_SYN_SENT,
+} from './sockets';
+
+export interface RuntimeProcess {
+  pid: number;
+  startTicks: number;
+  session: number;
+  exe: string;
+  /** `cgroup.procs` of a cgroup only the runtime's tree is in, when there is one. */
+  cgroupProcs?: string;
+  pathVar?: string;
+  /** The runtime's environment names Warden's sensor (NODE_OPTIONS --require …sensor.cjs). */
+  sensorExpected: boolean;
+  runtimeApi?: string;
+}
+
+interface Tracked {
+  pid: number;
+  startTicks: number;
+  ppid: number;
+  /** exe + argv as last judged (or as cloned from the parent before its exec). */
+  key: string;
+  cmdline: string;
+  exePath: string;
+  killed: boolean;
+}
+
+export interface WatchEvent {
+  event: ProcessEvent | NetworkEvent;
+  verdict: Verdict;
+  killed: boolean;
+}
+
+export interface WatcherOptions {
+  policy: CompiledPolicy;
+  mode: Mode;
+  probe: ExecProbe;
+  drops: DropFacts;
+  onEvent(e: WatchEvent): void;
+  /** The extension's own pid and its parent's (never judged, never signalled). */
+  selfPid: number;
+  clockTicksPerSecond?: number;
+  bootTimeMs: number;
+  /** Wall-clock ms with sub-ms precision. */
+  now(): number;
+  /** Session scan for processes that left the tree, every N ticks. */
+  sessionScanEvery?: number;
+  /** True while the runtime's sensor is connected and answering. */
+  sensorActive(): boolean;
+  /** DNS resolvers (from /etc/resolv.conf): queries to them carry names the sensor judges. */
+  resolvers: ReadonlySet<string>;
+}
+
+const HERTZ = 100;
+/** The runtime holds many fds (and the sensor judges its sockets): its fd table every 4th tick. */
+const RUNTIME_FD_EVERY = 10;
+/** Every thread of the tree's processes is looked at for children every 4th tick (main thread: every tick). */
+const ALL_THREADS_EVERY = 4;
+const SOCKET_TABLE_MS = 10;
+/** Membership is re-read this often even when no pid was handed out (cgroup moves, pid wrap). */
+const FULL_SCAN_EVERY = 20;
+/** How long a socket may stay unconnected before it is no longer followed. */
+const SOCKET_WAIT_MS = 2000;
+
+export function cgroupProcsFile(runtimePid: number, selfPid: number): string | undefined {
+  const rt = readCgroups(runtimePid);
+  const mine = readCgroups(selfPid);
+  if (!rt || !mine) return undefined;
+  for (const controller of ['freezer', 'pids', 'unified', 'cpu', 'memory']) {
+    const cg = rt.get(controller);
+    if (!cg || cg === '/' || cg === mine.get(controller)) continue;
+    const roots =
+      controller === 'unified'
+        ? ['/sys/fs/cgroup/unified', '/sys/fs/cgroup']
+        : [`/sys/fs/cgroup/${controller}`];
+    for (const root of roots) {
+      const file = `${root}${cg}/cgroup.procs`;
+      try {
+        const members = readFileSync(file, 'latin1');
+        if (members.split('\n').includes(String(runtimePid))) return file;
+      } catch {
+        // not mounted here
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Finds the runtime: the process the sandbox started next to this extension (same parent) that
+ * has the function's handler in its environment and the same Runtime API address.
+ */
+export function findRuntime(selfPid: number, runtimeApi: string | undefined): RuntimeProcess | undefined {
+  const me = readStat(selfPid);
+  if (!me) return undefined;
+  for (const pid of readChildren(me.ppid)) {
+    if (pid === selfPid) continue;
+    const env = readEnviron(pid);
+    if (!env) continue;
+    if (environValue(env, '_HANDLER') === undefined) continue;
+    const api = environValue(env, 'AWS_LAMBDA_RUNTIME_API');
+    if (runtimeApi && api !== runtimeApi) continue;
+    const st = readStat(pid);
+    const exe = readExe(pid);
+    if (!st || !exe) continue;
+    // Still the bootstrap or the exec wrapper (a shell script that execs node): not yet the
+    // runtime, and its environment is not yet the one the runtime gets.
+    if (isShell(exe.path)) return undefined;
+    const nodeOptions = environValue(env, 'NODE_OPTIONS') ?? '';
+    return {
+      pid,
+      startTicks: st.startTicks,
+      session: st.session,
+      exe: exe.path,
+      cgroupProcs: cgroupProcsFile(pid, selfPid),
+      pathVar: environValue(env, 'PATH'),
+      sensorExpected: /sensor\.cjs/.test(nodeOptions),
+      runtimeApi: api,
+    };
+  }
+  return undefined;
+}
+
+export class ProcessWatcher {
+  runtime: RuntimeProcess | undefined;
+  private readonly tracked = new Map<number, Tracked>();
+  private tables: SocketTables | undefined;
+  private readonly knownSockets = new Set<number>();
+  private readonly pending = new Map<number, { pid: number; since: number; looks: number }>();
+  private lastTableRead = 0;
+  private runtimeKey = '';
+  private lastPid: string | undefined;
+  /** When a process last appeared in the tree (the loop ticks faster for a while after). */
+  lastNewProcessAt = Number.NEGATIVE_INFINITY;
+  private lastMembers = new Set<number>();
+  private readonly hot = new HotFiles();
+  private ticks = 0;
+  /** Work counters (for the closing stats line). */
+  readonly stats = {
+    ticks: 0,
+    processes: 0,
+    judged: 0,
+    killed: 0,
+    sockets: 0,
+    tableReads: 0,
+    tickMsTotal: 0,
+    tickMsMax: 0,
+  };
+
+  constructor(private readonly o: WatcherOptions) {}
+
+  setRuntime(rt: RuntimeProcess): void {
+    this.runtime = rt;
+    this.tables = new SocketTables(rt.pid);
+    const exe = readExe(rt.pid);
+    this.runtimeKey = keyOf(exe, readCmdline(rt.pid) ?? []);
+  }
+
+  stop(): void {
+    this.hot.close();
+  }
+
+  /** One pass over the sandbox's processes and sockets. Never throws. */
+  tick(): void {
+    const rt = this.runtime;
+    if (!rt) return;
+    const t0 = this.o.now();
+    this.ticks++;
+    this.stats.ticks++;
+    try {
+      // /proc/loadavg names the last pid the kernel handed out: unchanged, no process was
+      // created since the last tick, and the known members are all there is to look at.
+      const lastPid = this.hot.read('/proc/loadavg')?.toString('latin1').trim().split('/')[1]?.split(' ')[1];
+      const full = lastPid === undefined || lastPid !== this.lastPid || this.ticks % FULL_SCAN_EVERY === 0;
+      this.lastPid = lastPid;
+      const members = full ? this.members(rt) : this.lastMembers;
+      this.lastMembers = members;
+      this.checkRuntimeImage(rt);
+      for (const pid of members) if (pid !== rt.pid) this.checkProcess(pid, rt);
+      if (this.ticks % 20 === 0)
+        for (const [pid, t] of this.tracked) if (!this.alive(t)) this.tracked.delete(pid);
+      this.checkSockets(rt, members);
+    } catch {
+      // A process vanished mid-read, or /proc refused: the next tick tries again.
+    }
+    const spent = this.o.now() - t0;
+    this.stats.tickMsTotal += spent;
+    if (spent > this.stats.tickMsMax) this.stats.tickMsMax = spent;
+  }
+
+  /** The runtime's tree: its own cgroup, or descendants + tracked orphans + session members. */
+  members(rt: RuntimeProcess): Set<number> {
+    const out = new Set<number>();
+    if (rt.cgroupProcs) {
+      const text = this.hot.read(rt.cgroupProcs);
+      if (text) {
+        for (const line of text.toString('latin1').split('\n')) if (line) out.add(Number(line));
+        return out;
+      }
+      rt.cgroupProcs = undefined;
+    }
+    const queue = [rt.pid];
+    out.add(rt.pid);
+    // A child is listed under the thread that forked it: libuv spawns from the main thread, a
+    // worker from its own, so every thread is read every few ticks and the main one every tick.
+    const allThreads = this.ticks % ALL_THREADS_EVERY === 0;
+    while (queue.length > 0) {
+      const pid = queue.pop()!;
+      for (const c of readChildren(pid, allThreads, pid === rt.pid ? this.hot : undefined)) {
+        if (out.has(c) || c === this.o.selfPid) continue;
+        out.add(c);
+        queue.push(c);
+      }
+    }
+    // Orphans that left the tree (reparented) stay members while they live.
+    for (const pid of this.tracked.keys()) out.add(pid);
+    if (rt.session === rt.pid && this.ticks % (this.o.sessionScanEvery ?? 20) === 0) {
+      for (const pid of listPids()) {
+        if (out.has(pid) || pid === this.o.selfPid) continue;
+        const st = readStat(pid);
+        if (st && st.session === rt.session) out.add(pid);
+      }
+    }
+    return out;
+  }
+
+  private alive(t: Tracked): boolean {
+    const st = readStat(t.pid);
+    return !!st && st.startTicks === t.startTicks && st.state !== 'Z';
+  }
+
+  /** A runtime that replaced its own image (`process.execve`) is judged like a new process. */
+  private checkRuntimeImage(rt: RuntimeProcess): void {
+    const exe = readExe(rt.pid);
+    if (!exe) return;
+    const raw = this.hot.read(`/proc/${rt.pid}/cmdline`);
+    const argv = raw ? parseCmdline(raw) : [];
+    const key = keyOf(exe, argv);
+    if (key === this.runtimeKey) return;
+    this.runtimeKey = key;
+    this.judge(rt.pid, rt.startTicks, readStat(rt.pid)?.ppid ?? 0, exe, argv, rt, undefined);
+  }
+
+  private checkProcess(pid: number, rt: RuntimeProcess): void {
+    let t = this.tracked.get(pid);
+    if (!t) {
+      const st = readStat(pid);
+      if (!st || st.state === 'Z' || st.state === 'X') return;
+      t = { pid, startTicks: st.startTicks, ppid: st.ppid, key: '', cmdline: '', exePath: '', killed: false };
+      this.tracked.set(pid, t);
+      this.stats.processes++;
+      this.lastNewProcessAt = this.o.now();
+    }
+    if (t.killed) return;
+    const exe = readExe(pid);
+    if (!exe) return;
+    const argv = readCmdline(pid);
+    if (!argv) return;
+    const key = keyOf(exe, argv);
+    if (key === t.key) return;
+    const ppidNow = readStat(pid)?.ppid ?? t.ppid;
+    t.ppid = ppidNow;
+    // A fork not yet exec'd is a copy of its parent, running the parent's code: judged as the
+    // parent was. It is looked at again on every tick until it execs.
+    const parentKey = ppidNow === rt.pid ? this.runtimeKey : this.tracked.get(ppidNow)?.key;
+    t.key = key;
+    t.cmdline = argv.join(' ');
+    t.exePath = exe.path;
+    if (parentKey !== undefined && parentKey === key) return;
+    this.judge(pid, t.startTicks, ppidNow, exe, argv, rt, t);
+  }
+
+  private lineage(ppid: number, rt: RuntimeProcess): { lineage: string[]; parentExe?: string } {
+    const lineage: string[] = [];
+    let parentExe: string | undefined;
+    let pid = ppid;
+    for (let depth = 0; depth < 16 && pid > 1; depth++) {
+      const t = this.tracked.get(pid);
+      const cmd = t?.cmdline || (readCmdline(pid) ?? []).join(' ');
+      const exe = t?.exePath || readExe(pid)?.path;
+      if (depth === 0) parentExe = exe;
+      lineage.push(`${pid} ${cmd.length > 200 ? `${cmd.slice(0, 200)}…` : cmd}`);
+      if (pid === rt.pid) break;
+      pid = t?.ppid ?? readStat(pid)?.ppid ?? 0;
+    }
+    return { lineage, parentExe };
+  }
+
+  private judge(
+    pid: number,
+    startTicks: number,
+    ppid: number,
+    exe: ExeLink,
+    argv: string[],
+    rt: RuntimeProcess,
+    t: Tracked | undefined,
+  ): void {
+    this.stats.judged++;
+    const seenAt = this.o.now();
+    const { lineage, parentExe } = this.lineage(ppid, rt);
+    const ev = observedProcessEvent(
+      {
+        pid,
+        ppid,
+        exe,
+        argv,
+        cwd: readCwd(pid),
+        pathVar: rt.pathVar,
+        parentExe,
+        lineage,
+        startedAt: this.o.bootTimeMs + (startTicks * 1000) / (this.o.clockTicksPerSecond ?? HERTZ),
+        seenAt,
+      },
+      this.o.probe,
+    );
+    const verdict = judgeObservedProcess(this.o.policy, ev, this.o.drops);
+    if (!verdict) return;
+    let killed = false;
+    if (verdict.action === 'deny' && this.o.mode === 'enforce') {
+      const pids = this.kill(pid, startTicks);
+      if (pids.length > 0) {
+        killed = true;
+        if (t) t.killed = true;
+        ev.observed!.killed = pids;
+        ev.observed!.killedAt = this.o.now();
+        this.stats.killed += pids.length;
+      }
+    }
+    this.o.onEvent({ event: ev, verdict, killed });
+  }
+
+  /**
+   * SIGKILL for a process and everything under it, children first. The process is stopped
+   * before its children are collected, so it cannot start more while they die; its identity
+   * (pid + start time) is checked right before, so a reused pid is never hit.
+   */
+  kill(pid: number, startTicks: number): number[] {
+    if (pid <= 1 || pid === this.o.selfPid || pid === process.ppid) return [];
+    const st = readStat(pid);
+    if (!st || st.startTicks !== startTicks) return [];
+    try {
+      process.kill(pid, 'SIGSTOP');
+    } catch {
+      return [];
+    }
+    const order: number[] = [];
+    const queue = [pid];
+    const seen = new Set<number>([pid]);
+    while (queue.length > 0) {
+      const p = queue.shift()!;
+      for (const c of readChildren(p)) {
+        if (seen.has(c) || c === this.o.selfPid) continue;
+        seen.add(c);
+        order.push(c);
+        queue.push(c);
+        try {
+          process.kill(c, 'SIGSTOP');
+        } catch {
+          // gone
+        }
+      }
+    }
+    const killed: number[] = [];
+    for (const c of order.reverse()) {
+      try {
+        process.kill(c, 'SIGKILL');
+        killed.push(c);
+      } catch {
+        // gone
+      }
+    }
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
+    } catch {
+      // gone
+    }
+    return killed;
+  }
+
+  /**
+   * New sockets of the sandbox's processes: found by their fd links (cheap: the runtime's every
+   * few ticks, other processes' every tick), then looked up in the kernel's tables (costly: only
+   * when a new one is waiting, at most every SOCKET_TABLE_MS). A socket not yet connected waits
+   * a while for its peer; one in no inet table (a Unix socket) is dropped after two looks.
+   */
+  private checkSockets(rt: RuntimeProcess, members: Set<number>): void {
+    if (!this.tables) return;
+    const now = this.o.now();
+    for (const pid of members) {
+      if (pid === rt.pid && this.ticks % RUNTIME_FD_EVERY !== 1) continue;
+      for (const inode of socketInodes(pid)) {
+        if (this.knownSockets.has(inode)) continue;
+        this.knownSockets.add(inode);
+        this.pending.set(inode, { pid, since: now, looks: 0 });
+      }
+    }
+    if (this.knownSockets.size > 100_000) this.knownSockets.clear();
+    if (this.pending.size === 0 || now - this.lastTableRead < SOCKET_TABLE_MS) return;
+    this.lastTableRead = now;
+    const { found, reads } = this.tables.find(new Set(this.pending.keys()));
+    this.stats.tableReads += reads;
+    let listening: Set<number> | undefined;
+    for (const [inode, p] of this.pending) {
+      p.looks++;
+      const e = found.get(inode);
+      if (!e) {
+        if (p.looks >= 2) this.pending.delete(inode);
+        continue;
+      }
+      if (e.protocol === 'tcp' && e.state === TCP_LISTEN) {
+        this.pending.delete(inode);
+        continue;
+      }
+      const connected =
+        e.protocol === 'udp' ? e.remotePort !== 0 : e.state === TCP_ESTABLISHED || e.state === TCP_SYN_SENT;
+      if (!connected) {
+        if (now - p.since > SOCKET_WAIT_MS) this.pending.delete(inode);
+        continue;
+      }
+      this.pending.delete(inode);
+      if (e.protocol === 'tcp') {
+        listening ??= this.tables.listeningPorts();
+        if (!isOutbound(e, listening)) continue;
+      }
+      this.judgeSocket(e, p.pid, rt);
+    }
+  }
+
+  private judgeSocket(e: SocketEntry, owner: number, rt: RuntimeProcess): void {
+    if (e.remotePort === 53 && this.o.resolvers.has(e.remoteIp)) return;
+    const ev = socketEvent(e);
+    const isRuntime = owner === rt.pid;
+    const verdict = judgeSocket(this.o.policy, ev, {
+      runtime: isRuntime,
+      sensorActive: isRuntime && this.o.sensorActive(),
+    });
+    if (!verdict) return;
+    this.stats.sockets++;
+    const t = this.tracked.get(owner);
+    ev.owner = { pid: owner, cmdline: t?.cmdline || (readCmdline(owner) ?? []).join(' ') };
+    let killed = false;
+    if (verdict.action === 'deny' && this.o.mode === 'enforce') {
+      const start = isRuntime ? rt.startTicks : (t?.startTicks ?? readStat(owner)?.startTicks ?? -1);
+      const pids = this.kill(owner, start);
+      if (pids.length > 0) {
+        killed = true;
+        ev.owner.killed = pids;
+        if (t) t.killed = true;
+        this.stats.killed += pids.length;
+      }
+    }
+    this.o.onEvent({ event: ev, verdict, killed });
+  }
+}
+
+function keyOf(exe: ExeLink | undefined, argv: readonly string[]): string {
+  return `${exe?.path ?? '?'}${exe?.deleted ? ' (deleted)' : ''}\u0000${argv.join('\u0000')}`;
+}
+
+export function socketEvent(e: SocketEntry): NetworkEvent {
+  return {
+    surface: 'network',
+    op: 'connect',
+    api: 'procfs',
+    protocol: e.protocol,
+    ip: e.remoteIp,
+    port: e.remotePort,
+  };
+}

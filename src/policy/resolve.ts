@@ -1,0 +1,68 @@
+/**
+ * Which policy a Warden process runs: the file named by WARDEN_POLICY (or the layer's), or the
+ * built-in default; on a file that cannot be loaded, the fallback `onPolicyError` names. Shared
+ * by the sensor and the extension so both layers always judge by the same policy.
+ */
+import { defaultPolicy } from './default-policy';
+import type { PolicyError, PolicyLoadResult } from './load';
+import type { Mode, Policy } from './types';
+
+export interface LoadedPolicy {
+  policy: Policy;
+  mode: Mode;
+  error?: PolicyError;
+  fallback?: string;
+}
+
+export interface PolicyChoice {
+  policyPath?: string;
+  modeOverride?: Mode;
+  onPolicyError?: string;
+}
+
+/**
+ * onPolicyError: deny-all. Every process, connection, DNS query, generated code, worker and
+ * native addon is refused; file rules stay the default's (the function must still read its
+ * own code to fail cleanly).
+ */
+export function denyAllPolicy(): Policy {
+  const p = defaultPolicy();
+  p.network.default = 'deny';
+  p.files.exec.default = 'deny';
+  p.code = { ...p.code, eval: 'deny', wasm: 'deny', workers: 'deny' };
+  p.code.nativeAddons.default = 'deny';
+  return p;
+}
+
+export function resolvePolicy(
+  choice: PolicyChoice,
+  read: (file: string) => string,
+  parse: () => (file: string, text: string) => PolicyLoadResult,
+): LoadedPolicy {
+  if (!choice.policyPath) {
+    const policy = defaultPolicy();
+    return { policy, mode: choice.modeOverride ?? policy.mode };
+  }
+  let error: PolicyError;
+  let text = '';
+  try {
+    text = read(choice.policyPath);
+    const result = parse()(choice.policyPath, text);
+    if (result.ok) return { policy: result.policy, mode: choice.modeOverride ?? result.policy.mode };
+    error = result.error;
+  } catch (e) {
+    error = { file: choice.policyPath, field: '', message: `cannot read policy: ${(e as Error).message}` };
+  }
+  const declared = /^\s*"?onPolicyError"?\s*:\s*"?([a-z-]+)"?/m.exec(text)?.[1];
+  const fallback = choice.onPolicyError ?? declared ?? 'default-monitor';
+  if (fallback === 'deny-all')
+    return { policy: denyAllPolicy(), mode: 'enforce', error, fallback: 'deny-all' };
+  if (fallback === 'default-enforce')
+    return { policy: defaultPolicy(), mode: 'enforce', error, fallback: 'default policy, enforce' };
+  return { policy: defaultPolicy(), mode: 'monitor', error, fallback: 'default policy, monitor' };
+}
+
+export function formatPolicyErrorShort(e: PolicyError): string {
+  const where = e.line ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ''}` : e.file;
+  return `${where}: ${e.field ? `${e.field}: ` : ''}${e.message}`;
+}

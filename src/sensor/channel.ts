@@ -1,0 +1,138 @@
+/**
+ * The sensor's side of the channel to the Warden extension (see src/extension/channel.ts): a
+ * Unix socket the extension listens on, named by WARDEN_CHANNEL. Every finding line goes there
+ * as well as to stdout; the runtime's sensor (the root) says hello at start-up and reports the
+ * end of each invocation, which the extension acknowledges. A channel that cannot be reached,
+ * closes, or stops acknowledging is reported: the extension is gone or frozen. Nothing here can
+ * hold the function up: the socket is unref'd, writes are asynchronous and bounded.
+ */
+import type * as netTypes from 'node:net';
+
+export type ChannelTrouble = 'unreachable' | 'lost' | 'unresponsive';
+
+export interface ChannelOptions {
+  address: string;
+  root: boolean;
+  version: string;
+  bypass: <T>(fn: () => T) => T;
+  onTrouble(kind: ChannelTrouble, detail: string): void;
+}
+
+export interface SensorChannel {
+  send(line: string): void;
+  invocationEnded(requestId: string): void;
+  readonly dropped: number;
+}
+
+const MAX_QUEUED = 256;
+const MAX_UNSENT_BYTES = 1024 * 1024;
+const CONNECT_ATTEMPTS = 40;
+const RETRY_MS = 50;
+
+export function openChannel(o: ChannelOptions): SensorChannel {
+  const address = o.address.startsWith('@') ? `\0${o.address.slice(1)}` : o.address;
+  let socket: netTypes.Socket | undefined;
+  let state: 'idle' | 'connecting' | 'open' | 'closed' = 'idle';
+  let attempts = 0;
+  let dropped = 0;
+  const queue: string[] = [];
+  let awaitingAck: string | undefined;
+  let reportedUnresponsive = false;
+
+  const trouble = (kind: ChannelTrouble, detail: string) => {
+    try {
+      o.onTrouble(kind, detail);
+    } catch {
+      // reporting failed: the sensor's fault counter has it
+    }
+  };
+
+  const connect = () => {
+    state = 'connecting';
+    attempts++;
+    const net = require('node:net') as typeof netTypes;
+    const s = o.bypass(() => net.createConnection({ path: address }));
+    socket = s;
+    s.unref();
+    s.setEncoding('utf8');
+    let pending = '';
+    s.on('connect', () => {
+      state = 'open';
+      s.write(`${JSON.stringify({ t: 'hello', pid: process.pid, root: o.root, version: o.version })}\n`);
+      for (const line of queue.splice(0)) s.write(line);
+    });
+    s.on('data', (chunk: string) => {
+      pending += chunk;
+      let nl = pending.indexOf('\n');
+      while (nl >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        nl = pending.indexOf('\n');
+        try {
+          const msg = JSON.parse(line) as { t?: string; id?: string };
+          if (msg.t === 'ack' && msg.id === awaitingAck) awaitingAck = undefined;
+        } catch {
+          // not ours to judge
+        }
+      }
+      if (pending.length > 65536) pending = '';
+    });
+    s.on('error', () => {});
+    s.on('close', () => {
+      if (state === 'open') {
+        state = 'closed';
+        trouble('lost', `the Warden extension closed the channel ${o.address}`);
+        return;
+      }
+      if (state !== 'connecting') return;
+      // Not up yet (the extension may still be starting): retry for a while, then say so.
+      if (attempts < CONNECT_ATTEMPTS) {
+        state = 'idle';
+        setTimeout(connect, RETRY_MS).unref();
+      } else {
+        state = 'closed';
+        dropped += queue.length;
+        queue.length = 0;
+        trouble('unreachable', `the Warden extension cannot be reached at ${o.address}`);
+      }
+    });
+  };
+
+  if (o.root) connect();
+
+  return {
+    get dropped() {
+      return dropped;
+    },
+    send(line) {
+      const text = `${line}\n`;
+      if (state === 'open' && socket) {
+        if (socket.writableLength > MAX_UNSENT_BYTES) {
+          dropped++;
+          return;
+        }
+        socket.write(text);
+        return;
+      }
+      if (state === 'closed') return;
+      if (queue.length >= MAX_QUEUED) {
+        dropped++;
+        return;
+      }
+      queue.push(text);
+      if (state === 'idle' && attempts === 0) connect();
+    },
+    invocationEnded(requestId) {
+      if (!o.root || state === 'closed') return;
+      if (awaitingAck !== undefined && state === 'open' && !reportedUnresponsive) {
+        reportedUnresponsive = true;
+        trouble(
+          'unresponsive',
+          `the Warden extension did not acknowledge the end of invocation ${awaitingAck} (stopped or frozen?)`,
+        );
+      }
+      awaitingAck = requestId;
+      this.send(JSON.stringify({ t: 'end', id: requestId }));
+    },
+  };
+}
