@@ -2,6 +2,18 @@
 
 export { ATTACKS } from './events/mitre';
 export { OCSF_VERSION, toFinding } from './events/ocsf';
+export { ChannelServer, channelAddress, parseChannel } from './extension/channel';
+export { FindingStream, sensorFinding, subjectKey } from './extension/finding-stream';
+export { judgeObservedProcess, judgeSocket, observedProcessEvent, scriptOf } from './extension/judge';
+export {
+  environValue,
+  parseCgroup,
+  parseCmdline,
+  parseExeLink,
+  parseStat,
+} from './extension/procfs';
+export { Shipper } from './extension/shipper';
+export { isOutbound, parseProcAddress, parseSocketTable } from './extension/sockets';
 export { parseHandlerString } from './layer/user-handler';
 export { isIpLiteral, normalizeIp } from './net/address';
 export { CREDENTIAL_VARIABLES, compilePolicy } from './policy/compile';
@@ -21,5 +33,6 @@ export { builtinClient, findAwsClient, findNode } from './sandbox/runtimes';
 export { Sandbox } from './sandbox/sandbox';
 export { parseSubscription } from './sandbox/telemetry';
 export { packageOfFile } from './sensor/attribution';
+export { openChannel } from './sensor/channel';
 export { moduleName } from './sensor/hooks/modules';
 export { commandsOfArgv, parseShellCommands, shellScriptIndex } from './shell/parse';

@@ -29,7 +29,7 @@ export function run(cmd, args, opts = {}) {
  * {code, results (one per stdout line), stderr, findings (parsed), dir (temp, for markers)}.
  * `args` are extra CLI arguments; `$DIR` in events and args is replaced by the temp dir.
  */
-export async function invoke(fn, handler, events, { args = [], client, runtime = RUNTIME } = {}) {
+export async function invoke(fn, handler, events, { args = [], client, runtime = RUNTIME, env } = {}) {
   const { dir, cleanup } = tempDir('warden-sbx-');
   const sub = (s) => s.replaceAll('$DIR', dir);
   const eventArgs = events.flatMap((e, i) => {
@@ -52,7 +52,7 @@ export async function invoke(fn, handler, events, { args = [], client, runtime =
     runtime,
     ...(client ? ['--client', client] : []),
     ...args.map(sub),
-  ]);
+  ], env ? { env: { ...process.env, ...env } } : {});
   const results = r.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -64,6 +64,12 @@ export async function invoke(fn, handler, events, { args = [], client, runtime =
         .map((l) => JSON.parse(l))
     : [];
   return { ...r, results, findings, dir, cleanup };
+}
+
+/** The Warden extension's closing stats line (stderr of `warden invoke`), parsed. */
+export function extensionStats(stderr) {
+  const line = stderr.split('\n').find((l) => l.includes('warden-extension: {'));
+  return line ? JSON.parse(line.slice(line.indexOf('{'))) : undefined;
 }
 
 /** The probe extension's records (test/fixtures/layers/probe), by kind. */

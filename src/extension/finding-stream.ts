@@ -108,9 +108,10 @@ function metadataUid(f: OcsfObject): string | undefined {
 }
 
 /**
- * What a finding is about, the same whichever layer saw it: the invocation, the surface, and
- * the process's command line, the destination address or the file path. Updates (a count that
- * grew) are never duplicates of their Create.
+ * What a finding is about, the same whichever layer saw it: the invocation, the rule, and the
+ * process's command line or the destination address. Two layers reaching different conclusions
+ * about one process (the sensor: a denied spawn; the extension: drop-and-execute) are two
+ * findings. Updates (a count that grew) are never duplicates of their Create.
  */
 export function subjectKey(f: OcsfObject): string {
   if (f.activity_id === 2) return '';
@@ -122,9 +123,27 @@ export function subjectKey(f: OcsfObject): string {
     file?: { path?: string };
   };
   const surface = unmapped.surface ?? '';
+  const ruleId = (f.finding_info as { analytic?: { uid?: string } } | undefined)?.analytic?.uid ?? '';
   if (surface === 'process' && unmapped.op === 'spawn' && ev.process?.cmd_line)
-    return `${corr}\u0001process\u0001${ev.process.cmd_line}`;
+    return `${corr}\u0001${ruleId}\u0001${ev.process.cmd_line}`;
   if (surface === 'network' && ev.dst_endpoint?.ip)
-    return `${corr}\u0001network\u0001${ev.dst_endpoint.ip}:${ev.dst_endpoint.port ?? ''}`;
+    return `${corr}\u0001${ruleId}\u0001${ev.dst_endpoint.ip}:${ev.dst_endpoint.port ?? ''}`;
   return '';
+}
+
+/** A Warden finding in a function log record (a text line, or an object in JSON log format). */
+export function sensorFinding(record: unknown): OcsfObject | undefined {
+  if (typeof record === 'string') {
+    if (!record.startsWith('{') || !record.includes('"class_uid":2004') || !record.includes('"Warden"'))
+      return undefined;
+    try {
+      return sensorFinding(JSON.parse(record));
+    } catch {
+      return undefined;
+    }
+  }
+  if (!record || typeof record !== 'object') return undefined;
+  const r = record as OcsfObject;
+  const vendor = (r.metadata as { product?: { vendor_name?: string } } | undefined)?.product?.vendor_name;
+  return r.class_uid === 2004 && vendor === 'Warden' ? r : undefined;
 }

@@ -18,6 +18,11 @@ export function worstOf(a: Verdict | null, b: Verdict | null): Verdict | null {
   return RANK[b.action] > RANK[a.action] ? b : a;
 }
 
+/** `b` unless `a` is strictly worse: for the rules that name what happened more exactly. */
+function preferring(a: Verdict | null, b: Verdict): Verdict {
+  return a && RANK[a.action] > RANK[b.action] ? a : b;
+}
+
 export interface ProcessFacts {
   pid: number;
   ppid: number;
@@ -135,7 +140,7 @@ export function judgeObservedProcess(
       });
   }
   if (seen.fileless) {
-    verdict = worstOf(verdict, {
+    verdict = preferring(verdict, {
       action: 'deny',
       ruleId: 'warden.process.fileless',
       title:
@@ -157,7 +162,7 @@ export function judgeObservedProcess(
     seen.dropped = dropped;
     // A function that ships a binary and extracts it to run (ffmpeg to /tmp) names it in files.exec.
     if (policy.files.exec.match(file).list === 'allow') break;
-    verdict = worstOf(verdict, {
+    verdict = preferring(verdict, {
       action: 'deny',
       ruleId: 'warden.process.drop-exec',
       title: 'Dropped file executed',

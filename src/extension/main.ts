@@ -21,7 +21,7 @@ import { compilePolicy } from '../policy/compile';
 import { parsePolicy } from '../policy/load';
 import { formatPolicyErrorShort, resolvePolicy } from '../policy/resolve';
 import { ChannelServer, channelAddress, type Peer, parseChannel } from './channel';
-import { FindingStream } from './finding-stream';
+import { FindingStream, sensorFinding } from './finding-stream';
 import { ExtensionsClient, type InvokeEvent, listenTelemetry, type TelemetryEvent } from './lambda-api';
 import { findRuntime, ProcessWatcher, type WatchEvent } from './process-watcher';
 import { bootTimeMs, changeTimeMs, openPaths, readCmdline, readStat } from './procfs';
@@ -234,10 +234,12 @@ async function main(): Promise<void> {
   const interval = Math.max(1, Number(env.WARDEN_WATCH_INTERVAL_MS) || 10);
   const BURST_MS = 150;
   const BURST_INTERVAL_MS = Math.min(interval, 2);
+  const ownExe = probe.realpath(process.execPath) ?? process.execPath;
+  const settling = new Map<number, { exe: string; since: number }>();
   const loop = (): void => {
     if (shuttingDown) return;
     if (!watcher.runtime) {
-      const rt = findRuntime(process.pid, runtimeApi);
+      const rt = findRuntime(process.pid, runtimeApi, ownExe, settling, Date.now());
       if (rt) watcher.setRuntime(rt);
     }
     watcher.tick();
@@ -281,7 +283,9 @@ async function main(): Promise<void> {
       }, 100).unref();
     },
   });
-  const address = parseChannel(env.WARDEN_CHANNEL || channelAddress(runtimeApi));
+  // Derived from the Runtime API address as the layer's wrapper derives WARDEN_CHANNEL for the
+  // sensor (a WARDEN_CHANNEL in the function's configuration is the sensor's, not this).
+  const address = parseChannel(env.WARDEN_EXTENSION_CHANNEL || channelAddress(runtimeApi));
   try {
     await channel.listen(address);
   } catch (e) {
@@ -388,7 +392,38 @@ async function main(): Promise<void> {
     temp.stop();
     channel.close();
     const deadline = Math.min(event.deadlineMs, Date.now() + 2000) - 150;
-    if (shipper) await shipper.flush(deadline);
+    if (shipper) {
+      await shipper.flush(deadline);
+      const lost = shipper.stats.dropped + shipper.stats.buffered;
+      // The collector missed some: say so where findings always arrive (stdout).
+      if (lost > 0)
+        writeStdout(
+          JSON.stringify(
+            toFinding({
+              uid: `x${process.pid.toString(36)}-${Date.now().toString(36)}-lost`,
+              event: { surface: 'sensor', op: 'fault', api: 'collector', message: 'findings not delivered' },
+              verdict: {
+                action: 'alert',
+                ruleId: 'warden.extension.findings-dropped',
+                title: 'Findings did not reach the collector',
+                severity: 3,
+                attacks: [],
+                reason: `${lost} finding(s) not delivered to ${new URL(env.WARDEN_COLLECTOR_URL!).origin} (${shipper.stats.dropped} dropped, ${shipper.stats.buffered} still buffered at shutdown; last error: ${shipper.stats.lastError ?? 'none'}); every one of them is in this log`,
+              },
+              blocked: false,
+              mode,
+              resource: baseResource,
+              product: { name: 'Warden', version: VERSION },
+              time: Date.now(),
+              count: lost,
+              activityId: 1,
+              firstSeen: started,
+              pid: process.pid,
+              layer: 'extension',
+            }),
+          ),
+        );
+    }
     const cpu = process.cpuUsage();
     const watching = firstInvoke
       ? {
@@ -401,6 +436,13 @@ async function main(): Promise<void> {
         shutdown: event.shutdownReason,
         policy: loaded.error ? loaded.fallback : (policyPath ?? 'built-in default'),
         mode,
+        runtime: watcher.runtime
+          ? {
+              pid: watcher.runtime.pid,
+              cgroup: !!watcher.runtime.cgroupProcs,
+              sensor: watcher.runtime.sensorExpected,
+            }
+          : null,
         watcher: {
           ...watcher.stats,
           tickMsTotal: Math.round(watcher.stats.tickMsTotal),
@@ -419,23 +461,6 @@ async function main(): Promise<void> {
     );
     process.exit(0);
   }
-}
-
-/** A Warden finding in a function log record (a text line, or an object in JSON log format). */
-export function sensorFinding(record: unknown): OcsfObject | undefined {
-  if (typeof record === 'string') {
-    if (!record.startsWith('{') || !record.includes('"class_uid":2004') || !record.includes('"Warden"'))
-      return undefined;
-    try {
-      return sensorFinding(JSON.parse(record));
-    } catch {
-      return undefined;
-    }
-  }
-  if (!record || typeof record !== 'object') return undefined;
-  const r = record as OcsfObject;
-  const vendor = (r.metadata as { product?: { vendor_name?: string } } | undefined)?.product?.vendor_name;
-  return r.class_uid === 2004 && vendor === 'Warden' ? r : undefined;
 }
 
 if (require.main === module) {

@@ -123,24 +123,41 @@ export function cgroupProcsFile(runtimePid: number, selfPid: number): string | u
 
 /**
  * Finds the runtime: the process the sandbox started next to this extension (same parent) that
- * has the function's handler in its environment and the same Runtime API address.
+ * has the function's handler in its environment and the same Runtime API address, once it runs
+ * node (the runtime's node is the extension's own: Lambda's /var/lang/bin/node, first on PATH).
+ * Before that it is still the bootstrap or the exec wrapper (a shell, or `unshare` locally),
+ * whose environment is not yet the runtime's. A runtime on another node binary is accepted once
+ * its executable has stayed the same for `settleMs`.
  */
-export function findRuntime(selfPid: number, runtimeApi: string | undefined): RuntimeProcess | undefined {
+export function findRuntime(
+  selfPid: number,
+  runtimeApi: string | undefined,
+  ownExe: string,
+  settling: Map<number, { exe: string; since: number }>,
+  now: number,
+  settleMs = 500,
+): RuntimeProcess | undefined {
   const me = readStat(selfPid);
   if (!me) return undefined;
   for (const pid of readChildren(me.ppid)) {
     if (pid === selfPid) continue;
+    // The executable first, the environment after, the executable again: an exec in between
+    // would pair the new image with the old image's environment.
+    const exe = readExe(pid);
     const env = readEnviron(pid);
-    if (!env) continue;
+    const st = readStat(pid);
+    if (!exe || !env || !st || readExe(pid)?.path !== exe.path) continue;
     if (environValue(env, '_HANDLER') === undefined) continue;
     const api = environValue(env, 'AWS_LAMBDA_RUNTIME_API');
     if (runtimeApi && api !== runtimeApi) continue;
-    const st = readStat(pid);
-    const exe = readExe(pid);
-    if (!st || !exe) continue;
-    // Still the bootstrap or the exec wrapper (a shell script that execs node): not yet the
-    // runtime, and its environment is not yet the one the runtime gets.
-    if (isShell(exe.path)) return undefined;
+    if (exe.path !== ownExe) {
+      const seen = settling.get(pid);
+      if (!seen || seen.exe !== exe.path) {
+        settling.set(pid, { exe: exe.path, since: now });
+        continue;
+      }
+      if (isShell(exe.path) || now - seen.since < settleMs) continue;
+    }
     const nodeOptions = environValue(env, 'NODE_OPTIONS') ?? '';
     return {
       pid,
@@ -165,6 +182,7 @@ export class ProcessWatcher {
   private lastTableRead = 0;
   private runtimeKey = '';
   private lastPid: string | undefined;
+  private noCgroup = false;
   /** When a process last appeared in the tree (the loop ticks faster for a while after). */
   lastNewProcessAt = Number.NEGATIVE_INFINITY;
   private lastMembers = new Set<number>();
@@ -226,13 +244,21 @@ export class ProcessWatcher {
   /** The runtime's tree: its own cgroup, or descendants + tracked orphans + session members. */
   members(rt: RuntimeProcess): Set<number> {
     const out = new Set<number>();
+    // The sandbox may move the runtime into its cgroup a moment after starting it: look again
+    // now and then until it is there.
+    if (!rt.cgroupProcs && !this.noCgroup && this.ticks % 25 === 1) {
+      rt.cgroupProcs = cgroupProcsFile(rt.pid, this.o.selfPid);
+      if (!rt.cgroupProcs && this.ticks > 500) this.noCgroup = true;
+    }
     if (rt.cgroupProcs) {
-      const text = this.hot.read(rt.cgroupProcs);
-      if (text) {
-        for (const line of text.toString('latin1').split('\n')) if (line) out.add(Number(line));
+      // Opened afresh each time: cgroup.procs keeps the member list of the moment it was opened.
+      try {
+        for (const line of readFileSync(rt.cgroupProcs, 'latin1').split('\n'))
+          if (line) out.add(Number(line));
         return out;
+      } catch {
+        rt.cgroupProcs = undefined;
       }
-      rt.cgroupProcs = undefined;
     }
     const queue = [rt.pid];
     out.add(rt.pid);
@@ -458,8 +484,19 @@ export class ProcessWatcher {
         listening ??= this.tables.listeningPorts();
         if (!isOutbound(e, listening)) continue;
       }
-      this.judgeSocket(e, p.pid, rt);
+      // A forked child holds copies of its parent's sockets until it execs (and keeps any not
+      // close-on-exec): the socket is the oldest holder's, the runtime's first of all.
+      this.judgeSocket(e, this.ownerOf(inode, p.pid, rt), rt);
     }
+  }
+
+  private ownerOf(inode: number, seenIn: number, rt: RuntimeProcess): number {
+    if (seenIn === rt.pid || socketInodes(rt.pid).has(inode)) return rt.pid;
+    let owner = seenIn;
+    for (let pid = this.tracked.get(seenIn)?.ppid; pid && pid !== rt.pid; pid = this.tracked.get(pid)?.ppid) {
+      if (socketInodes(pid).has(inode)) owner = pid;
+    }
+    return owner;
   }
 
   private judgeSocket(e: SocketEntry, owner: number, rt: RuntimeProcess): void {

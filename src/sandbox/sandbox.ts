@@ -187,11 +187,10 @@ export class Sandbox {
   // ── process output ─────────────────────────────────────────────────────────────────────
 
   private outputLine(source: 'function' | 'extension', name: string, line: string): void {
-    if (isWardenFinding(line)) {
-      this.o.onFinding(line);
-      return;
-    }
-    this.o.onLog(source === 'function' ? 'function' : `extension ${name}`, line);
+    // A finding line goes to the findings file instead of the log; like any line of output, it
+    // is in the function's (or extension's) telemetry stream, as in Lambda's log stream.
+    if (isWardenFinding(line)) this.o.onFinding(line);
+    else this.o.onLog(source === 'function' ? 'function' : `extension ${name}`, line);
     this.emit({ time: new Date().toISOString(), type: source, record: logRecord(line) });
   }
 

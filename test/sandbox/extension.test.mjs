@@ -1,0 +1,361 @@
+// The Warden extension, end to end in the sandbox with the real layer: it watches the runtime's
+// processes and sockets from outside, kills what the policy forbids (also when the in-process
+// hooks are off), recognises drop-and-execute, ships findings to a collector, and the sensor
+// and the extension each notice the other going away.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import { createRequire } from 'node:module';
+import * as net from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { ROOT, tempDir } from '../helpers.mjs';
+import { extensionStats, FUNCTIONS, invoke, RUNTIME } from '../sandbox-helpers.mjs';
+
+const require = createRequire(import.meta.url);
+const lib = require('../../dist/lib.cjs');
+const FN = join(FUNCTIONS, 'extension');
+
+const byLayer = (findings, layer) => findings.filter((f) => f.unmapped.layer === layer);
+const rule = (f) => f.finding_info.analytic.uid;
+
+function policy(dir, text) {
+  const file = join(dir, 'policy.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function isAlive(pid) {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
+    return state !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+test('an allowed shell script that runs a disallowed program: the program is killed before it acts', async () => {
+  const { dir, cleanup } = tempDir('warden-ext-');
+  try {
+    const marker = join(dir, 'MARKER');
+    const pol = policy(dir, 'version: 1\nmode: enforce\nprocess:\n  default: deny\n  allow: [ { exe: sh } ]\n');
+    const r = await invoke(FN, 'index.script', [{ marker }], { args: ['--policy', pol] });
+    assert.equal(r.code, 0, r.stderr);
+    const res = r.results[0].response;
+    assert.ok(res.ms < 1000, `the script ended early (sleep 1 killed): ${JSON.stringify(res)}`);
+    await new Promise((done) => setTimeout(done, 1200));
+    assert.equal(existsSync(marker), false, 'the marker never appears');
+    const ext = byLayer(r.findings, 'extension').filter((f) => f.unmapped.surface === 'process');
+    const kill = ext.find((f) => f.evidences[0].process.cmd_line === 'sleep 1');
+    assert.ok(kill, JSON.stringify(ext.map((f) => f.message)));
+    assert.equal(kill.disposition_id, 2);
+    assert.equal(kill.unmapped.killed, true);
+    assert.equal(kill.metadata.correlation_uid, r.results[0].requestId);
+    assert.match(kill.evidences[0].process.lineage[0], /sh .*slow\.sh/);
+    assert.ok(kill.evidences[0].data.killed_pids.length >= 1);
+    // The shell itself was allowed: it is not reported.
+    assert.equal(
+      ext.some((f) => /slow\.sh/.test(f.evidences[0].process.cmd_line)),
+      false,
+    );
+  } finally {
+    cleanup();
+  }
+});
+
+test('`sh -c` with the in-process process hooks disabled: the extension alone kills it', async () => {
+  const { dir, cleanup } = tempDir('warden-ext-');
+  try {
+    const marker = join(dir, 'MARKER');
+    const pol = policy(dir, 'version: 1\nmode: enforce\nprocess:\n  default: deny\n  allow: [ { exe: sh } ]\n');
+    const r = await invoke(FN, 'index.shell', [{ script: `sleep 1 && touch ${marker}` }], {
+      args: ['--policy', pol, '--env', 'WARDEN_DISABLE_HOOKS=process'],
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.results[0].response.signal, 'SIGKILL', JSON.stringify(r.results[0]));
+    await new Promise((done) => setTimeout(done, 1200));
+    assert.equal(existsSync(marker), false);
+    assert.ok(r.findings.some((f) => rule(f) === 'warden.sensor.degraded'), 'the sensor says it runs degraded');
+    const kill = byLayer(r.findings, 'extension').find((f) => f.unmapped.killed);
+    assert.ok(kill);
+    assert.deepEqual(kill.evidences[0].data.shell_commands, ['sleep 1', `touch ${marker}`]);
+  } finally {
+    cleanup();
+  }
+});
+
+for (const cgroups of ['1', '0']) {
+  test(`a process started through process.binding('spawn_sync'), hooks off, is killed (cgroups ${cgroups === '1' ? 'on' : 'off: process tree'})`, async () => {
+    const { dir, cleanup } = tempDir('warden-ext-');
+    try {
+      const pol = policy(dir, 'version: 1\nmode: enforce\n');
+      const r = await invoke(
+        FN,
+        'index.bindingSpawn',
+        [{ file: '/bin/sleep', args: ['sleep', '5'] }, { file: '/bin/sleep', args: ['sleep', '6'] }],
+        {
+          args: ['--policy', pol, '--env', 'WARDEN_DISABLE_HOOKS=process', '--timeout', '10'],
+          env: { WARDEN_SANDBOX_CGROUPS: cgroups },
+        },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      for (const [i, result] of r.results.entries()) {
+        assert.equal(result.response.signal, 'SIGKILL', JSON.stringify(result));
+        assert.ok(result.response.ms < 1000, `killed quickly: ${result.response.ms} ms`);
+        const f = byLayer(r.findings, 'extension').find(
+          (x) => x.evidences[0].process?.pid === result.response.pid,
+        );
+        assert.ok(f, `a finding for pid ${result.response.pid}`);
+        assert.equal(f.metadata.correlation_uid, result.requestId, `request id of invoke ${i}`);
+        assert.equal(f.evidences[0].process.file.path, realpathSync('/bin/sleep'));
+        assert.equal(f.evidences[0].data.api, 'procfs');
+      }
+    } finally {
+      cleanup();
+    }
+  });
+}
+
+test('a child `curl` connecting to a denied loopback listener is reported and killed', async () => {
+  const { dir, cleanup } = tempDir('warden-ext-');
+  const connections = [];
+  const server = net.createServer((s) => {
+    connections.push(s.remotePort);
+    s.on('error', () => {});
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.3', r));
+  const port = server.address().port;
+  try {
+    const pol = policy(
+      dir,
+      `version: 1\nmode: enforce\nprocess:\n  default: deny\n  allow: [ { exe: curl } ]\nnetwork:\n  default: allow\n  deny: [ { cidr: 127.0.0.3/32 } ]\n`,
+    );
+    const r = await invoke(FN, 'index.curl', [{ url: `http://127.0.0.3:${port}/` }], {
+      args: ['--policy', pol, '--timeout', '10'],
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const res = r.results[0].response;
+    assert.equal(res.signal, 'SIGKILL', JSON.stringify(res));
+    assert.ok(res.ms < 3000, `killed before curl's own 5 s limit: ${res.ms} ms`);
+    assert.ok(connections.length >= 1, 'curl did connect');
+    const f = byLayer(r.findings, 'extension').find((x) => x.unmapped.surface === 'network');
+    assert.ok(f, JSON.stringify(r.findings.map((x) => x.message)));
+    assert.equal(rule(f), 'warden.network.connect');
+    assert.equal(f.evidences[0].dst_endpoint.ip, '127.0.0.3');
+    assert.equal(f.evidences[0].dst_endpoint.port, port);
+    assert.equal(f.evidences[0].process.pid, res.pid);
+    assert.match(f.evidences[0].process.cmd_line, /curl/);
+    assert.equal(f.unmapped.killed, true);
+    assert.equal(f.metadata.correlation_uid, r.results[0].requestId);
+  } finally {
+    server.close();
+    cleanup();
+  }
+});
+
+test('a binary dropped in /tmp and executed is drop-and-execute, with its hash', async () => {
+  const { dir, cleanup } = tempDir('warden-ext-');
+  try {
+    const pol = policy(dir, 'version: 1\nmode: enforce\n');
+    const source = realpathSync('/bin/sleep');
+    const sha = createHash('sha256').update(readFileSync(source)).digest('hex');
+    const r = await invoke(FN, 'index.dropExec', [{ source, args: ['5'] }], {
+      args: ['--policy', pol, '--env', 'WARDEN_DISABLE_HOOKS=process', '--timeout', '10'],
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const res = r.results[0].response;
+    assert.equal(res.signal, 'SIGKILL', JSON.stringify(res));
+    const f = byLayer(r.findings, 'extension').find((x) => rule(x) === 'warden.process.drop-exec');
+    assert.ok(f, JSON.stringify(r.findings.map((x) => x.message)));
+    assert.equal(f.severity_id, 5);
+    assert.equal(f.evidences[0].process.file.path, res.path);
+    assert.deepEqual(f.evidences[0].process.file.hashes, [{ algorithm_id: 3, algorithm: 'SHA-256', value: sha }]);
+    assert.equal(f.evidences[0].data.dropped.path, res.path);
+    assert.ok(f.finding_info.attacks.some((a) => a.technique.uid === 'T1105'));
+    assert.equal(f.unmapped.killed, true);
+  } finally {
+    cleanup();
+  }
+});
+
+test('in monitor mode a drop-and-execute is reported by both layers and nothing is killed', async () => {
+  const { dir, cleanup } = tempDir('warden-ext-');
+  try {
+    const r = await invoke(FN, 'index.dropExec', [{ source: '/bin/sleep', args: ['0.3'] }], {
+      args: ['--mode', 'monitor'],
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.results[0].response.code, 0, 'the process ran to its end');
+    assert.ok(
+      r.findings.some((f) => f.unmapped.layer === 'sensor' && f.unmapped.surface === 'process'),
+      'the sensor reported the spawn',
+    );
+    const f = byLayer(r.findings, 'extension').find((x) => rule(x) === 'warden.process.drop-exec');
+    assert.ok(f);
+    assert.equal(f.disposition_id, 15);
+    assert.equal(f.unmapped.killed, undefined);
+  } finally {
+    cleanup();
+  }
+});
+
+/** A collector for the tests: records each request (headers, gunzipped NDJSON lines). */
+async function collector(behaviour = 'ok') {
+  const requests = [];
+  const sockets = new Set();
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      if (behaviour === 'hang') return; // never answers
+      const body = Buffer.concat(chunks);
+      const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body).toString() : body.toString();
+      requests.push({ headers: req.headers, lines: text.split('\n').filter(Boolean).map((l) => JSON.parse(l)) });
+      res.writeHead(behaviour === 'refuse' ? 503 : 200).end();
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.2', r));
+  return {
+    url: `http://127.0.0.2:${server.address().port}/v1/findings`,
+    requests,
+    close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+test('findings reach the collector once each, in order, with their request ids', async () => {
+  const c = await collector();
+  try {
+    const r = await invoke(FN, 'index.finding', [{ n: 1 }, { n: 2 }, { n: 3 }], {
+      args: ['--env', `WARDEN_COLLECTOR_URL=${c.url}`, '--env', 'WARDEN_COLLECTOR_TOKEN=tok-123'],
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(c.requests.length >= 1);
+    for (const req of c.requests) {
+      assert.equal(req.headers.authorization, 'Bearer tok-123');
+      assert.equal(req.headers['content-encoding'], 'gzip');
+      assert.equal(req.headers['content-type'], 'application/x-ndjson');
+    }
+    const shipped = c.requests.flatMap((q) => q.lines).filter((f) => rule(f) === 'warden.process.spawn');
+    assert.deepEqual(
+      shipped.map((f) => f.evidences[0].process.cmd_line),
+      ['id -u 1', 'id -u 2', 'id -u 3'],
+      'each once (channel and function log de-duplicated), in order',
+    );
+    assert.deepEqual(
+      shipped.map((f) => f.metadata.correlation_uid),
+      r.results.map((x) => x.requestId),
+    );
+    const uids = c.requests.flatMap((q) => q.lines).map((f) => f.metadata.uid);
+    assert.equal(new Set(uids).size, uids.length, 'no finding shipped twice');
+    const stats = extensionStats(r.stderr);
+    assert.equal(stats.shipper.dropped, 0);
+    assert.ok(stats.stream.duplicates >= 3, 'the function-log copies were recognised');
+  } finally {
+    c.close();
+  }
+});
+
+for (const behaviour of ['refuse', 'hang', 'down']) {
+  test(`a collector that is ${behaviour === 'down' ? 'not listening' : behaviour === 'hang' ? 'hanging' : 'refusing (503)'} costs a counter, never an invoke`, async () => {
+    const c = await collector(behaviour === 'down' ? 'ok' : behaviour);
+    let url = c.url;
+    if (behaviour === 'down') c.close();
+    if (behaviour === 'down') url = url.replace(/:\d+\//, ':9/');
+    try {
+      const started = Date.now();
+      const r = await invoke(FN, 'index.finding', [{ n: 1 }, { n: 2 }], {
+        args: ['--env', `WARDEN_COLLECTOR_URL=${url}`],
+      });
+      assert.equal(r.code, 0, r.stderr);
+      for (const x of r.results) {
+        assert.equal(x.status, 'success');
+        assert.ok(x.postRuntimeDurationMs < 50, `post-runtime ${x.postRuntimeDurationMs} ms`);
+      }
+      assert.ok(Date.now() - started < 20_000, 'shutdown stays within its deadline');
+      const lost = r.findings.find((f) => rule(f) === 'warden.extension.findings-dropped');
+      assert.ok(lost, 'the loss is reported where findings always arrive');
+      assert.ok(lost.count >= 2);
+      const stats = extensionStats(r.stderr);
+      assert.ok(stats.shipper.dropped + stats.shipper.buffered >= 2, JSON.stringify(stats.shipper));
+      // Every finding still reached stdout (the findings file).
+      assert.equal(r.findings.filter((f) => rule(f) === 'warden.process.spawn').length, 2);
+    } finally {
+      c.close();
+    }
+  });
+}
+
+test('killing the extension from the function is reported by the sensor', async () => {
+  const r = await invoke(FN, 'index.killExtension', [{}], { args: ['--mode', 'monitor'] });
+  const res = r.results[0];
+  assert.ok(res.response?.victim ?? res.errorMessage, JSON.stringify(res));
+  const lost = r.findings.find((f) => rule(f) === 'warden.sensor.extension-lost');
+  assert.ok(lost, JSON.stringify(r.findings.map((f) => rule(f))));
+  assert.equal(lost.metadata.correlation_uid, res.requestId);
+  assert.ok(lost.finding_info.attacks.some((a) => a.technique.uid === 'T1562.001'));
+  // The kill itself was seen too (monitor mode let it through).
+  assert.ok(r.findings.some((f) => rule(f) === 'warden.process.kill'));
+});
+
+test('a sensor that never reaches the extension is reported by both sides', async () => {
+  const r = await invoke(FN, 'index.wait', [{ ms: 2300 }], {
+    args: ['--env', 'WARDEN_CHANNEL=@warden/nowhere', '--timeout', '10'],
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const rules = r.findings.map(rule);
+  assert.ok(rules.includes('warden.extension.sensor-absent'), JSON.stringify(rules));
+  const silent = r.findings.find((f) => rule(f) === 'warden.extension.sensor-silent');
+  assert.ok(silent);
+  assert.equal(silent.metadata.correlation_uid, r.results[0].requestId);
+  assert.ok(rules.includes('warden.sensor.extension-unreachable'));
+});
+
+test('processes outside the sandbox are never touched, even a sibling of the runtime running the same program', async () => {
+  const outside = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+  const results = [];
+  const findings = [];
+  try {
+    const client = lib.findAwsClient(RUNTIME, ROOT) ?? lib.builtinClient(ROOT);
+    const policyJson = JSON.stringify({ version: 1, mode: 'enforce' });
+    const { parsePolicy } = lib;
+    const parsed = parsePolicy('policy.json', policyJson);
+    await lib.runSandbox({
+      packageRoot: ROOT,
+      functionDir: FN,
+      settings: lib.localSettings({
+        functionName: 'outside',
+        handler: 'index.bindingSpawn',
+        runtime: RUNTIME,
+        timeoutSec: 10,
+      }),
+      nodeBin: lib.findNode(RUNTIME),
+      client,
+      events: [{ payload: Buffer.from(JSON.stringify({ file: '/bin/sleep', args: ['sleep', '30'] })) }],
+      layer: { policy: parsed.policy, policyJson },
+      extraLayers: [],
+      userEnv: { WARDEN_DISABLE_HOOKS: 'process' },
+      onResult: (x) => results.push(x),
+      onFinding: (line) => findings.push(JSON.parse(line)),
+      onLog: () => {},
+    });
+    const res = results[0]?.response;
+    assert.equal(res?.signal, 'SIGKILL', JSON.stringify(results));
+    assert.ok(isAlive(outside.pid), 'the outside sleep (same program, sibling of the runtime) still runs');
+    assert.equal(
+      findings.some((f) => f.evidences[0].process?.pid === outside.pid),
+      false,
+    );
+  } finally {
+    outside.kill('SIGKILL');
+  }
+});
