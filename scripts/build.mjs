@@ -92,13 +92,19 @@ await esbuild.build({
   entryPoints: [join(root, 'src/layer/handler.ts')],
   outfile: join(root, 'dist/layer/handler.cjs'),
 });
-// The external extension (run by layer/extensions/warden with the runtime's node).
+// The external extension (run by layer/extensions/warden with the runtime's node), and the
+// policy-file loader it requires only when there is a policy file.
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/policy/loader-entry.ts')],
+  outfile: join(root, 'dist/layer/policy-loader.cjs'),
+  minify: true,
+});
 await esbuild.build({
   ...common,
   entryPoints: [join(root, 'src/extension/main.ts')],
   outfile: join(root, 'dist/layer/extension.cjs'),
-  minifySyntax: true,
-  minifyIdentifiers: true,
+  minify: true,
   banner: { js: `/* Warden extension ${pkg.version} (Apache-2.0) */` },
 });
 await esbuild.build({

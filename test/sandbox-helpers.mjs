@@ -39,20 +39,24 @@ export async function invoke(fn, handler, events, { args = [], client, runtime =
   });
   const findingsFile = join(dir, 'findings.jsonl');
   const fnDir = fn.startsWith('/') ? fn : join(FUNCTIONS, fn);
-  const r = await run(NODE, [
-    CLI,
-    'invoke',
-    fnDir,
-    '--handler',
-    handler,
-    ...eventArgs,
-    '--findings',
-    findingsFile,
-    '--runtime',
-    runtime,
-    ...(client ? ['--client', client] : []),
-    ...args.map(sub),
-  ], env ? { env: { ...process.env, ...env } } : {});
+  const r = await run(
+    NODE,
+    [
+      CLI,
+      'invoke',
+      fnDir,
+      '--handler',
+      handler,
+      ...eventArgs,
+      '--findings',
+      findingsFile,
+      '--runtime',
+      runtime,
+      ...(client ? ['--client', client] : []),
+      ...args.map(sub),
+    ],
+    env ? { env: { ...process.env, ...env } } : {},
+  );
   const results = r.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))

@@ -16,9 +16,17 @@ export function registerLayer(program: Command): void {
     )
     .option('--out <dir|file.zip>', 'where to write it', 'warden-layer')
     .option('--policy <file>', 'compile this policy (YAML or JSON) into the layer as warden/policy.json')
-    .action(async (opts: { out: string; policy?: string }) => {
+    .option(
+      '--no-extension',
+      'leave out the external extension (extensions/warden): the in-process sensor alone',
+    )
+    .action(async (opts: { out: string; policy?: string; extension: boolean }) => {
       const policy = opts.policy ? loadPolicyOrExit(opts.policy) : undefined;
-      const build = { policy, policyJson: policy ? `${JSON.stringify(policy, null, 2)}\n` : undefined };
+      const build = {
+        policy,
+        policyJson: policy ? `${JSON.stringify(policy, null, 2)}\n` : undefined,
+        noExtension: !opts.extension,
+      };
       const out = path.resolve(opts.out);
       if (out.endsWith('.zip')) {
         const tmp = mkdtempSync(path.join(tmpdir(), 'warden-layer-'));

@@ -14,11 +14,15 @@ export type Source = 'channel' | 'telemetry' | 'extension';
 interface Kept {
   finding: OcsfObject;
   sources: Set<Source>;
+  /** Further occurrences from the same layer (kept up to MAX_REPEATS per invocation). */
+  repeats: number;
 }
+
+const MAX_REPEATS = 200;
 
 export interface StreamOptions {
   writeStdout(line: string): void;
-  shipper?: Shipper;
+  shipper?: Pick<Shipper, 'add'>;
   /** The request id of the invocation running at `time` (ms), if one was. */
   requestIdAt(time: number): string | undefined;
   maxRemembered?: number;
@@ -27,7 +31,7 @@ export interface StreamOptions {
 export class FindingStream {
   private readonly byUid = new Map<string, Kept>();
   private readonly bySubject = new Map<string, Kept>();
-  readonly stats = { received: 0, duplicates: 0, own: 0 };
+  readonly stats = { received: 0, duplicates: 0, own: 0, suppressed: 0 };
 
   constructor(private readonly o: StreamOptions) {}
 
@@ -48,8 +52,20 @@ export class FindingStream {
     this.attachRequestId(finding);
     const uid = metadataUid(finding);
     const subject = subjectKey(finding);
+    const sameUid = uid ? this.byUid.get(uid) : undefined;
+    const sameSubject = subject ? this.bySubject.get(subject) : undefined;
+    // The other layer's report of the same thing is a duplicate. The same layer's is another
+    // occurrence (a second process with the same command line): kept, up to a bound.
+    const layer = layersOf(new Set([source]))[0]!;
     const prior =
-      (uid ? this.byUid.get(uid) : undefined) ?? (subject ? this.bySubject.get(subject) : undefined);
+      sameUid ?? (sameSubject && !layersOf(sameSubject.sources).includes(layer) ? sameSubject : undefined);
+    if (!prior && sameSubject) {
+      sameSubject.repeats++;
+      if (sameSubject.repeats > MAX_REPEATS) {
+        this.stats.suppressed++;
+        return false;
+      }
+    }
     if (prior) {
       this.stats.duplicates++;
       if (!prior.sources.has(source)) {
@@ -58,14 +74,14 @@ export class FindingStream {
       }
       return false;
     }
-    const kept: Kept = { finding, sources: new Set([source]) };
+    const kept: Kept = { finding, sources: new Set([source]), repeats: 0 };
     unmappedOf(finding).seen_by = layersOf(kept.sources);
     if (uid) this.byUid.set(uid, kept);
-    if (subject) this.bySubject.set(subject, kept);
+    if (subject && !sameSubject) this.bySubject.set(subject, kept);
     this.trim(this.byUid);
     this.trim(this.bySubject);
     // Shipped as it is now: a later duplicate only adds to `seen_by` while it waits in memory.
-    this.o.shipper?.add(JSON.stringify(finding));
+    this.o.shipper?.add(finding);
     return true;
   }
 

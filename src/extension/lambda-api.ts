@@ -4,7 +4,6 @@
  * to the platform, function and extension streams.
  */
 
-import { lookup } from 'node:dns/promises';
 import * as http from 'node:http';
 
 export interface InvokeEvent {
@@ -153,6 +152,7 @@ export async function listenTelemetry(
   let host = 'sandbox.localdomain';
   let address: string;
   try {
+    const { lookup } = require('node:dns/promises') as typeof import('node:dns/promises');
     address = (await lookup(host, { family: 4 })).address;
   } catch {
     host = '127.0.0.1';

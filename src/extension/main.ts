@@ -12,16 +12,18 @@
  * on timers while the runtime works, shipping in the background, the last flush at SHUTDOWN.
  */
 import { accessSync, constants, existsSync, readFileSync, realpathSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { ATTACKS } from '../events/mitre';
 import { type FunctionResource, type OcsfObject, toFinding } from '../events/ocsf';
 import type { ExecProbe } from '../events/process-event';
 import type { SensorEvent, Verdict } from '../events/types';
 import { compilePolicy } from '../policy/compile';
-import { parsePolicy } from '../policy/load';
+import type { PolicyLoadResult } from '../policy/load';
 import { formatPolicyErrorShort, resolvePolicy } from '../policy/resolve';
 import { ChannelServer, channelAddress, type Peer, parseChannel } from './channel';
 import { FindingStream, sensorFinding } from './finding-stream';
+import { judgeObservedProcess, judgeSocket, observedProcessEvent } from './judge';
 import { ExtensionsClient, type InvokeEvent, listenTelemetry, type TelemetryEvent } from './lambda-api';
 import { findRuntime, ProcessWatcher, type WatchEvent } from './process-watcher';
 import { bootTimeMs, changeTimeMs, openPaths, readCmdline, readStat } from './procfs';
@@ -83,6 +85,31 @@ function resolvers(): Set<string> {
   }
 }
 
+/** Judges a made-up process and socket once, so the first real one is judged at full speed. */
+function warmUp(policy: ReturnType<typeof compilePolicy>, execProbe: ExecProbe): void {
+  try {
+    const ev = observedProcessEvent(
+      {
+        pid: 0,
+        ppid: 0,
+        exe: { path: '/bin/sh', deleted: false, memfd: false },
+        argv: ['sh', '-c', 'true'],
+        lineage: [],
+        seenAt: 0,
+      },
+      execProbe,
+    );
+    judgeObservedProcess(policy, ev, { noted: () => undefined, changedAt: () => undefined, sandboxStart: 0 });
+    judgeSocket(
+      policy,
+      { surface: 'network', op: 'connect', api: 'procfs', protocol: 'tcp', ip: '192.0.2.1', port: 443 },
+      { runtime: false, sensorActive: true },
+    );
+  } catch {
+    // only a warm-up
+  }
+}
+
 interface Invocation {
   id: string;
   start: number;
@@ -90,11 +117,18 @@ interface Invocation {
 }
 
 async function main(): Promise<void> {
+  const loadedMs = Math.round(performance.now() * 10) / 10;
   const runtimeApi = env.AWS_LAMBDA_RUNTIME_API;
   if (!runtimeApi) {
     stderr('AWS_LAMBDA_RUNTIME_API is not set: not in a Lambda sandbox');
     process.exit(1);
   }
+  // Register first: Lambda starts the runtime once every extension has registered, so what comes
+  // before this is init time added to every cold start. The rest (channel, watcher, telemetry)
+  // is up long before the runtime's node has started, and the sensor retries its connection.
+  const client = new ExtensionsClient(runtimeApi, env.WARDEN_EXTENSION_NAME || 'warden');
+  const registration = await client.register(['INVOKE', 'SHUTDOWN']);
+  const registeredMs = Math.round(performance.now() * 10) / 10;
   const layerPolicy = path.join(__dirname, 'policy.json');
   const policyPath = env.WARDEN_POLICY || (existsSync(layerPolicy) ? layerPolicy : undefined);
   const loaded = resolvePolicy(
@@ -105,7 +139,14 @@ async function main(): Promise<void> {
       onPolicyError: env.WARDEN_ON_POLICY_ERROR || undefined,
     },
     (file) => readFileSync(file, 'utf8'),
-    () => parsePolicy,
+    // The loader (schema validator, YAML parser) is its own file in the layer, loaded only when
+    // there is a policy file: an extension on the built-in default does not pay for parsing it.
+    () =>
+      (
+        createRequire(__filename)(path.join(__dirname, 'policy-loader.cjs')) as {
+          parsePolicy(file: string, text: string): PolicyLoadResult;
+        }
+      ).parsePolicy,
   );
   const policy = compilePolicy(loaded.policy, { runtimeApi });
   const mode = loaded.mode;
@@ -228,10 +269,10 @@ async function main(): Promise<void> {
     },
   });
 
-  // Polling: every WARDEN_WATCH_INTERVAL_MS (10) while the runtime runs; for BURST_MS after a
+  // Polling: every WARDEN_WATCH_INTERVAL_MS (8) while the runtime runs; for BURST_MS after a
   // process appears, every BURST_INTERVAL_MS, since what a process starts comes in quick
   // succession (a shell's commands, a dropper's payload).
-  const interval = Math.max(1, Number(env.WARDEN_WATCH_INTERVAL_MS) || 10);
+  const interval = Math.max(1, Number(env.WARDEN_WATCH_INTERVAL_MS) || 8);
   const BURST_MS = 150;
   const BURST_INTERVAL_MS = Math.min(interval, 2);
   const ownExe = probe.realpath(process.execPath) ?? process.execPath;
@@ -248,8 +289,7 @@ async function main(): Promise<void> {
   };
   loop();
 
-  // The sensor's side of the stream, and its liveness. The channel listens before registering:
-  // Lambda starts the runtime as soon as every extension has registered.
+  // The sensor's side of the stream, and its liveness.
   const ended = new Set<string>();
   const ran = new Set<string>();
   const reportedSilent = new Set<string>();
@@ -334,8 +374,8 @@ async function main(): Promise<void> {
       }
     }
   };
-  const client = new ExtensionsClient(runtimeApi, env.WARDEN_EXTENSION_NAME || 'warden');
-  const registration = await client.register(['INVOKE', 'SHUTDOWN']);
+  // Compile the policy's matchers now, while the runtime initialises, not on the first process.
+  setImmediate(() => warmUp(policy, probe));
   const account = (registration as { accountId?: string }).accountId;
   if (account && !env.WARDEN_ACCOUNT_ID)
     baseResource.arn = baseResource.arn.replace(':000000000000:', `:${account}:`);
@@ -457,6 +497,8 @@ async function main(): Promise<void> {
         sinceFirstInvoke: watching,
         maxRssKb: process.resourceUsage().maxRSS,
         uptimeMs: Date.now() - started,
+        loadedMs,
+        registeredMs,
       }),
     );
     process.exit(0);

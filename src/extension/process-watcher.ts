@@ -92,6 +92,8 @@ const RUNTIME_FD_EVERY = 10;
 /** Every thread of the tree's processes is looked at for children every 4th tick (main thread: every tick). */
 const ALL_THREADS_EVERY = 4;
 const SOCKET_TABLE_MS = 10;
+/** The runtime's own image (an execve from function code) is looked at every 5th tick. */
+const RUNTIME_IMAGE_EVERY = 5;
 /** Membership is re-read this often even when no pid was handed out (cgroup moves, pid wrap). */
 const FULL_SCAN_EVERY = 20;
 /** How long a socket may stay unconnected before it is no longer followed. */
@@ -196,6 +198,7 @@ export class ProcessWatcher {
     killed: 0,
     sockets: 0,
     tableReads: 0,
+    fullScans: 0,
     tickMsTotal: 0,
     tickMsMax: 0,
   };
@@ -226,9 +229,10 @@ export class ProcessWatcher {
       const lastPid = this.hot.read('/proc/loadavg')?.toString('latin1').trim().split('/')[1]?.split(' ')[1];
       const full = lastPid === undefined || lastPid !== this.lastPid || this.ticks % FULL_SCAN_EVERY === 0;
       this.lastPid = lastPid;
+      if (full) this.stats.fullScans++;
       const members = full ? this.members(rt) : this.lastMembers;
       this.lastMembers = members;
-      this.checkRuntimeImage(rt);
+      if (this.ticks % RUNTIME_IMAGE_EVERY === 0) this.checkRuntimeImage(rt);
       for (const pid of members) if (pid !== rt.pid) this.checkProcess(pid, rt);
       if (this.ticks % 20 === 0)
         for (const [pid, t] of this.tracked) if (!this.alive(t)) this.tracked.delete(pid);

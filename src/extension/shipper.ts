@@ -4,9 +4,11 @@
  * that drops and counts rather than grow or block, and a last flush bounded by a deadline.
  * Nothing here ever waits on the function: the extension calls it from its own event loop.
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
-import { gzip } from 'node:zlib';
+import type * as httpTypes from 'node:http';
+
+// Loaded on first use (the extension's start-up is init time): https only for an https collector.
+const httpModule = (tls: boolean): typeof httpTypes =>
+  (tls ? require('node:https') : require('node:http')) as typeof httpTypes;
 
 export interface ShipperOptions {
   url: string;
@@ -39,7 +41,8 @@ export interface ShipperStats {
 type Outcome = { ok: true } | { ok: false; retry: boolean; afterMs?: number; error: string };
 
 export class Shipper {
-  private readonly buffer: string[] = [];
+  /** Held as objects, serialized when sent: a finding may still be updated while it waits. */
+  private readonly buffer: (object | string)[] = [];
   private readonly o: Required<Omit<ShipperOptions, 'token' | 'onDrop'>> &
     Pick<ShipperOptions, 'token' | 'onDrop'>;
   private readonly target: URL;
@@ -65,13 +68,13 @@ export class Shipper {
     };
   }
 
-  add(line: string): void {
+  add(item: object | string): void {
     if (this.buffer.length >= this.o.maxBuffered) {
       this.stats.dropped++;
       this.o.onDrop?.(this.stats.dropped);
       return;
     }
-    this.buffer.push(line);
+    this.buffer.push(item);
     this.stats.buffered = this.buffer.length;
     if (this.buffer.length >= this.o.batchSize) this.kick(0);
     else this.kick(this.o.lingerMs);
@@ -116,7 +119,8 @@ export class Shipper {
     this.sending = true;
     const batch = this.buffer.slice(0, this.o.batchSize);
     try {
-      const body = await gzipAsync(Buffer.from(`${batch.join('\n')}\n`));
+      const text = batch.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join('\n');
+      const body = await gzipAsync(Buffer.from(`${text}\n`));
       for (let attempt = 1; ; attempt++) {
         const remaining = deadline - Date.now();
         const outcome = await this.post(
@@ -160,7 +164,7 @@ export class Shipper {
   }
 
   private post(body: Buffer, timeoutMs: number, hold: boolean): Promise<Outcome> {
-    const mod = this.target.protocol === 'https:' ? https : http;
+    const mod = httpModule(this.target.protocol === 'https:');
     return new Promise((resolve) => {
       let settled = false;
       const done = (o: Outcome) => {
@@ -213,6 +217,7 @@ export class Shipper {
 }
 
 function gzipAsync(data: Buffer): Promise<Buffer> {
+  const { gzip } = require('node:zlib') as typeof import('node:zlib');
   return new Promise((resolve, reject) => gzip(data, (e, out) => (e ? reject(e) : resolve(out))));
 }
 

@@ -4,7 +4,6 @@
  * the evidence attached. inotify (fs.watch) on each dir, and on every subdirectory created
  * during the sandbox's life (bounded), so a payload unpacked into `/tmp/x/y/` is seen too.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, type FSWatcher, lstatSync, watch } from 'node:fs';
 import * as path from 'node:path';
 import type { DroppedFile } from '../events/types';
@@ -113,6 +112,7 @@ export class TempFileWatch {
   }
 
   private hash(note: DroppedFile & { ino: number }): void {
+    const { createHash } = require('node:crypto') as typeof import('node:crypto');
     const h = createHash('sha256');
     const stream = createReadStream(note.path);
     stream.on('data', (chunk) => h.update(chunk));

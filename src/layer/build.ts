@@ -7,6 +7,7 @@
  *   warden/handler.cjs        its logic (bundled)
  *   warden/sensor.cjs         the in-process sensor (one bundled file)
  *   warden/extension.cjs      the external extension's code (bundled), run by extensions/warden
+ *   warden/policy-loader.cjs  its policy-file loader (YAML, schema), loaded only with a policy file
  *   warden/policy.json        the compiled policy, when one is given (JSON: no YAML parser at cold start)
  *   warden/default-policy.json the sensor's built-in default, for review and as a starting point
  *                             (not loaded: the sensor carries it, so no policy file costs no parse)
@@ -40,6 +41,8 @@ export interface LayerBuildOptions {
   policy?: Policy;
   /** The normalized policy document to write as policy.json. */
   policyJson?: string;
+  /** Leave the external extension out (the in-process sensor alone). Default: included. */
+  noExtension?: boolean;
 }
 
 export function layerSources(root: string): {
@@ -48,6 +51,7 @@ export function layerSources(root: string): {
   handlerCjs: string;
   sensor: string;
   extension: string;
+  policyLoader: string;
   extensionDirs: string[];
 } {
   return {
@@ -56,6 +60,7 @@ export function layerSources(root: string): {
     handlerCjs: path.join(root, 'dist', 'layer', 'handler.cjs'),
     sensor: path.join(root, 'dist', 'sensor.cjs'),
     extension: path.join(root, 'dist', 'layer', 'extension.cjs'),
+    policyLoader: path.join(root, 'dist', 'layer', 'policy-loader.cjs'),
     extensionDirs: [path.join(root, 'layer', 'extensions'), path.join(root, 'dist', 'layer', 'extensions')],
   };
 }
@@ -73,7 +78,10 @@ export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions
   copyFileSync(src.handlerMjs, path.join(warden, 'handler.mjs'));
   copyFileSync(src.handlerCjs, path.join(warden, 'handler.cjs'));
   copyFileSync(src.sensor, path.join(warden, 'sensor.cjs'));
-  copyFileSync(src.extension, path.join(warden, 'extension.cjs'));
+  if (!opts.noExtension) {
+    copyFileSync(src.extension, path.join(warden, 'extension.cjs'));
+    copyFileSync(src.policyLoader, path.join(warden, 'policy-loader.cjs'));
+  }
   if (opts.policyJson) writeFileSync(path.join(warden, 'policy.json'), opts.policyJson);
   writeFileSync(path.join(warden, 'default-policy.json'), `${JSON.stringify(defaultPolicy(), null, 2)}\n`);
   if (opts.policy?.nodePermissions) {
@@ -88,7 +96,7 @@ export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions
   for (const dir of src.extensionDirs) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) {
-      if (name.startsWith('.')) continue;
+      if (name.startsWith('.') || (opts.noExtension && name === 'warden')) continue;
       cpSync(path.join(dir, name), path.join(extensions, name), { recursive: true });
     }
   }

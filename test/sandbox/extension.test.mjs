@@ -41,7 +41,10 @@ test('an allowed shell script that runs a disallowed program: the program is kil
   const { dir, cleanup } = tempDir('warden-ext-');
   try {
     const marker = join(dir, 'MARKER');
-    const pol = policy(dir, 'version: 1\nmode: enforce\nprocess:\n  default: deny\n  allow: [ { exe: sh } ]\n');
+    const pol = policy(
+      dir,
+      'version: 1\nmode: enforce\nprocess:\n  default: deny\n  allow: [ { exe: sh } ]\n',
+    );
     const r = await invoke(FN, 'index.script', [{ marker }], { args: ['--policy', pol] });
     assert.equal(r.code, 0, r.stderr);
     const res = r.results[0].response;
@@ -70,7 +73,10 @@ test('`sh -c` with the in-process process hooks disabled: the extension alone ki
   const { dir, cleanup } = tempDir('warden-ext-');
   try {
     const marker = join(dir, 'MARKER');
-    const pol = policy(dir, 'version: 1\nmode: enforce\nprocess:\n  default: deny\n  allow: [ { exe: sh } ]\n');
+    const pol = policy(
+      dir,
+      'version: 1\nmode: enforce\nprocess:\n  default: deny\n  allow: [ { exe: sh } ]\n',
+    );
     const r = await invoke(FN, 'index.shell', [{ script: `sleep 1 && touch ${marker}` }], {
       args: ['--policy', pol, '--env', 'WARDEN_DISABLE_HOOKS=process'],
     });
@@ -78,7 +84,10 @@ test('`sh -c` with the in-process process hooks disabled: the extension alone ki
     assert.equal(r.results[0].response.signal, 'SIGKILL', JSON.stringify(r.results[0]));
     await new Promise((done) => setTimeout(done, 1200));
     assert.equal(existsSync(marker), false);
-    assert.ok(r.findings.some((f) => rule(f) === 'warden.sensor.degraded'), 'the sensor says it runs degraded');
+    assert.ok(
+      r.findings.some((f) => rule(f) === 'warden.sensor.degraded'),
+      'the sensor says it runs degraded',
+    );
     const kill = byLayer(r.findings, 'extension').find((f) => f.unmapped.killed);
     assert.ok(kill);
     assert.deepEqual(kill.evidences[0].data.shell_commands, ['sleep 1', `touch ${marker}`]);
@@ -95,7 +104,10 @@ for (const cgroups of ['1', '0']) {
       const r = await invoke(
         FN,
         'index.bindingSpawn',
-        [{ file: '/bin/sleep', args: ['sleep', '5'] }, { file: '/bin/sleep', args: ['sleep', '6'] }],
+        [
+          { file: '/bin/sleep', args: ['sleep', '5'] },
+          { file: '/bin/sleep', args: ['sleep', '6'] },
+        ],
         {
           args: ['--policy', pol, '--env', 'WARDEN_DISABLE_HOOKS=process', '--timeout', '10'],
           env: { WARDEN_SANDBOX_CGROUPS: cgroups },
@@ -172,7 +184,9 @@ test('a binary dropped in /tmp and executed is drop-and-execute, with its hash',
     assert.ok(f, JSON.stringify(r.findings.map((x) => x.message)));
     assert.equal(f.severity_id, 5);
     assert.equal(f.evidences[0].process.file.path, res.path);
-    assert.deepEqual(f.evidences[0].process.file.hashes, [{ algorithm_id: 3, algorithm: 'SHA-256', value: sha }]);
+    assert.deepEqual(f.evidences[0].process.file.hashes, [
+      { algorithm_id: 3, algorithm: 'SHA-256', value: sha },
+    ]);
     assert.equal(f.evidences[0].data.dropped.path, res.path);
     assert.ok(f.finding_info.attacks.some((a) => a.technique.uid === 'T1105'));
     assert.equal(f.unmapped.killed, true);
@@ -182,8 +196,7 @@ test('a binary dropped in /tmp and executed is drop-and-execute, with its hash',
 });
 
 test('in monitor mode a drop-and-execute is reported by both layers and nothing is killed', async () => {
-  const { dir, cleanup } = tempDir('warden-ext-');
-  try {
+  {
     const r = await invoke(FN, 'index.dropExec', [{ source: '/bin/sleep', args: ['0.3'] }], {
       args: ['--mode', 'monitor'],
     });
@@ -197,8 +210,6 @@ test('in monitor mode a drop-and-execute is reported by both layers and nothing 
     assert.ok(f);
     assert.equal(f.disposition_id, 15);
     assert.equal(f.unmapped.killed, undefined);
-  } finally {
-    cleanup();
   }
 });
 
@@ -213,7 +224,13 @@ async function collector(behaviour = 'ok') {
       if (behaviour === 'hang') return; // never answers
       const body = Buffer.concat(chunks);
       const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body).toString() : body.toString();
-      requests.push({ headers: req.headers, lines: text.split('\n').filter(Boolean).map((l) => JSON.parse(l)) });
+      requests.push({
+        headers: req.headers,
+        lines: text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l)),
+      });
       res.writeHead(behaviour === 'refuse' ? 503 : 200).end();
     });
   });
