@@ -105,6 +105,8 @@ export interface DropFacts {
   changedAt(path: string): number | undefined;
   /** When this sandbox started (ms): anything changed after it was written here. */
   sandboxStart: number;
+  /** SHA-256 and size of a file (bounded), for a dropped file the temp watch did not hash in time. */
+  hash?(path: string): { sha256: string; size: number } | undefined;
 }
 
 /** Paths whose contents are generated, never dropped (ctime means nothing there). */

@@ -252,7 +252,12 @@ async function main(): Promise<void> {
     policy,
     mode,
     probe,
-    drops: { noted: (p) => temp.lookup(p), changedAt: changeTimeMs, sandboxStart: started },
+    drops: {
+      noted: (p) => temp.lookup(p),
+      changedAt: changeTimeMs,
+      sandboxStart: started,
+      hash: (p) => temp.hashNow(p),
+    },
     selfPid: process.pid,
     bootTimeMs: bootTimeMs(),
     now: wallNow,

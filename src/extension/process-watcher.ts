@@ -55,6 +55,8 @@ interface Tracked {
   ppid: number;
   /** exe + argv as last judged (or as cloned from the parent before its exec). */
   key: string;
+  /** Still the unexec'd copy of its parent. */
+  clone?: boolean;
   cmdline: string;
   exePath: string;
   killed: boolean;
@@ -328,11 +330,15 @@ export class ProcessWatcher {
     // A fork not yet exec'd is a copy of its parent, running the parent's code: judged as the
     // parent was. It is looked at again on every tick until it execs.
     const parentKey = ppidNow === rt.pid ? this.runtimeKey : this.tracked.get(ppidNow)?.key;
+    // An image that exec'd this one in place (a shell running its last command with exec) is
+    // what started it, as the sensor saw it: that is the parent its rules are judged against.
+    const execFrom = t.key && !t.clone ? t.exePath : undefined;
+    t.clone = parentKey !== undefined && parentKey === key;
     t.key = key;
     t.cmdline = argv.join(' ');
     t.exePath = exe.path;
-    if (parentKey !== undefined && parentKey === key) return;
-    this.judge(pid, t.startTicks, ppidNow, exe, argv, rt, t);
+    if (t.clone) return;
+    this.judge(pid, t.startTicks, ppidNow, exe, argv, rt, t, execFrom);
   }
 
   private lineage(ppid: number, rt: RuntimeProcess): { lineage: string[]; parentExe?: string } {
@@ -359,10 +365,13 @@ export class ProcessWatcher {
     argv: string[],
     rt: RuntimeProcess,
     t: Tracked | undefined,
+    execFrom?: string,
   ): void {
     this.stats.judged++;
     const seenAt = this.o.now();
-    const { lineage, parentExe } = this.lineage(ppid, rt);
+    const { lineage, parentExe: realParent } = this.lineage(ppid, rt);
+    const parentExe = execFrom ?? realParent;
+    if (execFrom) lineage.unshift(`${pid} ${execFrom} (exec'd into what runs now)`);
     const ev = observedProcessEvent(
       {
         pid,
@@ -390,6 +399,12 @@ export class ProcessWatcher {
         ev.observed!.killedAt = this.o.now();
         this.stats.killed += pids.length;
       }
+    }
+    // The evidence after the kill, never before it: the dropped file's hash, if not yet taken.
+    const dropped = ev.observed?.dropped;
+    if (dropped && !dropped.sha256) {
+      const h = this.o.drops.hash?.(dropped.path);
+      if (h) Object.assign(dropped, h);
     }
     this.o.onEvent({ event: ev, verdict, killed });
   }

