@@ -15,6 +15,7 @@ import { type DropFacts, judgeObservedProcess, judgeSocket, observedProcessEvent
 import {
   type ExeLink,
   environValue,
+  HAS_CHILDREN_FILES,
   HotFiles,
   listPids,
   parseCmdline,
@@ -266,6 +267,7 @@ export class ProcessWatcher {
         rt.cgroupProcs = undefined;
       }
     }
+    if (!HAS_CHILDREN_FILES) return this.membersByScan(rt, out);
     const queue = [rt.pid];
     out.add(rt.pid);
     // A child is listed under the thread that forked it: libuv spawns from the main thread, a
@@ -288,6 +290,33 @@ export class ProcessWatcher {
         if (st && st.session === rt.session) out.add(pid);
       }
     }
+    return out;
+  }
+
+  /** The tree from one pass over /proc (a kernel without `children` files): parents, then their children. */
+  private membersByScan(rt: RuntimeProcess, out: Set<number>): Set<number> {
+    const parentOf = new Map<number, number>();
+    const sessionOf = new Map<number, number>();
+    for (const pid of listPids()) {
+      const st = readStat(pid);
+      if (!st) continue;
+      parentOf.set(pid, st.ppid);
+      sessionOf.set(pid, st.session);
+    }
+    out.add(rt.pid);
+    for (const pid of parentOf.keys()) {
+      if (pid === this.o.selfPid) continue;
+      let p: number | undefined = pid;
+      for (let depth = 0; p !== undefined && p > 1 && depth < 64; depth++) {
+        if (p === rt.pid) {
+          out.add(pid);
+          break;
+        }
+        p = parentOf.get(p);
+      }
+      if (rt.session === rt.pid && sessionOf.get(pid) === rt.session) out.add(pid);
+    }
+    for (const pid of this.tracked.keys()) out.add(pid);
     return out;
   }
 

@@ -120,6 +120,7 @@ export function readEnviron(pid: number): Buffer | undefined {
  * thread that forked it): every thread's, or only the main thread's (one read).
  */
 export function readChildren(pid: number, allThreads = true, hot?: HotFiles): number[] {
+  if (!HAS_CHILDREN_FILES) return childrenByScan(pid);
   const out: number[] = [];
   let tasks: string[];
   try {
@@ -140,6 +141,27 @@ export function readChildren(pid: number, allThreads = true, hot?: HotFiles): nu
       if (n > 0) out.push(n);
     }
   }
+  return out;
+}
+
+/**
+ * Whether this kernel has /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN).
+ * WARDEN_PROC_CHILDREN=0 acts as if it had not (tests the scan that replaces them).
+ */
+export const HAS_CHILDREN_FILES = ((): boolean => {
+  if (process.env.WARDEN_PROC_CHILDREN === '0') return false;
+  try {
+    statSync(`/proc/self/task/${process.pid}/children`);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Children of a process found by scanning every process's parent (kernels without `children`). */
+export function childrenByScan(pid: number): number[] {
+  const out: number[] = [];
+  for (const p of listPids()) if (readStat(p)?.ppid === pid) out.push(p);
   return out;
 }
 

@@ -96,8 +96,18 @@ test('`sh -c` with the in-process process hooks disabled: the extension alone ki
   }
 });
 
-for (const cgroups of ['1', '0']) {
-  test(`a process started through process.binding('spawn_sync'), hooks off, is killed (cgroups ${cgroups === '1' ? 'on' : 'off: process tree'})`, async () => {
+for (const [cgroups, children] of [
+  ['1', '1'],
+  ['0', '1'],
+  ['0', '0'],
+]) {
+  const how =
+    cgroups === '1'
+      ? 'cgroups on'
+      : children === '1'
+        ? 'cgroups off: process tree'
+        : 'no cgroups, no children files: /proc scan';
+  test(`a process started through process.binding('spawn_sync'), hooks off, is killed (${how})`, async () => {
     const { dir, cleanup } = tempDir('warden-ext-');
     try {
       const pol = policy(dir, 'version: 1\nmode: enforce\n');
@@ -109,7 +119,16 @@ for (const cgroups of ['1', '0']) {
           { file: '/bin/sleep', args: ['sleep', '6'] },
         ],
         {
-          args: ['--policy', pol, '--env', 'WARDEN_DISABLE_HOOKS=process', '--timeout', '10'],
+          args: [
+            '--policy',
+            pol,
+            '--env',
+            'WARDEN_DISABLE_HOOKS=process',
+            '--env',
+            `WARDEN_PROC_CHILDREN=${children}`,
+            '--timeout',
+            '10',
+          ],
           env: { WARDEN_SANDBOX_CGROUPS: cgroups },
         },
       );
