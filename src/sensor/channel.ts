@@ -48,6 +48,7 @@ export function openChannel(o: ChannelOptions): SensorChannel {
   };
 
   const connect = () => {
+    if (state === 'open' || state === 'closed') return;
     state = 'connecting';
     attempts++;
     const net = require('node:net') as typeof netTypes;
@@ -98,7 +99,12 @@ export function openChannel(o: ChannelOptions): SensorChannel {
     });
   };
 
-  if (o.root) connect();
+  // Connected once start-up is over (the user's module loads first): `net` and the socket are
+  // not the function's cold start.
+  if (o.root) {
+    state = 'connecting';
+    setTimeout(connect, 0).unref();
+  }
 
   return {
     get dropped() {
