@@ -236,7 +236,7 @@ export class ProcessWatcher {
       const members = full ? this.members(rt) : this.lastMembers;
       this.lastMembers = members;
       if (this.ticks % RUNTIME_IMAGE_EVERY === 0) this.checkRuntimeImage(rt);
-      for (const pid of members) if (pid !== rt.pid) this.checkProcess(pid, rt);
+      for (const pid of this.oldestFirst(members, rt)) this.checkProcess(pid, rt);
       if (this.ticks % 20 === 0)
         for (const [pid, t] of this.tracked) if (!this.alive(t)) this.tracked.delete(pid);
       this.checkSockets(rt, members);
@@ -318,6 +318,21 @@ export class ProcessWatcher {
     }
     for (const pid of this.tracked.keys()) out.add(pid);
     return out;
+  }
+
+  /**
+   * Members other than the runtime, parents before their children (older first): a denied shell
+   * is judged, and killed with its tree, before the command it started.
+   */
+  private oldestFirst(members: Set<number>, rt: RuntimeProcess): number[] {
+    const out: { pid: number; start: number }[] = [];
+    for (const pid of members) {
+      if (pid === rt.pid) continue;
+      const start = this.tracked.get(pid)?.startTicks ?? readStat(pid)?.startTicks;
+      if (start !== undefined) out.push({ pid, start });
+    }
+    if (out.length > 1) out.sort((a, b) => a.start - b.start || a.pid - b.pid);
+    return out.map((x) => x.pid);
   }
 
   private alive(t: Tracked): boolean {

@@ -138,7 +138,10 @@ export function openChannel(o: ChannelOptions): SensorChannel {
         );
       }
       awaitingAck = requestId;
-      this.send(JSON.stringify({ t: 'end', id: requestId }));
+      // After the runtime has sent the response (its callback comes right after this one):
+      // the write is not on the response's path.
+      const line = JSON.stringify({ t: 'end', id: requestId });
+      setTimeout(() => this.send(line), 0).unref();
     },
   };
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { ROOT, tempDir } from '../helpers.mjs';
+import { validateDetectionFinding } from '../ocsf.mjs';
 import { extensionStats, FUNCTIONS, invoke, RUNTIME } from '../sandbox-helpers.mjs';
 
 const require = createRequire(import.meta.url);
@@ -20,6 +21,12 @@ const lib = require('../../dist/lib.cjs');
 const FN = join(FUNCTIONS, 'extension');
 
 const byLayer = (findings, layer) => findings.filter((f) => f.unmapped.layer === layer);
+
+/** Every finding, the extension's and the sensor's, is a valid OCSF Detection Finding. */
+function assertOcsf(findings) {
+  for (const f of findings)
+    assert.deepEqual(validateDetectionFinding(f), [], JSON.stringify(f).slice(0, 400));
+}
 const rule = (f) => f.finding_info.analytic.uid;
 
 function policy(dir, text) {
@@ -47,6 +54,7 @@ test('an allowed shell script that runs a disallowed program: the program is kil
     );
     const r = await invoke(FN, 'index.script', [{ marker }], { args: ['--policy', pol] });
     assert.equal(r.code, 0, r.stderr);
+    assertOcsf(r.findings);
     const res = r.results[0].response;
     assert.ok(res.ms < 1000, `the script ended early (sleep 1 killed): ${JSON.stringify(res)}`);
     await new Promise((done) => setTimeout(done, 1200));
@@ -81,16 +89,19 @@ test('`sh -c` with the in-process process hooks disabled: the extension alone ki
       args: ['--policy', pol, '--env', 'WARDEN_DISABLE_HOOKS=process'],
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.results[0].response.signal, 'SIGKILL', JSON.stringify(r.results[0]));
+    assertOcsf(r.findings);
+    assert.ok(r.results[0].response.ms < 1000, JSON.stringify(r.results[0]));
     await new Promise((done) => setTimeout(done, 1200));
     assert.equal(existsSync(marker), false);
     assert.ok(
       r.findings.some((f) => rule(f) === 'warden.sensor.degraded'),
       'the sensor says it runs degraded',
     );
+    // The shell is judged before what it starts: killed for the commands inside it, with its tree.
     const kill = byLayer(r.findings, 'extension').find((f) => f.unmapped.killed);
     assert.ok(kill);
     assert.deepEqual(kill.evidences[0].data.shell_commands, ['sleep 1', `touch ${marker}`]);
+    assert.equal(r.results[0].response.signal, 'SIGKILL');
   } finally {
     cleanup();
   }
@@ -133,6 +144,7 @@ for (const [cgroups, children] of [
         },
       );
       assert.equal(r.code, 0, r.stderr);
+      assertOcsf(r.findings);
       for (const [i, result] of r.results.entries()) {
         assert.equal(result.response.signal, 'SIGKILL', JSON.stringify(result));
         assert.ok(result.response.ms < 1000, `killed quickly: ${result.response.ms} ms`);
@@ -175,6 +187,7 @@ test(`a child \`${TOOL}\` connecting to a denied loopback listener is reported a
       args: ['--policy', pol, '--timeout', '10'],
     });
     assert.equal(r.code, 0, r.stderr);
+    assertOcsf(r.findings);
     const res = r.results[0].response;
     assert.equal(res.signal, 'SIGKILL', JSON.stringify(res));
     assert.ok(res.ms < 3000, `killed well before its own 5 s: ${res.ms} ms`);
@@ -204,6 +217,7 @@ test('a binary dropped in /tmp and executed is drop-and-execute, with its hash',
       args: ['--policy', pol, '--env', 'WARDEN_DISABLE_HOOKS=process', '--timeout', '10'],
     });
     assert.equal(r.code, 0, r.stderr);
+    assertOcsf(r.findings);
     const res = r.results[0].response;
     assert.equal(res.signal, 'SIGKILL', JSON.stringify(res));
     const f = byLayer(r.findings, 'extension').find((x) => rule(x) === 'warden.process.drop-exec');
@@ -227,6 +241,7 @@ test('in monitor mode a drop-and-execute is reported by both layers and nothing 
       args: ['--mode', 'monitor'],
     });
     assert.equal(r.code, 0, r.stderr);
+    assertOcsf(r.findings);
     assert.equal(r.results[0].response.code, 0, 'the process ran to its end');
     assert.ok(
       r.findings.some((f) => f.unmapped.layer === 'sensor' && f.unmapped.surface === 'process'),
@@ -282,6 +297,7 @@ test('findings reach the collector once each, in order, with their request ids',
       args: ['--env', `WARDEN_COLLECTOR_URL=${c.url}`, '--env', 'WARDEN_COLLECTOR_TOKEN=tok-123'],
     });
     assert.equal(r.code, 0, r.stderr);
+    assertOcsf(r.findings);
     assert.ok(c.requests.length >= 1);
     for (const req of c.requests) {
       assert.equal(req.headers.authorization, 'Bearer tok-123');
@@ -320,6 +336,7 @@ for (const behaviour of ['refuse', 'hang', 'down']) {
         args: ['--env', `WARDEN_COLLECTOR_URL=${url}`],
       });
       assert.equal(r.code, 0, r.stderr);
+      assertOcsf(r.findings);
       for (const x of r.results) {
         assert.equal(x.status, 'success');
         assert.ok(x.postRuntimeDurationMs < 50, `post-runtime ${x.postRuntimeDurationMs} ms`);
@@ -342,6 +359,7 @@ test('killing the extension from the function is reported by the sensor', async 
   const r = await invoke(FN, 'index.killExtension', [{}], { args: ['--mode', 'monitor'] });
   const res = r.results[0];
   assert.ok(res.response?.victim ?? res.errorMessage, JSON.stringify(res));
+  assertOcsf(r.findings);
   const lost = r.findings.find((f) => rule(f) === 'warden.sensor.extension-lost');
   assert.ok(lost, JSON.stringify(r.findings.map((f) => rule(f))));
   assert.equal(lost.metadata.correlation_uid, res.requestId);
@@ -355,6 +373,7 @@ test('a sensor that never reaches the extension is reported by both sides', asyn
     args: ['--env', 'WARDEN_CHANNEL=@warden/nowhere', '--timeout', '10'],
   });
   assert.equal(r.code, 0, r.stderr);
+  assertOcsf(r.findings);
   const rules = r.findings.map(rule);
   assert.ok(rules.includes('warden.extension.sensor-absent'), JSON.stringify(rules));
   const silent = r.findings.find((f) => rule(f) === 'warden.extension.sensor-silent');
