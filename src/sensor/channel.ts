@@ -28,6 +28,7 @@ const MAX_QUEUED = 256;
 const MAX_UNSENT_BYTES = 1024 * 1024;
 const CONNECT_ATTEMPTS = 40;
 const RETRY_MS = 50;
+const UNANSWERED_LIMIT = 3;
 
 export function openChannel(o: ChannelOptions): SensorChannel {
   const address = o.address.startsWith('@') ? `\0${o.address.slice(1)}` : o.address;
@@ -36,7 +37,8 @@ export function openChannel(o: ChannelOptions): SensorChannel {
   let attempts = 0;
   let dropped = 0;
   const queue: string[] = [];
-  let awaitingAck: string | undefined;
+  /** Ends not yet acknowledged, oldest first. */
+  const awaiting: string[] = [];
   let reportedUnresponsive = false;
 
   const trouble = (kind: ChannelTrouble, detail: string) => {
@@ -71,7 +73,10 @@ export function openChannel(o: ChannelOptions): SensorChannel {
         nl = pending.indexOf('\n');
         try {
           const msg = JSON.parse(line) as { t?: string; id?: string };
-          if (msg.t === 'ack' && msg.id === awaitingAck) awaitingAck = undefined;
+          if (msg.t === 'ack') {
+            const at = awaiting.indexOf(msg.id ?? '');
+            if (at >= 0) awaiting.splice(0, at + 1);
+          }
         } catch {
           // not ours to judge
         }
@@ -130,14 +135,17 @@ export function openChannel(o: ChannelOptions): SensorChannel {
     },
     invocationEnded(requestId) {
       if (!o.root || state === 'closed') return;
-      if (awaitingAck !== undefined && state === 'open' && !reportedUnresponsive) {
+      // An ack can trail by an invocation (the sandbox froze before it was read); one still
+      // missing UNANSWERED_LIMIT invocations later means the extension is not reading.
+      if (awaiting.length >= UNANSWERED_LIMIT && state === 'open' && !reportedUnresponsive) {
         reportedUnresponsive = true;
         trouble(
           'unresponsive',
-          `the Warden extension did not acknowledge the end of invocation ${awaitingAck} (stopped or frozen?)`,
+          `the Warden extension did not acknowledge the end of invocation ${awaiting[0]} (${awaiting.length} invocations since: stopped or frozen?)`,
         );
       }
-      awaitingAck = requestId;
+      awaiting.push(requestId);
+      if (awaiting.length > 16) awaiting.shift();
       // After the runtime has sent the response (its callback comes right after this one):
       // the write is not on the response's path.
       const line = JSON.stringify({ t: 'end', id: requestId });

@@ -48,9 +48,11 @@ test('an allowed shell script that runs a disallowed program: the program is kil
   const { dir, cleanup } = tempDir('warden-ext-');
   try {
     const marker = join(dir, 'MARKER');
+    // The script is the function's own, and the checkout may sit under /tmp, which the default
+    // policy forbids executing from: exec is allowed everywhere in this test.
     const pol = policy(
       dir,
-      'version: 1\nmode: enforce\nprocess:\n  default: deny\n  allow: [ { exe: sh } ]\n',
+      'version: 1\nmode: enforce\nprocess:\n  default: deny\n  allow: [ { exe: sh } ]\nfiles:\n  exec: { default: allow, deny: [] }\n',
     );
     const r = await invoke(FN, 'index.script', [{ marker }], { args: ['--policy', pol] });
     assert.equal(r.code, 0, r.stderr);

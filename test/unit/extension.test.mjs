@@ -406,6 +406,9 @@ test("the sensor's channel reports an extension that is unreachable, goes away, 
   await new Promise((r) => setTimeout(r, 100));
   ch.invocationEnded('r1');
   ch.invocationEnded('r2');
+  ch.invocationEnded('r3');
+  assert.deepEqual(troubles, ['unreachable'], 'an ack may trail by an invocation or two');
+  ch.invocationEnded('r4');
   assert.deepEqual(troubles, ['unreachable', 'unresponsive']);
   for (const c of conns) c.destroy();
   await new Promise((r) => setTimeout(r, 100));
