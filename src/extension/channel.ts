@@ -3,6 +3,7 @@
  * function code to delete or replace), newline-delimited JSON. A line is either a finding (an
  * OCSF object) or a control message:
  *   {"t":"hello","pid":…,"root":true|false,"version":…}  first line of each connection
+ *   {"t":"start","id":"<request id>","at":<ms>}         the root sensor starts an invocation
  *   {"t":"end","id":"<request id>"}                     the root sensor finished an invocation
  * The extension answers `end` with {"t":"ack","id":…}, so the sensor can tell it is alive.
  */
@@ -21,6 +22,7 @@ export function parseChannel(value: string): string {
 export interface ChannelHandlers {
   finding(f: Record<string, unknown>, peer: Peer): void;
   end(requestId: string, peer: Peer): void;
+  start(requestId: string, at: number, peer: Peer): void;
   hello(peer: Peer): void;
   closed(peer: Peer): void;
 }
@@ -105,6 +107,8 @@ export class ChannelServer {
           peer.root = msg.root === true;
           peer.version = typeof msg.version === 'string' ? msg.version : undefined;
           this.handlers.hello(peer);
+        } else if (msg.t === 'start' && typeof msg.id === 'string' && typeof msg.at === 'number') {
+          this.handlers.start(msg.id, msg.at, peer);
         } else if (msg.t === 'end' && typeof msg.id === 'string') {
           this.handlers.end(msg.id, peer);
           socket.write(`${JSON.stringify({ t: 'ack', id: msg.id })}\n`);

@@ -160,7 +160,19 @@ async function main(): Promise<void> {
     region,
   };
 
+  // Invocations by start, from the INVOKE event and, earlier and more exactly, the sensor's word.
   const invocations: Invocation[] = [];
+  const noteInvocation = (id: string, start: number, arn?: string): void => {
+    const known = invocations.find((i) => i.id === id);
+    if (known) {
+      known.start = Math.min(known.start, start);
+      known.arn ??= arn;
+    } else {
+      invocations.push({ id, start, arn });
+      if (invocations.length > 64) invocations.shift();
+    }
+    invocations.sort((a, b) => a.start - b.start);
+  };
   const requestIdAt = (time: number): string | undefined => {
     for (let i = invocations.length - 1; i >= 0; i--)
       if (invocations[i]!.start <= time + 5) return invocations[i]!.id;
@@ -193,9 +205,10 @@ async function main(): Promise<void> {
     killed: boolean,
     pid: number,
     requestId?: string,
+    happenedAt?: number,
   ): void => {
     const now = Date.now();
-    const id = requestId ?? requestIdAt(now);
+    const id = requestId ?? requestIdAt(happenedAt ?? now);
     const inv = invocations.find((i) => i.id === id);
     const finding = toFinding({
       uid: `x${process.pid.toString(36)}-${now.toString(36)}-${(++uidCounter).toString(36)}`,
@@ -226,8 +239,8 @@ async function main(): Promise<void> {
 
   if (loaded.error)
     notice(
-      'warden.sensor.policy-error',
-      'Warden policy could not be loaded',
+      'warden.extension.policy-error',
+      "Warden's extension could not load the policy",
       `${formatPolicyErrorShort(loaded.error)}; using ${loaded.fallback}`,
       3,
     );
@@ -264,13 +277,18 @@ async function main(): Promise<void> {
     sensorActive: () => !!rootPeer && !rootLost,
     resolvers: resolvers(),
     onEvent(w: WatchEvent) {
+      const ev = w.event;
       const pid =
-        w.event.surface === 'process'
-          ? (w.event.observed?.pid ?? 0)
-          : w.event.surface === 'network'
-            ? (w.event.owner?.pid ?? 0)
+        ev.surface === 'process'
+          ? (ev.observed?.pid ?? 0)
+          : ev.surface === 'network'
+            ? (ev.owner?.pid ?? 0)
             : 0;
-      emit(w.event, w.verdict, w.killed, pid);
+      // Dated by when the process started (its start tick is 10 ms coarse: the tick's end), and
+      // emitted after this turn's I/O, so an INVOKE or the sensor's start already read is known.
+      const seen = ev.surface === 'process' ? ev.observed : undefined;
+      const at = seen?.startedAt !== undefined ? Math.min(seen.seenAt, seen.startedAt + 10) : undefined;
+      setImmediate(() => emit(ev, w.verdict, w.killed, pid, undefined, at));
     },
   });
 
@@ -308,6 +326,9 @@ async function main(): Promise<void> {
     },
     end(id, peer) {
       if (peer === rootPeer) ended.add(id);
+    },
+    start(id, at, peer) {
+      if (peer === rootPeer) noteInvocation(id, at);
     },
     closed(peer) {
       if (peer !== rootPeer) return;
@@ -418,8 +439,7 @@ async function main(): Promise<void> {
     if (event.eventType === 'INVOKE') {
       const inv = event as InvokeEvent;
       for (const prior of invocations) checkSilence(prior.id);
-      invocations.push({ id: inv.requestId, start: Date.now(), arn: inv.invokedFunctionArn });
-      if (invocations.length > 64) invocations.shift();
+      noteInvocation(inv.requestId, Date.now(), inv.invokedFunctionArn);
       if (first) {
         first = false;
         firstInvoke = { cpu: process.cpuUsage(), wall: Date.now() };
@@ -430,6 +450,7 @@ async function main(): Promise<void> {
     }
     // SHUTDOWN: a last look, the silence checks, then the final flush within the deadline.
     watcher.tick();
+    await new Promise((r) => setImmediate(r)); // what the last look found is emitted
     if (!first) checkSensorPresent();
     for (const prior of invocations) checkSilence(prior.id);
     shuttingDown = true;

@@ -20,6 +20,8 @@ export interface ChannelOptions {
 
 export interface SensorChannel {
   send(line: string): void;
+  /** The root sensor's word that an invocation starts (the extension dates what it sees by it). */
+  invocationStarted(requestId: string, at: number): void;
   invocationEnded(requestId: string): void;
   readonly dropped: number;
 }
@@ -132,6 +134,10 @@ export function openChannel(o: ChannelOptions): SensorChannel {
       }
       queue.push(text);
       if (state === 'idle' && attempts === 0) connect();
+    },
+    invocationStarted(requestId, at) {
+      if (!o.root || state === 'closed') return;
+      this.send(JSON.stringify({ t: 'start', id: requestId, at }));
     },
     invocationEnded(requestId) {
       if (!o.root || state === 'closed') return;

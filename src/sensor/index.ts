@@ -253,7 +253,14 @@ function start(): void {
       version: VERSION,
       mode: loaded.mode,
       policyFile: cfg.policyPath ?? null,
-      runInInvocation: <T>(ctx: InvocationContext, fn: () => T): T => runInInvocation(ctx, fn),
+      runInInvocation: <T>(ctx: InvocationContext, fn: () => T): T => {
+        try {
+          channel?.invocationStarted(ctx.requestId, ctx.startTime ?? Date.now());
+        } catch (e) {
+          reportFault('channel', e);
+        }
+        return runInInvocation(ctx, fn);
+      },
       currentInvocation: () => currentInvocation(),
       stats: () => stats(),
     }),

@@ -349,11 +349,12 @@ test('a hanging collector costs the last flush no more than its deadline', async
 });
 
 test('the channel: hello, findings, end and ack; malformed lines are counted, not fatal', async () => {
-  const seen = { hello: [], findings: [], ends: [], closed: 0 };
+  const seen = { hello: [], findings: [], starts: [], ends: [], closed: 0 };
   const ch = new lib.ChannelServer({
     hello: (p) => seen.hello.push({ ...p }),
     finding: (f) => seen.findings.push(f),
     end: (id) => seen.ends.push(id),
+    start: (id, at) => seen.starts.push([id, at]),
     closed: () => seen.closed++,
   });
   const address = `\0warden-test-${process.pid}`;
