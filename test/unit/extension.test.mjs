@@ -367,7 +367,7 @@ test('the channel: hello, findings, end and ack; malformed lines are counted, no
   });
   await new Promise((r) => c.on('connect', r));
   c.write(
-    '{"t":"hello","pid":77,"root":true}\n{"class_uid":2004,"x":1}\nnot json\n{"t":"end","id":"req-9"}\n',
+    '{"t":"hello","pid":77,"root":true}\n{"t":"start","id":"req-9","at":5}\n{"class_uid":2004,"x":1}\nnot json\n{"t":"end","id":"req-9"}\n',
   );
   await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(
@@ -376,6 +376,7 @@ test('the channel: hello, findings, end and ack; malformed lines are counted, no
   );
   assert.equal(seen.findings.length, 1);
   assert.deepEqual(seen.ends, ['req-9']);
+  assert.deepEqual(seen.starts, [['req-9', 5]]);
   assert.equal(JSON.parse(acks.trim()).id, 'req-9');
   assert.equal(ch.stats.malformed, 1);
   c.destroy();
