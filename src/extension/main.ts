@@ -110,6 +110,9 @@ function warmUp(policy: ReturnType<typeof compilePolicy>, execProbe: ExecProbe):
   }
 }
 
+/** How long the extension's own findings wait for the channel's (see onEvent). */
+const EMIT_DELAY_MS = 25;
+
 interface Invocation {
   id: string;
   start: number;
@@ -246,6 +249,7 @@ async function main(): Promise<void> {
     );
 
   let shuttingDown = false;
+  let pendingEmits = 0;
   let rootPeer: Peer | undefined;
   let rootLost = false;
   // The temp-dir watch and the process watcher.
@@ -285,10 +289,16 @@ async function main(): Promise<void> {
             ? (ev.owner?.pid ?? 0)
             : 0;
       // Dated by when the process started (its start tick is 10 ms coarse: the tick's end), and
-      // emitted after this turn's I/O, so an INVOKE or the sensor's start already read is known.
+      // emitted a moment later (the kill is already done): the INVOKE, the sensor's start and
+      // the sensor's own finding about the same spawn, all sent before the process existed,
+      // are read by then, so the request id is right and a duplicate is recognised as one.
       const seen = ev.surface === 'process' ? ev.observed : undefined;
       const at = seen?.startedAt !== undefined ? Math.min(seen.seenAt, seen.startedAt + 10) : undefined;
-      setImmediate(() => emit(ev, w.verdict, w.killed, pid, undefined, at));
+      pendingEmits++;
+      setTimeout(() => {
+        pendingEmits--;
+        emit(ev, w.verdict, w.killed, pid, undefined, at);
+      }, EMIT_DELAY_MS).unref();
     },
   });
 
@@ -450,7 +460,8 @@ async function main(): Promise<void> {
     }
     // SHUTDOWN: a last look, the silence checks, then the final flush within the deadline.
     watcher.tick();
-    await new Promise((r) => setImmediate(r)); // what the last look found is emitted
+    // What the last looks found is emitted before the flush.
+    for (let i = 0; pendingEmits > 0 && i < 20; i++) await new Promise((r) => setTimeout(r, EMIT_DELAY_MS));
     if (!first) checkSensorPresent();
     for (const prior of invocations) checkSilence(prior.id);
     shuttingDown = true;
