@@ -5,6 +5,7 @@
  */
 
 import * as http from 'node:http';
+import { apiCall } from '../net/api-call';
 
 export interface InvokeEvent {
   eventType: 'INVOKE';
@@ -27,51 +28,11 @@ export interface TelemetryEvent {
   record: unknown;
 }
 
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 /** One keep-alive agent: the long poll and the calls around it reuse their sockets. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
-function call(
-  api: string,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<Reply> {
-  const [host, port] = splitHostPort(api);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host,
-        port,
-        method,
-        path,
-        agent,
-        headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          text += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function splitHostPort(api: string): [string, number] {
-  const i = api.lastIndexOf(':');
-  return [api.slice(0, i).replace(/^\[|\]$/g, ''), Number(api.slice(i + 1))];
+function call(api: string, method: string, path: string, headers: Record<string, string>, body?: string) {
+  return apiCall(api, agent, method, path, headers, body);
 }
 
 export class ExtensionsClient {

@@ -38,12 +38,17 @@ export function parseStat(text: string): ProcStat | undefined {
   return Number.isFinite(stat.ppid) && Number.isFinite(stat.startTicks) ? stat : undefined;
 }
 
-export function readStat(pid: number): ProcStat | undefined {
+/** fn's result, or undefined when it throws (the process is gone, or never was). */
+function orUndefined<T>(fn: () => T): T | undefined {
   try {
-    return parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+    return fn();
   } catch {
     return undefined;
   }
+}
+
+export function readStat(pid: number): ProcStat | undefined {
+  return orUndefined(() => parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1')));
 }
 
 /** argv from /proc/<pid>/cmdline (NUL-separated; empty for kernel threads and zombies). */
@@ -56,11 +61,7 @@ export function parseCmdline(buf: Buffer): string[] {
 }
 
 export function readCmdline(pid: number): string[] | undefined {
-  try {
-    return parseCmdline(readFileSync(`/proc/${pid}/cmdline`));
-  } catch {
-    return undefined;
-  }
+  return orUndefined(() => parseCmdline(readFileSync(`/proc/${pid}/cmdline`)));
 }
 
 export interface ExeLink {
@@ -78,19 +79,11 @@ export function parseExeLink(link: string): ExeLink {
 }
 
 export function readExe(pid: number): ExeLink | undefined {
-  try {
-    return parseExeLink(readlinkSync(`/proc/${pid}/exe`));
-  } catch {
-    return undefined;
-  }
+  return orUndefined(() => parseExeLink(readlinkSync(`/proc/${pid}/exe`)));
 }
 
 export function readCwd(pid: number): string | undefined {
-  try {
-    return readlinkSync(`/proc/${pid}/cwd`);
-  } catch {
-    return undefined;
-  }
+  return orUndefined(() => readlinkSync(`/proc/${pid}/cwd`));
 }
 
 /** The value of one variable in /proc/<pid>/environ (the environment the process was exec'd with). */
@@ -108,11 +101,7 @@ export function environValue(environ: Buffer, name: string): string | undefined 
 }
 
 export function readEnviron(pid: number): Buffer | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/environ`);
-  } catch {
-    return undefined;
-  }
+  return orUndefined(() => readFileSync(`/proc/${pid}/environ`));
 }
 
 /**
@@ -192,47 +181,21 @@ export function parseCgroup(text: string): Map<string, string> {
 }
 
 export function readCgroups(pid: number): Map<string, string> | undefined {
-  try {
-    return parseCgroup(readFileSync(`/proc/${pid}/cgroup`, 'latin1'));
-  } catch {
-    return undefined;
-  }
+  return orUndefined(() => parseCgroup(readFileSync(`/proc/${pid}/cgroup`, 'latin1')));
 }
 
-/** Socket inodes a process holds open (`socket:[12345]` fd links). */
-export function socketInodes(pid: number): Set<number> {
-  const out = new Set<number>();
+/** Where each of a process's fds points (`socket:[12345]`, `/tmp/x`, `pipe:[…]`), [] when gone. */
+function fdLinks(pid: number): string[] {
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
-    return out;
+    return [];
   }
-  for (const fd of fds) {
-    let link: string;
-    try {
-      link = readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch {
-      continue;
-    }
-    if (link.startsWith('socket:[')) out.add(Number(link.slice(8, -1)));
-  }
-  return out;
-}
-
-/** Paths a process holds open (regular files only), for naming the writer of a file. */
-export function openPaths(pid: number): string[] {
   const out: string[] = [];
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return out;
-  }
   for (const fd of fds) {
     try {
-      const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
-      if (link.startsWith('/')) out.push(link);
+      out.push(readlinkSync(`/proc/${pid}/fd/${fd}`));
     } catch {
       // closed meanwhile
     }
@@ -240,13 +203,21 @@ export function openPaths(pid: number): string[] {
   return out;
 }
 
+/** Socket inodes a process holds open (`socket:[12345]` fd links). */
+export function socketInodes(pid: number): Set<number> {
+  const out = new Set<number>();
+  for (const link of fdLinks(pid)) if (link.startsWith('socket:[')) out.add(Number(link.slice(8, -1)));
+  return out;
+}
+
+/** Paths a process holds open (files, not sockets or pipes), for naming the writer of a file. */
+export function openPaths(pid: number): string[] {
+  return fdLinks(pid).filter((link) => link.startsWith('/'));
+}
+
 /** ctime of a file in ms (when its content or mode last changed), or undefined. */
 export function changeTimeMs(file: string): number | undefined {
-  try {
-    return statSync(file).ctimeMs;
-  } catch {
-    return undefined;
-  }
+  return orUndefined(() => statSync(file).ctimeMs);
 }
 
 /**

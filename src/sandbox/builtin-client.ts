@@ -8,49 +8,20 @@
 import * as http from 'node:http';
 import { format } from 'node:util';
 import { loadUserHandler, RuntimeError, type UserHandler } from '../layer/user-handler';
+import { type ApiReply, apiCall } from '../net/api-call';
 import { isThenable } from '../thenable';
 
 const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '';
 const [host, portText] = api.split(':');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 function request(
   method: string,
   path: string,
   body?: string,
   headers: Record<string, string> = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host,
-        port: Number(portText),
-        path,
-        method,
-        agent,
-        headers:
-          body === undefined
-            ? headers
-            : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers },
-      },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          data += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+): Promise<ApiReply> {
+  return apiCall(api, agent, method, path, headers, body);
 }
 
 function errorBody(e: unknown): { errorType: string; errorMessage: string; trace: string[] } {
@@ -62,7 +33,7 @@ function errorBody(e: unknown): { errorType: string; errorMessage: string; trace
   };
 }
 
-function postError(path: string, e: unknown): Promise<Reply> {
+function postError(path: string, e: unknown): Promise<ApiReply> {
   const body = errorBody(e);
   return request('POST', path, JSON.stringify(body), {
     'Lambda-Runtime-Function-Error-Type': body.errorType,
