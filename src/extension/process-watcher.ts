@@ -346,6 +346,7 @@ export class ProcessWatcher {
     if (!exe) return;
     const raw = this.hot.read(`/proc/${rt.pid}/cmdline`);
     const argv = raw ? parseCmdline(raw) : [];
+    if (argv.length === 0) return; // exiting, or mid-exec
     const key = keyOf(exe, argv);
     if (key === this.runtimeKey) return;
     this.runtimeKey = key;
@@ -366,7 +367,9 @@ export class ProcessWatcher {
     const exe = readExe(pid);
     if (!exe) return;
     const argv = readCmdline(pid);
-    if (!argv) return;
+    // An empty command line is a process on its way out (its memory already released) or in
+    // the middle of an exec: nothing to judge yet, it is looked at again next tick.
+    if (!argv || argv.length === 0) return;
     const key = keyOf(exe, argv);
     if (key === t.key) return;
     const ppidNow = readStat(pid)?.ppid ?? t.ppid;
