@@ -19,6 +19,7 @@ export { isIpLiteral, normalizeIp } from './net/address';
 export { CREDENTIAL_VARIABLES, compilePolicy } from './policy/compile';
 export { decide, isShell } from './policy/decide';
 export { defaultPolicy } from './policy/default-policy';
+export { diffPolicies, formatPolicyDiff } from './policy/diff';
 export { formatPolicyError, normalizePolicy, parsePolicy } from './policy/load';
 export { lambdaNodeFeatures, permissionFlags } from './policy/permission-flags';
 export { policySchema } from './policy/schema';

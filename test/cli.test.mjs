@@ -42,6 +42,38 @@ test('policy check: ok for a good policy, exit 2 with file:line: field for a bad
   }
 });
 
+test('policy diff: one line per change, exit 0 when the same, 1 when not, 2 for a bad file', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeFileSync(join(dir, 'a.yaml'), 'version: 1\nmode: enforce\n');
+    writeFileSync(join(dir, 'b.yaml'), 'version: 1\nmode: monitor\nprocess:\n  allow: [ curl ]\n');
+    writeFileSync(join(dir, 'bad.yaml'), 'version: 1\nmode: sometimes\n');
+    const same = warden(['policy', 'diff', join(dir, 'a.yaml'), join(dir, 'a.yaml')]);
+    assert.equal(same.status, 0);
+    assert.equal(same.stdout, 'no differences\n');
+    const diff = warden(['policy', 'diff', join(dir, 'a.yaml'), join(dir, 'b.yaml')]);
+    assert.equal(diff.status, 1);
+    assert.equal(
+      diff.stdout,
+      '~ mode: enforce → monitor  (widens)\n+ process.allow: { exe: curl }  (widens)\n2 changes: 2 widen what the function may do, 0 narrow it\n',
+    );
+    const json = JSON.parse(
+      warden(['policy', 'diff', '--json', join(dir, 'a.yaml'), join(dir, 'b.yaml')]).stdout,
+    );
+    assert.deepEqual(json[1], {
+      path: 'process.allow',
+      change: 'added',
+      after: { exe: 'curl' },
+      effect: 'widens',
+    });
+    const bad = warden(['policy', 'diff', join(dir, 'a.yaml'), join(dir, 'bad.yaml')]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /bad\.yaml:2/);
+  } finally {
+    cleanup();
+  }
+});
+
 test('policy schema: the published JSON Schema matches schema/policy.schema.json', () => {
   const printed = JSON.parse(warden(['policy', 'schema']).stdout);
   assert.deepEqual(printed, JSON.parse(readFileSync(join(ROOT, 'schema', 'policy.schema.json'), 'utf8')));

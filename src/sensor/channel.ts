@@ -152,10 +152,9 @@ export function openChannel(o: ChannelOptions): SensorChannel {
       }
       awaiting.push(requestId);
       if (awaiting.length > 16) awaiting.shift();
-      // After the runtime has sent the response (its callback comes right after this one):
-      // the write is not on the response's path.
-      const line = JSON.stringify({ t: 'end', id: requestId });
-      setTimeout(() => this.send(line), 0).unref();
+      // Written now, before the runtime posts the response: once it has, the sandbox may be
+      // frozen before a deferred write runs, and the extension would find the sensor silent.
+      this.send(JSON.stringify({ t: 'end', id: requestId }));
     },
   };
 }
