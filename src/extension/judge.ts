@@ -7,20 +7,12 @@ import { ATTACKS } from '../events/mitre';
 import { addInnerCommands, type ExecProbe, processEvent } from '../events/process-event';
 import type { DroppedFile, NetworkEvent, ObservedProcess, ProcessEvent, Verdict } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
-import { decide, isShell } from '../policy/decide';
+import { ACTION_RANK, decide, isShell, worst } from '../policy/decide';
 import type { ExeLink } from './procfs';
-
-const RANK = { allow: 0, alert: 1, deny: 2 } as const;
-
-export function worstOf(a: Verdict | null, b: Verdict | null): Verdict | null {
-  if (!a) return b;
-  if (!b) return a;
-  return RANK[b.action] > RANK[a.action] ? b : a;
-}
 
 /** `b` unless `a` is strictly worse: for the rules that name what happened more exactly. */
 function preferring(a: Verdict | null, b: Verdict): Verdict {
-  return a && RANK[a.action] > RANK[b.action] ? a : b;
+  return a && ACTION_RANK[a.action] > ACTION_RANK[b.action] ? a : b;
 }
 
 export interface ProcessFacts {
@@ -132,7 +124,7 @@ export function judgeObservedProcess(
   if (seen.script) {
     const m = policy.files.exec.match(seen.script);
     if (m.action !== 'allow')
-      verdict = worstOf(verdict, {
+      verdict = worst(verdict, {
         action: m.action,
         ruleId: 'warden.files.exec',
         title: 'Execution of a denied path',

@@ -21,6 +21,7 @@ import type { SensorEvent, Verdict } from '../events/types';
 import { compilePolicy } from '../policy/compile';
 import type { PolicyLoadResult } from '../policy/load';
 import { formatPolicyErrorShort, resolvePolicy } from '../policy/resolve';
+import { createSink } from '../sensor/sink';
 import { ChannelServer, channelAddress, type Peer, parseChannel } from './channel';
 import { FindingStream, sensorFinding } from './finding-stream';
 import { judgeObservedProcess, judgeSocket, observedProcessEvent } from './judge';
@@ -45,17 +46,9 @@ function stderr(text: string): void {
   }
 }
 
-function writeStdout(line: string): void {
-  const buf = Buffer.from(`${line}\n`);
-  let off = 0;
-  for (let spins = 0; off < buf.length && spins < 1000; spins++) {
-    try {
-      off += writeSync(1, buf, off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;
-    }
-  }
-}
+/** The extension's own finding lines: the sensor's sink (raw fd 1, EAGAIN retried), on stdout. */
+const stdoutSink = createSink(undefined, (fn) => fn());
+const writeStdout = (line: string): void => stdoutSink.write(line);
 
 const probe: ExecProbe = {
   isExecutable(file) {

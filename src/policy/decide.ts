@@ -20,12 +20,14 @@ import type { Capability } from './types';
 
 export type PackageOf = () => string;
 
-const RANK: Record<RuleAction, number> = { allow: 0, alert: 1, deny: 2 };
+/** How strict an action is: allow < alert < deny. */
+export const ACTION_RANK: Readonly<Record<RuleAction, number>> = { allow: 0, alert: 1, deny: 2 };
 
-function worst(a: Verdict | null, b: Verdict | null): Verdict | null {
+/** The stricter of two verdicts (the first on a tie). */
+export function worst(a: Verdict | null, b: Verdict | null): Verdict | null {
   if (!a) return b;
   if (!b) return a;
-  return RANK[b.action] > RANK[a.action] ? b : a;
+  return ACTION_RANK[b.action] > ACTION_RANK[a.action] ? b : a;
 }
 
 function fromMatch(

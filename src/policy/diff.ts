@@ -4,6 +4,7 @@
  * changes a reviewer must look at), narrows it, or neither.
  */
 import type { RuleAction } from '../events/types';
+import { ACTION_RANK } from './decide';
 import type { Policy } from './types';
 
 export type Effect = 'widens' | 'narrows' | 'neutral';
@@ -17,10 +18,8 @@ export interface PolicyChange {
   effect: Effect;
 }
 
-const STRICTNESS: Record<RuleAction, number> = { allow: 0, alert: 1, deny: 2 };
-
 function actionEffect(before: RuleAction, after: RuleAction): Effect {
-  const d = STRICTNESS[after] - STRICTNESS[before];
+  const d = ACTION_RANK[after] - ACTION_RANK[before];
   return d < 0 ? 'widens' : d > 0 ? 'narrows' : 'neutral';
 }
 
