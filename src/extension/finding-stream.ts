@@ -78,6 +78,9 @@ export class FindingStream {
     unmappedOf(finding).seen_by = layersOf(kept.sources);
     if (uid) this.byUid.set(uid, kept);
     if (subject && !sameSubject) this.bySubject.set(subject, kept);
+    // A shell the sensor reported stands for the commands inside it: the extension seeing one of
+    // them run is that same finding.
+    for (const key of innerCommandKeys(finding)) if (!this.bySubject.has(key)) this.bySubject.set(key, kept);
     this.trim(this.byUid);
     this.trim(this.bySubject);
     // Shipped as it is now: a later duplicate only adds to `seen_by` while it waits in memory.
@@ -145,6 +148,17 @@ export function subjectKey(f: OcsfObject): string {
   if (surface === 'network' && ev.dst_endpoint?.ip)
     return `${corr}\u0001${ruleId}\u0001${ev.dst_endpoint.ip}:${ev.dst_endpoint.port ?? ''}`;
   return '';
+}
+
+/** Subject keys of the commands inside a reported shell (`data.shell_commands`), as subjectKey makes them. */
+function innerCommandKeys(f: OcsfObject): string[] {
+  const subject = subjectKey(f);
+  const commands = (
+    (f.evidences as OcsfObject[] | undefined)?.[0]?.data as { shell_commands?: unknown } | undefined
+  )?.shell_commands;
+  if (!subject || !Array.isArray(commands)) return [];
+  const prefix = subject.slice(0, subject.lastIndexOf('\u0001') + 1);
+  return commands.filter((c): c is string => typeof c === 'string').map((c) => `${prefix}${c}`);
 }
 
 /** A Warden finding in a function log record (a text line, or an object in JSON log format). */

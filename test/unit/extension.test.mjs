@@ -244,10 +244,18 @@ test('the finding stream keeps each finding once, merges what both layers saw, a
   stream.fromSensor(finding({ uid: 'c', cmd: 'whoami', time: 2500 }), 'channel');
   assert.equal(shipped.at(-1).metadata.correlation_uid, 'req-2');
   assert.equal(shipped.length, 3);
+  // A shell the sensor reported covers the commands inside it: the extension catching one of them
+  // running is the same finding.
+  const shell = finding({ uid: 's1', corr: 'req-1', cmd: "sh -c 'cat /proc/self/environ'" });
+  shell.evidences[0].data = { shell_commands: ['cat /proc/self/environ'] };
+  stream.fromSensor(shell, 'channel');
+  stream.fromExtension(finding({ uid: 'x4', corr: 'req-1', cmd: 'cat /proc/self/environ' }));
+  assert.equal(printed.length, 1);
+  assert.deepEqual(shipped.at(-1).unmapped.seen_by, ['extension', 'sensor']);
   // The same layer seeing another process with the same command line: another finding.
   stream.fromExtension(finding({ uid: 'x3', corr: 'req-1', rule: 'warden.process.drop-exec' }));
   assert.equal(printed.length, 2);
-  assert.deepEqual(stream.stats, { received: 3, duplicates: 2, own: 3, suppressed: 0 });
+  assert.deepEqual(stream.stats, { received: 4, duplicates: 3, own: 4, suppressed: 0 });
 });
 
 test('sensor findings in function logs: text lines and JSON-format records, nothing else', () => {
