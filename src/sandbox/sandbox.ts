@@ -152,13 +152,26 @@ export class Sandbox {
     this.changes.emit('change');
   }
 
-  private until(pred: () => boolean, deadline: number): Promise<boolean> {
+  /**
+   * Waits for pred, or until the deadline (Date ms; `monotonicDeadline`, in performance.now() ms
+   * and read each time, when given: the clock the invoke's duration is measured on, from the
+   * moment the runtime got the event). A timer that fires before the
+   * deadline (timers round to whole ms) is set again for what is left, so a timeout is never
+   * reported shorter than it is.
+   */
+  private until(pred: () => boolean, deadline: number, monotonicDeadline?: () => number): Promise<boolean> {
     if (pred()) return Promise.resolve(true);
+    const left = () =>
+      monotonicDeadline !== undefined ? monotonicDeadline() - performance.now() : deadline - Date.now();
     return new Promise((resolve) => {
       const check = () => {
         if (pred()) done(true);
       };
-      const timer = setTimeout(() => done(pred()), Math.max(0, deadline - Date.now()));
+      const expire = () => {
+        if (left() > 0) timer = setTimeout(expire, Math.ceil(left()));
+        else done(pred());
+      };
+      let timer = setTimeout(expire, Math.max(0, Math.ceil(left())));
       const done = (v: boolean) => {
         clearTimeout(timer);
         this.changes.off('change', check);
@@ -750,7 +763,11 @@ export class Sandbox {
     }
     this.deliverInvocation();
     const invokeStart = performance.now();
-    await this.until(() => !!inv.outcome || this.runtimeCrashed, inv.deadline);
+    await this.until(
+      () => !!inv.outcome || this.runtimeCrashed,
+      inv.deadline,
+      () => inv.start + timeoutMs,
+    );
     const runtimeDone = performance.now();
     let status: InvokeStatus = 'success';
     let error: InvokeResult['error'];
