@@ -31,6 +31,8 @@ export interface StreamOptions {
 export class FindingStream {
   private readonly byUid = new Map<string, Kept>();
   private readonly bySubject = new Map<string, Kept>();
+  /** Subject keys of the commands inside shells the sensor reported. */
+  private readonly coveredBy = new Map<string, Kept>();
   readonly stats = { received: 0, duplicates: 0, own: 0, suppressed: 0 };
 
   constructor(private readonly o: StreamOptions) {}
@@ -57,8 +59,13 @@ export class FindingStream {
     // The other layer's report of the same thing is a duplicate. The same layer's is another
     // occurrence (a second process with the same command line): kept, up to a bound.
     const layer = layersOf(new Set([source]))[0]!;
+    // A command inside a shell the sensor reported is that shell's finding, however many times
+    // the extension sees it run (and whether or not it saw the shell itself first).
+    const covering = source === 'extension' && subject ? this.coveredBy.get(subject) : undefined;
     const prior =
-      sameUid ?? (sameSubject && !layersOf(sameSubject.sources).includes(layer) ? sameSubject : undefined);
+      sameUid ??
+      covering ??
+      (sameSubject && !layersOf(sameSubject.sources).includes(layer) ? sameSubject : undefined);
     if (!prior && sameSubject) {
       sameSubject.repeats++;
       if (sameSubject.repeats > MAX_REPEATS) {
@@ -80,9 +87,10 @@ export class FindingStream {
     if (subject && !sameSubject) this.bySubject.set(subject, kept);
     // A shell the sensor reported stands for the commands inside it: the extension seeing one of
     // them run is that same finding.
-    for (const key of innerCommandKeys(finding)) if (!this.bySubject.has(key)) this.bySubject.set(key, kept);
+    if (source !== 'extension') for (const key of innerCommandKeys(finding)) this.coveredBy.set(key, kept);
     this.trim(this.byUid);
     this.trim(this.bySubject);
+    this.trim(this.coveredBy);
     // Shipped as it is now: a later duplicate only adds to `seen_by` while it waits in memory.
     this.o.shipper?.add(finding);
     return true;

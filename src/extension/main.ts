@@ -288,9 +288,14 @@ async function main(): Promise<void> {
       const seen = ev.surface === 'process' ? ev.observed : undefined;
       const at = seen?.startedAt !== undefined ? Math.min(seen.seenAt, seen.startedAt + 10) : undefined;
       pendingEmits++;
+      // After the delay, one more pass through the poll phase before emitting: a process that was
+      // late to be seen can make the timer due at the same wake-up as the channel data, and timers
+      // run before I/O is read.
       setTimeout(() => {
-        pendingEmits--;
-        emit(ev, w.verdict, w.killed, pid, undefined, at);
+        setImmediate(() => {
+          pendingEmits--;
+          emit(ev, w.verdict, w.killed, pid, undefined, at);
+        }).unref();
       }, EMIT_DELAY_MS).unref();
     },
   });

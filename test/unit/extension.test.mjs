@@ -246,16 +246,26 @@ test('the finding stream keeps each finding once, merges what both layers saw, a
   assert.equal(shipped.length, 3);
   // A shell the sensor reported covers the commands inside it: the extension catching one of them
   // running is the same finding.
-  const shell = finding({ uid: 's1', corr: 'req-1', cmd: "sh -c 'cat /proc/self/environ'" });
-  shell.evidences[0].data = { shell_commands: ['cat /proc/self/environ'] };
+  // running is the same finding, also after the extension saw the shell itself run, and each
+  // time the command runs.
+  const shell = finding({
+    uid: 's1',
+    corr: 'req-1',
+    cmd: "sh -c 'cat /proc/self/environ; cat /proc/self/environ'",
+  });
+  shell.evidences[0].data = { shell_commands: ['cat /proc/self/environ', 'cat /proc/self/environ'] };
   stream.fromSensor(shell, 'channel');
+  stream.fromExtension(
+    finding({ uid: 'x5', corr: 'req-1', cmd: "sh -c 'cat /proc/self/environ; cat /proc/self/environ'" }),
+  );
   stream.fromExtension(finding({ uid: 'x4', corr: 'req-1', cmd: 'cat /proc/self/environ' }));
+  stream.fromExtension(finding({ uid: 'x6', corr: 'req-1', cmd: 'cat /proc/self/environ' }));
   assert.equal(printed.length, 1);
   assert.deepEqual(shipped.at(-1).unmapped.seen_by, ['extension', 'sensor']);
   // The same layer seeing another process with the same command line: another finding.
   stream.fromExtension(finding({ uid: 'x3', corr: 'req-1', rule: 'warden.process.drop-exec' }));
   assert.equal(printed.length, 2);
-  assert.deepEqual(stream.stats, { received: 4, duplicates: 3, own: 4, suppressed: 0 });
+  assert.deepEqual(stream.stats, { received: 4, duplicates: 5, own: 6, suppressed: 0 });
 });
 
 test('sensor findings in function logs: text lines and JSON-format records, nothing else', () => {
