@@ -15,11 +15,24 @@ export {
 export { Shipper } from './extension/shipper';
 export { isOutbound, parseProcAddress, parseSocketTable } from './extension/sockets';
 export { parseHandlerString } from './layer/user-handler';
+export {
+  argumentShape,
+  generalisePath,
+  generalisePaths,
+  generaliseToken,
+  hostPattern,
+  isDataToken,
+} from './learn/generalise';
+export { learnPolicy } from './learn/learn';
+export { mergeLearned } from './learn/merge';
+export { observationFromFinding, readObservationLines } from './learn/observation';
+export { policyYaml } from './learn/policy-yaml';
 export { isIpLiteral, normalizeIp } from './net/address';
 export { CREDENTIAL_VARIABLES, compilePolicy } from './policy/compile';
 export { decide, isShell } from './policy/decide';
 export { defaultPolicy } from './policy/default-policy';
 export { diffPolicies, formatPolicyDiff } from './policy/diff';
+export { learningPolicy } from './policy/learning-policy';
 export { formatPolicyError, normalizePolicy, parsePolicy } from './policy/load';
 export { lambdaNodeFeatures, permissionFlags } from './policy/permission-flags';
 export { policySchema } from './policy/schema';

@@ -98,7 +98,22 @@ export function parseEnvPairs(pairs: string[]): Record<string, string> {
   return env;
 }
 
-export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promise<number> {
+export interface SandboxSetup {
+  root: string;
+  runtime: RuntimeId;
+  nodeBin: string;
+  client: RuntimeClient;
+  events: InvokeRequest[];
+  timeoutSec: number;
+  memoryMb: number;
+  userEnv: Record<string, string>;
+}
+
+/** Checks the options shared by `invoke` and `learn` and finds (or installs) the runtime. */
+export function sandboxSetup(
+  functionDir: string,
+  o: Omit<InvokeCliOptions, 'policy' | 'mode' | 'findings' | 'warden'>,
+): SandboxSetup {
   const root = packageRoot();
   if (!existsSync(functionDir) || !statSync(functionDir).isDirectory())
     throw new UsageError(`function directory ${functionDir} does not exist`);
@@ -107,8 +122,6 @@ export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promi
   const events = readEvents(o.event);
   const timeoutSec = intOption('timeout', o.timeout, 1, 900);
   const memoryMb = intOption('memory', o.memory, 128, 10240);
-  if (o.mode && o.mode !== 'monitor' && o.mode !== 'enforce')
-    throw new UsageError('--mode must be monitor or enforce');
   if (o.runtime && !RUNTIME_IDS.includes(o.runtime as RuntimeId))
     throw new UsageError(`--runtime must be one of ${RUNTIME_IDS.join(', ')}`);
   if (o.client && o.client !== 'aws' && o.client !== 'builtin')
@@ -126,16 +139,26 @@ export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promi
   }
   for (const l of o.layer)
     if (!existsSync(l) || !statSync(l).isDirectory()) throw new UsageError(`--layer ${l} is not a directory`);
+  const userEnv = parseEnvPairs(o.env);
+  const client = resolveClient(o.client as ClientKind | undefined, runtime, root);
+  return { root, runtime, nodeBin, client, events, timeoutSec, memoryMb, userEnv };
+}
+
+export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promise<number> {
+  if (o.mode && o.mode !== 'monitor' && o.mode !== 'enforce')
+    throw new UsageError('--mode must be monitor or enforce');
   if (!o.warden && (o.policy || o.mode))
     throw new UsageError('--policy and --mode need the Warden layer (drop --no-warden)');
-  const userEnv = parseEnvPairs(o.env);
+  const { root, runtime, nodeBin, client, events, timeoutSec, memoryMb, userEnv } = sandboxSetup(
+    functionDir,
+    o,
+  );
   let layer: { policy?: ReturnType<typeof loadPolicyOrExit>; policyJson?: string } | undefined;
   if (o.policy) {
     const policy = loadPolicyOrExit(o.policy);
     layer = { policy, policyJson: `${JSON.stringify(policy, null, 2)}\n` };
   }
   if (o.mode) userEnv.WARDEN_MODE = o.mode;
-  const client = resolveClient(o.client as ClientKind | undefined, runtime, root);
   const findingsFile = path.resolve(o.findings ?? 'warden-findings.jsonl');
   let findings = 0;
   await runSandbox({

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerDemo } from './demo';
 import { registerInvoke } from './invoke';
 import { registerLayer } from './layer';
+import { registerLearn } from './learn';
 import { registerPermissionFlags } from './permission-flags';
 import { registerPolicy } from './policy';
 
@@ -23,6 +24,7 @@ program
 registerPolicy(program);
 registerPermissionFlags(program);
 registerInvoke(program);
+registerLearn(program);
 registerLayer(program);
 registerDemo(program);
 

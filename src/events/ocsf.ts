@@ -2,7 +2,7 @@
  * The one module that maps a verdict to OCSF: a Detection Finding (class 2004, OCSF 1.x) per
  * finding, with the Security Control and Cloud profiles (action, disposition, cloud).
  */
-import type { Attribution, SensorEvent, Verdict } from './types';
+import type { Anomaly, Attribution, SensorEvent, Verdict } from './types';
 
 export const OCSF_VERSION = '1.5.0';
 const MITRE_VERSION = 'v16';
@@ -141,7 +141,7 @@ function evidenceOf(ev: SensorEvent, pid: number): OcsfObject {
     case 'files':
       return {
         file: { name: ev.path.slice(ev.path.lastIndexOf('/') + 1) || ev.path, path: ev.path, type_id: 1 },
-        data: { api: ev.api, op: ev.op, requested: ev.requested },
+        data: { api: ev.api, op: ev.op, requested: ev.requested, ...(ev.loader ? { loader: true } : {}) },
       };
     case 'code':
       if (ev.op === 'native' || ev.op === 'module') {
@@ -173,6 +173,30 @@ function cap(text: string): string {
 
 function quoteArg(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A deviation from a learned baseline: what was analysed, the baseline, and what differed. */
+function anomalyAnalysis(a: Anomaly): OcsfObject {
+  const type = 'Behavioral Baseline';
+  return {
+    analysis_targets: [{ name: a.target.name, type: a.target.type }],
+    baselines: [
+      {
+        observation_parameter: a.parameter,
+        observation_type: type,
+        observed_pattern: cap(a.baseline),
+        observations: [{ value: cap(a.baseline) }],
+      },
+    ],
+    anomalies: [
+      {
+        observation_parameter: a.parameter,
+        observation_type: type,
+        observed_pattern: cap(a.observed),
+        observations: [{ value: cap(a.observed), count: 1 }],
+      },
+    ],
+  };
 }
 
 export function toFinding(input: FindingInput): OcsfObject {
@@ -226,6 +250,7 @@ export function toFinding(input: FindingInput): OcsfObject {
       product: { name: input.product.name, vendor_name: 'Warden', version: input.product.version },
     },
     evidences: [evidenceOf(event, input.pid)],
+    ...(verdict.anomaly ? { anomaly_analyses: [anomalyAnalysis(verdict.anomaly)] } : {}),
     resources: [
       {
         uid: input.resource.arn,

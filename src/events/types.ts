@@ -98,6 +98,8 @@ export interface FileEvent {
   /** Absolute, `..`-free, symlink-resolved path that the check used. */
   path: string;
   flags?: number;
+  /** Node's module loader reading code for require / import (known when the stack was taken). */
+  loader?: boolean;
 }
 
 export interface CodeEvent {
@@ -151,6 +153,17 @@ export interface Verdict {
   attacks: Attack[];
   /** Human reason, ends up in finding_info.desc. */
   reason: string;
+  /** Set for a deviation from a learned baseline: what the baseline was and what differed. */
+  anomaly?: Anomaly;
+}
+
+export interface Anomaly {
+  /** What was analysed: an npm package, or the function. */
+  target: { name: string; type: 'npm package' | 'function' };
+  /** The behaviour compared, e.g. `process.spawn`, `capability.network`. */
+  parameter: string;
+  baseline: string;
+  observed: string;
 }
 
 export interface Attribution {

@@ -7,7 +7,7 @@ import { ATTACKS } from '../events/mitre';
 import { addInnerCommands, type ExecProbe, processEvent } from '../events/process-event';
 import type { DroppedFile, NetworkEvent, ObservedProcess, ProcessEvent, Verdict } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
-import { ACTION_RANK, decide, isShell, worst } from '../policy/decide';
+import { ACTION_RANK, decide, isShell, OUTSIDE_PROCESS, worst } from '../policy/decide';
 import type { ExeLink } from './procfs';
 
 /** `b` unless `a` is strictly worse: for the rules that name what happened more exactly. */
@@ -119,7 +119,7 @@ export function judgeObservedProcess(
   drops: DropFacts,
 ): Verdict | null {
   const seen = ev.observed!;
-  let verdict = decide(policy, ev, () => '<unknown>');
+  let verdict = decide(policy, ev, () => OUTSIDE_PROCESS);
   const attacks = [isShell(ev.exe) ? ATTACKS.unixShell : ATTACKS.commandInterpreter];
   if (seen.script) {
     const m = policy.files.exec.match(seen.script);
@@ -180,7 +180,7 @@ export function judgeSocket(
   ev: NetworkEvent,
   owner: { runtime: boolean; sensorActive: boolean },
 ): Verdict | null {
-  const verdict = decide(policy, ev, () => (owner.runtime ? '<runtime>' : '<unknown>'));
+  const verdict = decide(policy, ev, () => (owner.runtime ? '<runtime>' : OUTSIDE_PROCESS));
   if (verdict?.action !== 'deny') return verdict;
   if (/default/.test(verdict.reason) && hostRuleCouldMatch(policy, ev)) {
     if (owner.runtime) return null;

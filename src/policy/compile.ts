@@ -74,6 +74,8 @@ export interface ExeSubject {
   /** Absolute executable path where resolved, else as given. */
   exe: string;
   args: string;
+  /** The arguments after argv[0], one by one. */
+  argv?: readonly string[];
   /** The parent process's executables (path, and real path when it differs). */
   parent?: readonly string[];
 }
@@ -83,14 +85,23 @@ function exeGlob(pattern: string): Test<string> {
   return pattern.includes('/') ? (p) => m(p) : (p) => m(p.slice(p.lastIndexOf('/') + 1));
 }
 
+function argvTest(patterns: readonly string[]): Test<readonly string[]> {
+  const tests = patterns.map((p) => picomatch()(p, { dot: true, bash: true }));
+  return (argv) => argv.length === tests.length && tests.every((t, i) => t(argv[i]!));
+}
+
 function compileProcessRule(rule: ProcessRule): Test<ExeSubject> {
   const exeTest: Test<string> = rule.exe === undefined ? () => true : exeGlob(rule.exe);
-  const argsTest = rule.args === undefined ? () => true : glob(rule.args);
+  const argsGlob = rule.args === undefined ? () => true : glob(rule.args);
+  const argvGlob = rule.argv === undefined ? undefined : argvTest(rule.argv);
+  const argsTest: Test<ExeSubject> = argvGlob
+    ? (s) => argsGlob(s.args) && argvGlob(s.argv ?? s.args.split(' ').filter(Boolean))
+    : (s) => argsGlob(s.args);
   const parentGlob = rule.parent === undefined ? undefined : exeGlob(rule.parent);
   const parentTest: Test<readonly string[] | undefined> = parentGlob
     ? (parents) => !!parents && parents.some(parentGlob)
     : () => true;
-  return (s) => exeTest(s.exe) && argsTest(s.args) && parentTest(s.parent);
+  return (s) => exeTest(s.exe) && argsTest(s) && parentTest(s.parent);
 }
 
 export interface NetSubject {
@@ -176,6 +187,11 @@ export interface CompiledPolicy {
   restrictsPackages: boolean;
   /** `host:port` of the Lambda Runtime API, when known. */
   runtimeApi?: { host: string; ip?: string; port: number };
+  /**
+   * Where the platform's code lives (the runtime, the layers under /opt, Warden): reading it and
+   * loading addons from it is how a function starts, whatever the lists say. Never writes.
+   */
+  isPlatformPath(path: string): boolean;
 }
 
 export const CREDENTIAL_VARIABLES = [
@@ -196,14 +212,32 @@ function parseRuntimeApi(value: string | undefined): CompiledPolicy['runtimeApi'
   };
 }
 
-const pathList = (list: Policy['files']['read']) =>
+/** Lambda's own locations: the runtime, the Node installation, the layers. */
+const PLATFORM_PATHS = ['/var/runtime/', '/var/lang/', '/opt/'];
+
+/** The placeholder a learned policy writes for the function's own directory. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder is literal text in a policy
+export const TASK_ROOT_VAR = '${LAMBDA_TASK_ROOT}';
+
+const pathList = (list: Policy['files']['read'], taskRoot: string | undefined) =>
   compileList(
     list,
-    (e) => glob(e.path),
+    (e) =>
+      e.path.includes(TASK_ROOT_VAR)
+        ? taskRoot
+          ? glob(e.path.split(TASK_ROOT_VAR).join(taskRoot.replace(/[*?[\]{}()!+@\\]/g, '\\$&')))
+          : () => false
+        : glob(e.path),
     (e) => e.path,
   );
 
-export function compilePolicy(policy: Policy, env: { runtimeApi?: string } = {}): CompiledPolicy {
+export function compilePolicy(
+  policy: Policy,
+  env: { runtimeApi?: string; taskRoot?: string; platformPaths?: readonly string[] } = {},
+): CompiledPolicy {
+  const platform = [...PLATFORM_PATHS, ...(env.platformPaths ?? [])]
+    .filter((p) => p.startsWith('/') && p.length > 1)
+    .map((p) => (p.endsWith('/') ? p : `${p}/`));
   const pkgEntries = Object.entries(policy.packages).map(([pattern, caps]) => {
     const set = new Set<Capability>(caps);
     if (set.has('fs')) {
@@ -216,15 +250,17 @@ export function compilePolicy(policy: Policy, env: { runtimeApi?: string } = {})
   return {
     policy,
     process: compileList(policy.process, compileProcessRule, (e) =>
-      [e.exe, e.args, e.parent ? `(parent ${e.parent})` : undefined].filter(Boolean).join(' '),
+      [e.exe, e.args, e.argv ? e.argv.join(' ') : undefined, e.parent ? `(parent ${e.parent})` : undefined]
+        .filter(Boolean)
+        .join(' '),
     ),
     network: compileList(policy.network, compileNetworkRule, describeNet),
     files: {
-      read: pathList(policy.files.read),
-      write: pathList(policy.files.write),
-      exec: pathList(policy.files.exec),
+      read: pathList(policy.files.read, env.taskRoot),
+      write: pathList(policy.files.write, env.taskRoot),
+      exec: pathList(policy.files.exec, env.taskRoot),
     },
-    nativeAddons: pathList(policy.code.nativeAddons),
+    nativeAddons: pathList(policy.code.nativeAddons, env.taskRoot),
     modules: compileList(
       policy.code.modules,
       (e) => glob(e.name),
@@ -244,5 +280,6 @@ export function compilePolicy(policy: Policy, env: { runtimeApi?: string } = {})
       return exact?.caps;
     },
     runtimeApi: parseRuntimeApi(env.runtimeApi),
+    isPlatformPath: (p) => platform.some((root) => p.startsWith(root)),
   };
 }

@@ -20,6 +20,13 @@ import type { Capability } from './types';
 
 export type PackageOf = () => string;
 
+/**
+ * The package of what the extension sees from outside the process (a process in /proc, a
+ * socket): not attributable, so per-package capabilities do not apply to it (the sensor judged
+ * the package when it made the call).
+ */
+export const OUTSIDE_PROCESS = '<outside>';
+
 /** How strict an action is: allow < alert < deny. */
 export const ACTION_RANK: Readonly<Record<RuleAction, number>> = { allow: 0, alert: 1, deny: 2 };
 
@@ -60,6 +67,7 @@ function capabilityVerdict(
 ): Verdict | null {
   if (!policy.restrictsPackages) return null;
   const pkg = packageOf();
+  if (pkg === OUTSIDE_PROCESS) return null;
   const caps = policy.capabilitiesOf(pkg);
   if (!caps || caps.has(capability)) return null;
   return {
@@ -99,7 +107,7 @@ function decideProcess(policy: CompiledPolicy, ev: ProcessEvent, packageOf: Pack
   const args = ev.argv.slice(1).join(' ');
   const exes = ev.realExe ? [ev.exe, ev.realExe] : [ev.exe];
   let verdict = fromMatch(
-    policy.process.matchAny(exes.map((exe) => ({ exe, args, parent: ev.parentExe }))),
+    policy.process.matchAny(exes.map((exe) => ({ exe, args, argv: ev.argv.slice(1), parent: ev.parentExe }))),
     'warden.process.spawn',
     title,
     4,
@@ -126,6 +134,7 @@ function decideProcess(policy: CompiledPolicy, ev: ProcessEvent, packageOf: Pack
           (cmd.exe && cmd.exe !== cmd.name ? [cmd.name, cmd.exe] : [cmd.name]).map((exe) => ({
             exe,
             args: cmd.argv.slice(1).join(' '),
+            argv: cmd.argv.slice(1),
             parent: exes,
           })),
         ),
@@ -159,6 +168,8 @@ function isRuntimeApi(policy: CompiledPolicy, ev: NetworkEvent): boolean {
 const METADATA = new Set(['169.254.169.254', 'fd00:ec2::254', '169.254.170.2']);
 
 function decideNetwork(policy: CompiledPolicy, ev: NetworkEvent, packageOf: PackageOf): Verdict | null {
+  // The runtime's own calls to the Runtime API are how Lambda works, whatever the lists say.
+  if (isRuntimeApi(policy, ev) && packageOf() === '<runtime>') return null;
   const dest = `${ev.host ?? ev.ip ?? '?'}${ev.ip && ev.host && ev.ip !== ev.host ? ` (${ev.ip})` : ''}${ev.port !== undefined ? `:${ev.port}` : ''}`;
   let verdict: Verdict | null = null;
   if (
@@ -200,7 +211,32 @@ function decideNetwork(policy: CompiledPolicy, ev: NetworkEvent, packageOf: Pack
   return worst(verdict, capabilityVerdict(policy, packageOf, 'network', `${ev.op} ${dest}`, attacks));
 }
 
+/**
+ * The module loader reading code (`.js`, `.json`, `.node` …) for require / import: how a
+ * function runs, not a file access of its own. Not from writable temp dirs: a module dropped
+ * there and loaded is judged like any read.
+ */
+export function isModuleCode(ev: FileEvent): boolean {
+  return (
+    ev.loader === true &&
+    /\.(c|m)?js$|\.json$|\.node$/.test(ev.path) &&
+    !/^\/(tmp|dev\/shm)(\/|$)/.test(ev.path)
+  );
+}
+
+/**
+ * How a function starts and runs on Lambda, whatever the lists say: reading the platform's code
+ * and the module loader reading modules, addons and modules loaded from the platform.
+ */
+function isPlatformUse(policy: CompiledPolicy, ev: SensorEvent): boolean {
+  if (ev.surface === 'files') return ev.op === 'read' && (policy.isPlatformPath(ev.path) || isModuleCode(ev));
+  if (ev.surface === 'code' && (ev.op === 'native' || ev.op === 'module'))
+    return policy.isPlatformPath(ev.target.replace(/^file:\/\//, ''));
+  return false;
+}
+
 function decideFile(policy: CompiledPolicy, ev: FileEvent, packageOf: PackageOf): Verdict | null {
+  if (isPlatformUse(policy, ev)) return null;
   const list = policy.files[ev.op];
   const secretFile = /^\/proc\/[^/]+(\/task\/[^/]+)?\/(environ|mem)$/.test(ev.path);
   const attacks =
@@ -269,6 +305,7 @@ function decideCode(policy: CompiledPolicy, ev: CodeEvent, packageOf: PackageOf)
         capabilityVerdict(policy, packageOf, 'workers', ev.api, [ATTACKS.javascript]),
       );
     case 'native':
+      if (isPlatformUse(policy, ev)) return null;
       return worst(
         fromMatch(
           policy.nativeAddons.match(ev.target),
@@ -281,6 +318,7 @@ function decideCode(policy: CompiledPolicy, ev: CodeEvent, packageOf: PackageOf)
         capabilityVerdict(policy, packageOf, 'native', `${ev.api} ${ev.target}`, [ATTACKS.sharedModules]),
       );
     case 'module':
+      if (isPlatformUse(policy, ev)) return null;
       return fromMatch(
         policy.modules.match(ev.target),
         'warden.code.module',
@@ -314,6 +352,11 @@ function decideSecret(policy: CompiledPolicy, ev: SecretEvent, packageOf: Packag
 
 /** The verdict on one event, or null when it is a plain allow (no finding). */
 export function decide(policy: CompiledPolicy, ev: SensorEvent, packageOf: PackageOf): Verdict | null {
+  const verdict = decideSurface(policy, ev, packageOf);
+  return policy.policy.learned ? asDeviation(policy, ev, packageOf, verdict) : verdict;
+}
+
+function decideSurface(policy: CompiledPolicy, ev: SensorEvent, packageOf: PackageOf): Verdict | null {
   switch (ev.surface) {
     case 'process':
       return decideProcess(policy, ev, packageOf);
@@ -328,4 +371,154 @@ export function decide(policy: CompiledPolicy, ev: SensorEvent, packageOf: Packa
     case 'sensor':
       return null;
   }
+}
+
+/** The capability an event uses (what `packages` lists), if any. */
+export function capabilityOf(ev: SensorEvent): Capability | undefined {
+  switch (ev.surface) {
+    case 'process':
+      return 'process';
+    case 'network':
+      return 'network';
+    case 'files':
+      return ev.op === 'read' ? 'fs-read' : ev.op === 'write' ? 'fs-write' : 'process';
+    case 'code':
+      return ev.op === 'native'
+        ? 'native'
+        : ev.op === 'worker'
+          ? 'workers'
+          : ev.op === 'module'
+            ? undefined
+            : 'code';
+    case 'secrets':
+      return 'secrets';
+    case 'sensor':
+      return undefined;
+  }
+}
+
+const CAPABILITY_VERBS: Record<Capability, string> = {
+  process: 'spawned a process',
+  network: 'opened a network connection',
+  fs: 'used the file system',
+  'fs-read': 'read a file',
+  'fs-write': 'wrote a file',
+  code: 'compiled code from a string',
+  native: 'loaded a native addon',
+  workers: 'started a worker thread',
+  secrets: 'read a credential variable',
+};
+
+const SURFACE_PARAMETER: Record<SensorEvent['surface'], string> = {
+  process: 'process.spawn',
+  network: 'network.destination',
+  files: 'files.path',
+  code: 'code.generation',
+  secrets: 'secrets.read',
+  sensor: 'sensor',
+};
+
+function describeList(entries: readonly string[], none: string): string {
+  if (entries.length === 0) return none;
+  const shown = entries.slice(0, 8).join(', ');
+  return entries.length > 8 ? `${shown} and ${entries.length - 8} more` : shown;
+}
+
+/** What the learned baseline allows on the event's surface, in a few words. */
+function baselineOf(policy: CompiledPolicy, ev: SensorEvent): string {
+  const p = policy.policy;
+  const runs = p.learned ? ` (baseline of ${p.learned.invocations} invocations)` : '';
+  switch (ev.surface) {
+    case 'process':
+      return `${describeList(
+        p.process.allow.map((r) => [r.exe, ...(r.argv ?? [])].join(' ')),
+        'no process was spawned',
+      )}${runs}`;
+    case 'network':
+      return `${describeList(
+        p.network.allow.map(
+          (r) => `${r.host ?? r.cidr ?? '*'}${r.port !== undefined ? `:${String(r.port)}` : ''}`,
+        ),
+        'no connection was made',
+      )}${runs}`;
+    case 'files': {
+      const list = p.files[ev.op].allow.map((r) => r.path);
+      return `${ev.op}: ${describeList(list, `no file was ${ev.op === 'read' ? 'read' : ev.op === 'write' ? 'written' : 'executed'}`)}${runs}`;
+    }
+    case 'code':
+      return `${
+        ev.op === 'native'
+          ? describeList(
+              p.code.nativeAddons.allow.map((r) => r.path),
+              'no native addon was loaded',
+            )
+          : ev.op === 'module'
+            ? describeList(
+                p.code.modules.allow.map((r) => r.name),
+                'no module',
+              )
+            : `${ev.op} was never used`
+      }${runs}`;
+    case 'secrets':
+      return `${describeList(p.secrets.allow, 'no package read credentials')}${runs}`;
+    case 'sensor':
+      return '';
+  }
+}
+
+/**
+ * Under a learned policy: a package using a capability it never used in the baseline is
+ * library misuse, its own rule, named after the package; anything else the baseline does not
+ * allow (a default, not an explicit deny entry) is a deviation on its surface. Both carry what
+ * the baseline was and what differed.
+ */
+function asDeviation(
+  policy: CompiledPolicy,
+  ev: SensorEvent,
+  packageOf: PackageOf,
+  verdict: Verdict | null,
+): Verdict | null {
+  const cap = isPlatformUse(policy, ev) ? undefined : capabilityOf(ev);
+  const pkg = cap && policy.restrictsPackages ? packageOf() : undefined;
+  const caps = pkg ? policy.capabilitiesOf(pkg) : undefined;
+  if (
+    cap &&
+    pkg &&
+    pkg !== OUTSIDE_PROCESS &&
+    caps &&
+    !caps.has(cap) &&
+    !(cap === 'fs-read' && pkg === '<runtime>')
+  ) {
+    const observed = verdict?.reason.split(':')[0] ?? `${ev.surface} ${ev.op}`;
+    const subject = pkg === '<function>' ? "The function's own code" : `Package ${pkg}`;
+    return {
+      action: 'deny',
+      ruleId: 'warden.deviation.library-misuse',
+      title: `Library misuse: ${pkg} ${CAPABILITY_VERBS[cap]}`,
+      severity: 4,
+      attacks: verdict?.attacks ?? [],
+      reason: `${subject} ${CAPABILITY_VERBS[cap]} (${observed}); it never did in the baseline (it used: ${caps.size ? [...caps].sort().join(', ') : 'nothing'})`,
+      anomaly: {
+        target: { name: pkg, type: pkg.startsWith('<') ? 'function' : 'npm package' },
+        parameter: `capability.${cap}`,
+        baseline: caps.size ? `${pkg} used: ${[...caps].sort().join(', ')}` : `${pkg} used no capability`,
+        observed: `${pkg} ${CAPABILITY_VERBS[cap]}: ${observed}`,
+      },
+    };
+  }
+  if (!verdict || !/no allow rule matches/.test(verdict.reason)) return verdict;
+  const observed = verdict.reason.split(': no allow rule')[0] ?? verdict.reason;
+  const baseline = baselineOf(policy, ev);
+  return {
+    ...verdict,
+    ruleId: `warden.deviation.${ev.surface}`,
+    title: `Deviation from the learned baseline: ${verdict.title.charAt(0).toLowerCase()}${verdict.title.slice(1)}`,
+    reason: `${observed}: not in the learned baseline (${baseline})`,
+    anomaly: {
+      target: { name: pkg ?? packageOf(), type: 'function' },
+      parameter: SURFACE_PARAMETER[ev.surface],
+      baseline,
+      observed,
+    },
+  };
 }

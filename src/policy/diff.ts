@@ -4,6 +4,7 @@
  * changes a reviewer must look at), narrows it, or neither.
  */
 import type { RuleAction } from '../events/types';
+import { compilePolicy } from './compile';
 import { ACTION_RANK } from './decide';
 import type { Policy } from './types';
 
@@ -113,16 +114,38 @@ export function diffPolicies(a: Policy, b: Policy): PolicyChange[] {
   ruleList(out, 'code.modules', a.code.modules, b.code.modules);
   ruleList(out, 'secrets', a.secrets, b.secrets);
   list(out, 'secrets.names', a.secrets.names, b.secrets.names, 'narrows');
+  const ca = compilePolicy(a);
+  const cb = compilePolicy(b);
   for (const name of new Set([...Object.keys(a.packages), ...Object.keys(b.packages)])) {
     const path = `packages[${JSON.stringify(name)}]`;
     const before = a.packages[name];
     const after = b.packages[name];
-    // A listed package is restricted to its capabilities: listing it narrows, unlisting widens.
-    if (!before) out.push({ path, change: 'added', after, effect: 'narrows' });
-    else if (!after) out.push({ path, change: 'removed', before, effect: 'widens' });
-    else list(out, path, before, after, 'widens');
+    if (before && after) {
+      list(out, path, before, after, 'widens');
+      continue;
+    }
+    // What the package may do on each side, a glob entry (`**`) included: unrestricted when no
+    // entry matches it.
+    out.push({
+      path,
+      change: before ? 'removed' : 'added',
+      ...(before ? { before } : { after }),
+      effect: capabilityEffect(ca.capabilitiesOf(name), cb.capabilitiesOf(name)),
+    });
   }
   return out;
+}
+
+function capabilityEffect(
+  before: ReadonlySet<string> | undefined,
+  after: ReadonlySet<string> | undefined,
+): Effect {
+  if (!before) return after ? 'narrows' : 'neutral';
+  if (!after) return 'widens';
+  const gained = [...after].some((c) => !before.has(c));
+  const lost = [...before].some((c) => !after.has(c));
+  // Anything gained is what a reviewer must see, even when something else was given up.
+  return gained ? 'widens' : lost ? 'narrows' : 'neutral';
 }
 
 function show(value: unknown): string {

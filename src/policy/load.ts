@@ -221,6 +221,7 @@ export function normalizePolicy(doc: Record<string, unknown>): Policy {
       names: pick(secrets?.names as string[] | undefined, base.secrets.names),
     },
     packages: pick(doc.packages as Record<string, Capability[]> | undefined, base.packages),
+    ...(doc.learned ? { learned: doc.learned as Policy['learned'] } : {}),
   };
 }
 

@@ -60,6 +60,12 @@ export const policySchema = {
             id,
             exe: { type: 'string', minLength: 1 },
             args: { type: 'string' },
+            argv: {
+              type: 'array',
+              items: { type: 'string' },
+              description:
+                'One glob per argument after argv[0], exactly that many; `*` matches any characters of one argument.',
+            },
             parent: {
               type: 'string',
               minLength: 1,
@@ -154,6 +160,17 @@ export const policySchema = {
       type: 'object',
       description: 'Per-package capabilities; keys are package names or globs (`@aws-sdk/*`).',
       additionalProperties: { type: 'array', items: ref('capability'), uniqueItems: true },
+    },
+    learned: {
+      type: 'object',
+      description:
+        'Written by `warden learn`: the policy is a baseline, and what it does not allow is reported as a deviation.',
+      additionalProperties: false,
+      required: ['invocations', 'observations'],
+      properties: {
+        invocations: { type: 'integer', minimum: 0 },
+        observations: { type: 'integer', minimum: 0 },
+      },
     },
   },
 } as const;

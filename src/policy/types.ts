@@ -10,6 +10,11 @@ export interface ProcessRule {
   /** Glob on the arguments after argv[0], joined by single spaces. */
   args?: string;
   /**
+   * One glob per argument after argv[0], and exactly that many arguments. In these globs `*`
+   * matches any characters of one argument, `/` included (what `warden learn` writes).
+   */
+  argv?: string[];
+  /**
    * Glob on the executable of the parent process (absolute, or a bare name matched on the
    * basename): `sleep` allowed only when a shell started it. A rule with `parent` does not match
    * when the parent is not known.
@@ -79,4 +84,16 @@ export interface Policy {
   secrets: RuleList<string> & { names: string[] };
   /** Per-package capabilities: a listed package may only use what its list names. */
   packages: Record<string, Capability[]>;
+  /**
+   * Set by `warden learn`: the policy is a baseline of what the function did, so whatever it
+   * does not allow is reported as a deviation from that baseline.
+   */
+  learned?: LearnedFrom;
+}
+
+export interface LearnedFrom {
+  /** Invocations the baseline saw. */
+  invocations: number;
+  /** Distinct observations it was built from. */
+  observations: number;
 }

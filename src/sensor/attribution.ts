@@ -178,7 +178,14 @@ export function isModuleLoaderRead(holder: StackHolder): boolean {
   for (const site of sitesOf(holder)) {
     const file = site.getFileName() ?? '';
     if (file === sensorFile) continue;
-    if (file === 'node:fs' || file === 'fs') continue;
+    // fs itself (sync, and the promise API the ES module loader reads with).
+    if (
+      file === 'node:fs' ||
+      file === 'fs' ||
+      file.startsWith('node:internal/fs/') ||
+      file.startsWith('internal/fs/')
+    )
+      continue;
     return file.startsWith('node:internal/modules/') || file.startsWith('internal/modules/');
   }
   return false;

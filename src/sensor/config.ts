@@ -6,6 +6,8 @@ export interface SensorConfig {
   policyPath?: string;
   modeOverride?: 'monitor' | 'enforce';
   findingsPath?: string;
+  /** WARDEN_LEARN: learning mode; observations are appended to this file. */
+  learnPath?: string;
   /**
    * WARDEN_STDOUT: the stdout of the first guarded process of the tree (`/proc/<pid>/fd/1`), so
    * a child whose stdout the parent captures (execSync) still logs its findings where Lambda
@@ -48,6 +50,7 @@ export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorCo
     policyPath: env.WARDEN_POLICY || undefined,
     modeOverride: mode === 'monitor' || mode === 'enforce' ? mode : undefined,
     findingsPath: env.WARDEN_FINDINGS || undefined,
+    learnPath: env.WARDEN_LEARN || undefined,
     stdoutPath: env.WARDEN_FINDINGS ? undefined : env.WARDEN_STDOUT || '/proc/self/fd/1',
     onPolicyError: env.WARDEN_ON_POLICY_ERROR || undefined,
     runtimeApi: env.AWS_LAMBDA_RUNTIME_API || undefined,

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { ATTACKS } from '../events/mitre';
 import type { InvocationContext } from '../events/types';
 import { compilePolicy } from '../policy/compile';
+import { learningPolicy } from '../policy/learning-policy';
 import type { PolicyError, PolicyLoadResult } from '../policy/load';
 import { formatPolicyErrorShort, type LoadedPolicy, resolvePolicy } from '../policy/resolve';
 import { addRuntimePaths, onStackTamper, setWardenFiles } from './attribution';
@@ -22,6 +23,7 @@ import { installFsHooks } from './hooks/fs';
 import { installModuleHooks } from './hooks/modules';
 import { installNetworkHooks } from './hooks/network';
 import { installProcessHooks } from './hooks/process';
+import { createObserver } from './observe';
 import { flushAll, flushInvocation, reportFault, reportNotice, setState, stats } from './report';
 import { createSink, type Sink } from './sink';
 
@@ -63,6 +65,30 @@ function loadPolicy(cfg: SensorConfig): LoadedPolicy {
   );
 }
 
+/** The function's directory (symlinks resolved, as the file hooks see paths). */
+function taskRootOf(): string | undefined {
+  const root = process.env.LAMBDA_TASK_ROOT;
+  if (!root) return undefined;
+  try {
+    return bypass(() => fs.realpathSync(root));
+  } catch {
+    return root;
+  }
+}
+
+/**
+ * The platform's code: the runtime (LAMBDA_RUNTIME_DIR), Warden's layer directory and the
+ * layers root it sits in (WARDEN_RUNTIME_PATHS, `<opt>/warden/`).
+ */
+function platformPathsOf(cfg: SensorConfig): string[] {
+  const out = [...cfg.runtimePaths];
+  const runtimeDir = process.env.LAMBDA_RUNTIME_DIR;
+  if (runtimeDir) out.push(runtimeDir);
+  for (const p of cfg.runtimePaths)
+    if (/\/opt\/warden\/?$/.test(p)) out.push(path.dirname(p.replace(/\/$/, '')));
+  return out;
+}
+
 const CHANNEL_TROUBLE = {
   unreachable: "Warden's extension cannot be reached",
   lost: "Warden's extension went away",
@@ -91,8 +117,14 @@ function start(): void {
   const cfg = readConfig(process.env, sensorFile);
   setWardenFiles(sensorFile, path.dirname(sensorFile));
   addRuntimePaths(cfg.runtimePaths);
-  const loaded = loadPolicy(cfg);
-  const compiled = compilePolicy(loaded.policy, { runtimeApi: cfg.runtimeApi });
+  const loaded: LoadedPolicy = cfg.learnPath
+    ? { policy: learningPolicy(), mode: 'monitor' }
+    : loadPolicy(cfg);
+  const compiled = compilePolicy(loaded.policy, {
+    runtimeApi: cfg.runtimeApi,
+    taskRoot: taskRootOf(),
+    platformPaths: platformPathsOf(cfg),
+  });
   const stdoutSink = createSink(cfg.findingsPath, bypass, cfg.stdoutPath);
   const channel = cfg.channel
     ? openChannel({
@@ -135,6 +167,7 @@ function start(): void {
     },
     version: VERSION,
     injectFault: cfg.injectFault,
+    ...(cfg.learnPath ? { observer: createObserver(createSink(cfg.learnPath, bypass)) } : {}),
   });
   if (loaded.error) {
     const message = `${formatPolicyErrorShort(loaded.error)}; using ${loaded.fallback}`;

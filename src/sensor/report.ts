@@ -11,6 +11,7 @@ import type { Mode } from '../policy/types';
 import { attribute, captureStack, type StackHolder } from './attribution';
 import { currentInvocation } from './context';
 import { blockedError, type WardenBlockedError } from './errors';
+import type { Observer } from './observe';
 import type { Sink } from './sink';
 
 export interface SensorState {
@@ -21,6 +22,8 @@ export interface SensorState {
   resource: FunctionResource;
   version: string;
   injectFault?: string;
+  /** Learning mode: every event is observed, none is judged. */
+  observer?: Observer;
 }
 
 interface Seen {
@@ -159,6 +162,7 @@ function record(
 export function flushInvocation(ctx: InvocationContext | undefined): void {
   const s = state;
   if (!s) return;
+  s.observer?.flush();
   const key = ctx?.requestId ?? '<init>';
   const bucket = seenByInvocation.get(key);
   if (!bucket) return;
@@ -173,6 +177,7 @@ export function flushInvocation(ctx: InvocationContext | undefined): void {
 }
 
 export function flushAll(): void {
+  state?.observer?.flushAll();
   for (const key of [...seenByInvocation.keys()]) {
     flushInvocation(key === '<init>' ? undefined : ({ requestId: key } as InvocationContext));
   }
@@ -252,9 +257,15 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
       }
       return opts?.loaderRead && attribution.package !== '<runtime>' ? '<runtime>' : attribution.package;
     };
+    // Learning: every event is observed; only the learning policy's explicit denies (the
+    // instance metadata endpoints) are judged, and blocked, so learning never reaches them.
     const verdict = decide(s.policy, ev, packageOf);
+    if (s.observer && verdict?.action !== 'deny') {
+      s.observer.record(ev, packageOf(), currentInvocation());
+      return undefined;
+    }
     if (!verdict) return undefined;
-    const blocked = verdict.action === 'deny' && s.mode === 'enforce';
+    const blocked = verdict.action === 'deny' && (s.mode === 'enforce' || !!s.observer);
     // Reporting is not judgement: a fault while writing the finding must not turn a block
     // into a pass, so it is caught on its own below.
     try {

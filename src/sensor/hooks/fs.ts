@@ -387,8 +387,10 @@ function judgePath(api: string, op: FileOp, requested: string, resolved: string,
   ) {
     ev.path = lexical;
   }
-  const stack = state.policy.restrictsPackages ? captureStack() : undefined;
+  // Learning attributes every read, and needs to know the module loader's from the function's.
+  const stack = state.policy.restrictsPackages || state.observer ? captureStack() : undefined;
   const loaderRead = op === 'read' && stack !== undefined && isModuleLoaderRead(stack);
+  if (loaderRead) ev.loader = true;
   return check(ev, { stack, loaderRead });
 }
 

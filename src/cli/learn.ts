@@ -1,0 +1,225 @@
+/**
+ * `warden learn`: run events through the sandbox in learning mode (or read what deployed
+ * functions reported), and write the least-privilege policy that allows exactly that, in
+ * enforce mode, as commented YAML. Exit 0 when the policy was written, 2 for bad usage (one
+ * line), 1 for a sandbox fault.
+ */
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { countEntries, learnPolicy } from '../learn/learn';
+import { mergeLearned } from '../learn/merge';
+import { type Observation, observationFromFinding, readObservationLines } from '../learn/observation';
+import { policyYaml } from '../learn/policy-yaml';
+import { learningPolicy } from '../policy/learning-policy';
+import { localSettings } from '../sandbox/environment';
+import { runSandbox, sandboxHome } from '../sandbox/run';
+import { runtimesHome } from '../sandbox/runtimes';
+import { type InvokeCliOptions, sandboxSetup, UsageError } from './invoke';
+import { loadPolicyOrExit } from './load-policy-file';
+
+export interface LearnCliOptions
+  extends Omit<InvokeCliOptions, 'policy' | 'mode' | 'findings' | 'warden' | 'handler'> {
+  handler?: string;
+  out: string;
+  merge?: string;
+  from: string[];
+  observations?: string;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** A bar on a TTY, nothing otherwise: `[#####.....] 5/10 events`. */
+function progress(total: number): { step(status: string): void; done(): void } {
+  const tty = process.stderr.isTTY === true;
+  let n = 0;
+  const draw = (status: string) => {
+    const width = 24;
+    const filled = Math.round((n / Math.max(total, 1)) * width);
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n}/${total} events ${status}`.padEnd(70),
+    );
+  };
+  if (tty) draw('starting the sandbox');
+  return {
+    step(status) {
+      n++;
+      if (tty) draw(status);
+    },
+    done() {
+      if (tty) process.stderr.write('\n');
+    },
+  };
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+async function observeInSandbox(
+  functionDir: string,
+  o: LearnCliOptions,
+): Promise<{ observations: Observation[]; failed: number; invocations: number }> {
+  if (!o.handler) throw new UsageError('--handler <file.export> is required with --event');
+  const setup = sandboxSetup(functionDir, { ...o, handler: o.handler });
+  const work = mkdtempSync(path.join(tmpdir(), 'warden-learn-'));
+  const obsFile = path.join(work, 'observations.jsonl');
+  const observations: Observation[] = [];
+  const bar = progress(setup.events.length);
+  let failed = 0;
+  try {
+    const policy = learningPolicy();
+    await runSandbox({
+      packageRoot: setup.root,
+      functionDir,
+      settings: localSettings({
+        functionName: o.functionName ?? path.basename(path.resolve(functionDir)),
+        handler: o.handler,
+        memoryMb: setup.memoryMb,
+        timeoutSec: setup.timeoutSec,
+        region: process.env.AWS_REGION || 'us-east-1',
+        runtime: setup.runtime,
+      }),
+      nodeBin: setup.nodeBin,
+      client: setup.client,
+      events: setup.events,
+      layer: { policy, policyJson: `${JSON.stringify(policy)}\n` },
+      extraLayers: o.layer,
+      userEnv: { ...setup.userEnv, WARDEN_LEARN: obsFile },
+      onResult: (r) => {
+        if (r.status !== 'success') failed++;
+        bar.step(r.status);
+      },
+      onFinding: (line) => {
+        // The extension's view: processes a shell or a binary started, which the sensor in the
+        // runtime cannot see.
+        try {
+          const obs = observationFromFinding(JSON.parse(line));
+          if (obs?.layer === 'extension' && obs.event.surface === 'process') observations.push(obs);
+        } catch {
+          // not a finding line
+        }
+      },
+      onLog: (source, line) => {
+        if (process.env.WARDEN_LEARN_DEBUG) process.stderr.write(`[${source}] ${line}\n`);
+      },
+    });
+    bar.done();
+    if (existsSync(obsFile))
+      observations.push(...readObservationLines(readFileSync(obsFile, 'utf8')).observations);
+    if (o.observations)
+      writeFileSync(o.observations, observations.map((x) => `${JSON.stringify(x)}\n`).join(''));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return { observations, failed, invocations: setup.events.length };
+}
+
+export async function runLearn(functionDir: string | undefined, o: LearnCliOptions): Promise<number> {
+  if (!functionDir && o.from.length === 0)
+    throw new UsageError(
+      'give a function directory with --event, or --from <findings-or-observations.jsonl>',
+    );
+  if (functionDir && o.event.length === 0)
+    throw new UsageError('at least one --event <file.json> is required to learn in the sandbox');
+  const existing = o.merge ? loadPolicyOrExit(o.merge) : undefined;
+  const observations: Observation[] = [];
+  let skipped = 0;
+  for (const f of o.from) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (e) {
+      throw new UsageError(
+        `cannot read --from ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+    const read = readObservationLines(text);
+    if (read.observations.length === 0)
+      throw new UsageError(`--from ${f}: no Warden observations or findings in it`);
+    observations.push(...read.observations);
+    skipped += read.skipped;
+  }
+  let failed = 0;
+  let ran = 0;
+  if (functionDir) {
+    const r = await observeInSandbox(functionDir, o);
+    observations.push(...r.observations);
+    failed = r.failed;
+    ran = r.invocations;
+  }
+  const taskRoots = functionDir ? [path.resolve(functionDir), realOrSelf(path.resolve(functionDir))] : [];
+  // Deployed functions live in /var/task; the runtime, its layers and Warden are the platform's.
+  const platformPaths = [
+    '/opt',
+    '/var/runtime',
+    '/var/lang',
+    realOrSelf(sandboxHome()),
+    realOrSelf(runtimesHome()),
+  ];
+  let result = learnPolicy(observations, {
+    taskRoots: [...taskRoots, '/var/task'],
+    platformPaths,
+    invocations: ran,
+  });
+  if (existing && o.merge) result = mergeLearned(existing, result, path.basename(o.merge));
+  const sources = [
+    ...(functionDir ? [`${ran} event(s) run in the local sandbox`] : []),
+    ...o.from.map((f) => `observations from ${path.basename(f)}`),
+    ...(o.merge ? [`merged into ${path.basename(o.merge)}`] : []),
+  ];
+  const header = [
+    'Warden policy learned by `warden learn`: it allows what the function did, and nothing else.',
+    `Learned from: ${sources.join('; ')}.`,
+    'Review each entry (the comment says what produced it), then deploy it in the layer.',
+    'Generalisation rules: docs/learning.md.',
+  ];
+  writeFileSync(o.out, policyYaml(result.policy, result.notes, header));
+  process.stderr.write(
+    `warden learn: ${countEntries(result.policy)} entries from ${result.stats.observations} observation(s) of ${result.stats.invocations} invocation(s) → ${o.out}${failed ? ` (${failed} invoke(s) did not succeed: their behaviour is in the policy too)` : ''}${skipped ? ` (${skipped} line(s) of --from input were not Warden records)` : ''}\n`,
+  );
+  return 0;
+}
+
+export function registerLearn(program: Command): void {
+  program
+    .command('learn [function-dir]')
+    .description(
+      "Learn a function's behaviour (events run in the local sandbox, or --from what deployed functions reported) and write its least-privilege policy",
+    )
+    .option('--handler <file.export>', 'the function handler, as Lambda names it')
+    .option('--event <file.json>', 'an event to learn from (repeatable, in order)', collect, [])
+    .requiredOption('--out <policy.yaml>', 'where the learned policy is written')
+    .option('--merge <policy>', 'add what is learned to this existing policy')
+    .option(
+      '--from <file.jsonl>',
+      'observations or monitor-mode findings (JSON lines) to learn from (repeatable)',
+      collect,
+      [],
+    )
+    .option('--layer <dir>', 'a further layer, merged over the Warden layer (repeatable)', collect, [])
+    .option('--observations <file.jsonl>', 'also keep the raw observations of the sandbox run here')
+    .option('--timeout <seconds>', 'function timeout', '10')
+    .option('--memory <MB>', 'function memory size', '256')
+    .option('--env <KEY=VALUE>', 'a function environment variable (repeatable)', collect, [])
+    .option('--runtime <id>', 'Lambda runtime (default: the newest installed)')
+    .option('--client <kind>', 'runtime client: aws or builtin')
+    .option('--function-name <name>', 'the function name (default: the directory name)')
+    .action(async (dir: string | undefined, opts: LearnCliOptions) => {
+      try {
+        process.exitCode = await runLearn(dir, opts);
+      } catch (e) {
+        if (e instanceof UsageError) {
+          process.stderr.write(`warden learn: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
+          process.exit(2);
+        }
+        process.stderr.write(`warden learn: sandbox fault: ${(e as Error).stack ?? e}\n`);
+        process.exit(1);
+      }
+    });
+}

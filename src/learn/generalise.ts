@@ -1,0 +1,223 @@
+/**
+ * The generalisation rules of `warden learn` (docs/learning.md explains them with examples).
+ * Pure functions from observed values to the globs a policy allows. Each rule widens only as
+ * far as the observations justify:
+ *
+ *  G1  A token that is data, not a name (a number, hex or base-36 id, UUID, date, timestamp,
+ *      random-looking string), becomes `*` inside its path segment or argument; the literal
+ *      parts around it stay (`/tmp/extract-1f3a9c/` → `/tmp/extract-*`, `report-2026-11-26.txt`
+ *      → `report-*.txt`).
+ *  G2  Sibling files: two or more different names with one extension in one directory become
+ *      `dir/*.ext`; different names without a shared extension stay as they are.
+ *  G3  Subtrees: files in two or more different directories or depths under a directory whose
+ *      name G1 generalised (a directory made per request) become `dir/**`. Nothing else ever
+ *      becomes a whole tree.
+ *  G4  Arguments keep their shape: flags stay literal, `--k=v` keeps `--k=`, numbers match
+ *      numbers, values that were the same in every observation stay literal (G1 applied),
+ *      values that varied become `*` with the directory or extension they shared; a wildcard
+ *      argument never matches one that starts with `-` (a new flag is a new capability:
+ *      `tar --to-command=sh`).
+ *  G5  AWS endpoints: the region label of `<service>.<region>.amazonaws.com` becomes `*`;
+ *      other host names stay literal, except a first label that G1 calls data.
+ *  G6  Never generalised: /proc, /sys and /dev paths, and anything under /etc.
+ */
+
+/** The map's value for key, made and stored first if missing. */
+export function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
+
+const DATA_TOKEN = [
+  /^\d+$/, // numbers, timestamps
+  /^[0-9a-f]{8,}$/i, // hex ids, hashes
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, // UUIDs
+  /^\d{4}-\d{2}-\d{2}(t[\d:.]+z?)?$/i, // dates
+];
+
+/** True when a token (a run between `-`, `_`, `.`) is data rather than a name. */
+export function isDataToken(token: string): boolean {
+  if (token.length === 0) return false;
+  if (DATA_TOKEN.some((re) => re.test(token))) return true;
+  // Random-looking: long, with digits and letters mixed (tmp names, request ids, base-36).
+  if (token.length >= 6 && /\d/.test(token) && /[a-z]/i.test(token) && /^[a-z0-9]+$/i.test(token)) {
+    const digits = token.replace(/\D/g, '').length;
+    return digits >= 2;
+  }
+  return token.length >= 16 && /^[A-Za-z0-9+/=_-]+$/.test(token) && /[A-Z]/.test(token) && /\d/.test(token);
+}
+
+/** G1 on one segment or word: data tokens become `*`, neighbouring stars merge. */
+export function generaliseToken(text: string): string {
+  if (text.includes('*')) return text;
+  // A UUID or a date spans separators: replace those whole first.
+  let s = text
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '\uE000')
+    .replace(/\d{4}-\d{2}-\d{2}(?:[tT][\d:.]+[zZ]?)?/g, '\uE000');
+  s = s
+    .split(/([-_.])/)
+    .map((part) =>
+      part === '-' || part === '_' || part === '.' ? part : isDataToken(part) ? '\uE000' : part,
+    )
+    .join('');
+  // Stars separated only by separators are one star (`*-*-*` → `*`), an extension stays.
+  s = s.replace(/\uE000(?:[-_]\uE000)+/g, '\uE000').replace(/\uE000(?:\.\uE000)+(?=$|\.)/g, '\uE000');
+  return s.replace(/\uE000/g, '*');
+}
+
+const NEVER = /^\/(proc|sys|dev|etc)(\/|$)/;
+
+/** G1 on a path: every segment but the root's fixed parts; G6 paths stay literal. */
+export function generalisePath(p: string): string {
+  if (NEVER.test(p)) return p;
+  return p
+    .split('/')
+    .map((seg) => generaliseToken(seg))
+    .join('/');
+}
+
+function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot) : '';
+}
+
+export interface PathGroup {
+  /** The glob the policy gets. */
+  pattern: string;
+  /** The observed paths it stands for. */
+  paths: string[];
+}
+
+/**
+ * G1–G3 over one list of observed paths (read, write or exec). Returns globs, each with the
+ * paths it came from, sorted by pattern.
+ */
+export function generalisePaths(paths: readonly string[]): PathGroup[] {
+  const groups = new Map<string, Set<string>>();
+  const add = (pattern: string, from: Iterable<string>) => {
+    const g = entryOf(groups, pattern, () => new Set<string>());
+    for (const p of from) g.add(p);
+  };
+  // G1.
+  const byShape = new Map<string, Set<string>>();
+  for (const p of new Set(paths)) {
+    entryOf(byShape, generalisePath(p), () => new Set<string>()).add(p);
+  }
+  // G3: directories G1 generalised, holding things at two or more different places.
+  const treeRoots = new Map<string, Set<string>>();
+  for (const shape of byShape.keys()) {
+    if (NEVER.test(shape)) continue;
+    const segs = shape.split('/');
+    for (let i = 1; i < segs.length - 1; i++) {
+      if (!segs[i]!.includes('*')) continue;
+      const root = segs.slice(0, i + 1).join('/');
+      entryOf(treeRoots, root, () => new Set<string>()).add(segs.slice(i + 1).join('/'));
+      break;
+    }
+  }
+  // Files at two or more depths or directories under it; siblings in one directory are G2's.
+  const dirsOf = (inner: Set<string>) =>
+    new Set([...inner].map((rel) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '')));
+  const trees = [...treeRoots].filter(([, inner]) => dirsOf(inner).size >= 2).map(([root]) => root);
+  const inTree = (shape: string) => trees.find((t) => shape.startsWith(`${t}/`));
+  // G2: siblings with one extension.
+  const byDirExt = new Map<string, string[]>();
+  for (const shape of byShape.keys()) {
+    if (inTree(shape) || NEVER.test(shape)) continue;
+    const slash = shape.lastIndexOf('/');
+    const name = shape.slice(slash + 1);
+    const ext = extensionOf(name);
+    if (!ext || name.includes('*')) continue;
+    const key = `${shape.slice(0, slash)}\uE000${ext}`;
+    entryOf(byDirExt, key, () => [] as string[]).push(shape);
+  }
+  const siblingOf = new Map<string, string>();
+  for (const [key, shapes] of byDirExt) {
+    if (shapes.length < 2) continue;
+    const [dir, ext] = key.split('\uE000') as [string, string];
+    for (const s of shapes) siblingOf.set(s, `${dir}/*${ext}`);
+  }
+  for (const [shape, observed] of byShape) {
+    const tree = inTree(shape);
+    if (tree) add(`${tree}/**`, observed);
+    else add(siblingOf.get(shape) ?? shape, observed);
+  }
+  // A tree's own directory (created, listed, removed) keeps its own entry: `dir/**` is inside it.
+  return [...groups]
+    .map(([pattern, ps]) => ({ pattern, paths: [...ps].sort() }))
+    .sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0));
+}
+
+/** G4: the glob for one argument position, from every value it had. */
+export function argumentShape(values: readonly string[]): string {
+  const distinct = [...new Set(values)];
+  if (distinct.length === 1) {
+    const v = distinct[0]!;
+    if (v.startsWith('-')) {
+      const eq = v.indexOf('=');
+      return eq > 0 ? `${escapeGlob(v.slice(0, eq + 1))}${globOfToken(v.slice(eq + 1))}` : escapeGlob(v);
+    }
+    return globOfToken(v);
+  }
+  // Values that varied: a flag with values (`--out=a`, `--out=b`) keeps its name.
+  const flags = distinct.map((v) => (v.startsWith('-') ? v.split('=')[0] : undefined));
+  if (flags[0] && flags.every((f) => f === flags[0]) && distinct.every((v) => v.includes('=')))
+    return `${escapeGlob(flags[0])}=${variedShape(distinct.map((v) => v.slice(v.indexOf('=') + 1)))}`;
+  if (distinct.some((v) => v.startsWith('-'))) return `{${distinct.map(escapeGlob).sort().join(',')}}`;
+  return variedShape(distinct);
+}
+
+/** A value seen once: literal, with G1 for path segments and data tokens; a number stays one. */
+function globOfToken(v: string): string {
+  if (/^\d+$/.test(v)) return '+([0-9])';
+  const shape = v.includes('/') ? generalisePath(v) : generaliseToken(v);
+  if (shape === v) return escapeGlob(v);
+  // Escape the literal parts, keep the stars G1 made; a star never starts a flag.
+  const parts = shape.split('*').map(escapeGlob);
+  const glob = parts.join('*');
+  return glob.startsWith('*') ? `[^-]${glob}` : glob;
+}
+
+function variedShape(values: string[]): string {
+  if (values.every((v) => /^\d+$/.test(v))) return '+([0-9])';
+  const shapes = new Set(values.map((v) => (v.includes('/') ? generalisePath(v) : generaliseToken(v))));
+  if (shapes.size === 1) {
+    const [shape] = shapes as Set<string>;
+    if (shape.includes('*')) {
+      const glob = shape.split('*').map(escapeGlob).join('*');
+      return glob.startsWith('*') ? `[^-]${glob}` : glob;
+    }
+  }
+  // Paths in one directory keep the directory; anything else keeps only a shared extension.
+  const dirs = new Set(values.map((v) => (v.includes('/') ? v.slice(0, v.lastIndexOf('/') + 1) : '')));
+  const dir = dirs.size === 1 ? [...dirs][0]! : '';
+  const exts = new Set(values.map((v) => extensionOf(v.slice(v.lastIndexOf('/') + 1))));
+  const ext = exts.size === 1 ? [...exts][0]! : '';
+  const dirGlob = dir ? generalisePath(dir).split('*').map(escapeGlob).join('*') : '';
+  return `${dirGlob}${dir ? '' : '[^-]'}*${escapeGlob(ext)}`;
+}
+
+const GLOB_SPECIAL = /[*?[\]{}()!+@\\]/g;
+
+export function escapeGlob(s: string): string {
+  return s.replace(GLOB_SPECIAL, (c) => `\\${c}`);
+}
+
+const AWS_HOST = /^(.+)\.([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d)\.amazonaws\.com(\.cn)?$/;
+
+/** G5: the host glob for a named destination. */
+export function hostPattern(host: string): string {
+  const h = host.toLowerCase();
+  const aws = AWS_HOST.exec(h);
+  if (aws) {
+    const labels = aws[1]!.split('.').map((l, i) => (i === 0 && isDataToken(l) ? '*' : l));
+    return `${labels.join('.')}.*.amazonaws.com${aws[3] ?? ''}`;
+  }
+  const labels = h.split('.');
+  if (labels.length > 2 && isDataToken(labels[0]!)) labels[0] = '*';
+  return labels.join('.');
+}

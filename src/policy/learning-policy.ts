@@ -1,0 +1,40 @@
+import type { NetworkRule, PathRule, Policy, ProcessRule } from './types';
+
+/**
+ * The policy `warden learn` runs under: monitor mode, every list's default `alert`, so every
+ * hook is installed and every event is seen (the sensor observes instead of judging; the
+ * extension reports each process and connection it sees, which the learner reads back). The
+ * metadata endpoints are denied even then.
+ */
+export function learningPolicy(): Policy {
+  const list = <T>() => ({ default: 'alert' as const, allow: [] as T[], alert: [] as T[], deny: [] as T[] });
+  return {
+    version: 1,
+    mode: 'monitor',
+    failClosed: false,
+    nodePermissions: false,
+    onPolicyError: 'default-monitor',
+    process: { ...list<ProcessRule>(), kill: 'alert' },
+    network: {
+      ...list<NetworkRule>(),
+      // Never reached while learning, whatever the function tries (the SDK's credential chain
+      // falls back to them): blocked, and reported.
+      deny: [
+        { id: 'imds', cidr: '169.254.169.254/32' },
+        { id: 'imds', cidr: 'fd00:ec2::254/128' },
+        { id: 'container-credentials', cidr: '169.254.170.2/32' },
+      ],
+      runtimeApi: 'alert',
+    },
+    files: { read: list<PathRule>(), write: list<PathRule>(), exec: list<PathRule>() },
+    code: {
+      eval: 'alert',
+      wasm: 'alert',
+      workers: 'alert',
+      nativeAddons: list<PathRule>(),
+      modules: list<{ name: string }>(),
+    },
+    secrets: { ...list<string>(), names: [] },
+    packages: {},
+  };
+}

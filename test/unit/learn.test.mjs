@@ -1,0 +1,298 @@
+// The learner's generalisation rules (docs/learning.md), tested on both sides: unseen values of
+// the same shape pass the learned policy, a new command, destination, path family, capability
+// or package-capability pair does not (and is reported as a deviation from the baseline).
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+
+const lib = createRequire(import.meta.url)('../../dist/lib.cjs');
+
+const TASK = '/var/task';
+
+function obs(event, pkg = '<function>', requestId = 'r1', count = 1) {
+  return { warden: 'observation', v: 1, event, package: pkg, count, requestId, layer: 'sensor' };
+}
+const spawn = (argv, extra = {}) => ({
+  surface: 'process',
+  op: 'spawn',
+  api: 'spawn',
+  file: argv[0],
+  exe: argv[0],
+  argv,
+  ...extra,
+});
+const shell = (script) =>
+  spawn(['/bin/sh', '-c', script], {
+    shellCommands: lib
+      .parseShellCommands(script)
+      .map((c) => ({ name: c.name, exe: `/usr/bin/${c.name}`, argv: c.argv })),
+  });
+const file = (op, path) => ({ surface: 'files', op, api: 'open', requested: path, path });
+const connect = (host, ip, port) => ({
+  surface: 'network',
+  op: 'connect',
+  api: 'net',
+  protocol: 'tcp',
+  host,
+  ip,
+  port,
+});
+
+/** The verdict of the learned policy on an event (null: allowed). */
+function judge(policy, event, pkg = '<function>') {
+  return lib.decide(lib.compilePolicy(policy, { taskRoot: TASK }), event, () => pkg);
+}
+
+test('G1: data tokens become stars, names stay', () => {
+  const cases = {
+    'extract-1f3a9c2b': 'extract-*',
+    'report-2026-11-26.txt': 'report-*.txt',
+    'upload-7f9e0d3a-4c6b-4e2a-9f1d-2b3c4d5e6f70.json': 'upload-*.json',
+    'invoice-1001.pdf': 'invoice-*.pdf',
+    'quarterly.md': 'quarterly.md',
+    'release-notes.md': 'release-notes.md',
+    node_modules: 'node_modules',
+    tmpa8Xk2pQ9: '*',
+    v2: 'v2',
+  };
+  for (const [input, want] of Object.entries(cases)) assert.equal(lib.generaliseToken(input), want, input);
+  assert.equal(lib.generalisePath('/proc/4242/environ'), '/proc/4242/environ', 'G6: /proc stays literal');
+  assert.equal(lib.generalisePath('/etc/ssl/certs/1234abcd.0'), '/etc/ssl/certs/1234abcd.0');
+});
+
+test('G2/G3: siblings become dir/*.ext, per-request directories with nested files become trees', () => {
+  const groups = lib.generalisePaths([
+    '/tmp/reports/jan.txt',
+    '/tmp/reports/feb.txt',
+    '/tmp/reports/summary.csv',
+    '/tmp/extract-91ab23cd/a.csv',
+    '/tmp/extract-77ef0011/sub/b.csv',
+    '/tmp/extract-77ef0011',
+    '/tmp/render-5f5f5f5f5f/out.html',
+    '/tmp/render-0a0a0a0a0a/out.html',
+    '/var/task/config.json',
+  ]);
+  assert.deepEqual(
+    groups.map((g) => g.pattern),
+    [
+      '/tmp/extract-*',
+      '/tmp/extract-*/**',
+      '/tmp/render-*/out.html',
+      '/tmp/reports/*.txt',
+      '/tmp/reports/summary.csv',
+      '/var/task/config.json',
+    ],
+  );
+  // A single file is never widened; two files in one directory do not make a tree.
+  assert.deepEqual(
+    lib.generalisePaths(['/tmp/cache/data.bin']).map((g) => g.pattern),
+    ['/tmp/cache/data.bin'],
+  );
+});
+
+test('G4: arguments keep their shape; a wildcard never matches a new flag', () => {
+  assert.equal(lib.argumentShape(['-xzf']), '-xzf');
+  assert.equal(lib.argumentShape(['--level=9']), '--level=+([0-9])');
+  assert.equal(lib.argumentShape(['5', '10']), '+([0-9])');
+  assert.equal(lib.argumentShape(['a.md', 'b.md']), '[^-]*.md');
+  assert.equal(lib.argumentShape(['/tmp/in-1a2b3c4d.tgz', '/tmp/in-9f8e7d6c.tgz']), '/tmp/in-*.tgz');
+  assert.equal(lib.argumentShape(['--out=a.txt', '--out=b.txt']), '--out=[^-]*.txt');
+  assert.equal(lib.argumentShape(['-v', '-q']), '{-q,-v}');
+});
+
+test('G5: AWS endpoints generalise the region only', () => {
+  assert.equal(lib.hostPattern('dynamodb.us-east-1.amazonaws.com'), 'dynamodb.*.amazonaws.com');
+  assert.equal(lib.hostPattern('sqs.eu-west-3.amazonaws.com'), 'sqs.*.amazonaws.com');
+  assert.equal(
+    lib.hostPattern('a1b2c3d4e5.execute-api.us-east-1.amazonaws.com'),
+    '*.execute-api.*.amazonaws.com',
+  );
+  assert.equal(lib.hostPattern('reports.s3.us-gov-west-1.amazonaws.com'), 'reports.s3.*.amazonaws.com');
+  assert.equal(lib.hostPattern('api.example.com'), 'api.example.com');
+});
+
+const BASELINE = [
+  obs(spawn(['/usr/bin/tar', '-xzf', '/tmp/in-1a2b3c4d.tgz', '-C', '/tmp/extract-1a2b3c4d'])),
+  obs(
+    spawn(['/usr/bin/tar', '-xzf', '/tmp/in-9f8e7d6c.tgz', '-C', '/tmp/extract-9f8e7d6c']),
+    '<function>',
+    'r2',
+  ),
+  obs(shell('convert report.md report.pdf')),
+  obs(shell('convert notes.md notes.pdf'), '<function>', 'r2'),
+  obs(connect('dynamodb.us-east-1.amazonaws.com', '52.94.0.1', 443), '@aws-sdk/client-dynamodb'),
+  obs(connect('127.0.0.1', '127.0.0.1', 8125), 'hot-shots'),
+  obs(file('read', `${TASK}/templates/invoice.ejs`), 'ejs'),
+  obs(file('read', `${TASK}/templates/receipt.ejs`), 'ejs'),
+  obs(file('write', '/tmp/extract-1a2b3c4d/a.csv'), '<function>'),
+  obs(file('write', '/tmp/extract-9f8e7d6c/deep/er/b.csv'), '<function>', 'r2'),
+  obs({ surface: 'code', op: 'function', api: 'new Function', target: 'return 1' }, 'ejs'),
+  obs(
+    { surface: 'secrets', op: 'read', api: 'process.env', name: 'AWS_SECRET_ACCESS_KEY' },
+    '@aws-sdk/credential-provider-env',
+  ),
+  obs({ surface: 'code', op: 'module', api: 'require', target: 'lodash' }, '<function>'),
+  obs({ surface: 'code', op: 'module', api: 'require', target: 'fs' }, 'lodash'),
+];
+
+test('learned policy: unseen benign values of the same shape pass', () => {
+  const { policy } = lib.learnPolicy(BASELINE, { taskRoots: [TASK] });
+  const pass = [
+    [spawn(['/usr/bin/tar', '-xzf', '/tmp/in-55aa66bb.tgz', '-C', '/tmp/extract-55aa66bb'])],
+    [spawn(['/usr/bin/tar', '-xzf', '/tmp/in-0000ffff.tgz', '-C', '/tmp/extract-0000ffff'])],
+    [shell('convert q3.md q3.pdf')],
+    [shell('convert annual-2027.md annual-2027.pdf')],
+    [connect('dynamodb.us-east-1.amazonaws.com', '52.94.9.9', 443), '@aws-sdk/client-dynamodb'],
+    [connect('dynamodb.eu-west-1.amazonaws.com', '52.95.1.1', 443), '@aws-sdk/client-dynamodb'],
+    [connect('127.0.0.1', '127.0.0.1', 8125), 'hot-shots'],
+    [file('read', `${TASK}/templates/statement.ejs`), 'ejs'],
+    [file('write', '/tmp/extract-abcdef12/x/y/z.csv')],
+    [file('write', '/tmp/extract-abcdef12/top.csv')],
+    [{ surface: 'code', op: 'function', api: 'new Function', target: 'return 2' }, 'ejs'],
+    [
+      { surface: 'secrets', op: 'read', api: 'process.env', name: 'AWS_ACCESS_KEY_ID' },
+      '@aws-sdk/credential-provider-env',
+    ],
+    [
+      {
+        surface: 'files',
+        op: 'read',
+        api: 'readFileUtf8',
+        requested: 'x',
+        path: `${TASK}/node_modules/lodash/map.js`,
+        loader: true,
+      },
+      '<runtime>',
+    ],
+  ];
+  for (const [ev, pkg] of pass) assert.equal(judge(policy, ev, pkg), null, JSON.stringify(ev));
+});
+
+test('learned policy: a new command, destination, path family, capability or package use is a deviation', () => {
+  const { policy } = lib.learnPolicy(BASELINE, { taskRoots: [TASK] });
+  const fail = [
+    ['warden.deviation.process', spawn(['/usr/bin/tar', '-xzf', '/tmp/in-1.tgz', '--to-command=sh'])],
+    [
+      'warden.deviation.process',
+      spawn(['/usr/bin/tar', '-xzf', '--checkpoint-action=exec=sh', '-C', '/tmp/extract-1']),
+    ],
+    ['warden.deviation.process', spawn(['/usr/bin/curl', 'http://127.0.0.1:9'])],
+    ['warden.deviation.process', shell('convert x.md x.pdf; id')],
+    ['warden.deviation.process', shell('convert $(id).md x.pdf')],
+    ['warden.deviation.network', connect('evil.example', '127.0.0.9', 443), '@aws-sdk/client-dynamodb'],
+    [
+      'warden.deviation.network',
+      connect('dynamodb.us-east-1.amazonaws.com', '52.94.0.1', 80),
+      '@aws-sdk/client-dynamodb',
+    ],
+    ['warden.deviation.network', connect('127.0.0.1', '127.0.0.1', 9001), 'hot-shots'],
+    ['warden.deviation.files', file('read', '/proc/self/environ'), 'ejs'],
+    ['warden.deviation.library-misuse', file('read', '/proc/self/environ')],
+    ['warden.deviation.files', file('read', `${TASK}/index.js`), 'ejs'],
+    ['warden.deviation.files', file('write', '/tmp/elsewhere/a.csv')],
+    ['warden.deviation.files', file('write', `${TASK}/index.js`)],
+    [
+      'warden.deviation.library-misuse',
+      spawn(['/usr/bin/tar', '-xzf', '/tmp/in-1a2b3c4d.tgz', '-C', '/tmp/extract-1a2b3c4d']),
+      'ejs',
+    ],
+    ['warden.deviation.library-misuse', { surface: 'code', op: 'eval', api: 'eval', target: 'x' }, 'lodash'],
+    ['warden.deviation.library-misuse', connect('127.0.0.1', '127.0.0.1', 8125), 'never-seen-package'],
+    [
+      'warden.deviation.library-misuse',
+      { surface: 'secrets', op: 'read', api: 'process.env', name: 'AWS_SESSION_TOKEN' },
+      'ejs',
+    ],
+    ['warden.deviation.code', { surface: 'code', op: 'wasm', api: 'WebAssembly.compile', target: '' }, 'ejs'],
+  ];
+  for (const [rule, ev, pkg] of fail) {
+    const v = judge(policy, ev, pkg);
+    assert.equal(v?.ruleId, rule, `${JSON.stringify(ev)} by ${pkg ?? '<function>'}: ${JSON.stringify(v)}`);
+    assert.ok(v.anomaly?.baseline && v.anomaly.observed, 'the baseline and what differed are named');
+  }
+  const misuse = judge(policy, spawn(['/bin/sh', '-c', 'id']), 'node-serialize');
+  assert.equal(misuse.title, 'Library misuse: node-serialize spawned a process');
+  assert.match(misuse.reason, /never did in the baseline/);
+});
+
+test('the generated YAML is commented, sorted and the same for any order of the observations', () => {
+  const header = ['learned in a test'];
+  const a = lib.learnPolicy(BASELINE, { taskRoots: [TASK] });
+  const b = lib.learnPolicy([...BASELINE].reverse(), { taskRoots: [TASK] });
+  const yamlA = lib.policyYaml(a.policy, a.notes, header);
+  assert.equal(yamlA, lib.policyYaml(b.policy, b.notes, header));
+  assert.match(
+    yamlA,
+    /# ran \/usr\/bin\/tar \(2 different command lines\): seen 2× in 2 invocations, by <function>/,
+  );
+  assert.match(
+    yamlA,
+    /# read 2 different paths of this shape: seen 2× in 1 invocation, by ejs\n\s+- path: \/var\/task\/templates\/\*\.ejs|path: \$\{LAMBDA_TASK_ROOT\}\/templates\/\*\.ejs/,
+  );
+  // It loads as a valid policy, equal to the one learned.
+  const parsed = lib.parsePolicy('learned.yaml', yamlA);
+  assert.ok(parsed.ok, JSON.stringify(parsed.error));
+  assert.deepEqual(lib.diffPolicies(a.policy, parsed.policy), []);
+});
+
+test('--from: monitor-mode findings give the same observations as the sensor saw', () => {
+  const events = BASELINE.map((o) => o.event).filter((e) => e.surface !== 'code' || e.op !== 'module');
+  for (const event of events) {
+    const finding = lib.toFinding({
+      uid: 'u1',
+      event,
+      verdict: { action: 'alert', ruleId: 'r', title: 't', severity: 2, attacks: [], reason: 'x' },
+      blocked: false,
+      mode: 'monitor',
+      requestId: 'req-9',
+      resource: { arn: 'arn:aws:lambda:us-east-1:123456789012:function:f', name: 'f' },
+      product: { name: 'Warden', version: '0' },
+      time: 1,
+      count: 3,
+      activityId: 1,
+      firstSeen: 1,
+      attribution: { package: 'pkg-a', chain: ['pkg-a'], stack: [] },
+      pid: 1,
+    });
+    const back = lib.observationFromFinding(finding);
+    assert.ok(back, JSON.stringify(event));
+    assert.equal(back.package, 'pkg-a');
+    assert.equal(back.requestId, 'req-9');
+    assert.equal(back.count, 3);
+    const norm = (e) => ({
+      ...e,
+      api: undefined,
+      requested: undefined,
+      realExe: undefined,
+      file: undefined,
+      shellCommands: e.shellCommands?.map((c) => c.argv),
+    });
+    assert.deepEqual(norm(back.event), norm(event), JSON.stringify(event));
+  }
+  const text = ['START RequestId: x', JSON.stringify(BASELINE[0]), 'not json {', ''].join('\n');
+  const read = lib.readObservationLines(text);
+  assert.equal(read.observations.length, 1);
+  assert.equal(read.skipped, 2);
+});
+
+test('--merge: what was learned is added; reviewed entries, denies and settings stay', () => {
+  const existing = lib.learnPolicy(BASELINE.slice(0, 2), { taskRoots: [TASK] }).policy;
+  existing.network.allow.push({ host: 'api.partner.example', port: 443 });
+  existing.files.read.deny.push({ path: '/etc/shadow' });
+  const learned = lib.learnPolicy(BASELINE.slice(2), { taskRoots: [TASK] });
+  const merged = lib.mergeLearned(existing, learned, 'reviewed.yaml');
+  assert.deepEqual(merged.policy.network.allow[0], { host: 'api.partner.example', port: 443 });
+  assert.deepEqual(merged.policy.files.read.deny, [{ path: '/etc/shadow' }]);
+  assert.equal(merged.notes['network.allow'][0], 'kept from reviewed.yaml');
+  assert.equal(
+    judge(
+      merged.policy,
+      spawn(['/usr/bin/tar', '-xzf', '/tmp/in-00aa00aa.tgz', '-C', '/tmp/extract-00aa00aa']),
+    ),
+    null,
+  );
+  assert.equal(judge(merged.policy, shell('convert a.md a.pdf')), null);
+  assert.equal(merged.policy.code.eval, 'allow', 'eval was needed by the new observations');
+  // Only widening: every change from the existing policy adds.
+  assert.ok(lib.diffPolicies(existing, merged.policy).every((c) => c.effect !== 'narrows'));
+});
