@@ -50,9 +50,8 @@ async function assertBenignPass(fn, policyFile, events, args = []) {
   });
   try {
     assert.equal(r.results.length, events.length, r.stderr);
-    r.results.forEach((res, i) =>
-      assert.equal(res.status, 'success', `${fn} benign #${i}: ${JSON.stringify(res.error ?? res)}`),
-    );
+    for (const [i, res] of r.results.entries())
+      assert.equal(res.status, 'success', `${fn} benign #${i}: ${JSON.stringify(res.error ?? res)}`);
     assert.deepEqual(
       r.findings.map((f) => `${f.finding_info.analytic.uid}: ${f.finding_info.desc}`),
       [],
