@@ -153,6 +153,8 @@ export interface Verdict {
   attacks: Attack[];
   /** Human reason, ends up in finding_info.desc. */
   reason: string;
+  /** No entry matched: the list's default decided (not an explicit alert or deny entry). */
+  byDefault?: boolean;
   /** Set for a deviation from a learned baseline: what the baseline was and what differed. */
   anomaly?: Anomaly;
 }

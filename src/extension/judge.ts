@@ -7,7 +7,7 @@ import { ATTACKS } from '../events/mitre';
 import { addInnerCommands, type ExecProbe, processEvent } from '../events/process-event';
 import type { DroppedFile, NetworkEvent, ObservedProcess, ProcessEvent, Verdict } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
-import { ACTION_RANK, decide, isShell, OUTSIDE_PROCESS, worst } from '../policy/decide';
+import { ACTION_RANK, decide, fromMatch, isShell, OUTSIDE_PROCESS, worst } from '../policy/decide';
 import type { ExeLink } from './procfs';
 
 /** `b` unless `a` is strictly worse: for the rules that name what happened more exactly. */
@@ -122,16 +122,17 @@ export function judgeObservedProcess(
   let verdict = decide(policy, ev, () => OUTSIDE_PROCESS);
   const attacks = [isShell(ev.exe) ? ATTACKS.unixShell : ATTACKS.commandInterpreter];
   if (seen.script) {
-    const m = policy.files.exec.match(seen.script);
-    if (m.action !== 'allow')
-      verdict = worst(verdict, {
-        action: m.action,
-        ruleId: 'warden.files.exec',
-        title: 'Execution of a denied path',
-        severity: 4,
+    verdict = worst(
+      verdict,
+      fromMatch(
+        policy.files.exec.match(seen.script),
+        'warden.files.exec',
+        'Execution of a denied path',
+        4,
         attacks,
-        reason: `${ev.exe} runs the script ${seen.script}: ${m.list === 'default' ? `no allow rule matches (default ${m.action})` : `${m.list} rule "${m.entry}"`}`,
-      });
+        `${ev.exe} runs the script ${seen.script}`,
+      ),
+    );
   }
   if (seen.fileless) {
     verdict = preferring(verdict, {
@@ -182,7 +183,7 @@ export function judgeSocket(
 ): Verdict | null {
   const verdict = decide(policy, ev, () => (owner.runtime ? '<runtime>' : OUTSIDE_PROCESS));
   if (verdict?.action !== 'deny') return verdict;
-  if (/default/.test(verdict.reason) && hostRuleCouldMatch(policy, ev)) {
+  if (verdict.byDefault && hostRuleCouldMatch(policy, ev)) {
     if (owner.runtime) return null;
     return alertOnly(
       verdict,

@@ -37,7 +37,8 @@ export function worst(a: Verdict | null, b: Verdict | null): Verdict | null {
   return ACTION_RANK[b.action] > ACTION_RANK[a.action] ? b : a;
 }
 
-function fromMatch(
+/** The verdict of a list match (null for an allow), saying which entry or the default decided. */
+export function fromMatch(
   m: ListMatch,
   ruleId: string,
   title: string,
@@ -55,6 +56,7 @@ function fromMatch(
     severity: m.action === 'alert' ? (Math.min(severity, 3) as Verdict['severity']) : severity,
     attacks,
     reason: `${subject}: ${why}`,
+    ...(m.list === 'default' ? { byDefault: true } : {}),
   };
 }
 
@@ -506,7 +508,7 @@ function asDeviation(
       },
     };
   }
-  if (!verdict || !/no allow rule matches/.test(verdict.reason)) return verdict;
+  if (!verdict?.byDefault) return verdict;
   const observed = verdict.reason.split(': no allow rule')[0] ?? verdict.reason;
   const baseline = baselineOf(policy, ev);
   return {

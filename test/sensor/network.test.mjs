@@ -2,6 +2,7 @@
 // stays on loopback: each script opens its own listener on 127.0.0.2 (denied by the test
 // policy) and the listener's accept count is the proof that a connection happened.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { test } from 'node:test';
 import { describe, FIXTURE_PACKAGES, findingsFor, NODE_MAJOR, REPORT, runSensor } from '../helpers.mjs';
 
@@ -224,7 +225,7 @@ test('function code cannot reach the Runtime API; the runtime itself can', async
   const ric = `const net = require('net');\nexports.connect = (port, host) => new Promise((res, rej) => { const s = net.connect(port, host); s.on('connect', () => { s.destroy(); res(); }); s.on('error', rej); });\n`;
   // The runtime API port is only known inside the script: run it twice, the first time to learn the port is not possible,
   // so the script listens on a fixed port instead.
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const fixed = script.replaceAll(
     "await listen('127.0.0.3')",
     `await (async () => { const s = net.createServer((c) => { accepted++; c.destroy(); }); await new Promise((r) => s.listen(${port}, '127.0.0.3', r)); return { port: ${port}, close: () => s.close() }; })()`,
@@ -275,8 +276,17 @@ test('Node version under test', () => {
   assert.ok([20, 22, 24].includes(NODE_MAJOR) || NODE_MAJOR > 24, `running on Node ${process.version}`);
 });
 
+/** A port nothing listens on right now (the sensor must know the Runtime API's before it starts). */
+async function freePort() {
+  const srv = net.createServer();
+  await new Promise((res) => srv.listen(0, '127.0.0.1', res));
+  const { port } = srv.address();
+  await new Promise((res) => srv.close(res));
+  return port;
+}
+
 test('every spelling of the Runtime API address is the Runtime API', async () => {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const hosts = ['127.0.0.1', '0.0.0.0', '127.1', '2130706433', '::ffff:127.0.0.1', 'localhost'];
   const r = await runSensor(
     `${prologue()}

@@ -296,3 +296,31 @@ test('--merge: what was learned is added; reviewed entries, denies and settings 
   // Only widening: every change from the existing policy adds.
   assert.ok(lib.diffPolicies(existing, merged.policy).every((c) => c.effect !== 'narrows'));
 });
+
+test('the extension under a learned policy: a socket to a host the baseline names is not a deviation of the runtime', () => {
+  const { policy } = lib.learnPolicy(BASELINE, { taskRoots: [TASK] });
+  const compiled = lib.compilePolicy(policy, { taskRoot: TASK });
+  // Outside the process only the IP is visible: dynamodb.*.amazonaws.com might be it.
+  const sock = {
+    surface: 'network',
+    op: 'connect',
+    api: 'procfs',
+    protocol: 'tcp',
+    ip: '52.94.7.7',
+    port: 443,
+  };
+  assert.equal(lib.judgeSocket(compiled, sock, { runtime: true, sensorActive: true }), null);
+  const child = lib.judgeSocket(compiled, sock, { runtime: false, sensorActive: true });
+  assert.equal(child.action, 'alert', 'a child process: reported, not killed');
+  // A port the baseline never used cannot be that host: a deviation, whoever owns the socket.
+  const other = lib.judgeSocket(compiled, { ...sock, port: 6667 }, { runtime: false, sensorActive: true });
+  assert.equal(other.action, 'deny');
+  assert.equal(other.ruleId, 'warden.deviation.network');
+  // The extension cannot attribute a package: no library-misuse verdict from outside the process.
+  const proc = lib.decide(
+    compiled,
+    spawn(['/usr/bin/tar', '-xzf', '/tmp/in-12ab34cd.tgz', '-C', '/tmp/extract-12ab34cd']),
+    () => '<outside>',
+  );
+  assert.equal(proc, null);
+});
