@@ -7,6 +7,9 @@
  *      random-looking string), becomes `*` inside its path segment or argument; the literal
  *      parts around it stay (`/tmp/extract-1f3a9c/` → `/tmp/extract-*`, `report-2026-11-26.txt`
  *      → `report-*.txt`).
+ *  G1b A directory whose name differed between otherwise equal paths keeps the stem the names
+ *      shared, at least two characters (`/tmp/job-aBcDeF/out.csv`, `/tmp/job-QwErTy/out.csv` →
+ *      `/tmp/job-*\/out.csv`), wherever that name appears under the same parent.
  *  G2  Sibling files: two or more different names with one extension in one directory become
  *      `dir/*.ext`; different names without a shared extension stay as they are.
  *  G3  Subtrees: files in two or more different directories or depths under a directory whose
@@ -32,6 +35,8 @@ export function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   return v;
 }
 
+import { TASK_ROOT_VAR } from '../policy/compile';
+
 const DATA_TOKEN = [
   /^\d+$/, // numbers, timestamps
   /^[0-9a-f]{8,}$/i, // hex ids, hashes
@@ -53,7 +58,6 @@ export function isDataToken(token: string): boolean {
 
 /** G1 on one segment or word: data tokens become `*`, neighbouring stars merge. */
 export function generaliseToken(text: string): string {
-  if (text.includes('*')) return text;
   // A UUID or a date spans separators: replace those whole first.
   let s = text
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '\uE000')
@@ -71,13 +75,22 @@ export function generaliseToken(text: string): string {
 
 const NEVER = /^\/(proc|sys|dev|etc)(\/|$)/;
 
-/** G1 on a path: every segment but the root's fixed parts; G6 paths stay literal. */
+/** G1 as a glob: the stars it made, every literal character escaped. */
+function tokenGlob(text: string): string {
+  return generaliseToken(text).split('*').map(escapeGlob).join('*');
+}
+
+/** G1 on a path, as a glob (literal parts escaped); G6 paths stay literal. */
 export function generalisePath(p: string): string {
-  if (NEVER.test(p)) return p;
-  return p
-    .split('/')
-    .map((seg) => generaliseToken(seg))
-    .join('/');
+  // The function's directory placeholder is the compiler's, not a glob.
+  if (p.startsWith(TASK_ROOT_VAR)) return `${TASK_ROOT_VAR}${generalisePath(p.slice(TASK_ROOT_VAR.length))}`;
+  if (NEVER.test(p)) return escapeGlob(p);
+  return p.split('/').map(tokenGlob).join('/');
+}
+
+/** A value as a glob: a path by segments, anything else as one token. */
+function valueGlob(v: string): string {
+  return v.includes('/') ? generalisePath(v) : tokenGlob(v);
 }
 
 function extensionOf(name: string): string {
@@ -103,17 +116,18 @@ export function generalisePaths(paths: readonly string[]): PathGroup[] {
     for (const p of from) g.add(p);
   };
   // G1.
-  const byShape = new Map<string, Set<string>>();
+  const g1 = new Map<string, Set<string>>();
   for (const p of new Set(paths)) {
-    entryOf(byShape, generalisePath(p), () => new Set<string>()).add(p);
+    entryOf(g1, generalisePath(p), () => new Set<string>()).add(p);
   }
+  const byShape = mergeVaryingDirectories(g1);
   // G3: directories G1 generalised, holding things at two or more different places.
   const treeRoots = new Map<string, Set<string>>();
   for (const shape of byShape.keys()) {
     if (NEVER.test(shape)) continue;
     const segs = shape.split('/');
     for (let i = 1; i < segs.length - 1; i++) {
-      if (!segs[i]!.includes('*')) continue;
+      if (!hasStar(segs[i]!)) continue;
       const root = segs.slice(0, i + 1).join('/');
       entryOf(treeRoots, root, () => new Set<string>()).add(segs.slice(i + 1).join('/'));
       break;
@@ -131,7 +145,7 @@ export function generalisePaths(paths: readonly string[]): PathGroup[] {
     const slash = shape.lastIndexOf('/');
     const name = shape.slice(slash + 1);
     const ext = extensionOf(name);
-    if (!ext || name.includes('*')) continue;
+    if (!ext || hasStar(name)) continue;
     const key = `${shape.slice(0, slash)}\uE000${ext}`;
     entryOf(byDirExt, key, () => [] as string[]).push(shape);
   }
@@ -150,6 +164,63 @@ export function generalisePaths(paths: readonly string[]): PathGroup[] {
   return [...groups]
     .map(([pattern, ps]) => ({ pattern, paths: [...ps].sort() }))
     .sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0));
+}
+
+function commonPrefix(values: string[]): string {
+  let p = values[0] ?? '';
+  for (const v of values) while (!v.startsWith(p)) p = p.slice(0, -1);
+  return p;
+}
+
+function commonSuffix(values: string[]): string {
+  let s = values[0] ?? '';
+  for (const v of values) while (!v.endsWith(s)) s = s.slice(1);
+  return s;
+}
+
+/**
+ * G1b: a directory whose name differed between observations that are otherwise the same path
+ * (`/tmp/job-aBcDeF/out.csv`, `/tmp/job-QwErTy/out.csv`: a random name G1 could not tell from a
+ * word) keeps what the names shared: `/tmp/job-*`. Only directories, only when two or more
+ * names were seen, never under G6 paths.
+ */
+function mergeVaryingDirectories(shapes: Map<string, Set<string>>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const groups = new Map<string, { index: number; names: Set<string> }>();
+  const split = [...shapes.keys()].map((shape) => shape.split('/'));
+  for (const segs of split) {
+    if (NEVER.test(segs.join('/'))) continue;
+    for (let i = 1; i < segs.length - 1; i++) {
+      if (hasStar(segs[i]!)) continue;
+      const key = `${i}\u0000${segs.slice(0, i).join('/')}\u0000${segs.slice(i + 1).join('/')}`;
+      entryOf(groups, key, () => ({ index: i, names: new Set<string>() })).names.add(segs[i]!);
+    }
+  }
+  // Each name of a directory that varied, wherever it appears under the same parent.
+  const renames = new Map<string, string>();
+  for (const [key, g] of groups) {
+    if (g.names.size < 2) continue;
+    // The names are globs already (literal characters escaped): compare them as text.
+    const names = [...g.names].map(unescapeGlob);
+    const prefix = commonPrefix(names);
+    const suffix = commonSuffix(names.map((n) => n.slice(prefix.length)));
+    // Generated names share a stem (`job-`, `.tmp`); two unrelated directories do not merge.
+    if (prefix.length + suffix.length < 2) continue;
+    const glob = `${escapeGlob(prefix)}*${escapeGlob(suffix)}`;
+    const parent = key.split('\u0000')[1]!;
+    for (const name of g.names) renames.set(`${g.index}\u0000${parent}\u0000${name}`, glob);
+  }
+  for (const [shape, observed] of shapes) {
+    const segs = shape.split('/');
+    const original = [...segs];
+    for (let i = 1; i < segs.length - 1; i++) {
+      const glob = renames.get(`${i}\u0000${original.slice(0, i).join('/')}\u0000${original[i]}`);
+      if (glob) segs[i] = glob;
+    }
+    const target = entryOf(out, segs.join('/'), () => new Set<string>());
+    for (const p of observed) target.add(p);
+  }
+  return out;
 }
 
 /** G4: the glob for one argument position, from every value it had. */
@@ -172,32 +243,29 @@ export function argumentShape(values: readonly string[]): string {
 }
 
 /** A value seen once: literal, with G1 for path segments and data tokens; a number stays one. */
+/** A star never starts an argument: `[^-]` first (a new flag is not the same shape). */
+function noFlag(glob: string): string {
+  return glob.startsWith('*') ? `[^-]${glob}` : glob;
+}
+
 function globOfToken(v: string): string {
   if (/^\d+$/.test(v)) return '+([0-9])';
-  const shape = v.includes('/') ? generalisePath(v) : generaliseToken(v);
-  if (shape === v) return escapeGlob(v);
-  // Escape the literal parts, keep the stars G1 made; a star never starts a flag.
-  const parts = shape.split('*').map(escapeGlob);
-  const glob = parts.join('*');
-  return glob.startsWith('*') ? `[^-]${glob}` : glob;
+  return noFlag(valueGlob(v));
 }
 
 function variedShape(values: string[]): string {
   if (values.every((v) => /^\d+$/.test(v))) return '+([0-9])';
-  const shapes = new Set(values.map((v) => (v.includes('/') ? generalisePath(v) : generaliseToken(v))));
+  const shapes = new Set(values.map(valueGlob));
   if (shapes.size === 1) {
     const [shape] = shapes as Set<string>;
-    if (shape.includes('*')) {
-      const glob = shape.split('*').map(escapeGlob).join('*');
-      return glob.startsWith('*') ? `[^-]${glob}` : glob;
-    }
+    if (hasStar(shape)) return noFlag(shape);
   }
   // Paths in one directory keep the directory; anything else keeps only a shared extension.
   const dirs = new Set(values.map((v) => (v.includes('/') ? v.slice(0, v.lastIndexOf('/') + 1) : '')));
   const dir = dirs.size === 1 ? [...dirs][0]! : '';
   const exts = new Set(values.map((v) => extensionOf(v.slice(v.lastIndexOf('/') + 1))));
   const ext = exts.size === 1 ? [...exts][0]! : '';
-  const dirGlob = dir ? generalisePath(dir).split('*').map(escapeGlob).join('*') : '';
+  const dirGlob = dir ? generalisePath(dir) : '';
   return `${dirGlob}${dir ? '' : '[^-]'}*${escapeGlob(ext)}`;
 }
 
@@ -205,6 +273,15 @@ const GLOB_SPECIAL = /[*?[\]{}()!+@\\]/g;
 
 export function escapeGlob(s: string): string {
   return s.replace(GLOB_SPECIAL, (c) => `\\${c}`);
+}
+
+/** A glob with a star of its own (not an escaped literal `*`). */
+function hasStar(glob: string): boolean {
+  return /(^|[^\\])\*/.test(glob);
+}
+
+function unescapeGlob(s: string): string {
+  return s.replace(/\\([*?[\]{}()!+@\\])/g, '$1');
 }
 
 const AWS_HOST = /^(.+)\.([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d)\.amazonaws\.com(\.cn)?$/;

@@ -83,6 +83,27 @@ test('G2/G3: siblings become dir/*.ext, per-request directories with nested file
       '/var/task/config.json',
     ],
   );
+  // G1b: a random directory name G1 cannot tell from a word, seen with two values.
+  assert.deepEqual(
+    lib
+      .generalisePaths(['/tmp/job-aBcDeF/out.csv', '/tmp/job-QwErTy/out.csv', '/tmp/job-QwErTy/log/run.txt'])
+      .map((g) => g.pattern),
+    ['/tmp/job-*/**'],
+  );
+  assert.deepEqual(
+    lib.generalisePaths(['/tmp/upload-xYz/a.bin', '/tmp/upload-pQr/a.bin']).map((g) => g.pattern),
+    ['/tmp/upload-*/a.bin'],
+  );
+  // Unrelated directories with one file name each stay apart.
+  assert.deepEqual(
+    lib.generalisePaths(['/var/task/templates/a.json', '/var/task/docs/a.json']).map((g) => g.pattern),
+    ['/var/task/docs/a.json', '/var/task/templates/a.json'],
+  );
+  // Literal glob characters in observed names are escaped, not patterns.
+  assert.deepEqual(
+    lib.generalisePaths(['/tmp/[x]/a(1).txt']).map((g) => g.pattern),
+    ['/tmp/\\[x\\]/a\\(1\\).txt'],
+  );
   // A single file is never widened; two files in one directory do not make a tree.
   assert.deepEqual(
     lib.generalisePaths(['/tmp/cache/data.bin']).map((g) => g.pattern),
