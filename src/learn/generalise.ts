@@ -269,8 +269,10 @@ function variedShape(values: string[]): string {
   return `${dirGlob}${dir ? '' : '[^-]'}*${escapeGlob(ext)}`;
 }
 
-const GLOB_SPECIAL = /[*?[\]{}()!+@\\]/g;
+/** Characters that are glob syntax (`@`, `!`, `+` only before `(`, `!` also first). */
+const GLOB_SPECIAL = /[*?[\]{}()\\]|[!+@](?=\()|^!/g;
 
+/** A literal as a glob that matches only it (readable: `@scope/pkg` stays as it is). */
 export function escapeGlob(s: string): string {
   return s.replace(GLOB_SPECIAL, (c) => `\\${c}`);
 }
