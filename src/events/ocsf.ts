@@ -82,6 +82,7 @@ function evidenceOf(ev: SensorEvent, pid: number): OcsfObject {
         data: {
           api: ev.api,
           ...(ev.realExe ? { real_exe: ev.realExe } : {}),
+          ...(seen && ev.parentExe?.length ? { parent_exe: ev.parentExe } : {}),
           ...(ev.shellCommands
             ? { shell_commands: ev.shellCommands.map((c) => c.argv.map(quoteArg).join(' ')) }
             : {}),

@@ -144,7 +144,10 @@ async function main(): Promise<void> {
         }
       ).parsePolicy,
   );
-  const policy = compilePolicy(loaded.policy, { runtimeApi });
+  // `${LAMBDA_TASK_ROOT}` in policy paths: the runtime's, once it is found (Lambda's /var/task
+  // until then; extensions are not given the variable).
+  let runtimeTaskRoot: string | undefined;
+  const policy = compilePolicy(loaded.policy, { runtimeApi, taskRoot: () => runtimeTaskRoot ?? '/var/task' });
   const mode = loaded.mode;
 
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
@@ -312,7 +315,10 @@ async function main(): Promise<void> {
     if (shuttingDown) return;
     if (!watcher.runtime) {
       const rt = findRuntime(process.pid, runtimeApi, ownExe, settling, Date.now());
-      if (rt) watcher.setRuntime(rt);
+      if (rt) {
+        runtimeTaskRoot = rt.taskRoot && (probe.realpath(rt.taskRoot) ?? rt.taskRoot);
+        watcher.setRuntime(rt);
+      }
     }
     watcher.tick();
     const burst = wallNow() - watcher.lastNewProcessAt < BURST_MS;

@@ -48,6 +48,8 @@ export interface RuntimeProcess {
   /** The runtime's environment names Warden's sensor (NODE_OPTIONS --require …sensor.cjs). */
   sensorExpected: boolean;
   runtimeApi?: string;
+  /** LAMBDA_TASK_ROOT: the function's directory (`${LAMBDA_TASK_ROOT}` in policy paths). */
+  taskRoot?: string;
 }
 
 interface Tracked {
@@ -173,6 +175,7 @@ export function findRuntime(
       pathVar: environValue(env, 'PATH'),
       sensorExpected: /sensor\.cjs/.test(nodeOptions),
       runtimeApi: api,
+      taskRoot: environValue(env, 'LAMBDA_TASK_ROOT'),
     };
   }
   return undefined;

@@ -99,11 +99,20 @@ interface ProcessGroup {
   shell: boolean;
 }
 
-function exeAlternatives(exe: string, real: string | undefined): string {
-  return real && real !== exe ? `{${escapeGlob(exe)},${escapeGlob(real)}}` : escapeGlob(exe);
+/** A path as a glob matching only it; the `${LAMBDA_TASK_ROOT}` placeholder stays one. */
+function literalGlob(p: string): string {
+  return p.startsWith(TASK_ROOT_VAR)
+    ? `${TASK_ROOT_VAR}${escapeGlob(p.slice(TASK_ROOT_VAR.length))}`
+    : escapeGlob(p);
 }
 
-function learnProcesses(obs: Observation[], notes: LearnNotes): ProcessRule[] {
+function exeAlternatives(exe: string, real: string | undefined): string {
+  return real && real !== exe ? `{${literalGlob(exe)},${literalGlob(real)}}` : literalGlob(exe);
+}
+
+function learnProcesses(obs: Observation[], taskRoots: readonly string[], notes: LearnNotes): ProcessRule[] {
+  // Paths in the function's directory (its own binaries, scripts as arguments) are portable.
+  const here = (p: string) => portable(p, taskRoots);
   const groups = new Map<string, ProcessGroup>();
   const addGroup = (
     exe: string,
@@ -126,19 +135,21 @@ function learnProcesses(obs: Observation[], notes: LearnNotes): ProcessRule[] {
   for (const o of obs) {
     const ev = o.event as ProcessEvent;
     if (ev.surface !== 'process' || ev.op !== 'spawn') continue;
-    const exe = exeAlternatives(ev.exe, ev.realExe);
+    const exe = exeAlternatives(here(ev.exe), ev.realExe && here(ev.realExe));
     const parent =
       o.layer === 'extension' && ev.parentExe?.[0] && !/\/node$|^node$/.test(ev.parentExe[0])
-        ? escapeGlob(ev.parentExe[0])
+        ? exeAlternatives(here(ev.parentExe[0]), ev.parentExe[1] && here(ev.parentExe[1]))
         : undefined;
     const shell = isShell(ev.exe) && !!ev.shellCommands;
-    addGroup(exe, parent, ev.argv.slice(1), o, shell);
+    addGroup(exe, parent, ev.argv.slice(1).map(here), o, shell);
     // A shell's commands are processes of their own, started by that shell.
     for (const cmd of ev.shellCommands ?? []) {
       if (!cmd.name || cmd.name.includes('$') || cmd.name.includes('`')) continue;
       const name =
-        cmd.exe && cmd.exe !== cmd.name ? exeAlternatives(cmd.name, cmd.exe) : escapeGlob(cmd.name);
-      addGroup(name, exe, cmd.argv.slice(1), o, false);
+        cmd.exe && cmd.exe !== cmd.name
+          ? exeAlternatives(here(cmd.name), here(cmd.exe))
+          : literalGlob(here(cmd.name));
+      addGroup(name, exe, cmd.argv.slice(1).map(here), o, false);
     }
   }
   const rules: { rule: ProcessRule; note: string }[] = [];
@@ -422,7 +433,13 @@ export function learnPolicy(observations: readonly Observation[], options: Learn
     failClosed: false,
     nodePermissions: false,
     onPolicyError: 'default-enforce',
-    process: { default: 'deny', allow: learnProcesses(obs, notes), alert: [], deny: [], kill: 'deny' },
+    process: {
+      default: 'deny',
+      allow: learnProcesses(obs, o.taskRoots, notes),
+      alert: [],
+      deny: [],
+      kill: 'deny',
+    },
     network: { default: 'deny', allow: learnNetwork(obs, notes), alert: [], deny: [], runtimeApi: 'deny' },
     files: {
       read: {

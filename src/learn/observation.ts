@@ -96,8 +96,11 @@ export function observationFromFinding(f: OcsfObject): Observation | undefined {
       if (op !== 'spawn' || !ev.process?.cmd_line) return undefined;
       const argv = argvOf(ev.process.cmd_line);
       const exe = ev.process.file?.path ?? argv[0] ?? '';
-      const lineage = ev.process.lineage;
-      const parentCmd = lineage?.[0]?.split(' ')[1];
+      // The parent's executable (and real path) as the extension saw it, else its command name.
+      const parentExe = Array.isArray(data.parent_exe)
+        ? (data.parent_exe as unknown[]).filter((x): x is string => typeof x === 'string')
+        : undefined;
+      const parentCmd = ev.process.lineage?.[0]?.split(' ')[1];
       const shellCommands = Array.isArray(data.shell_commands)
         ? (data.shell_commands as unknown[])
             .filter((c): c is string => typeof c === 'string')
@@ -115,7 +118,7 @@ export function observationFromFinding(f: OcsfObject): Observation | undefined {
         argv,
         ...(typeof data.real_exe === 'string' ? { realExe: data.real_exe } : {}),
         ...(shellCommands ? { shellCommands } : {}),
-        ...(parentCmd ? { parentExe: [parentCmd] } : {}),
+        ...(parentExe?.length ? { parentExe } : parentCmd ? { parentExe: [parentCmd] } : {}),
       };
       break;
     }

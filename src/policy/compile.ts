@@ -80,24 +80,26 @@ export interface ExeSubject {
   parent?: readonly string[];
 }
 
-function exeGlob(pattern: string): Test<string> {
-  const m = glob(pattern);
+function exeGlob(pattern: string, taskRoot: TaskRoot | undefined): Test<string> {
+  const m = withTaskRoot(pattern, taskRoot, (p) => glob(p));
   return pattern.includes('/') ? (p) => m(p) : (p) => m(p.slice(p.lastIndexOf('/') + 1));
 }
 
-function argvTest(patterns: readonly string[]): Test<readonly string[]> {
-  const tests = patterns.map((p) => picomatch()(p, { dot: true, bash: true }));
+function argvTest(patterns: readonly string[], taskRoot: TaskRoot | undefined): Test<readonly string[]> {
+  const tests = patterns.map((pattern) =>
+    withTaskRoot(pattern, taskRoot, (p) => picomatch()(p, { dot: true, bash: true })),
+  );
   return (argv) => argv.length === tests.length && tests.every((t, i) => t(argv[i]!));
 }
 
-function compileProcessRule(rule: ProcessRule): Test<ExeSubject> {
-  const exeTest: Test<string> = rule.exe === undefined ? () => true : exeGlob(rule.exe);
+function compileProcessRule(rule: ProcessRule, taskRoot: TaskRoot | undefined): Test<ExeSubject> {
+  const exeTest: Test<string> = rule.exe === undefined ? () => true : exeGlob(rule.exe, taskRoot);
   const argsGlob = rule.args === undefined ? () => true : glob(rule.args);
-  const argvGlob = rule.argv === undefined ? undefined : argvTest(rule.argv);
+  const argvGlob = rule.argv === undefined ? undefined : argvTest(rule.argv, taskRoot);
   const argsTest: Test<ExeSubject> = argvGlob
     ? (s) => argsGlob(s.args) && argvGlob(s.argv ?? s.args.split(' ').filter(Boolean))
     : (s) => argsGlob(s.args);
-  const parentGlob = rule.parent === undefined ? undefined : exeGlob(rule.parent);
+  const parentGlob = rule.parent === undefined ? undefined : exeGlob(rule.parent, taskRoot);
   const parentTest: Test<readonly string[] | undefined> = parentGlob
     ? (parents) => !!parents && parents.some(parentGlob)
     : () => true;
@@ -219,21 +221,42 @@ const PLATFORM_PATHS = ['/var/runtime/', '/var/lang/', '/opt/'];
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder is literal text in a policy
 export const TASK_ROOT_VAR = '${LAMBDA_TASK_ROOT}';
 
-const pathList = (list: Policy['files']['read'], taskRoot: string | undefined) =>
+/** Where the function's directory is: known at start (the sensor), or later (the extension). */
+export type TaskRoot = string | (() => string | undefined);
+
+/**
+ * A glob, with `${LAMBDA_TASK_ROOT}` expanded to the function's directory when it is known (and
+ * matching nothing until then).
+ */
+function withTaskRoot(
+  pattern: string,
+  taskRoot: TaskRoot | undefined,
+  make: (pattern: string) => (s: string) => boolean,
+): (s: string) => boolean {
+  if (!pattern.includes(TASK_ROOT_VAR)) return make(pattern);
+  let root: string | undefined;
+  let test: ((s: string) => boolean) | undefined;
+  return (s) => {
+    const now = typeof taskRoot === 'function' ? taskRoot() : taskRoot;
+    if (!now) return false;
+    if (now !== root || !test) {
+      root = now;
+      test = make(pattern.split(TASK_ROOT_VAR).join(now.replace(/[*?[\]{}()!+@\\]/g, '\\$&')));
+    }
+    return test(s);
+  };
+}
+
+const pathList = (list: Policy['files']['read'], taskRoot: TaskRoot | undefined) =>
   compileList(
     list,
-    (e) =>
-      e.path.includes(TASK_ROOT_VAR)
-        ? taskRoot
-          ? glob(e.path.split(TASK_ROOT_VAR).join(taskRoot.replace(/[*?[\]{}()!+@\\]/g, '\\$&')))
-          : () => false
-        : glob(e.path),
+    (e) => withTaskRoot(e.path, taskRoot, (p) => glob(p)),
     (e) => e.path,
   );
 
 export function compilePolicy(
   policy: Policy,
-  env: { runtimeApi?: string; taskRoot?: string; platformPaths?: readonly string[] } = {},
+  env: { runtimeApi?: string; taskRoot?: TaskRoot; platformPaths?: readonly string[] } = {},
 ): CompiledPolicy {
   const platform = [...PLATFORM_PATHS, ...(env.platformPaths ?? [])]
     .filter((p) => p.startsWith('/') && p.length > 1)
@@ -249,10 +272,13 @@ export function compilePolicy(
   const capCache = new Map<string, ReadonlySet<Capability> | undefined>();
   return {
     policy,
-    process: compileList(policy.process, compileProcessRule, (e) =>
-      [e.exe, e.args, e.argv ? e.argv.join(' ') : undefined, e.parent ? `(parent ${e.parent})` : undefined]
-        .filter(Boolean)
-        .join(' '),
+    process: compileList(
+      policy.process,
+      (rule) => compileProcessRule(rule, env.taskRoot),
+      (e) =>
+        [e.exe, e.args, e.argv ? e.argv.join(' ') : undefined, e.parent ? `(parent ${e.parent})` : undefined]
+          .filter(Boolean)
+          .join(' '),
     ),
     network: compileList(policy.network, compileNetworkRule, describeNet),
     files: {

@@ -217,3 +217,33 @@ test('learn shows progress on a terminal, and explains bad usage in one line', a
     cleanup();
   }
 });
+
+test("a binary shipped in the function's directory: learned relative to LAMBDA_TASK_ROOT, allowed by the sensor and by the extension", async () => {
+  const { dir, cleanup } = tempDir('warden-learn-cli-');
+  const fn = join(ROOT, 'test', 'fixtures', 'functions', 'shipped-tool');
+  try {
+    const events = writeEvents(dir, 'm', [{ month: '2026-01' }, { month: '2026-02' }]);
+    await learn([fn, '--handler', 'index.handler', ...events, '--out', join(dir, 'p.yaml')]);
+    const policy = readFileSync(join(dir, 'p.yaml'), 'utf8');
+    assert.match(policy, /path: \$\{LAMBDA_TASK_ROOT\}\/bin\/report\.sh/);
+    assert.match(policy, /exe: \$\{LAMBDA_TASK_ROOT\}\/bin\/report\.sh|exe: .*report\.sh/);
+    const r = await invoke(fn, 'index.handler', [{ month: '2027-07' }, { month: '2030-12' }], {
+      args: ['--policy', join(dir, 'p.yaml')],
+    });
+    try {
+      assert.deepEqual(
+        r.results.map((x) => x.response?.report),
+        ['report for 2027-07', 'report for 2030-12'],
+        r.stderr,
+      );
+      assert.deepEqual(
+        r.findings.map((f) => `${f.unmapped.layer}: ${f.finding_info.desc}`),
+        [],
+      );
+    } finally {
+      r.cleanup();
+    }
+  } finally {
+    cleanup();
+  }
+});
