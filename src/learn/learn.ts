@@ -402,7 +402,12 @@ export function learnPolicy(observations: readonly Observation[], options: Learn
   const platform = (x: Observation): boolean => {
     const ev = x.event;
     if (ev.surface === 'files')
-      return ev.op === 'read' && (!!underAny(ev.path, o.platformPaths) || isModuleCode(ev));
+      return (
+        ev.op === 'read' &&
+        (!!underAny(ev.path, o.platformPaths) ||
+          o.taskRoots.some((root) => isModuleCode(ev, root)) ||
+          isModuleCode(ev))
+      );
     if (ev.surface === 'code' && (ev.op === 'native' || ev.op === 'module'))
       return !!underAny(ev.target.replace(/^file:\/\//, ''), o.platformPaths);
     return false;

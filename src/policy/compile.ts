@@ -194,6 +194,8 @@ export interface CompiledPolicy {
    * loading addons from it is how a function starts, whatever the lists say. Never writes.
    */
   isPlatformPath(path: string): boolean;
+  /** The function's directory, when known. */
+  taskRoot(): string | undefined;
 }
 
 export const CREDENTIAL_VARIABLES = [
@@ -307,5 +309,6 @@ export function compilePolicy(
     },
     runtimeApi: parseRuntimeApi(env.runtimeApi),
     isPlatformPath: (p) => platform.some((root) => p.startsWith(root)),
+    taskRoot: () => (typeof env.taskRoot === 'function' ? env.taskRoot() : env.taskRoot),
   };
 }

@@ -218,12 +218,22 @@ function decideNetwork(policy: CompiledPolicy, ev: NetworkEvent, packageOf: Pack
  * function runs, not a file access of its own. Not from writable temp dirs: a module dropped
  * there and loaded is judged like any read.
  */
-export function isModuleCode(ev: FileEvent): boolean {
-  return (
-    ev.loader === true &&
-    /\.(c|m)?js$|\.json$|\.node$/.test(ev.path) &&
-    !/^\/(tmp|dev\/shm)(\/|$)/.test(ev.path)
-  );
+export function isModuleCode(ev: FileEvent, taskRoot?: string): boolean {
+  if (ev.loader !== true || !/\.(c|m)?js$|\.json$|\.node$/.test(ev.path)) return false;
+  if (!/^\/(tmp|dev\/shm)(\/|$)/.test(ev.path)) return true;
+  // A function checked out under /tmp (a local run): its own code, and the node_modules Node
+  // resolves its packages from (in its directory or any directory above it).
+  return taskRoot !== undefined && isFunctionCode(ev.path, taskRoot);
+}
+
+/** A path in the function's directory, or in a node_modules directory its requires resolve from. */
+export function isFunctionCode(p: string, taskRoot: string): boolean {
+  const root = taskRoot.replace(/\/+$/, '');
+  if (p.startsWith(`${root}/`)) return true;
+  const at = p.indexOf('/node_modules/');
+  if (at < 0) return false;
+  const base = p.slice(0, at);
+  return root === base || root.startsWith(`${base}/`) || base === '';
 }
 
 /**
@@ -231,7 +241,8 @@ export function isModuleCode(ev: FileEvent): boolean {
  * and the module loader reading modules, addons and modules loaded from the platform.
  */
 function isPlatformUse(policy: CompiledPolicy, ev: SensorEvent): boolean {
-  if (ev.surface === 'files') return ev.op === 'read' && (policy.isPlatformPath(ev.path) || isModuleCode(ev));
+  if (ev.surface === 'files')
+    return ev.op === 'read' && (policy.isPlatformPath(ev.path) || isModuleCode(ev, policy.taskRoot()));
   if (ev.surface === 'code' && (ev.op === 'native' || ev.op === 'module'))
     return policy.isPlatformPath(ev.target.replace(/^file:\/\//, ''));
   return false;

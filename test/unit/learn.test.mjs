@@ -345,3 +345,34 @@ test('the extension under a learned policy: a socket to a host the baseline name
   );
   assert.equal(proc, null);
 });
+
+test('a function checked out under /tmp: its own modules and the node_modules it resolves from are code, not reads', () => {
+  const { policy } = lib.learnPolicy(BASELINE, { taskRoots: [TASK] });
+  const root = '/tmp/checkout/examples/fn';
+  const compiled = lib.compilePolicy(policy, { taskRoot: root });
+  const read = (path, loader) => ({
+    surface: 'files',
+    op: 'read',
+    api: 'open',
+    requested: path,
+    path,
+    ...(loader ? { loader } : {}),
+  });
+  for (const p of [
+    `${root}/index.js`,
+    '/tmp/checkout/node_modules/ejs/lib/ejs.js',
+    `${root}/node_modules/x/package.json`,
+  ])
+    assert.equal(
+      lib.decide(compiled, read(p, true), () => '<runtime>'),
+      null,
+      p,
+    );
+  // A module dropped elsewhere in /tmp and loaded is a read like any other; so is the function
+  // reading its own code with fs.
+  assert.equal(
+    lib.decide(compiled, read('/tmp/evil/payload.js', true), () => '<runtime>')?.ruleId,
+    'warden.deviation.files',
+  );
+  assert.equal(lib.decide(compiled, read(`${root}/index.js`), () => 'ejs')?.ruleId, 'warden.deviation.files');
+});
