@@ -393,7 +393,12 @@ export function countEntries(policy: Policy): number {
 /** The least-privilege policy the observations justify. */
 export function learnPolicy(observations: readonly Observation[], options: LearnOptions = {}): LearnResult {
   const o: Required<LearnOptions> = {
-    taskRoots: (options.taskRoots ?? []).filter(Boolean),
+    // The directories the function ran from: given, and as the sensor recorded them.
+    taskRoots: [
+      ...new Set(
+        [...(options.taskRoots ?? []), ...observations.map((x) => x.taskRoot ?? '')].filter(Boolean),
+      ),
+    ].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)), // the innermost first
     platformPaths: (options.platformPaths ?? []).filter(Boolean),
     invocations: options.invocations ?? 0,
   };

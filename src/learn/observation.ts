@@ -19,6 +19,8 @@ export interface Observation {
   requestId?: string;
   /** Which layer saw it. */
   layer: 'sensor' | 'extension';
+  /** The function's directory where it ran (LAMBDA_TASK_ROOT, symlinks resolved). */
+  taskRoot?: string;
 }
 
 /** What an observation is about, the same whichever layer or line it came from. */
@@ -55,6 +57,7 @@ export function parseObservation(record: unknown): Observation | undefined {
     count: typeof r.count === 'number' && r.count > 0 ? r.count : 1,
     ...(typeof r.requestId === 'string' ? { requestId: r.requestId } : {}),
     layer: r.layer === 'extension' ? 'extension' : 'sensor',
+    ...(typeof r.taskRoot === 'string' && r.taskRoot.startsWith('/') ? { taskRoot: r.taskRoot } : {}),
   };
 }
 

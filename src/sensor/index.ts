@@ -167,7 +167,7 @@ function start(): void {
     },
     version: VERSION,
     injectFault: cfg.injectFault,
-    ...(cfg.learnPath ? { observer: createObserver(createSink(cfg.learnPath, bypass)) } : {}),
+    ...(cfg.learnPath ? { observer: createObserver(createSink(cfg.learnPath, bypass), taskRootOf()) } : {}),
   });
   if (loaded.error) {
     const message = `${formatPolicyErrorShort(loaded.error)}; using ${loaded.fallback}`;

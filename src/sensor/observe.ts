@@ -17,7 +17,7 @@ export interface Observer {
   readonly dropped: number;
 }
 
-export function createObserver(sink: Sink): Observer {
+export function createObserver(sink: Sink, taskRoot?: string): Observer {
   const buckets = new Map<string, Map<string, Observation>>();
   let dropped = 0;
   const flush = (key: string) => {
@@ -56,6 +56,7 @@ export function createObserver(sink: Sink): Observer {
         count: 1,
         ...(ctx?.requestId ? { requestId: ctx.requestId } : {}),
         layer: 'sensor',
+        ...(taskRoot ? { taskRoot } : {}),
       });
     },
     flush() {
