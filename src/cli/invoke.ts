@@ -23,6 +23,24 @@ import { loadPolicyOrExit } from './load-policy-file';
 
 export class UsageError extends Error {}
 
+/**
+ * Runs a sandbox command: its exit code, or 2 with a one-line reason for bad usage, 1 with the
+ * stack for a sandbox fault.
+ */
+export async function runCommand(name: string, run: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await run();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      // One line, whatever the reason quotes (a JSON parse error quotes the file).
+      process.stderr.write(`warden ${name}: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`warden ${name}: sandbox fault: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  }
+}
+
 export interface InvokeCliOptions {
   handler: string;
   event: string[];
@@ -230,17 +248,5 @@ export function registerInvoke(program: Command): void {
       'runtime client: aws (aws-lambda-ric) or builtin (default: aws when installed)',
     )
     .option('--function-name <name>', 'the function name (default: the directory name)')
-    .action(async (dir: string, opts: InvokeCliOptions) => {
-      try {
-        process.exitCode = await runInvoke(dir, opts);
-      } catch (e) {
-        if (e instanceof UsageError) {
-          // One line, whatever the reason quotes (a JSON parse error quotes the file).
-          process.stderr.write(`warden invoke: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
-          process.exit(2);
-        }
-        process.stderr.write(`warden invoke: sandbox fault: ${(e as Error).stack ?? e}\n`);
-        process.exit(1);
-      }
-    });
+    .action((dir: string, opts: InvokeCliOptions) => runCommand('invoke', () => runInvoke(dir, opts)));
 }

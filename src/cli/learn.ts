@@ -16,7 +16,7 @@ import { learningPolicy } from '../policy/learning-policy';
 import { localSettings } from '../sandbox/environment';
 import { runSandbox, sandboxHome } from '../sandbox/run';
 import { runtimesHome } from '../sandbox/runtimes';
-import { type InvokeCliOptions, sandboxSetup, UsageError } from './invoke';
+import { type InvokeCliOptions, runCommand, sandboxSetup, UsageError } from './invoke';
 import { loadPolicyOrExit } from './load-policy-file';
 
 export interface LearnCliOptions
@@ -210,16 +210,7 @@ export function registerLearn(program: Command): void {
     .option('--runtime <id>', 'Lambda runtime (default: the newest installed)')
     .option('--client <kind>', 'runtime client: aws or builtin')
     .option('--function-name <name>', 'the function name (default: the directory name)')
-    .action(async (dir: string | undefined, opts: LearnCliOptions) => {
-      try {
-        process.exitCode = await runLearn(dir, opts);
-      } catch (e) {
-        if (e instanceof UsageError) {
-          process.stderr.write(`warden learn: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
-          process.exit(2);
-        }
-        process.stderr.write(`warden learn: sandbox fault: ${(e as Error).stack ?? e}\n`);
-        process.exit(1);
-      }
-    });
+    .action((dir: string | undefined, opts: LearnCliOptions) =>
+      runCommand('learn', () => runLearn(dir, opts)),
+    );
 }

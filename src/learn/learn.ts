@@ -133,8 +133,8 @@ function learnProcesses(obs: Observation[], taskRoots: readonly string[], notes:
     g.tally.add(o);
   };
   for (const o of obs) {
-    const ev = o.event as ProcessEvent;
-    if (ev.surface !== 'process' || ev.op !== 'spawn') continue;
+    if (o.event.surface !== 'process' || o.event.op !== 'spawn') continue;
+    const ev: ProcessEvent = o.event;
     const exe = exeAlternatives(here(ev.exe), ev.realExe && here(ev.realExe));
     const parent =
       o.layer === 'extension' && ev.parentExe?.[0] && !/\/node$|^node$/.test(ev.parentExe[0])
@@ -144,7 +144,7 @@ function learnProcesses(obs: Observation[], taskRoots: readonly string[], notes:
     addGroup(exe, parent, ev.argv.slice(1).map(here), o, shell);
     // A shell's commands are processes of their own, started by that shell.
     for (const cmd of ev.shellCommands ?? []) {
-      if (!cmd.name || cmd.name.includes('$') || cmd.name.includes('`')) continue;
+      // A name built from an expansion (`$TOOL`, `$(…)`) is judged as that text: learned as it.
       const name =
         cmd.exe && cmd.exe !== cmd.name
           ? exeAlternatives(here(cmd.name), here(cmd.exe))

@@ -1,3 +1,4 @@
+import { defaultPolicy } from './default-policy';
 import type { NetworkRule, PathRule, Policy, ProcessRule } from './types';
 
 /**
@@ -9,21 +10,13 @@ import type { NetworkRule, PathRule, Policy, ProcessRule } from './types';
 export function learningPolicy(): Policy {
   const list = <T>() => ({ default: 'alert' as const, allow: [] as T[], alert: [] as T[], deny: [] as T[] });
   return {
-    version: 1,
-    mode: 'monitor',
-    failClosed: false,
-    nodePermissions: false,
-    onPolicyError: 'default-monitor',
+    ...defaultPolicy(),
     process: { ...list<ProcessRule>(), kill: 'alert' },
     network: {
       ...list<NetworkRule>(),
       // Never reached while learning, whatever the function tries (the SDK's credential chain
       // falls back to them): blocked, and reported.
-      deny: [
-        { id: 'imds', cidr: '169.254.169.254/32' },
-        { id: 'imds', cidr: 'fd00:ec2::254/128' },
-        { id: 'container-credentials', cidr: '169.254.170.2/32' },
-      ],
+      deny: defaultPolicy().network.deny,
       runtimeApi: 'alert',
     },
     files: { read: list<PathRule>(), write: list<PathRule>(), exec: list<PathRule>() },
@@ -35,6 +28,5 @@ export function learningPolicy(): Policy {
       modules: list<{ name: string }>(),
     },
     secrets: { ...list<string>(), names: [] },
-    packages: {},
   };
 }

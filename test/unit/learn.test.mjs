@@ -376,3 +376,10 @@ test('a function checked out under /tmp: its own modules and the node_modules it
   );
   assert.equal(lib.decide(compiled, read(`${root}/index.js`), () => 'ejs')?.ruleId, 'warden.deviation.files');
 });
+
+test('a shell command whose name is an expansion is learned as that text: the same script passes, another does not', () => {
+  const script = '"$TOOL" --version';
+  const { policy } = lib.learnPolicy([obs(shell(script))], { taskRoots: [TASK] });
+  assert.equal(judge(policy, shell(script)), null);
+  assert.equal(judge(policy, shell('"$OTHER" --version'))?.ruleId, 'warden.deviation.process');
+});
