@@ -3,6 +3,7 @@
  * Pure functions from observed values to the globs a policy allows. Each rule widens only as
  * far as the observations justify:
  *
+ *  G0  A directory `mkdtemp(prefix)` made: the six characters it appended become `*`.
  *  G1  A token that is data, not a name (a number, hex or base-36 id, UUID, date, timestamp,
  *      random-looking string), becomes `*` inside its path segment or argument; the literal
  *      parts around it stay (`/tmp/extract-1f3a9c/` → `/tmp/extract-*`, `report-2026-11-26.txt`
@@ -16,7 +17,7 @@
  *      name G1 generalised (a directory made per request) become `dir/**`. Nothing else ever
  *      becomes a whole tree.
  *  G4  Arguments keep their shape: flags stay literal, `--k=v` keeps `--k=`, numbers match
- *      numbers, values that were the same in every observation stay literal (G1 applied),
+ *      numbers (also stuck to a short flag: `-n5` → `-n+([0-9])`), values that were the same in every observation stay literal (G1 applied),
  *      values that varied become `*` with the directory or extension they shared; a wildcard
  *      argument never matches one that starts with `-` (a new flag is a new capability:
  *      `tar --to-command=sh`).
@@ -109,16 +110,16 @@ export interface PathGroup {
  * G1–G3 over one list of observed paths (read, write or exec). Returns globs, each with the
  * paths it came from, sorted by pattern.
  */
-export function generalisePaths(paths: readonly string[]): PathGroup[] {
+export function generalisePaths(paths: readonly string[], tempPrefixes: readonly string[] = []): PathGroup[] {
   const groups = new Map<string, Set<string>>();
   const add = (pattern: string, from: Iterable<string>) => {
     const g = entryOf(groups, pattern, () => new Set<string>());
     for (const p of from) g.add(p);
   };
-  // G1.
+  // G1 (and G0: the name mkdtemp made).
   const g1 = new Map<string, Set<string>>();
   for (const p of new Set(paths)) {
-    entryOf(g1, generalisePath(p), () => new Set<string>()).add(p);
+    entryOf(g1, tempDirShape(p, tempPrefixes) ?? generalisePath(p), () => new Set<string>()).add(p);
   }
   const byShape = mergeVaryingDirectories(g1);
   // G3: directories G1 generalised, holding things at two or more different places.
@@ -164,6 +165,20 @@ export function generalisePaths(paths: readonly string[]): PathGroup[] {
   return [...groups]
     .map(([pattern, ps]) => ({ pattern, paths: [...ps].sort() }))
     .sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0));
+}
+
+/**
+ * G0: a path in a directory `mkdtemp(prefix)` made: the six characters it appended are data,
+ * whatever they spell (`/tmp/job-QowZk7/a.txt` → `/tmp/job-*\/a.txt`).
+ */
+function tempDirShape(p: string, prefixes: readonly string[]): string | undefined {
+  for (const prefix of prefixes) {
+    if (!p.startsWith(prefix)) continue;
+    const rest = p.slice(prefix.length);
+    if (!/^[A-Za-z0-9]{6}(\/|$)/.test(rest)) continue;
+    return `${generalisePath(prefix)}*${rest.length > 6 ? generalisePath(rest.slice(6)) : ''}`;
+  }
+  return undefined;
 }
 
 function commonPrefix(values: string[]): string {
@@ -226,6 +241,9 @@ function mergeVaryingDirectories(shapes: Map<string, Set<string>>): Map<string, 
 /** G4: the glob for one argument position, from every value it had. */
 export function argumentShape(values: readonly string[]): string {
   const distinct = [...new Set(values)];
+  // A short flag with a number stuck to it (`-n5`, `-j4`): the flag, then any number.
+  const numbered = distinct.map((v) => /^(-[A-Za-z])(\d+)$/.exec(v)?.[1]);
+  if (numbered[0] && numbered.every((f) => f === numbered[0])) return `${escapeGlob(numbered[0])}+([0-9])`;
   if (distinct.length === 1) {
     const v = distinct[0]!;
     if (v.startsWith('-')) {
@@ -242,12 +260,12 @@ export function argumentShape(values: readonly string[]): string {
   return variedShape(distinct);
 }
 
-/** A value seen once: literal, with G1 for path segments and data tokens; a number stays one. */
 /** A star never starts an argument: `[^-]` first (a new flag is not the same shape). */
 function noFlag(glob: string): string {
   return glob.startsWith('*') ? `[^-]${glob}` : glob;
 }
 
+/** A value seen once: literal, with G1 for path segments and data tokens; a number stays one. */
 function globOfToken(v: string): string {
   if (/^\d+$/.test(v)) return '+([0-9])';
   return noFlag(valueGlob(v));

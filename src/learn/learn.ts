@@ -255,7 +255,15 @@ function learnPaths(
     tallyOf(tallies, ev.path).add(ob);
   }
   const entries: { path: string; note: string }[] = [];
-  const groups = generalisePaths([...tallies.keys()].map((p) => portable(p, o.taskRoots)));
+  // Directories made by mkdtemp (its event names the prefix it was given).
+  const tempPrefixes = obs
+    .map((x) => x.event)
+    .filter((ev) => ev.surface === 'files' && ev.api.startsWith('mkdtemp'))
+    .map((ev) => portable((ev as { path: string }).path, o.taskRoots));
+  const groups = generalisePaths(
+    [...tallies.keys()].map((p) => portable(p, o.taskRoots)),
+    tempPrefixes,
+  );
   const byPortable = new Map([...tallies].map(([p, t]) => [portable(p, o.taskRoots), t]));
   for (const g of groups) {
     const t = new Tally();

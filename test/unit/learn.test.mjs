@@ -115,6 +115,8 @@ test('G4: arguments keep their shape; a wildcard never matches a new flag', () =
   assert.equal(lib.argumentShape(['-xzf']), '-xzf');
   assert.equal(lib.argumentShape(['--level=9']), '--level=+([0-9])');
   assert.equal(lib.argumentShape(['5', '10']), '+([0-9])');
+  assert.equal(lib.argumentShape(['-n5']), '-n+([0-9])');
+  assert.equal(lib.argumentShape(['-j2', '-j16']), '-j+([0-9])');
   assert.equal(lib.argumentShape(['a.md', 'b.md']), '[^-]*.md');
   assert.equal(lib.argumentShape(['/tmp/in-1a2b3c4d.tgz', '/tmp/in-9f8e7d6c.tgz']), '/tmp/in-*.tgz');
   assert.equal(lib.argumentShape(['--out=a.txt', '--out=b.txt']), '--out=[^-]*.txt');
@@ -382,4 +384,23 @@ test('a shell command whose name is an expansion is learned as that text: the sa
   const { policy } = lib.learnPolicy([obs(shell(script))], { taskRoots: [TASK] });
   assert.equal(judge(policy, shell(script)), null);
   assert.equal(judge(policy, shell('"$OTHER" --version'))?.ruleId, 'warden.deviation.process');
+});
+
+test('G0: the six characters mkdtemp appended are data, whatever they spell', () => {
+  const mk = (prefix) => ({ surface: 'files', op: 'write', api: 'mkdtemp', requested: prefix, path: prefix });
+  const { policy } = lib.learnPolicy(
+    [
+      obs(mk('/tmp/job-')),
+      obs(file('write', '/tmp/job-QowZk7/out.csv')),
+      obs(file('read', '/tmp/job-QowZk7/out.csv')),
+    ],
+    { taskRoots: [TASK] },
+  );
+  assert.deepEqual(
+    policy.files.write.allow.map((e) => e.path),
+    ['/tmp/job-', '/tmp/job-*/out.csv'],
+  );
+  assert.equal(judge(policy, mk('/tmp/job-')), null);
+  assert.equal(judge(policy, file('write', '/tmp/job-aBcDeF/out.csv')), null);
+  assert.equal(judge(policy, file('write', '/tmp/job-aBcDeF/other.sh'))?.ruleId, 'warden.deviation.files');
 });
