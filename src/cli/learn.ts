@@ -4,7 +4,15 @@
  * enforce mode, as commented YAML. Exit 0 when the policy was written, 2 for bad usage (one
  * line), 1 for a sandbox fault.
  */
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -127,6 +135,9 @@ export async function runLearn(functionDir: string | undefined, o: LearnCliOptio
     );
   if (functionDir && o.event.length === 0)
     throw new UsageError('at least one --event <file.json> is required to learn in the sandbox');
+  const outDir = path.dirname(path.resolve(o.out));
+  if (!existsSync(outDir) || !statSync(outDir).isDirectory())
+    throw new UsageError(`--out ${o.out}: directory ${outDir} does not exist`);
   const existing = o.merge ? loadPolicyOrExit(o.merge) : undefined;
   const observations: Observation[] = [];
   let skipped = 0;
@@ -179,7 +190,13 @@ export async function runLearn(functionDir: string | undefined, o: LearnCliOptio
     'Review each entry (the comment says what produced it), then deploy it in the layer.',
     'Generalisation rules: docs/learning.md.',
   ];
-  writeFileSync(o.out, policyYaml(result.policy, result.notes, header));
+  try {
+    writeFileSync(o.out, policyYaml(result.policy, result.notes, header));
+  } catch (e) {
+    throw new UsageError(
+      `cannot write --out ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
   process.stderr.write(
     `warden learn: ${countEntries(result.policy)} entries from ${result.stats.observations} observation(s) of ${result.stats.invocations} invocation(s) → ${o.out}${failed ? ` (${failed} invoke(s) did not succeed: their behaviour is in the policy too)` : ''}${skipped ? ` (${skipped} line(s) of --from input were not Warden records)` : ''}\n`,
   );

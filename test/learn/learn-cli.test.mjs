@@ -190,6 +190,10 @@ test('learn shows progress on a terminal, and explains bad usage in one line', a
       ],
       [['learn', FN, ...events, '--out', join(dir, 'x.yaml')], /--handler <file.export> is required/],
       [
+        ['learn', '--from', join(dir, 'obs.jsonl'), '--out', join(dir, 'no-such-dir', 'x.yaml')],
+        /directory .* does not exist/,
+      ],
+      [
         [
           'learn',
           '--from',
