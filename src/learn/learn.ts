@@ -307,12 +307,7 @@ function learnCode(obs: Observation[], o: Required<LearnOptions>, notes: LearnNo
   const nativeList = [...natives.keys()].sort();
   notes['code.nativeAddons.allow'] = nativeList.map((p) => natives.get(p)!.note(`loaded ${p}`));
   const moduleList = [...modules.keys()].sort();
-  notes['code.modules.allow'] = [
-    ...moduleList.map((m) => modules.get(m)!.note(`loaded ${m}`)),
-    ...MODULE_PATHS.map(
-      () => "a module by path: the function's own files (packages and builtins are listed by name)",
-    ),
-  ];
+  notes['code.modules.allow'] = moduleList.map((m) => modules.get(m)!.note(`loaded ${m}`));
   notes['code.eval'] = seen.eval ? [used.eval.note('code compiled from strings')] : ['never seen'];
   notes['code.wasm'] = seen.wasm ? [used.wasm.note('WebAssembly compiled')] : ['never seen'];
   notes['code.workers'] = seen.workers ? [used.workers.note('worker threads started')] : ['never seen'];
@@ -321,19 +316,12 @@ function learnCode(obs: Observation[], o: Required<LearnOptions>, notes: LearnNo
     wasm: seen.wasm ? 'allow' : 'deny',
     workers: seen.workers ? 'allow' : 'deny',
     nativeAddons: { default: 'deny', allow: nativeList.map((path) => ({ path })), alert: [], deny: [] },
-    // A module never loaded is reported, not refused: a lazy require on a path the events did
-    // not take must not break the function.
-    modules: {
-      default: 'alert',
-      allow: [...moduleList, ...MODULE_PATHS].map((name) => ({ name })),
-      alert: [],
-      deny: [],
-    },
+    // The modules it loaded, for review. Loading one is not a capability (what a module then
+    // does is judged: packages, processes, network…), and a lazy require on a path the events
+    // did not take must not be a finding: others are allowed (`default: alert` reports them).
+    modules: { default: 'allow', allow: moduleList.map((name) => ({ name })), alert: [], deny: [] },
   };
 }
-
-/** Module requests by path (relative, absolute, file: URL): the function's own code. */
-const MODULE_PATHS = ['\\./**', '\\.\\./**', '/**', 'file:///**'];
 
 function learnSecrets(obs: Observation[], notes: LearnNotes): string[] {
   const readers = new Map<string, Tally>();
