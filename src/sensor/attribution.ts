@@ -133,6 +133,18 @@ function formatSite(site: CallSiteLike, file: string | undefined): string {
   return `${fn} (${file ?? '?'}:${site.getLineNumber() ?? 0}:${site.getColumnNumber() ?? 0})`;
 }
 
+/**
+ * The package of the innermost frame that is someone's code (what `attribute` calls `package`),
+ * without formatting the stack: what judgement needs on every event of a package-restricting policy.
+ */
+export function ownerOf(holder: StackHolder): string {
+  for (const site of sitesOf(holder)) {
+    const { frame } = classify(site);
+    if (frame.kind === 'owner') return frame.owner;
+  }
+  return '<unknown>';
+}
+
 /** Reads the package and a short stack from a holder captured by `captureStack`. */
 export function attribute(holder: StackHolder): Attribution {
   const sites = sitesOf(holder);

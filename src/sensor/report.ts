@@ -8,7 +8,7 @@ import type { Attribution, InvocationContext, SensorEvent, Verdict } from '../ev
 import type { CompiledPolicy } from '../policy/compile';
 import { decide } from '../policy/decide';
 import type { Mode } from '../policy/types';
-import { attribute, captureStack, type StackHolder } from './attribution';
+import { attribute, captureStack, ownerOf, type StackHolder } from './attribution';
 import { currentInvocation } from './context';
 import { blockedError, type WardenBlockedError } from './errors';
 import type { Observer } from './observe';
@@ -249,13 +249,14 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
       throw new Error(`injected fault on ${ev.surface}`);
     }
     let holder = opts?.stack;
-    let attribution: Attribution | undefined;
+    let owner: string | undefined;
+    // Judgement needs only the package; the formatted stack is made when a finding is.
     const packageOf = () => {
-      if (!attribution) {
+      if (owner === undefined) {
         holder ??= captureStack();
-        attribution = attribute(holder);
+        owner = ownerOf(holder);
       }
-      return opts?.loaderRead && attribution.package !== '<runtime>' ? '<runtime>' : attribution.package;
+      return opts?.loaderRead && owner !== '<runtime>' ? '<runtime>' : owner;
     };
     // Learning: every event is observed; only the learning policy's explicit denies (the
     // instance metadata endpoints) are judged, and blocked, so learning never reaches them.
@@ -271,7 +272,7 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
     try {
       if (s.injectFault === 'report') throw new Error('injected fault on report');
       packageOf();
-      record(s, ev, verdict, blocked, attribution);
+      record(s, ev, verdict, blocked, holder && attribute(holder));
     } catch (e) {
       reportFault('report', e);
     }
