@@ -131,9 +131,12 @@ for (const transport of ['http', 'tcp']) {
       assert.equal(initReport.status, 'success');
       assert.equal(initReport.initializationType, 'on-demand');
       assert.equal(typeof initReport.metrics.durationMs, 'number');
-      const ext = all.find((e) => e.type === 'platform.extension').record;
+      // One per extension (Warden's registers too, in whichever order they come up).
+      const ext = all.find((e) => e.type === 'platform.extension' && e.record.name === 'probe').record;
       assert.deepEqual(ext, { name: 'probe', state: 'Ready', events: ['INVOKE', 'SHUTDOWN'] });
-      const sub = all.find((e) => e.type === 'platform.telemetrySubscription').record;
+      const sub = all.find(
+        (e) => e.type === 'platform.telemetrySubscription' && e.record.name === 'probe',
+      ).record;
       assert.deepEqual(sub, {
         name: 'probe',
         state: 'Subscribed',
