@@ -240,6 +240,7 @@ function learnPaths(
   obs: Observation[],
   op: 'read' | 'write' | 'exec',
   o: Required<LearnOptions>,
+  tempPrefixes: readonly string[],
   notes: LearnNotes,
 ): { path: string }[] {
   const tallies = new Map<string, Tally>();
@@ -255,16 +256,9 @@ function learnPaths(
     tallyOf(tallies, ev.path).add(ob);
   }
   const entries: { path: string; note: string }[] = [];
-  // Directories made by mkdtemp (its event names the prefix it was given).
-  const tempPrefixes = obs
-    .map((x) => x.event)
-    .filter((ev) => ev.surface === 'files' && ev.api.startsWith('mkdtemp'))
-    .map((ev) => portable((ev as { path: string }).path, o.taskRoots));
-  const groups = generalisePaths(
-    [...tallies.keys()].map((p) => portable(p, o.taskRoots)),
-    tempPrefixes,
-  );
-  const byPortable = new Map([...tallies].map(([p, t]) => [portable(p, o.taskRoots), t]));
+  const byPortable = new Map<string, Tally>();
+  for (const [p, t] of tallies) tallyOf(byPortable, portable(p, o.taskRoots)).merge(t);
+  const groups = generalisePaths([...byPortable.keys()], tempPrefixes);
   for (const g of groups) {
     const t = new Tally();
     for (const p of g.paths) t.merge(byPortable.get(p)!);
@@ -432,6 +426,12 @@ export function learnPolicy(observations: readonly Observation[], options: Learn
     .filter((x) => !platform(x) && !seenBySensor(x))
     .sort(byKey((x) => JSON.stringify([x.event, x.package, x.requestId ?? '', x.layer])));
   const notes: LearnNotes = {};
+  // Directories made by mkdtemp (its event names the prefix it was given).
+  const tempPrefixes = obs.flatMap((x) =>
+    x.event.surface === 'files' && x.event.api.startsWith('mkdtemp')
+      ? [portable(x.event.path, o.taskRoots)]
+      : [],
+  );
   const invocations = Math.max(o.invocations, new Set(obs.map((x) => x.requestId).filter(Boolean)).size);
   const policy: Policy = {
     version: 1,
@@ -450,13 +450,18 @@ export function learnPolicy(observations: readonly Observation[], options: Learn
     files: {
       read: {
         default: 'deny',
-        allow: learnPaths(obs, 'read', o, notes),
+        allow: learnPaths(obs, 'read', o, tempPrefixes, notes),
         alert: [],
         // No explicit deny: a read of /proc/*/environ the baseline never made is a deviation.
         deny: [],
       },
-      write: { default: 'deny', allow: learnPaths(obs, 'write', o, notes), alert: [], deny: [] },
-      exec: { default: 'deny', allow: learnPaths(obs, 'exec', o, notes), alert: [], deny: [] },
+      write: {
+        default: 'deny',
+        allow: learnPaths(obs, 'write', o, tempPrefixes, notes),
+        alert: [],
+        deny: [],
+      },
+      exec: { default: 'deny', allow: learnPaths(obs, 'exec', o, tempPrefixes, notes), alert: [], deny: [] },
     },
     code: learnCode(obs, o, notes),
     secrets: { default: 'deny', allow: learnSecrets(obs, notes), alert: [], deny: [], names: [] },

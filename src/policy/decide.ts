@@ -249,7 +249,6 @@ function isPlatformUse(policy: CompiledPolicy, ev: SensorEvent): boolean {
 }
 
 function decideFile(policy: CompiledPolicy, ev: FileEvent, packageOf: PackageOf): Verdict | null {
-  if (isPlatformUse(policy, ev)) return null;
   const list = policy.files[ev.op];
   const secretFile = /^\/proc\/[^/]+(\/task\/[^/]+)?\/(environ|mem)$/.test(ev.path);
   const attacks =
@@ -271,7 +270,7 @@ function decideFile(policy: CompiledPolicy, ev: FileEvent, packageOf: PackageOf)
     attacks,
     `${ev.api} ${ev.path}${ev.requested !== ev.path ? ` (as ${ev.requested})` : ''}`,
   );
-  const cap: Capability = ev.op === 'read' ? 'fs-read' : ev.op === 'write' ? 'fs-write' : 'process';
+  const cap = capabilityOf(ev)!;
   return worst(verdict, capabilityVerdict(policy, packageOf, cap, `${ev.op} ${ev.path}`, attacks));
 }
 
@@ -318,7 +317,6 @@ function decideCode(policy: CompiledPolicy, ev: CodeEvent, packageOf: PackageOf)
         capabilityVerdict(policy, packageOf, 'workers', ev.api, [ATTACKS.javascript]),
       );
     case 'native':
-      if (isPlatformUse(policy, ev)) return null;
       return worst(
         fromMatch(
           policy.nativeAddons.match(ev.target),
@@ -331,7 +329,6 @@ function decideCode(policy: CompiledPolicy, ev: CodeEvent, packageOf: PackageOf)
         capabilityVerdict(policy, packageOf, 'native', `${ev.api} ${ev.target}`, [ATTACKS.sharedModules]),
       );
     case 'module':
-      if (isPlatformUse(policy, ev)) return null;
       return fromMatch(
         policy.modules.match(ev.target),
         'warden.code.module',
@@ -365,6 +362,7 @@ function decideSecret(policy: CompiledPolicy, ev: SecretEvent, packageOf: Packag
 
 /** The verdict on one event, or null when it is a plain allow (no finding). */
 export function decide(policy: CompiledPolicy, ev: SensorEvent, packageOf: PackageOf): Verdict | null {
+  if (isPlatformUse(policy, ev)) return null;
   const verdict = decideSurface(policy, ev, packageOf);
   return policy.policy.learned ? asDeviation(policy, ev, packageOf, verdict) : verdict;
 }
@@ -491,7 +489,7 @@ function asDeviation(
   packageOf: PackageOf,
   verdict: Verdict | null,
 ): Verdict | null {
-  const cap = isPlatformUse(policy, ev) ? undefined : capabilityOf(ev);
+  const cap = capabilityOf(ev);
   const pkg = cap && policy.restrictsPackages ? packageOf() : undefined;
   const caps = pkg ? policy.capabilitiesOf(pkg) : undefined;
   if (
