@@ -7,39 +7,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { NODE, ROOT, tempDir } from '../helpers.mjs';
 import { CLI, invoke, RUNTIME, run } from '../sandbox-helpers.mjs';
+import { assertBenignPass, learnCli, writeEvents } from './learn-helpers.mjs';
 
 const FN = join(ROOT, 'examples', 'doc-convert');
 const post = (name) => ({ httpMethod: 'POST', path: '/convert', body: JSON.stringify({ name }) });
 const get = (doc) => ({ httpMethod: 'GET', path: `/docs/${doc}`, headers: {} });
 
-function writeEvents(dir, prefix, events) {
-  return events.flatMap((e, i) => {
-    const f = join(dir, `${prefix}-${i}.json`);
-    writeFileSync(f, JSON.stringify(e));
-    return ['--event', f];
-  });
-}
-
-async function learn(args) {
-  const r = await run(NODE, [CLI, 'learn', ...args, '--runtime', RUNTIME]);
-  assert.equal(r.code, 0, r.stderr);
-  return r;
-}
-
-/** Every invoke succeeds and nothing is reported. */
-async function assertClean(policy, events) {
-  const r = await invoke(FN, 'index.handler', events, { args: ['--policy', policy] });
-  try {
-    for (const [i, res] of r.results.entries())
-      assert.equal(res.status, 'success', `#${i} ${JSON.stringify(res)}`);
-    assert.deepEqual(
-      r.findings.map((f) => f.finding_info.desc),
-      [],
-    );
-  } finally {
-    r.cleanup();
-  }
-}
+const learn = learnCli;
+const assertClean = (policy, events) => assertBenignPass(FN, policy, events);
 
 // A policy that reports everything and blocks nothing: what a deployed function runs while its
 // behaviour is collected.

@@ -6,13 +6,14 @@
 // (all must pass with no finding) and attacks through its bugs (all must be blocked, each with
 // a deviation finding that says what the baseline was).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { NODE, ROOT, tempDir } from '../helpers.mjs';
+import { ROOT, tempDir } from '../helpers.mjs';
 import { validateDetectionFinding } from '../ocsf.mjs';
-import { CLI, invoke, RUNTIME, run } from '../sandbox-helpers.mjs';
+import { invoke } from '../sandbox-helpers.mjs';
 import { fakeDynamoDb, recorder } from './fake-services.mjs';
+import { assertBenignPass, learnCli, writeEvents } from './learn-helpers.mjs';
 import { zipBase64 } from './zip.mjs';
 
 const EXAMPLES = join(ROOT, 'examples');
@@ -20,48 +21,22 @@ const serialize = (await import('node-serialize')).default;
 
 /** `warden learn` with events given as objects; returns {code, stderr, policy (text), file}. */
 async function learn(fn, events, { dir, out = 'learned.yaml', args = [] }) {
-  const eventArgs = events.flatMap((e, i) => {
-    const f = join(dir, `learn-${out}-${i}.json`);
-    writeFileSync(f, JSON.stringify(e));
-    return ['--event', f];
-  });
   const file = join(dir, out);
-  const r = await run(NODE, [
-    CLI,
-    'learn',
+  const r = await learnCli([
     join(EXAMPLES, fn),
     '--handler',
     'index.handler',
-    ...eventArgs,
+    ...writeEvents(dir, `learn-${out}`, events),
     '--out',
     file,
-    '--runtime',
-    RUNTIME,
     ...args,
   ]);
-  assert.equal(r.code, 0, r.stderr);
   return { ...r, file, policy: readFileSync(file, 'utf8') };
 }
 
-/** Benign variations pass clean: every invoke succeeds, no finding at all. */
-async function assertBenignPass(fn, policyFile, events, args = []) {
-  const r = await invoke(join(EXAMPLES, fn), 'index.handler', events, {
-    args: ['--policy', policyFile, ...args],
-  });
-  try {
-    assert.equal(r.results.length, events.length, r.stderr);
-    for (const [i, res] of r.results.entries())
-      assert.equal(res.status, 'success', `${fn} benign #${i}: ${JSON.stringify(res.error ?? res)}`);
-    assert.deepEqual(
-      r.findings.map((f) => `${f.finding_info.analytic.uid}: ${f.finding_info.desc}`),
-      [],
-      `${fn}: false positives on unseen benign variations`,
-    );
-  } finally {
-    r.cleanup();
-  }
-  return events.length;
-}
+/** Benign variations of an example pass clean. */
+const assertBenign = (fn, policyFile, events, args = []) =>
+  assertBenignPass(join(EXAMPLES, fn), policyFile, events, args);
 
 /**
  * Each attack is blocked with a deviation finding of its own invocation. `check(dir)` proves
@@ -151,7 +126,7 @@ test('learn → enforce: doc-convert (a shell command built from the request, fi
       ),
       ...['budget.md', 'handbook.md', 'roadmap.md', 'onboarding.md', 'release-notes.md'].map(get),
     ];
-    const passed = await assertBenignPass('doc-convert', learned.file, benign);
+    const passed = await assertBenign('doc-convert', learned.file, benign);
     const noFile = (name) => (d) => assert.ok(!existsSync(join(d, name)), `${name} was created`);
     const attacks = [
       { name: 'command injection', event: post('x; cat /proc/self/environ | grep AWS_SECRET #') },
@@ -240,7 +215,7 @@ test('learn → enforce: invoice-render on ejs 3.1.6 (CVE-2022-29078 through ren
           }),
         );
     }
-    const passed = await assertBenignPass('invoice-render', learned.file, benign);
+    const passed = await assertBenign('invoice-render', learned.file, benign);
     const listener = await recorder();
     try {
       const rce = (code) =>
@@ -319,7 +294,7 @@ test('learn → enforce: zip-import on adm-zip 0.4.7 (zip slip, CVE-2018-1002204
       }
       benign.push(await upload(`upload-${i}.zip`, files));
     }
-    const passed = await assertBenignPass('zip-import', learned.file, benign);
+    const passed = await assertBenign('zip-import', learned.file, benign);
     const slip = (rel) => `../../${dir.slice(1)}/${rel}`;
     const attacks = [
       {
@@ -388,7 +363,7 @@ test('learn → enforce: orders-api on the AWS SDK (DynamoDB at a loopback endpo
       else if (i % 3 === 1) benign.push(get(`order-${(i - 1) * 31}`, 'carol'));
       else benign.push(get(`unknown-${i}`));
     }
-    const passed = await assertBenignPass('orders-api', learned.file, benign, env);
+    const passed = await assertBenign('orders-api', learned.file, benign, env);
     const rce = (code) => ({
       httpMethod: 'GET',
       headers: {
