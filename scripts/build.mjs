@@ -38,6 +38,14 @@ const validate = ajv.compile(policySchema);
 mkdirSync(join(root, 'src/policy/generated'), { recursive: true });
 writeFileSync(join(root, 'src/policy/generated/validate-policy.cjs'), standaloneCode(ajv, validate));
 
+// 1b. The default detection rules: YAML in the repository, JSON in the bundles.
+{
+  const YAML = require('yaml');
+  const rules = YAML.parse(readFileSync(join(root, 'src/detect/rules/default.yaml'), 'utf8'));
+  mkdirSync(join(root, 'src/detect/generated'), { recursive: true });
+  writeFileSync(join(root, 'src/detect/generated/default-rules.json'), `${JSON.stringify(rules)}\n`);
+}
+
 // 2. Bundles.
 const common = {
   bundle: true,

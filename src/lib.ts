@@ -1,5 +1,17 @@
 /** The pure building blocks, for tests and tools (the CLI, later the extension and learner). */
 
+export { compileRules, mergeRules } from './detect/compile-rules';
+export { compileCondition } from './detect/condition';
+export { newDetectState, remember } from './detect/context';
+export { DEFAULT_RULES } from './detect/default-rules';
+export { DETECTORS } from './detect/detectors';
+export { credentialNeedles, findCredential, stratumMethod } from './detect/detectors/exfiltration';
+export { joinEscape } from './detect/detectors/path-traversal';
+export { hostsIn } from './detect/detectors/ssrf';
+export { createEngine, describeEvent, evaluate } from './detect/engine';
+export { entropy, FIELDS } from './detect/fields';
+export { taintedInputs, triggerOf } from './detect/input';
+export { loadRules, parseRuleFile } from './detect/load';
 export { ATTACKS } from './events/mitre';
 export { OCSF_VERSION, toFinding } from './events/ocsf';
 export { ChannelServer, channelAddress, parseChannel } from './extension/channel';
@@ -49,4 +61,4 @@ export { parseSubscription } from './sandbox/telemetry';
 export { packageOfFile } from './sensor/attribution';
 export { openChannel } from './sensor/channel';
 export { moduleName } from './sensor/hooks/modules';
-export { commandsOfArgv, parseShellCommands, shellScriptIndex } from './shell/parse';
+export { commandsOfArgv, parseShellCommands, shellScriptIndex, shellShape } from './shell/parse';

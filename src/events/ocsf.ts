@@ -274,6 +274,10 @@ export function toFinding(input: FindingInput): OcsfObject {
       pid: input.pid,
       layer: input.layer ?? 'sensor',
       ...(input.killed ? { killed: true } : {}),
+      // The attacker-controlled input a detector traced into the call (where, what, its effect).
+      ...(verdict.input ? { input: verdict.input } : {}),
+      // What outbound data carried: which credential and how encoded, never its value.
+      ...(event.surface === 'network' && event.data ? { outbound: event.data } : {}),
     },
   };
 }

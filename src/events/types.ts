@@ -38,6 +38,8 @@ export interface ProcessEvent {
   parentExe?: string[];
   /** Set when the extension saw the process in /proc (it exists, unlike a spawn being judged). */
   observed?: ObservedProcess;
+  /** What the child's stdin, stdout and stderr are, when known: `pipe`, `socket`, `inherit`, `ignore`, `file`, `tty`. */
+  stdio?: string[];
 }
 
 /** A file that appeared in a watched temp dir during this sandbox's life. */
@@ -84,6 +86,17 @@ export interface NetworkEvent {
   port?: number;
   /** DNS record type for op=dns. */
   rrtype?: string;
+  /** For op=send: what the outbound data held (only sent as an event when it held something). */
+  data?: OutboundData;
+}
+
+/** What a scan of outbound bytes found (socket writes, HTTP requests, UDP payloads, DNS names). */
+export interface OutboundData {
+  bytes: number;
+  /** A credential value of the function's own, in some encoding. */
+  credential?: { name: string; encoding: string };
+  /** A Stratum (mining pool) method the data called. */
+  stratum?: string;
 }
 
 export type FileOp = 'read' | 'write' | 'exec';
@@ -157,6 +170,22 @@ export interface Verdict {
   byDefault?: boolean;
   /** Set for a deviation from a learned baseline: what the baseline was and what differed. */
   anomaly?: Anomaly;
+  /** The rule asks for the process to be killed (the extension's enforcement). */
+  kill?: boolean;
+  /** An injection detector's evidence: which part of the invocation's event reached the call. */
+  input?: TaintEvidence;
+}
+
+/** The attacker-controllable input a detector traced into a call. */
+export interface TaintEvidence {
+  /** Trigger of the invocation: `apigateway-rest`, `sqs`, `direct` … */
+  trigger: string;
+  /** Where in the event: `body.file`, `Records[0].s3.object.key` … */
+  source: string;
+  /** The value (cut to 256 characters). */
+  value: string;
+  /** What it did to the call, in a few words. */
+  effect: string;
 }
 
 export interface Anomaly {

@@ -23,7 +23,7 @@ export function formatPolicyError(e: PolicyError): string {
 
 type PathSeg = string | number;
 
-function fieldName(path: PathSeg[]): string {
+export function fieldName(path: PathSeg[]): string {
   let out = '';
   for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
   return out || '(root)';
@@ -44,7 +44,7 @@ interface Located {
 }
 
 /** Finds the line of `path` in the source text with the YAML parser (JSON is YAML too). */
-function locate(text: string, path: PathSeg[]): Located {
+export function locate(text: string, path: PathSeg[]): Located {
   const YAML = require('yaml') as typeof import('yaml');
   const lineCounter = new YAML.LineCounter();
   const doc = YAML.parseDocument(text, { lineCounter });
@@ -70,7 +70,10 @@ function findPairKey(doc: import('yaml').Document, path: PathSeg[]): number | un
   return undefined;
 }
 
-function parse(file: string, text: string): { ok: true; value: unknown } | { ok: false; error: PolicyError } {
+export function parseText(
+  file: string,
+  text: string,
+): { ok: true; value: unknown } | { ok: false; error: PolicyError } {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {
     try {
@@ -227,7 +230,7 @@ export function normalizePolicy(doc: Record<string, unknown>): Policy {
 
 /** Parses, validates and normalizes a policy text. Pure: the caller reads the file. */
 export function parsePolicy(file: string, text: string): PolicyLoadResult {
-  const parsed = parse(file, text);
+  const parsed = parseText(file, text);
   if (!parsed.ok) return parsed;
   const value = parsed.value;
   if (!validatePolicy(value)) {

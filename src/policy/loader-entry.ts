@@ -3,4 +3,6 @@
  * normalizer, built into a string inside dist/sensor.cjs and compiled only when a policy file
  * is given, so a sensor without one does not pay for parsing them at cold start.
  */
+
+export { parseRuleFile } from '../detect/load';
 export { formatPolicyError, parsePolicy } from './load';

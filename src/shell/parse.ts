@@ -670,3 +670,30 @@ export function commandsOfArgv(argv: readonly string[]): ParsedCommand[] {
   if (argv.length > 0) collector.addCommand(argv.map((text) => ({ text, dynamic: false })));
   return collector.commands;
 }
+
+/**
+ * The structure of a shell string, without its words: operators, redirections and command
+ * substitutions in order (`W ; W | W > W`). Two strings with the same shape run the same
+ * pipeline of commands; user input that changes it changed what the shell does.
+ */
+export function shellShape(script: string): string {
+  const parts: string[] = [];
+  const visit = (s: string, depth: number): void => {
+    if (depth > MAX_DEPTH) {
+      parts.push('<deep>');
+      return;
+    }
+    const tokens = new Lexer(s, (inner) => {
+      parts.push('$(');
+      visit(inner, depth + 1);
+      parts.push(')');
+    }).run();
+    for (const t of tokens) {
+      const p = t.kind === 'op' ? t.op : 'W';
+      if (p === 'W' && parts[parts.length - 1] === 'W') continue;
+      parts.push(p);
+    }
+  };
+  visit(script, 0);
+  return parts.join(' ');
+}

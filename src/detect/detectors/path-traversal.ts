@@ -1,0 +1,92 @@
+/**
+ * Path traversal: a string of the invocation's event reaches a file path and the path escapes
+ * the directory the code joined it to. Two ways in: the input is in the path as written
+ * (`"/data/" + key`), or `path.join` / `path.resolve` already folded its `..` away (the sensor
+ * notes such joins while the invocation carries input with `..`, see `noteJoin`). A `../`
+ * that stays inside its directory, or that never reaches a file call, does not fire.
+ */
+import * as path from 'node:path';
+import type { SensorEvent } from '../../events/types';
+import type { DetectContext } from '../context';
+import type { TaintedValue } from '../input';
+import { type Detector, type DetectorHit, evidence } from './types';
+
+export interface JoinEscape {
+  base: string;
+  input: TaintedValue;
+}
+
+/** Places where an absolute path straight from input is a read of something not the function's. */
+const SENSITIVE = /^\/(proc|sys|etc|root|home|var\/runtime|var\/task|opt|dev)(\/|$)/;
+
+const within = (p: string, base: string): boolean =>
+  p === base || p.startsWith(base.endsWith('/') ? base : `${base}/`);
+
+/** Has `..` as a path segment (either separator). */
+export function hasDotDot(s: string): boolean {
+  return /(^|[/\\])\.\.([/\\]|$)/.test(s);
+}
+
+/**
+ * For a `path.join(...)` / `path.resolve(...)` call: when an argument after the first carries
+ * input with `..` and the result leaves the directory of the arguments before it.
+ */
+export function joinEscape(
+  args: readonly unknown[],
+  result: string,
+  values: readonly TaintedValue[],
+  resolve: boolean,
+): JoinEscape | undefined {
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a !== 'string' || !hasDotDot(a)) continue;
+    // The argument holds the input, or is a slice of it (`event.path.slice(6)`).
+    const t = values.find(
+      (v) => hasDotDot(v.value) && (a.includes(v.value) || (a.length >= 5 && v.value.includes(a))),
+    );
+    if (!t) continue;
+    const before = args.slice(0, i).filter((x): x is string => typeof x === 'string');
+    if (before.length === 0) continue;
+    const base = resolve ? path.resolve(...before) : path.join(...before);
+    const out = resolve ? result : path.normalize(result);
+    if (!within(path.resolve(out), path.resolve(base))) return { base: path.resolve(base), input: t };
+  }
+  return undefined;
+}
+
+export const pathTraversal: Detector = (ev: SensorEvent, ctx: DetectContext): DetectorHit | null => {
+  if (ev.surface !== 'files') return null;
+  const inputs = ctx.inputs?.();
+  if (!inputs || inputs.values.length === 0) return null;
+  const joined = ctx.joins?.get(ev.requested) ?? ctx.joins?.get(ev.path);
+  if (joined)
+    return {
+      reason: `input from ${joined.input.source} leads ${ev.path} out of ${joined.base}`,
+      input: evidence(inputs.trigger, joined.input.source, joined.input.value, `escaped ${joined.base}`),
+    };
+  const requested = ev.requested;
+  for (const t of inputs.values) {
+    const v = t.value;
+    const at = requested.indexOf(v);
+    if (at < 0) continue;
+    const prefix = requested.slice(0, at);
+    if (!prefix) {
+      if (!v.startsWith('/')) continue;
+      if (hasDotDot(v) || (SENSITIVE.test(ev.path) && v === requested))
+        return {
+          reason: `the file path ${JSON.stringify(requested)} comes whole from ${t.source}`,
+          input: evidence(inputs.trigger, t.source, v, "named an absolute path outside the function's files"),
+        };
+      continue;
+    }
+    if (!hasDotDot(v) && !v.startsWith('/')) continue;
+    const base = path.resolve(prefix.endsWith('/') ? prefix : path.dirname(`${prefix}x`));
+    const resolved = path.resolve(requested);
+    if (!within(resolved, base))
+      return {
+        reason: `input from ${t.source} leads ${ev.path} out of ${base}`,
+        input: evidence(inputs.trigger, t.source, v, `escaped ${base}`),
+      };
+  }
+  return null;
+};
