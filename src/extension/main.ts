@@ -14,11 +14,15 @@
 import { accessSync, constants, existsSync, readFileSync, realpathSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { newDetectState } from '../detect/context';
+import { evaluate } from '../detect/engine';
+import { type RuleFileParser, rulesEngine } from '../detect/rules-engine';
 import { ATTACKS } from '../events/mitre';
 import { type FunctionResource, type OcsfObject, toFinding } from '../events/ocsf';
 import type { ExecProbe } from '../events/process-event';
-import type { SensorEvent, Verdict } from '../events/types';
+import type { NetworkEvent, ProcessEvent, SensorEvent, Verdict } from '../events/types';
 import { compilePolicy } from '../policy/compile';
+import { OUTSIDE_PROCESS } from '../policy/decide';
 import type { PolicyLoadResult } from '../policy/load';
 import { formatPolicyErrorShort, resolvePolicy } from '../policy/resolve';
 import { createSink } from '../sensor/sink';
@@ -149,6 +153,29 @@ async function main(): Promise<void> {
   let runtimeTaskRoot: string | undefined;
   const policy = compilePolicy(loaded.policy, { runtimeApi, taskRoot: () => runtimeTaskRoot ?? '/var/task' });
   const mode = loaded.mode;
+  // Detection rules, as the sensor runs them; fileless and drop-and-execute are judge.ts's own
+  // here (with the dropped file's evidence).
+  const layerRules = path.join(__dirname, 'rules.json');
+  const detection = rulesEngine(
+    env.WARDEN_RULES || (existsSync(layerRules) ? layerRules : undefined),
+    (file) => readFileSync(file, 'utf8'),
+    () =>
+      (
+        createRequire(__filename)(path.join(__dirname, 'policy-loader.cjs')) as {
+          parseRuleFile: RuleFileParser;
+        }
+      ).parseRuleFile,
+    new Set(['warden.rule.fileless-execution', 'warden.rule.drop-and-execute']),
+  );
+  const detectState = newDetectState();
+  const userPolicy = policyPath !== undefined && !loaded.error;
+  const rules = (ev: ProcessEvent | NetworkEvent, allowed: boolean): Verdict[] =>
+    evaluate(
+      detection.engine,
+      ev,
+      { packageOf: () => OUTSIDE_PROCESS, policy, state: detectState, layer: 'extension' },
+      { policyAllowed: userPolicy && allowed },
+    );
 
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   const functionName = env.AWS_LAMBDA_FUNCTION_NAME || 'local-function';
@@ -236,6 +263,13 @@ async function main(): Promise<void> {
       process.pid,
     );
 
+  if (detection.error)
+    notice(
+      'warden.extension.rules-error',
+      "Warden's extension could not load the rules file",
+      detection.error,
+      3,
+    );
   if (loaded.error)
     notice(
       'warden.extension.policy-error',
@@ -263,6 +297,7 @@ async function main(): Promise<void> {
   temp.start();
   const watcher: ProcessWatcher = new ProcessWatcher({
     policy,
+    rules,
     mode,
     probe,
     drops: {

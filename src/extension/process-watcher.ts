@@ -73,6 +73,8 @@ export interface WatchEvent {
 
 export interface WatcherOptions {
   policy: CompiledPolicy;
+  /** The detection rules' verdicts on a process or socket seen from outside (none: no rules). */
+  rules?(ev: ProcessEvent | NetworkEvent, policyAllowed: boolean): Verdict[];
   mode: Mode;
   probe: ExecProbe;
   drops: DropFacts;
@@ -437,8 +439,13 @@ export class ProcessWatcher {
       },
       this.o.probe,
     );
-    const verdict = judgeObservedProcess(this.o.policy, ev, this.o.drops);
-    if (!verdict) return;
+    const policyVerdict = judgeObservedProcess(this.o.policy, ev, this.o.drops);
+    const verdicts = [
+      ...(policyVerdict ? [policyVerdict] : []),
+      ...(this.o.rules?.(ev, !policyVerdict) ?? []),
+    ];
+    if (verdicts.length === 0) return;
+    const verdict = verdicts.find((v) => v.action === 'deny') ?? verdicts[0]!;
     let killed = false;
     if (verdict.action === 'deny' && this.o.mode === 'enforce') {
       const pids = this.kill(pid, startTicks);
@@ -456,7 +463,7 @@ export class ProcessWatcher {
       const h = this.o.drops.hash?.(dropped.path);
       if (h) Object.assign(dropped, h);
     }
-    this.o.onEvent({ event: ev, verdict, killed });
+    for (const v of verdicts) this.o.onEvent({ event: ev, verdict: v, killed });
   }
 
   /**
@@ -572,11 +579,17 @@ export class ProcessWatcher {
     if (e.remotePort === 53 && this.o.resolvers.has(e.remoteIp)) return;
     const ev = socketEvent(e);
     const isRuntime = owner === rt.pid;
-    const verdict = judgeSocket(this.o.policy, ev, {
+    const policyVerdict = judgeSocket(this.o.policy, ev, {
       runtime: isRuntime,
       sensorActive: isRuntime && this.o.sensorActive(),
     });
-    if (!verdict) return;
+    // The runtime's own sockets are the sensor's to judge by rule (it saw the host name).
+    const verdicts = [
+      ...(policyVerdict ? [policyVerdict] : []),
+      ...(isRuntime ? [] : (this.o.rules?.(ev, !policyVerdict) ?? [])),
+    ];
+    if (verdicts.length === 0) return;
+    const verdict = verdicts.find((v) => v.action === 'deny') ?? verdicts[0]!;
     this.stats.sockets++;
     const t = this.tracked.get(owner);
     ev.owner = { pid: owner, cmdline: t?.cmdline || (readCmdline(owner) ?? []).join(' ') };
@@ -591,7 +604,7 @@ export class ProcessWatcher {
         this.stats.killed += pids.length;
       }
     }
-    this.o.onEvent({ event: ev, verdict, killed });
+    for (const v of verdicts) this.o.onEvent({ event: ev, verdict: v, killed });
   }
 }
 

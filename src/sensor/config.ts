@@ -4,6 +4,8 @@
  */
 export interface SensorConfig {
   policyPath?: string;
+  /** WARDEN_RULES: a detection rules file (YAML or JSON) merged over the default rules. */
+  rulesPath?: string;
   modeOverride?: 'monitor' | 'enforce';
   findingsPath?: string;
   /** WARDEN_LEARN: learning mode; observations are appended to this file. */
@@ -48,6 +50,7 @@ export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorCo
   if (root) wardenEnv.WARDEN_ROOT_PID = String(process.pid);
   return {
     policyPath: env.WARDEN_POLICY || undefined,
+    rulesPath: env.WARDEN_RULES || undefined,
     modeOverride: mode === 'monitor' || mode === 'enforce' ? mode : undefined,
     findingsPath: env.WARDEN_FINDINGS || undefined,
     learnPath: env.WARDEN_LEARN || undefined,
@@ -71,6 +74,16 @@ export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorCo
       .map((s) => s.trim())
       .filter(Boolean),
   };
+}
+
+/** The credential values to watch outbound data for (read at start-up, before the env hook). */
+export function credentialValues(env: NodeJS.ProcessEnv, names: Iterable<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = env[n];
+    if (v) out[n] = v;
+  }
+  return out;
 }
 
 export function functionArn(cfg: SensorConfig): string {

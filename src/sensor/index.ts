@@ -6,6 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { credentialNeedles } from '../detect/detectors/exfiltration';
+import { rulesEngine } from '../detect/rules-engine';
+import type { RuleSpec } from '../detect/types';
 import { ATTACKS } from '../events/mitre';
 import type { InvocationContext } from '../events/types';
 import { compilePolicy } from '../policy/compile';
@@ -14,7 +17,7 @@ import type { PolicyError, PolicyLoadResult } from '../policy/load';
 import { formatPolicyErrorShort, type LoadedPolicy, resolvePolicy } from '../policy/resolve';
 import { addRuntimePaths, onStackTamper, setWardenFiles } from './attribution';
 import { openChannel } from './channel';
-import { functionArn, readConfig, type SensorConfig } from './config';
+import { credentialValues, functionArn, readConfig, type SensorConfig } from './config';
 import { currentInvocation, lastInvocation, onInvocationEnd, runInInvocation } from './context';
 import { bypass, keepRealpath, lock, rawBinding } from './guard';
 import { installCodeHooks } from './hooks/code';
@@ -22,7 +25,9 @@ import { installEnvHooks } from './hooks/env';
 import { installFsHooks } from './hooks/fs';
 import { installModuleHooks } from './hooks/modules';
 import { installNetworkHooks } from './hooks/network';
+import { setNeedles } from './hooks/outbound';
 import { installProcessHooks } from './hooks/process';
+import { detectFacts, inputLooksLikeCode, installPathHooks, readOfInterest } from './invocation-facts';
 import { createObserver } from './observe';
 import { flushAll, flushInvocation, reportFault, reportNotice, setState, stats } from './report';
 import { createSink, type Sink } from './sink';
@@ -34,6 +39,11 @@ declare const __WARDEN_YAML__: string;
 interface PolicyLoaderModule {
   parsePolicy(file: string, text: string): PolicyLoadResult;
   formatPolicyError(e: PolicyError): string;
+  parseRuleFile(
+    file: string,
+    text: string,
+    known: ReadonlySet<string>,
+  ): { ok: true; rules: RuleSpec[] } | { ok: false; error: PolicyError };
 }
 
 /** Compiles one embedded CommonJS source (see scripts/build.mjs) with the given require. */
@@ -125,6 +135,15 @@ function start(): void {
     taskRoot: taskRootOf(),
     platformPaths: platformPathsOf(cfg),
   });
+  const detection = cfg.learnPath
+    ? undefined
+    : rulesEngine(
+        cfg.rulesPath,
+        (file) => bypass(() => fs.readFileSync(file, 'utf8')),
+        () => policyLoader().parseRuleFile,
+      );
+  if (detection?.engine.rules.some((r) => r.id === 'warden.rule.credential-exfiltration'))
+    setNeedles(credentialNeedles(credentialValues(process.env, compiled.secretNames)));
   const stdoutSink = createSink(cfg.findingsPath, bypass, cfg.stdoutPath);
   const channel = cfg.channel
     ? openChannel({
@@ -168,7 +187,33 @@ function start(): void {
     version: VERSION,
     injectFault: cfg.injectFault,
     ...(cfg.learnPath ? { observer: createObserver(createSink(cfg.learnPath, bypass), taskRootOf()) } : {}),
+    ...(detection
+      ? {
+          engine: detection.engine,
+          userPolicy: cfg.policyPath !== undefined && !loaded.error,
+          invocationFacts: detectFacts,
+          readOfInterest,
+        }
+      : {}),
   });
+  if (detection?.error) {
+    try {
+      fs.writeSync(2, `warden: rules error: ${detection.error}\n`);
+    } catch {
+      // stderr closed: the finding below still goes out
+    }
+    reportNotice(
+      { surface: 'sensor', op: 'policy-error', api: 'rules', message: detection.error },
+      {
+        action: 'alert',
+        ruleId: 'warden.sensor.rules-error',
+        title: 'Warden rules file could not be loaded',
+        severity: 3,
+        attacks: [],
+        reason: detection.error,
+      },
+    );
+  }
   if (loaded.error) {
     const message = `${formatPolicyErrorShort(loaded.error)}; using ${loaded.fallback}`;
     try {
@@ -193,7 +238,18 @@ function start(): void {
     ['process', () => installProcessHooks(cfg)],
     ['fs', installFsHooks],
     ['network', installNetworkHooks],
-    ['code', () => installCodeHooks(sensorFile, cfg.wardenEnv)],
+    [
+      'code',
+      // Monitor mode never changes how the function runs: eval keeps direct-eval semantics there.
+      () =>
+        installCodeHooks(
+          sensorFile,
+          cfg.wardenEnv,
+          () => inputLooksLikeCode(currentInvocation()),
+          loaded.mode === 'enforce',
+        ),
+    ],
+    ['path', () => detection?.engine.needsInput && installPathHooks()],
     ['modules', installModuleHooks],
     ['env', installEnvHooks],
   ] as const) {

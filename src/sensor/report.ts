@@ -3,12 +3,15 @@
  * (pure `toFinding`) → sink, with de-duplication per invocation, and the fault barrier:
  * nothing thrown in here ever reaches the caller of the hooked API.
  */
+
+import { type DetectContext, type DetectState, newDetectState, remember } from '../detect/context';
+import { type Engine, evaluate } from '../detect/engine';
 import { type FunctionResource, toFinding } from '../events/ocsf';
 import type { Attribution, InvocationContext, SensorEvent, Verdict } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
-import { decide } from '../policy/decide';
+import { ACTION_RANK, decide } from '../policy/decide';
 import type { Mode } from '../policy/types';
-import { attribute, captureStack, ownerOf, type StackHolder } from './attribution';
+import { attribute, captureStack, isModuleLoaderRead, ownerOf, type StackHolder } from './attribution';
 import { currentInvocation } from './context';
 import { blockedError, type WardenBlockedError } from './errors';
 import type { Observer } from './observe';
@@ -24,7 +27,17 @@ export interface SensorState {
   injectFault?: string;
   /** Learning mode: every event is observed, none is judged. */
   observer?: Observer;
+  /** Detection rules and detectors (none in learning mode). */
+  engine?: Engine;
+  /** The policy is a file of the user's (rules that a policy can allow defer to it). */
+  userPolicy?: boolean;
+  /** The invocation's input and path joins, for the detectors (see sensor/detect-input.ts). */
+  invocationFacts?: (ctx: InvocationContext | undefined) => Pick<DetectContext, 'inputs' | 'joins'>;
+  /** A read the rules want to see even where the policy could not refuse it (see fs hooks). */
+  readOfInterest?: (requested: string) => boolean;
 }
+
+const detectState: DetectState = newDetectState();
 
 interface Seen {
   count: number;
@@ -233,6 +246,13 @@ export interface CheckOptions {
   stack?: StackHolder;
   /** Skip package capability checks (module loader reads of a package's own files). */
   loaderRead?: boolean;
+  /** Full source of generated code (the event carries an excerpt), for the detectors. */
+  codeSource?: string;
+}
+
+/** The stricter verdict first: deny before alert, then the more severe, then rules before the policy. */
+function byWeight(a: Verdict, b: Verdict): number {
+  return ACTION_RANK[b.action] - ACTION_RANK[a.action] || b.severity - a.severity;
 }
 
 /**
@@ -260,25 +280,53 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
     };
     // Learning: every event is observed; only the learning policy's explicit denies (the
     // instance metadata endpoints) are judged, and blocked, so learning never reaches them.
-    const verdict = decide(s.policy, ev, packageOf);
+    // A data event (what a connection that was already judged carries) is for the rules alone.
+    const verdict =
+      ev.surface === 'network' && ev.op === 'send' && ev.data ? null : decide(s.policy, ev, packageOf);
     if (s.observer && verdict?.action !== 'deny') {
       s.observer.record(ev, packageOf(), currentInvocation());
       return undefined;
     }
-    if (!verdict) return undefined;
-    const blocked = verdict.action === 'deny' && (s.mode === 'enforce' || !!s.observer);
+    const verdicts: Verdict[] = verdict ? [verdict] : [];
+    if (s.engine && !s.observer) {
+      const invocation = currentInvocation();
+      const ctx: DetectContext = {
+        packageOf,
+        policy: s.policy,
+        state: detectState,
+        layer: 'sensor',
+        invocation,
+        ...(s.invocationFacts ? s.invocationFacts(invocation) : {}),
+        ...(opts?.codeSource !== undefined ? { codeSource: opts.codeSource } : {}),
+        loaderRead: () => {
+          if (opts?.loaderRead) return true;
+          holder ??= captureStack();
+          return isModuleLoaderRead(holder);
+        },
+      };
+      const rules = evaluate(s.engine, ev, ctx, { policyAllowed: !verdict && s.userPolicy === true });
+      if (rules.length > 0) verdicts.push(...rules.sort(byWeight));
+      remember(detectState, ev, packageOf);
+    }
+    if (verdicts.length === 0) return undefined;
+    const blocked = verdicts.some((v) => v.action === 'deny') && (s.mode === 'enforce' || !!s.observer);
     // Reporting is not judgement: a fault while writing the finding must not turn a block
     // into a pass, so it is caught on its own below.
     try {
       if (s.injectFault === 'report') throw new Error('injected fault on report');
       packageOf();
-      record(s, ev, verdict, blocked, holder && attribute(holder));
+      const attribution = holder && attribute(holder);
+      for (const v of verdicts) record(s, ev, v, blocked, attribution);
     } catch (e) {
       reportFault('report', e);
     }
     if (!blocked) return undefined;
     counters.blocked++;
-    return blockedError(ev, verdict);
+    // The error names the most specific reason: a rule's or detector's before the policy's.
+    const reason =
+      verdicts.find((v) => v !== verdict && v.action === 'deny') ??
+      verdicts.find((v) => v.action === 'deny')!;
+    return blockedError(ev, reason);
   } catch (e) {
     reportFault(`${ev.surface}.${ev.op}`, e);
     if (!s.failClosed) return undefined;

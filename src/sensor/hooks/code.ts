@@ -28,13 +28,29 @@ function codeEvent(op: CodeEvent['op'], api: string, source: string): CodeEvent 
  */
 const judging = { eval: true, wasm: true, workers: true };
 
-function judge(ev: CodeEvent): void {
+/**
+ * The detectors want generated code only while the invocation's input looks like code (what
+ * code injection and deserialization need to fire): otherwise a policy that allows eval
+ * leaves Function / vm at full speed.
+ */
+let codeInput: () => boolean = () => false;
+
+function judgingGenerated(): boolean {
+  return judging.eval || codeInput();
+}
+
+function judge(ev: CodeEvent, source?: string): void {
   if (inBypass()) return;
-  if ((ev.op === 'eval' || ev.op === 'function' || ev.op === 'vm') && !judging.eval) return;
+  if ((ev.op === 'eval' || ev.op === 'function' || ev.op === 'vm') && !judgingGenerated()) return;
   if (ev.op === 'wasm' && !judging.wasm) return;
   if (ev.op === 'worker' && !judging.workers) return;
-  const err = check(ev);
+  const err = check(ev, source !== undefined && source.length > EXCERPT ? { codeSource: source } : undefined);
   if (err) throw err;
+}
+
+/** Judges generated code: the event carries an excerpt, the detectors get the whole source. */
+function judgeSource(op: CodeEvent['op'], api: string, source: string): void {
+  judge(codeEvent(op, api, source), source);
 }
 
 /** Strings the Function constructors compile: parameters and body, as V8 will join them. */
@@ -54,10 +70,10 @@ function hookFunctionConstructors(): void {
   for (const [ctor, name] of ctors) {
     const wrapped = wrapConstruct(ctor, {
       construct(args) {
-        if (!judging.eval) return;
+        if (!judgingGenerated()) return;
         // Convert once, as V8 would, so a toString side effect does not run twice.
         for (let i = 0; i < args.length; i++) args[i] = `${args[i] as string}`;
-        judge(codeEvent('function', `new ${name}`, functionSource(args)));
+        judgeSource('function', `new ${name}`, functionSource(args));
       },
     });
     lock(ctor.prototype as object, 'constructor', wrapped);
@@ -71,12 +87,37 @@ function hookFunctionConstructors(): void {
  * or per-package capabilities); `Function` and `vm` are always hooked.
  */
 function hookEval(): void {
-  const orig = globalThis.eval;
-  const wrapped = wrapCall(orig, (fn, self, args) => {
-    if (typeof args[0] === 'string') judge(codeEvent('eval', 'eval', args[0]));
+  lock(globalThis, 'eval', wrappedEval(globalThis.eval));
+}
+
+function wrappedEval(orig: typeof eval): typeof eval {
+  return wrapCall(orig, (fn, self, args) => {
+    if (typeof args[0] === 'string') judgeSource('eval', 'eval', args[0]);
     return fn.apply(self, args);
   });
-  lock(globalThis, 'eval', wrapped);
+}
+
+/**
+ * For the detectors, when the policy does not judge eval: the global `eval` becomes an accessor
+ * that hands out the real eval (direct eval keeps its semantics) except during an invocation
+ * whose input looks like code or a serialized function, which gets the judging wrapper (and
+ * indirect-eval semantics, for that invocation only).
+ */
+function watchEvalWhen(active: () => boolean): void {
+  const real = globalThis.eval;
+  const wrapped = wrappedEval(real);
+  try {
+    Object.defineProperty(globalThis, 'eval', {
+      configurable: false,
+      enumerable: false,
+      get: () => (active() ? wrapped : real),
+      set: () => {
+        // eval cannot be replaced under Warden (as with the locked hooks)
+      },
+    });
+  } catch {
+    // eval not redefinable here: generated code from eval is not seen by the detectors
+  }
 }
 
 /**
@@ -92,7 +133,7 @@ function hookModuleCompile(): void {
     '_compile',
     wrapCall(Module.prototype._compile as Function, (fn, self, args) => {
       if (typeof args[0] === 'string' && !calledByNode()) {
-        judge(codeEvent('eval', 'Module.prototype._compile', args[0]));
+        judgeSource('eval', 'Module.prototype._compile', args[0]);
       }
       return fn.apply(self, args);
     }),
@@ -102,7 +143,7 @@ function hookModuleCompile(): void {
 function hookVm(): void {
   const vm = require('node:vm') as unknown as Record<string, unknown>;
   const first = (api: string) => (args: unknown[]) =>
-    judge(codeEvent('vm', api, typeof args[0] === 'string' ? args[0] : String(args[0] ?? '')));
+    judgeSource('vm', api, typeof args[0] === 'string' ? args[0] : String(args[0] ?? ''));
   for (const name of ['runInContext', 'runInNewContext', 'runInThisContext', 'compileFunction']) {
     const onCall = first(`vm.${name}`);
     hookMethod(vm, name, (fn, self, args) => {
@@ -230,8 +271,16 @@ function hookWorkers(sensorFile: string, wardenEnv: Record<string, string>): voi
   );
 }
 
-export function installCodeHooks(sensorFile: string, wardenEnv: Record<string, string>): void {
-  const policy = getState()?.policy;
+export function installCodeHooks(
+  sensorFile: string,
+  wardenEnv: Record<string, string>,
+  inputLooksLikeCode: () => boolean,
+  watchEval: boolean,
+): void {
+  const state = getState();
+  const policy = state?.policy;
+  const detectors = state?.engine?.watchesCode === true;
+  if (detectors) codeInput = inputLooksLikeCode;
   if (policy) {
     const restricts = policy.restrictsPackages;
     judging.eval = policy.policy.code.eval !== 'allow' || restricts;
@@ -242,6 +291,8 @@ export function installCodeHooks(sensorFile: string, wardenEnv: Record<string, s
   if (policy && (policy.policy.code.eval !== 'allow' || policy.restrictsPackages)) {
     hookEval();
     hookModuleCompile();
+  } else if (detectors && watchEval) {
+    watchEvalWhen(inputLooksLikeCode);
   }
   hookVm();
   hookWasm();

@@ -43,7 +43,9 @@ export function installEnvHooks(): void {
   const state = getState();
   if (!state) return;
   const names = state.policy.secretNames;
-  const judgeSecrets = !(state.policy.secrets.allowsAll && !state.policy.restrictsPackages);
+  const judgeSecrets =
+    !(state.policy.secrets.allowsAll && !state.policy.restrictsPackages) ||
+    state.engine?.watchesSecrets === true;
   const tamper = (key: string, api: string): boolean => {
     if (!key.startsWith('WARDEN_') || inBypass()) return false;
     reportNotice(

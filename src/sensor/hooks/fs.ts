@@ -247,9 +247,10 @@ export function installFsHooks(): void {
       const fd = (
         name === 'readFileUtf8' ? rawOpen.call(binding, args[0], args[1], 0o666) : fn.apply(self, args)
       ) as number;
-      const err = cannotBeRefused(fd)
-        ? undefined
-        : judgePath(name, 'read', requested, fdPath(fd) ?? resolveForCheck(requested, true, cwd), cwd);
+      const err =
+        cannotBeRefused(fd) && !state?.readOfInterest?.(requested)
+          ? undefined
+          : judgePath(name, 'read', requested, fdPath(fd) ?? resolveForCheck(requested, true, cwd), cwd);
       if (err) {
         closeQuietly(fd);
         throw err;

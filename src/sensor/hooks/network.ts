@@ -18,6 +18,7 @@ import { captureStack, type StackHolder } from '../attribution';
 import type { WardenBlockedError } from '../errors';
 import { handleOwner, hookMethod, inBypass, lock, rawBinding } from '../guard';
 import { check } from '../report';
+import { dnsData, hookSocketWrites, udpData } from './outbound';
 
 const UV_EACCES = -os.constants.errno.EACCES;
 const handleStacks = new WeakMap<object, StackHolder>();
@@ -71,6 +72,19 @@ function judge(
   return err ? { err, owner } : undefined;
 }
 
+/** A UDP payload carrying credentials or a mining call: judged as a send with that data. */
+function judgeUdpData(handle: object, buffers: unknown, address: unknown, port: unknown, api: string) {
+  if (inBypass()) return undefined;
+  const data = udpData(handle, buffers);
+  if (!data) return undefined;
+  const ip = typeof address === 'string' ? (normalizeIp(address) ?? address) : undefined;
+  const err = check(
+    { surface: 'network', op: 'send', api, protocol: 'udp', ip, host: ip, port: Number(port), data },
+    { stack: handleStacks.get(handle) },
+  );
+  return err ? { err, owner: handleOwner(handle) } : undefined;
+}
+
 /** Hooks a binding class's constructor to remember the stack of whoever created each handle. */
 function rememberCreator(binding: Record<string, unknown>, name: string, onFirst?: () => void): void {
   const Ctor = binding[name];
@@ -111,7 +125,7 @@ function hookTcp(): void {
       return fn.apply(handle, args);
     });
   }
-  rememberCreator(tcp, 'TCP');
+  rememberCreator(tcp, 'TCP', hookSocketWrites);
 }
 
 const blockedUdp = new WeakMap<object, WardenBlockedError>();
@@ -169,7 +183,9 @@ function hookUdp(): void {
       const address = connected ? connected.ip : args[4];
       const port = connected ? connected.port : args[3];
       if (address !== undefined) {
-        const blocked = judge(handle as object, 'udp', 'send', address, port, `udp_wrap.${method}`);
+        const blocked =
+          judge(handle as object, 'udp', 'send', address, port, `udp_wrap.${method}`) ??
+          judgeUdpData(handle as object, args[1], address, port, `udp_wrap.${method}`);
         if (blocked) {
           const req = args[0] as { callback?: Function } | undefined;
           if (typeof req?.callback === 'function') {
@@ -225,6 +241,10 @@ function hookDns(): void {
   const guard =
     (api: string, nameIndex: number, rrtype: string) => (fn: Function, self: unknown, args: unknown[]) => {
       const ev = inBypass() ? undefined : dnsEvent(args[nameIndex], api, rrtype);
+      if (ev?.host) {
+        const data = dnsData(ev.host);
+        if (data) ev.data = data;
+      }
       const err = ev ? check(ev) : undefined;
       if (err) return failRequest(args[0], err) ? 0 : UV_EACCES;
       return fn.apply(self, args);

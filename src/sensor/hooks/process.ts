@@ -11,9 +11,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { type ExecProbe, processEvent } from '../../events/process-event';
 import type { ProcessEvent } from '../../events/types';
+import { isShell } from '../../policy/decide';
 import type { SensorConfig } from '../config';
 import type { WardenBlockedError } from '../errors';
-import { handleOwner, inBypass, lock, rawBinding, realpathOf, wrapCall } from '../guard';
+import { bypass, handleOwner, inBypass, lock, rawBinding, realpathOf, wrapCall } from '../guard';
 import { check } from '../report';
 
 const UV_EACCES = -os.constants.errno.EACCES;
@@ -77,20 +78,60 @@ interface SpawnArgs {
   args: string[];
   cwd?: string;
   envPairs?: string[];
+  stdio?: unknown[];
   setEnvPairs(pairs: string[]): void;
+}
+
+/** What an fd is (from its /proc/self/fd link): socket, pipe, tty or file. */
+function fdKind(fd: number): string {
+  try {
+    const link = bypass(() => fs.readlinkSync(`/proc/self/fd/${fd}`));
+    if (link.startsWith('socket:')) return 'socket';
+    if (link.startsWith('pipe:')) return 'pipe';
+    if (/^\/dev\/(pts|tty)/.test(link)) return 'tty';
+    return 'file';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The child's stdin, stdout and stderr, as the spawn options give them. */
+function stdioKinds(stdio: unknown[] | undefined): string[] | undefined {
+  if (!Array.isArray(stdio)) return undefined;
+  return stdio.slice(0, 3).map((e, i) => {
+    const o = e as { type?: string; fd?: number; handle?: object; wrapType?: string } | undefined;
+    switch (o?.type) {
+      case 'pipe':
+      case 'overlapped':
+        return 'pipe';
+      case 'ignore':
+        return 'ignore';
+      case 'inherit':
+        return fdKind(i);
+      case 'fd':
+        return typeof o.fd === 'number' ? fdKind(o.fd) : 'unknown';
+      case 'wrap': {
+        const name = o.handle?.constructor?.name ?? o.wrapType ?? '';
+        return name === 'TCP' || name === 'tcp' ? 'socket' : name === 'TTY' ? 'tty' : 'pipe';
+      }
+      default:
+        return 'unknown';
+    }
+  });
 }
 
 /** Node ≤ 22 passes one options object; Node 24 passes (file, args, cwd, envPairs, stdio, …). */
 function readSpawnArgs(args: unknown[]): SpawnArgs | undefined {
   const first = args[0];
   if (first && typeof first === 'object') {
-    const o = first as { file?: unknown; args?: unknown; cwd?: unknown; envPairs?: unknown };
+    const o = first as { file?: unknown; args?: unknown; cwd?: unknown; envPairs?: unknown; stdio?: unknown };
     const argv = Array.isArray(o.args) ? o.args.map(String) : [];
     return {
       file: typeof o.file === 'string' ? o.file : (argv[0] ?? ''),
       args: argv,
       cwd: typeof o.cwd === 'string' ? o.cwd : undefined,
       envPairs: Array.isArray(o.envPairs) ? (o.envPairs as string[]) : undefined,
+      stdio: Array.isArray(o.stdio) ? o.stdio : undefined,
       setEnvPairs(pairs) {
         (o as { envPairs?: string[] }).envPairs = pairs;
       },
@@ -102,6 +143,7 @@ function readSpawnArgs(args: unknown[]): SpawnArgs | undefined {
       args: Array.isArray(args[1]) ? (args[1] as unknown[]).map(String) : [first],
       cwd: typeof args[2] === 'string' ? args[2] : undefined,
       envPairs: Array.isArray(args[3]) ? (args[3] as string[]) : undefined,
+      stdio: Array.isArray(args[4]) ? (args[4] as unknown[]) : undefined,
       setEnvPairs(pairs) {
         args[3] = pairs;
       },
@@ -142,6 +184,11 @@ function spawnEvent(api: string, a: SpawnArgs, pathVar: string | undefined): Pro
     selfExe = real && real !== process.execPath ? [process.execPath, real] : [process.execPath];
   }
   ev.parentExe = selfExe;
+  // Only a shell's stdio matters (a reverse shell): reading fd links costs a few syscalls.
+  if (isShell(ev.exe) || (ev.realExe && isShell(ev.realExe))) {
+    const stdio = stdioKinds(a.stdio);
+    if (stdio) ev.stdio = stdio;
+  }
   return ev;
 }
 
