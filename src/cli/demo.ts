@@ -165,12 +165,12 @@ export function registerDemo(program: Command): void {
       const blocked = enforce.findings.filter((f) => f.disposition === 'Blocked').length;
       out.push('', p.bold('Findings'));
       out.push(
-        `  ${'mode'.padEnd(8)} ${'disposition'.padEnd(11)} ${'rule'.padEnd(22)} ${'severity'.padEnd(9)} evidence`,
+        `  ${'mode'.padEnd(8)} ${'disposition'.padEnd(11)} ${'rule'.padEnd(32)} ${'severity'.padEnd(9)} evidence`,
       );
       for (const run of runs)
         for (const f of run.findings)
           out.push(
-            `  ${run.mode.padEnd(8)} ${f.disposition.padEnd(11)} ${f.finding_info.analytic.uid.padEnd(22)} ${f.severity.padEnd(9)} ${evidenceText(f).slice(0, 70)}`,
+            `  ${run.mode.padEnd(8)} ${f.disposition.padEnd(11)} ${f.finding_info.analytic.uid.padEnd(32)} ${f.severity.padEnd(9)} ${evidenceText(f).slice(0, 60)}`,
           );
       out.push(
         '',

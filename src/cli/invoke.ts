@@ -7,6 +7,7 @@
 import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import type { LayerBuildOptions } from '../layer/build';
 import { localSettings, RUNTIME_IDS, type RuntimeId } from '../sandbox/environment';
 import { runSandbox } from '../sandbox/run';
 import {
@@ -20,6 +21,7 @@ import {
 } from '../sandbox/runtimes';
 import type { InvokeRequest } from '../sandbox/sandbox';
 import { loadPolicyOrExit } from './load-policy-file';
+import { loadRulesOrExit, rulesJson } from './load-rules-file';
 
 export class UsageError extends Error {}
 
@@ -45,6 +47,7 @@ export interface InvokeCliOptions {
   handler: string;
   event: string[];
   policy?: string;
+  rules?: string;
   mode?: string;
   findings?: string;
   layer: string[];
@@ -167,15 +170,17 @@ export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promi
     throw new UsageError('--mode must be monitor or enforce');
   if (!o.warden && (o.policy || o.mode))
     throw new UsageError('--policy and --mode need the Warden layer (drop --no-warden)');
+  if (!o.warden && o.rules) throw new UsageError('--rules needs the Warden layer (drop --no-warden)');
   const { root, runtime, nodeBin, client, events, timeoutSec, memoryMb, userEnv } = sandboxSetup(
     functionDir,
     o,
   );
-  let layer: { policy?: ReturnType<typeof loadPolicyOrExit>; policyJson?: string } | undefined;
+  let layer: LayerBuildOptions | undefined;
   if (o.policy) {
     const policy = loadPolicyOrExit(o.policy);
     layer = { policy, policyJson: `${JSON.stringify(policy, null, 2)}\n` };
   }
+  if (o.rules) layer = { ...layer, rulesJson: rulesJson(loadRulesOrExit(o.rules)) };
   if (o.mode) userEnv.WARDEN_MODE = o.mode;
   const findingsFile = path.resolve(o.findings ?? 'warden-findings.jsonl');
   let findings = 0;
@@ -230,6 +235,7 @@ export function registerInvoke(program: Command): void {
       [],
     )
     .option('--policy <file>', 'the Warden policy (YAML or JSON), compiled into the layer')
+    .option('--rules <file>', 'detection rules (YAML or JSON) merged over the defaults, into the layer')
     .option('--mode <mode>', 'monitor or enforce (overrides the policy)')
     .option('--findings <file>', 'where findings go (JSON lines, appended)', 'warden-findings.jsonl')
     .option(

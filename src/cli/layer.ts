@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { buildLayerDir, zipLayer } from '../layer/build';
 import { packageRoot } from './invoke';
 import { loadPolicyOrExit } from './load-policy-file';
+import { loadRulesOrExit, rulesJson } from './load-rules-file';
 
 export function registerLayer(program: Command): void {
   const layer = program.command('layer').description('Build the Warden Lambda layer');
@@ -16,15 +17,17 @@ export function registerLayer(program: Command): void {
     )
     .option('--out <dir|file.zip>', 'where to write it', 'warden-layer')
     .option('--policy <file>', 'compile this policy (YAML or JSON) into the layer as warden/policy.json')
+    .option('--rules <file>', 'detection rules (YAML or JSON) merged over the defaults, as warden/rules.json')
     .option(
       '--no-extension',
       'leave out the external extension (extensions/warden): the in-process sensor alone',
     )
-    .action(async (opts: { out: string; policy?: string; extension: boolean }) => {
+    .action(async (opts: { out: string; policy?: string; rules?: string; extension: boolean }) => {
       const policy = opts.policy ? loadPolicyOrExit(opts.policy) : undefined;
       const build = {
         policy,
         policyJson: policy ? `${JSON.stringify(policy, null, 2)}\n` : undefined,
+        rulesJson: opts.rules ? rulesJson(loadRulesOrExit(opts.rules)) : undefined,
         noExtension: !opts.extension,
       };
       const out = path.resolve(opts.out);

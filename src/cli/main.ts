@@ -6,6 +6,7 @@ import { registerLayer } from './layer';
 import { registerLearn } from './learn';
 import { registerPermissionFlags } from './permission-flags';
 import { registerPolicy } from './policy';
+import { registerRules } from './rules';
 
 declare const __WARDEN_VERSION__: string;
 
@@ -22,6 +23,7 @@ program
   });
 
 registerPolicy(program);
+registerRules(program);
 registerPermissionFlags(program);
 registerInvoke(program);
 registerLearn(program);

@@ -9,6 +9,7 @@
  *   warden/extension.cjs      the external extension's code (bundled), run by extensions/warden
  *   warden/policy-loader.cjs  its policy-file loader (YAML, schema), loaded only with a policy file
  *   warden/policy.json        the compiled policy, when one is given (JSON: no YAML parser at cold start)
+ *   warden/rules.json         the user's detection rules, when given (merged over the defaults)
  *   warden/default-policy.json the sensor's built-in default, for review and as a starting point
  *                             (not loaded: the sensor carries it, so no policy file costs no parse)
  *   warden/permission-flags   Node permission-model flags per Node major, when the policy asks
@@ -41,6 +42,8 @@ export interface LayerBuildOptions {
   policy?: Policy;
   /** The normalized policy document to write as policy.json. */
   policyJson?: string;
+  /** The user's detection rules to write as rules.json (merged over the defaults at start). */
+  rulesJson?: string;
   /** Leave the external extension out (the in-process sensor alone). Default: included. */
   noExtension?: boolean;
 }
@@ -83,6 +86,7 @@ export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions
     copyFileSync(src.policyLoader, path.join(warden, 'policy-loader.cjs'));
   }
   if (opts.policyJson) writeFileSync(path.join(warden, 'policy.json'), opts.policyJson);
+  if (opts.rulesJson) writeFileSync(path.join(warden, 'rules.json'), opts.rulesJson);
   writeFileSync(path.join(warden, 'default-policy.json'), `${JSON.stringify(defaultPolicy(), null, 2)}\n`);
   if (opts.policy?.nodePermissions) {
     const lines = LAMBDA_NODE_MAJORS.map((major) => {
