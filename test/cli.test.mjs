@@ -117,11 +117,41 @@ test('demo: in the sandbox, the attacks work in monitor mode, are blocked in enf
   for (const i of [2, 3]) assert.match(enforce.results[i].error.errorMessage, /Warden blocked/);
   assert.ok(enforce.findings.every((f) => f.disposition === 'Blocked'));
   for (const run of [monitor, enforce]) {
-    const rules = run.findings.map((f) => f.finding_info.analytic.uid).sort();
-    assert.deepEqual(rules, ['warden.files.read', 'warden.process.spawn'], run.mode);
-    // Each finding names the invocation it came from.
+    // Each attack: the policy's finding, and the detections that name it.
+    const rulesOf = (i) =>
+      [
+        ...new Set(
+          run.findings
+            .filter((f) => f.metadata.correlation_uid === run.results[i].requestId)
+            .map((f) => f.finding_info.analytic.uid),
+        ),
+      ].sort();
     assert.deepEqual(
-      run.findings.map((f) => f.metadata.correlation_uid).sort(),
+      rulesOf(2),
+      [
+        'warden.detect.command-injection',
+        'warden.process.spawn',
+        'warden.rule.proc-environ-read',
+        'warden.rule.shell-spawned',
+      ],
+      run.mode,
+    );
+    assert.deepEqual(
+      rulesOf(3),
+      ['warden.detect.path-traversal', 'warden.files.read', 'warden.rule.proc-environ-read'],
+      run.mode,
+    );
+    const injection = run.findings.find(
+      (f) => f.finding_info.analytic.uid === 'warden.detect.command-injection',
+    );
+    assert.equal(injection.unmapped.input.effect, 'changed the structure of a shell command');
+    assert.deepEqual(
+      injection.finding_info.attacks.map((a) => a.technique.uid),
+      ['T1190', 'T1059.004'],
+    );
+    // Each finding names the invocation it came from: the attacks', never the benign requests'.
+    assert.deepEqual(
+      [...new Set(run.findings.map((f) => f.metadata.correlation_uid))].sort(),
       [run.results[2].requestId, run.results[3].requestId].sort(),
     );
   }

@@ -6,14 +6,14 @@
 // (all must pass with no finding) and attacks through its bugs (all must be blocked, each with
 // a deviation finding that says what the baseline was).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, tempDir } from '../helpers.mjs';
 import { validateDetectionFinding } from '../ocsf.mjs';
 import { invoke } from '../sandbox-helpers.mjs';
 import { fakeDynamoDb, recorder } from './fake-services.mjs';
-import { assertBenignPass, learnCli, writeEvents } from './learn-helpers.mjs';
+import { assertBenignPass, learnCli, writeEvents, zeroConfig } from './learn-helpers.mjs';
 import { zipBase64 } from './zip.mjs';
 
 const EXAMPLES = join(ROOT, 'examples');
@@ -39,7 +39,7 @@ const assertBenign = (fn, policyFile, events, args = []) =>
   assertBenignPass(join(EXAMPLES, fn), policyFile, events, args);
 
 /**
- * Each attack is blocked with a deviation finding of its own invocation. `check(dir)` proves
+ * Each attack is blocked with a deviation or detection finding of its own invocation. `check(dir)` proves
  * the attack had no effect (no marker file, nothing reached a listener).
  */
 async function assertAttacksBlocked(fn, policyFile, attacks, args = []) {
@@ -47,34 +47,42 @@ async function assertAttacksBlocked(fn, policyFile, attacks, args = []) {
     join(EXAMPLES, fn),
     'index.handler',
     attacks.map((a) => a.event),
-    { args: ['--policy', policyFile, ...args] },
+    { args: ['--policy', policyFile, '--env', 'DIR=$DIR', ...args] },
   );
   try {
     assert.equal(r.results.length, attacks.length, r.stderr);
     attacks.forEach((a, i) => {
       const res = r.results[i];
       const mine = r.findings.filter((f) => f.metadata.correlation_uid === res.requestId);
+      // Blocked as a deviation from the baseline, or earlier by an injection detector (which
+      // blocks even what the learned policy allows: the template engine's own compile).
+      const uid = (f) => f.finding_info.analytic.uid;
       const deviations = mine.filter(
-        (f) => f.finding_info.analytic.uid.startsWith('warden.deviation.') && f.disposition === 'Blocked',
+        (f) => uid(f).startsWith('warden.deviation.') && f.disposition === 'Blocked',
+      );
+      const detections = mine.filter(
+        (f) => uid(f).startsWith('warden.detect.') && f.disposition === 'Blocked',
       );
       assert.ok(
-        deviations.length > 0,
-        `${fn} attack "${a.name}" was not blocked with a deviation finding: ${JSON.stringify(res).slice(0, 300)} findings: ${mine.map((f) => f.finding_info.analytic.uid).join(', ')}`,
+        deviations.length + detections.length > 0,
+        `${fn} attack "${a.name}" was not blocked with a deviation or detection finding: ${JSON.stringify(res).slice(0, 300)} findings: ${mine.map(uid).join(', ')}`,
       );
       for (const f of deviations) {
         assert.deepEqual(validateDetectionFinding(f), [], `${a.name}: OCSF`);
         const analysis = f.anomaly_analyses?.[0];
         assert.ok(analysis?.baselines?.[0]?.observed_pattern, `${a.name}: the baseline is named`);
         assert.ok(analysis?.anomalies?.[0]?.observed_pattern, `${a.name}: what differed is named`);
-        if (a.misuseBy && f.finding_info.analytic.uid === 'warden.deviation.library-misuse')
+        if (a.misuseBy && uid(f) === 'warden.deviation.library-misuse')
           assert.match(f.finding_info.title, new RegExp(`Library misuse: ${a.misuseBy}`));
       }
-      if (a.misuseBy)
+      for (const f of detections) {
+        assert.deepEqual(validateDetectionFinding(f), [], `${a.name}: OCSF`);
+        assert.ok(f.unmapped.input?.source, `${a.name}: the input that did it is named`);
+      }
+      if (a.misuseBy && detections.length === 0)
         assert.ok(
           deviations.some(
-            (f) =>
-              f.finding_info.analytic.uid === 'warden.deviation.library-misuse' &&
-              f.unmapped.package === a.misuseBy,
+            (f) => uid(f) === 'warden.deviation.library-misuse' && f.unmapped.package === a.misuseBy,
           ),
           `${a.name}: library misuse by ${a.misuseBy}`,
         );
@@ -87,8 +95,14 @@ async function assertAttacksBlocked(fn, policyFile, attacks, args = []) {
 }
 
 const summary = [];
+/** The same corpus with no policy file (zero-config, monitor mode): see `zeroConfig`. */
+const zero = [];
 after(() => {
   // The numbers the closing note reports (see `npm test` output).
+  for (const z of zero)
+    process.stdout.write(
+      `# zero-config ${z.fn}: ${z.detected}/${z.attacks} attacks detected (${z.named} by a named rule or detector)${z.missed.length ? `, missed: ${z.missed.join('; ')}` : ''}; ${z.benignFired}/${z.benign} benign events had a finding${z.benignRules.length ? ` (${z.benignRules.join(', ')})` : ''}\n`,
+    );
   for (const s of summary)
     process.stdout.write(
       `# learn ${s.fn}: ${s.entries} policy entries, ${s.benign} unseen benign variations passed (0 false positives), ${s.attacks} attacks blocked\n`,
@@ -144,6 +158,7 @@ test('learn → enforce: doc-convert (a shell command built from the request, fi
       { name: "path traversal to the function's code", event: get('..%2Findex.js') },
     ];
     const blocked = await assertAttacksBlocked('doc-convert', learned.file, attacks);
+    zero.push({ fn: 'doc-convert', ...(await zeroConfig(join(EXAMPLES, 'doc-convert'), benign, attacks)) });
     summary.push({ fn: 'doc-convert', entries: entriesOf(learned.stderr), benign: passed, attacks: blocked });
   } finally {
     cleanup();
@@ -248,6 +263,10 @@ test('learn → enforce: invoice-render on ejs 3.1.6 (CVE-2022-29078 through ren
       ];
       const blocked = await assertAttacksBlocked('invoice-render', learned.file, attacks);
       assert.equal(listener.hits.length, 0, 'nothing reached the listener');
+      zero.push({
+        fn: 'invoice-render',
+        ...(await zeroConfig(join(EXAMPLES, 'invoice-render'), benign, attacks)),
+      });
       summary.push({
         fn: 'invoice-render',
         entries: entriesOf(learned.stderr),
@@ -315,6 +334,16 @@ test('learn → enforce: zip-import on adm-zip 0.4.7 (zip slip, CVE-2018-1002204
       },
     ];
     const blocked = await assertAttacksBlocked('zip-import', learned.file, attacks);
+    // Monitor mode lets the slips happen: never the one aimed at /var/task (it would write the
+    // machine's own /var/task/index.js); the one beside the import directory is removed after.
+    const harmless = attacks.filter((a) => !a.name.includes("function's code"));
+    try {
+      zero.push({ fn: 'zip-import', ...(await zeroConfig(join(EXAMPLES, 'zip-import'), benign, harmless)) });
+    } finally {
+      // Only the attack's own file (the test wrote exactly this).
+      if (existsSync('/tmp/cron.sh') && readFileSync('/tmp/cron.sh', 'utf8') === 'echo pwned')
+        rmSync('/tmp/cron.sh');
+    }
     summary.push({ fn: 'zip-import', entries: entriesOf(learned.stderr), benign: passed, attacks: blocked });
   } finally {
     cleanup();
@@ -389,6 +418,11 @@ test('learn → enforce: orders-api on the AWS SDK (DynamoDB at a loopback endpo
     ];
     const blocked = await assertAttacksBlocked('orders-api', learned.file, attacks, env);
     assert.equal(evil.hits.length, 0, 'nothing reached the attacker');
+    // Monitor mode lets the SSRF through to the test's own loopback listener.
+    zero.push({
+      fn: 'orders-api',
+      ...(await zeroConfig(join(EXAMPLES, 'orders-api'), benign, attacks, env)),
+    });
     summary.push({ fn: 'orders-api', entries: entriesOf(learned.stderr), benign: passed, attacks: blocked });
   } finally {
     evil.close();

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { createRequire } from 'node:module';
 import * as net from 'node:net';
@@ -74,6 +74,36 @@ test('an allowed shell script that runs a disallowed program: the program is kil
       ext.some((f) => /slow\.sh/.test(f.evidences[0].process.cmd_line)),
       false,
     );
+  } finally {
+    cleanup();
+  }
+});
+
+test('the detection rules run in the extension too: a miner started by a script is named, and killed in enforce mode', async () => {
+  const { dir, cleanup } = tempDir('warden-ext-');
+  try {
+    symlinkSync('/bin/sleep', join(dir, 'xmrig'));
+    const ev = [{ script: 'miner.sh', args: [dir] }];
+    const mon = await invoke(FN, 'index.runScript', ev, { args: ['--mode', 'monitor'] });
+    assert.equal(mon.code, 0, mon.stderr);
+    assertOcsf(mon.findings);
+    const seen = byLayer(mon.findings, 'extension').find((f) => rule(f) === 'warden.rule.miner-process');
+    assert.ok(seen, JSON.stringify(mon.findings.map((f) => `${f.unmapped.layer} ${rule(f)}`)));
+    assert.equal(seen.disposition, 'Detected');
+    assert.deepEqual(
+      seen.finding_info.attacks.map((a) => a.technique.uid),
+      ['T1496'],
+    );
+    assert.equal(seen.metadata.correlation_uid, mon.results[0].requestId);
+    assert.ok(mon.results[0].response.ms >= 1900, 'monitor: the program ran its course');
+    // Enforce, with a policy that lets the function run its script: the rule still kills the miner.
+    const pol = policy(dir, 'version: 1\nmode: enforce\nprocess:\n  allow: [ { exe: sh } ]\n');
+    const enf = await invoke(FN, 'index.runScript', ev, { args: ['--policy', pol] });
+    assert.equal(enf.code, 0, enf.stderr);
+    const killed = byLayer(enf.findings, 'extension').find((f) => rule(f) === 'warden.rule.miner-process');
+    assert.ok(killed, JSON.stringify(enf.findings.map((f) => `${f.unmapped.layer} ${rule(f)}`)));
+    assert.equal(killed.unmapped.killed, true);
+    assert.ok(enf.results[0].response.ms < 1500, `killed early: ${JSON.stringify(enf.results[0].response)}`);
   } finally {
     cleanup();
   }

@@ -155,7 +155,7 @@ test('native addons: loading from /tmp is refused by the default policy, before 
   const allowed = await runSensor(`${REPORT}\n${body(tmpAddon)}`, {
     mode: 'enforce',
     files: { 'evil.node': 'x' },
-    policy: 'version: 1\ncode:\n  nativeAddons: { deny: [] }\n',
+    policy: 'version: 1\ncode:\n  nativeAddons: { allow: ["/tmp/**"], deny: [] }\n',
   });
   assert.doesNotMatch(allowed.out.err, /WARDEN/);
 });

@@ -106,11 +106,14 @@ test('identical findings within one invocation are counted, not repeated; a new 
 
 test('findings go to stdout without WARDEN_FINDINGS, and to stdout when the file cannot be written', async () => {
   const body = "try { require('child_process').execSync('true'); } catch {}";
+  // One spawn: the policy's finding and the shell rule's.
+  const spawnOf = (fs) => fs.filter((f) => f.finding_info.analytic.uid === 'warden.process.spawn');
   const a = await runSensor(body, { mode: 'enforce', stdoutFindings: true });
-  assert.equal(a.stdoutFindings.length, 1);
-  assert.equal(a.stdoutFindings[0].action, 'Denied');
+  assert.equal(spawnOf(a.stdoutFindings).length, 1);
+  assert.equal(spawnOf(a.stdoutFindings)[0].action, 'Denied');
+  assert.ok(a.stdoutFindings.some((f) => f.finding_info.analytic.uid === 'warden.rule.shell-spawned'));
   const b = await runSensor(body, { mode: 'enforce', env: { WARDEN_FINDINGS: '/nonexistent-dir/f.jsonl' } });
-  assert.equal(b.stdoutFindings.length, 1, b.stdout);
+  assert.equal(spawnOf(b.stdoutFindings).length, 1, b.stdout);
   assert.match(b.stderr, /cannot open WARDEN_FINDINGS/);
 });
 

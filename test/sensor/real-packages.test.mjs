@@ -24,7 +24,7 @@ api.runInInvocation({ requestId: 'req-rce', event }, () => handler(event)).then(
 );
 `;
 
-test('node-serialize RCE: monitor sees the shell and names node-serialize; enforce stops it', async () => {
+test('node-serialize RCE: monitor sees the shell and names node-serialize; enforce stops the deserialization', async () => {
   const mon = await runSensor(handler, { mode: 'monitor' });
   assert.ok(mon.markers('pwned'), 'monitor: the exploit ran (this is a real RCE)');
   const det = findingsFor(mon.findings, 'warden.process.spawn', 'Detected')[0];
@@ -36,8 +36,16 @@ test('node-serialize RCE: monitor sees the shell and names node-serialize; enfor
   const enf = await runSensor(handler, { mode: 'enforce' });
   assert.ok(!enf.markers('pwned'), 'enforce: no side effect');
   assert.equal(enf.out.err, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out));
-  const blocked = findingsFor(enf.findings, 'warden.process.spawn', 'Blocked')[0];
+  // Enforce stops it one step earlier: the serialized function is never compiled.
+  const blocked = findingsFor(enf.findings, 'warden.detect.deserialization', 'Blocked')[0];
+  assert.ok(blocked, describe(enf.findings));
   assert.equal(blocked.unmapped.package, 'node-serialize');
+  assert.equal(blocked.unmapped.input.source, 'headers.Cookie.session(base64)');
+  assert.equal(
+    findingsFor(enf.findings, 'warden.process.spawn', 'Blocked').length,
+    0,
+    'no shell was even tried',
+  );
 });
 
 test('node-serialize RCE: library misuse is caught even where the function may run a shell', async () => {
