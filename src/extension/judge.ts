@@ -27,6 +27,8 @@ export interface ProcessFacts {
   lineage: string[];
   startedAt?: number;
   seenAt: number;
+  /** stdin, stdout, stderr kinds (read for shells: a socket there is a reverse shell). */
+  stdio?: string[];
 }
 
 /** Interpreters whose first non-option argument is a program file they run. */
@@ -87,6 +89,7 @@ export function observedProcessEvent(f: ProcessFacts, probe: ExecProbe): Process
   const script = scriptOf(f.exe.path, f.argv, f.cwd) ?? scriptOf(ev.exe, f.argv, f.cwd);
   if (script) observed.script = script;
   ev.observed = observed;
+  if (f.stdio) ev.stdio = f.stdio;
   return ev;
 }
 

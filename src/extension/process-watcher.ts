@@ -26,6 +26,7 @@ import {
   readEnviron,
   readExe,
   readStat,
+  readStdio,
   socketInodes,
 } from './procfs';
 import {
@@ -431,6 +432,8 @@ export class ProcessWatcher {
         exe,
         argv,
         cwd: readCwd(pid),
+        // A shell's stdio: wired to a socket, it is a reverse shell (made by whatever, native code too).
+        ...(isShell(exe.path) || isShell(argv[0] ?? '') ? { stdio: readStdio(pid) } : {}),
         pathVar: rt.pathVar,
         parentExe,
         lineage,

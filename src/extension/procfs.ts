@@ -86,6 +86,25 @@ export function readCwd(pid: number): string | undefined {
   return orUndefined(() => readlinkSync(`/proc/${pid}/cwd`));
 }
 
+/** What an fd link names: `socket`, `pipe`, `tty`, `file` (or `anon` for eventfd and the like). */
+export function fdKind(link: string): string {
+  if (link.startsWith('socket:')) return 'socket';
+  if (link.startsWith('pipe:')) return 'pipe';
+  if (link.startsWith('anon_inode:')) return 'anon';
+  if (/^\/dev\/(pts|tty)/.test(link)) return 'tty';
+  return 'file';
+}
+
+/** A process's stdin, stdout and stderr kinds (`socket` for a shell wired to the network). */
+export function readStdio(pid: number): string[] | undefined {
+  const out: string[] = [];
+  for (const fd of [0, 1, 2]) {
+    const link = orUndefined(() => readlinkSync(`/proc/${pid}/fd/${fd}`));
+    out.push(link === undefined ? 'closed' : fdKind(link));
+  }
+  return out.every((k) => k === 'closed') ? undefined : out;
+}
+
 /** The value of one variable in /proc/<pid>/environ (the environment the process was exec'd with). */
 export function environValue(environ: Buffer, name: string): string | undefined {
   const key = Buffer.from(`${name}=`);

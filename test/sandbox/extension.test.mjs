@@ -97,7 +97,11 @@ test('the detection rules run in the extension too: a miner started by a script 
     assert.equal(seen.metadata.correlation_uid, mon.results[0].requestId);
     assert.ok(mon.results[0].response.ms >= 1900, 'monitor: the program ran its course');
     // Enforce, with a policy that lets the function run its script: the rule still kills the miner.
-    const pol = policy(dir, 'version: 1\nmode: enforce\nprocess:\n  allow: [ { exe: sh } ]\n');
+    // (The script is the function's own, and the checkout may sit under /tmp: exec is allowed.)
+    const pol = policy(
+      dir,
+      'version: 1\nmode: enforce\nprocess:\n  allow: [ { exe: sh } ]\nfiles:\n  exec: { default: allow, deny: [] }\n',
+    );
     const enf = await invoke(FN, 'index.runScript', ev, { args: ['--policy', pol] });
     assert.equal(enf.code, 0, enf.stderr);
     const killed = byLayer(enf.findings, 'extension').find((f) => rule(f) === 'warden.rule.miner-process');
@@ -106,6 +110,38 @@ test('the detection rules run in the extension too: a miner started by a script 
     assert.ok(enf.results[0].response.ms < 1500, `killed early: ${JSON.stringify(enf.results[0].response)}`);
   } finally {
     cleanup();
+  }
+});
+
+test('a reverse shell made outside the Node process is named by its stdio: a shell wired to a socket', async () => {
+  // The listener plays the attacker: it waits, sends one command, and the shell exits.
+  const got = [];
+  const server = net.createServer((s) => {
+    s.on('data', (d) => got.push(String(d)));
+    s.on('error', () => {});
+    setTimeout(() => s.write('echo from-the-shell; exit\n'), 1200);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const ev = [{ shell: 'bash', script: 'revshell.sh', args: [String(server.address().port)] }];
+    const mon = await invoke(FN, 'index.runScript', ev, { args: ['--mode', 'monitor', '--timeout', '10'] });
+    assert.equal(mon.code, 0, mon.stderr);
+    assertOcsf(mon.findings);
+    const rev = byLayer(mon.findings, 'extension').filter((f) => rule(f) === 'warden.rule.reverse-shell');
+    const inner = rev.find((f) => f.evidences[0].process.cmd_line === 'bash -i');
+    assert.ok(
+      inner,
+      JSON.stringify(
+        mon.findings.map((f) => `${f.unmapped.layer} ${rule(f)} ${f.evidences[0].process?.cmd_line}`),
+      ),
+    );
+    assert.deepEqual(
+      inner.finding_info.attacks.map((a) => a.technique.uid),
+      ['T1059.004', 'T1095'],
+    );
+    assert.ok(got.join('').includes('from-the-shell'), 'monitor: the shell really ran the command');
+  } finally {
+    server.close();
   }
 });
 
