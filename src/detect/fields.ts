@@ -154,9 +154,14 @@ export const FIELDS: Readonly<Record<string, FieldDef>> = {
     ev.parentExe?.[0] ? base(ev.parentExe[0]) : undefined,
   ),
   'process.stdio': proc(
-    'what stdin, stdout, stderr are: pipe, socket, inherit, ignore, file, tty',
+    "what stdin, stdout, stderr are: pipe, socket, inherit (the parent's own), ignore, file, tty (shells only)",
     'string[]',
     (ev) => ev.stdio,
+  ),
+  'process.stdin': proc(
+    'what stdin is (as process.stdio): `socket` when it reads from the network',
+    'string',
+    (ev) => ev.stdio?.[0],
   ),
   'process.fileless': proc(
     '`memfd` or `deleted`: the executable is not a file on disk (extension)',

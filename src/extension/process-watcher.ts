@@ -27,6 +27,7 @@ import {
   readExe,
   readStat,
   readStdio,
+  readStdLinks,
   socketInodes,
 } from './procfs';
 import {
@@ -433,7 +434,9 @@ export class ProcessWatcher {
         argv,
         cwd: readCwd(pid),
         // A shell's stdio: wired to a socket, it is a reverse shell (made by whatever, native code too).
-        ...(isShell(exe.path) || isShell(argv[0] ?? '') ? { stdio: readStdio(pid) } : {}),
+        ...(isShell(exe.path) || isShell(argv[0] ?? '')
+          ? { stdio: readStdio(pid, this.runtimeStd(rt)) }
+          : {}),
         pathVar: rt.pathVar,
         parentExe,
         lineage,
@@ -467,6 +470,16 @@ export class ProcessWatcher {
       if (h) Object.assign(dropped, h);
     }
     for (const v of verdicts) this.o.onEvent({ event: ev, verdict: v, killed });
+  }
+
+  private runtimeStdLinks?: { pid: number; links: Set<string> };
+  /** The runtime's own stdin/stdout/stderr links (what its children inherit), read once per runtime. */
+  private runtimeStd(rt: RuntimeProcess): ReadonlySet<string> {
+    if (this.runtimeStdLinks?.pid !== rt.pid) {
+      const links = new Set(readStdLinks(rt.pid).filter((l): l is string => l !== undefined));
+      this.runtimeStdLinks = { pid: rt.pid, links };
+    }
+    return this.runtimeStdLinks.links;
   }
 
   /**

@@ -95,14 +95,20 @@ export function fdKind(link: string): string {
   return 'file';
 }
 
-/** A process's stdin, stdout and stderr kinds (`socket` for a shell wired to the network). */
-export function readStdio(pid: number): string[] | undefined {
-  const out: string[] = [];
-  for (const fd of [0, 1, 2]) {
-    const link = orUndefined(() => readlinkSync(`/proc/${pid}/fd/${fd}`));
-    out.push(link === undefined ? 'closed' : fdKind(link));
-  }
-  return out.every((k) => k === 'closed') ? undefined : out;
+/** The links of a process's fds 0, 1 and 2 (undefined where closed or unreadable). */
+export function readStdLinks(pid: number): (string | undefined)[] {
+  return [0, 1, 2].map((fd) => orUndefined(() => readlinkSync(`/proc/${pid}/fd/${fd}`)));
+}
+
+/**
+ * A process's stdin, stdout and stderr kinds; a stream that is one of the runtime's own
+ * (`inherited`: its std links) is `inherit`, so only a socket wired up for the process reads
+ * as `socket` (a shell whose stdin is one is a reverse shell).
+ */
+export function readStdio(pid: number, inherited: ReadonlySet<string>): string[] | undefined {
+  const links = readStdLinks(pid);
+  if (links.every((l) => l === undefined)) return undefined;
+  return links.map((l) => (l === undefined ? 'closed' : inherited.has(l) ? 'inherit' : fdKind(l)));
 }
 
 /** The value of one variable in /proc/<pid>/environ (the environment the process was exec'd with). */

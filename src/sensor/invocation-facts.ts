@@ -6,7 +6,7 @@
  * while the invocation carries input with `..`).
  */
 import { codeLooksLikeInput } from '../detect/detectors/code-injection-hint';
-import { hasDotDot, type JoinEscape, joinEscape } from '../detect/detectors/path-traversal';
+import { type JoinEscape, joinEscape } from '../detect/detectors/path-traversal';
 import { type TaintedInputs, type TaintedValue, taintedInputs } from '../detect/input';
 import type { InvocationContext } from '../events/types';
 import { currentInvocation } from './context';
@@ -58,7 +58,7 @@ export function inputLooksLikeCode(ctx: InvocationContext | undefined): boolean 
 
 function traversalOf(ctx: InvocationContext): TaintedValue[] {
   const f = factsOf(ctx);
-  f.traversal ??= (inputsOf(ctx)?.values ?? []).filter((v) => hasDotDot(v.value));
+  f.traversal ??= (inputsOf(ctx)?.values ?? []).filter((v) => v.value.includes('..'));
   return f.traversal;
 }
 
@@ -82,7 +82,7 @@ export function readOfInterest(requested: string): boolean {
   const f = factsOf(ctx);
   if (f.joins?.has(requested)) return true;
   f.pathLike ??= (inputsOf(ctx)?.values ?? [])
-    .filter((v) => hasDotDot(v.value) || v.value.startsWith('/'))
+    .filter((v) => v.value.includes('..') || v.value.startsWith('/'))
     .map((v) => v.value);
   for (const v of f.pathLike) if (requested.includes(v)) return true;
   return false;

@@ -300,6 +300,14 @@ const cases = () => [
     ],
   },
   {
+    handler: 'readFiltered',
+    trigger: 'eventbridge',
+    benign: [bridge('faq.md'), bridge('guide.md')],
+    attacks: [
+      { event: bridge(`${'....//'.repeat(8)}proc/self/environ`), detector: 'warden.detect.path-traversal' },
+    ],
+  },
+  {
     handler: 'preview',
     trigger: 'alb',
     benign: [alb('guide.md'), alb('.%2Ffaq.md')],

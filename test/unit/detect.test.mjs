@@ -3,6 +3,7 @@
 // writes, SigV4's own use of the key id and token), and the rules' load stages.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { test } from 'node:test';
 
 const lib = createRequire(import.meta.url)('../../dist/lib.cjs');
@@ -299,4 +300,19 @@ test('rules load in stages: merge over the defaults (override, disable, add), th
 test('entropy: data labels are high, words are not', () => {
   assert.ok(lib.entropy('qk3x9v2m7zp1w8r4t6y0b5n2c7h9j3f1') > 4);
   assert.ok(lib.entropy('productionartifacts') < 3.6);
+});
+
+test('path joins: input with `..` that leaves the base, also after a filter ate part of it', () => {
+  const values = (...v) => v.map((value) => ({ value, source: 'body.f' }));
+  const esc = (args, input) => lib.joinEscape(args, path.join(...args), values(input), false);
+  assert.equal(esc(['/var/task/docs', '../../../etc/passwd'], '../../../etc/passwd').base, '/var/task/docs');
+  assert.equal(
+    esc(['/var/task/docs', '../../../etc/passwd'], '/docs/../../../etc/passwd').base,
+    '/var/task/docs',
+    'a slice of the input',
+  );
+  // `....//....//etc/passwd` with `../` stripped once by the function is `../../etc/passwd`
+  assert.equal(esc(['/var/task/docs', '../../etc/passwd'], '....//....//etc/passwd').base, '/var/task/docs');
+  assert.equal(esc(['/tmp/up', 'a/../b.txt'], 'a/../b.txt'), undefined, 'stays inside');
+  assert.equal(esc(['/tmp/up', '../x'], 'unrelated/../y'), undefined, 'not the input');
 });

@@ -27,6 +27,20 @@ export function hasDotDot(s: string): boolean {
   return /(^|[/\\])\.\.([/\\]|$)/.test(s);
 }
 
+/** The path's names without dot segments and separators (`../..//etc/passwd` → `etc/passwd`). */
+function names(p: string): string {
+  return p
+    .split(/[/\\]+/)
+    .filter((seg) => seg !== '' && !/^\.+$/.test(seg))
+    .join('/');
+}
+
+/** Two paths name the same files once dots are set aside (and they name at least one). */
+function sameNames(a: string, input: string): boolean {
+  const n = names(a);
+  return n.length >= 3 && n === names(input);
+}
+
 /**
  * For a `path.join(...)` / `path.resolve(...)` call: when an argument after the first carries
  * input with `..` and the result leaves the directory of the arguments before it.
@@ -40,9 +54,12 @@ export function joinEscape(
   for (let i = 1; i < args.length; i++) {
     const a = args[i];
     if (typeof a !== 'string' || !hasDotDot(a)) continue;
-    // The argument holds the input, or is a slice of it (`event.path.slice(6)`).
+    // The argument holds the input, is a slice of it (`event.path.slice(6)`), or is what a
+    // filter left of it (`....//` with `../` removed is `../`): the same names once dots go.
     const t = values.find(
-      (v) => hasDotDot(v.value) && (a.includes(v.value) || (a.length >= 5 && v.value.includes(a))),
+      (v) =>
+        (hasDotDot(v.value) && (a.includes(v.value) || (a.length >= 5 && v.value.includes(a)))) ||
+        (v.value.includes('..') && sameNames(a, v.value)),
     );
     if (!t) continue;
     const before = args.slice(0, i).filter((x): x is string => typeof x === 'string');

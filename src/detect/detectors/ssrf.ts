@@ -68,6 +68,17 @@ export function hostsIn(value: string): string[] {
   return out;
 }
 
+/** Input values are fixed for an invocation: their hosts are worked out once. */
+const hostCache = new WeakMap<object, string[]>();
+function hostsOf(t: { value: string }): string[] {
+  let h = hostCache.get(t);
+  if (!h) {
+    h = hostsIn(t.value);
+    hostCache.set(t, h);
+  }
+  return h;
+}
+
 function sameHost(a: string, ev: { host?: string; ip?: string }): boolean {
   const ip = normalizeIp(a);
   if (ip !== undefined) return ip === ev.ip || ip === ev.host;
@@ -103,7 +114,7 @@ export const ssrf: Detector = (ev: SensorEvent, ctx: DetectContext): DetectorHit
   const dest = `${ev.host ?? ev.ip}${ev.ip && ev.ip !== ev.host ? ` (${ev.ip})` : ''}:${ev.port}`;
   const internal = ev.op !== 'dns' && isInternal(ev.ip, ev.host);
   for (const t of inputs.values) {
-    for (const h of hostsIn(t.value)) {
+    for (const h of hostsOf(t)) {
       if (!sameHost(h, ev)) continue;
       if (internal)
         return {

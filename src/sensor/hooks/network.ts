@@ -17,7 +17,7 @@ import { normalizeIp } from '../../net/address';
 import { captureStack, type StackHolder } from '../attribution';
 import type { WardenBlockedError } from '../errors';
 import { handleOwner, hookMethod, inBypass, lock, rawBinding } from '../guard';
-import { check } from '../report';
+import { check, reportFault } from '../report';
 import { dnsData, hookSocketWrites, udpData } from './outbound';
 
 const UV_EACCES = -os.constants.errno.EACCES;
@@ -75,7 +75,12 @@ function judge(
 /** A UDP payload carrying credentials or a mining call: judged as a send with that data. */
 function judgeUdpData(handle: object, buffers: unknown, address: unknown, port: unknown, api: string) {
   if (inBypass()) return undefined;
-  const data = udpData(handle, buffers);
+  let data: ReturnType<typeof udpData>;
+  try {
+    data = udpData(handle, buffers);
+  } catch (e) {
+    reportFault('network.send', e);
+  }
   if (!data) return undefined;
   const ip = typeof address === 'string' ? (normalizeIp(address) ?? address) : undefined;
   const err = check(
@@ -242,8 +247,12 @@ function hookDns(): void {
     (api: string, nameIndex: number, rrtype: string) => (fn: Function, self: unknown, args: unknown[]) => {
       const ev = inBypass() ? undefined : dnsEvent(args[nameIndex], api, rrtype);
       if (ev?.host) {
-        const data = dnsData(ev.host);
-        if (data) ev.data = data;
+        try {
+          const data = dnsData(ev.host);
+          if (data) ev.data = data;
+        } catch (e) {
+          reportFault('network.dns', e);
+        }
       }
       const err = ev ? check(ev) : undefined;
       if (err) return failRequest(args[0], err) ? 0 : UV_EACCES;

@@ -12,7 +12,7 @@ import { isAwsEndpoint } from '../../detect/fields';
 import type { NetworkEvent, OutboundData } from '../../events/types';
 import { normalizeIp } from '../../net/address';
 import { hookMethod, inBypass } from '../guard';
-import { check } from '../report';
+import { check, reportFault } from '../report';
 
 let needles: readonly Needle[] = [];
 let overlap = 0;
@@ -82,37 +82,44 @@ export function hookSocketWrites(): void {
   const net = require('node:net') as { Socket: { prototype: Record<string, unknown> } };
   hookMethod(net.Socket.prototype, '_writeGeneric', (fn, self, args) => {
     if (inBypass() || (needles.length === 0 && !couldBeStratum(args))) return fn.apply(self, args);
-    const sock = self as SocketLike;
-    const dest = destination(sock);
-    if (isAwsEndpoint(dest.host)) return fn.apply(self, args);
-    const writev = args[0] === true;
-    const data = args[1];
-    let text = '';
-    if (writev && Array.isArray(data))
-      for (const c of data) {
-        const w = c as { chunk?: unknown; encoding?: unknown };
-        text += w && typeof w === 'object' && 'chunk' in w ? asText(w.chunk, w.encoding) : asText(c);
-      }
-    else text = asText(data, args[2]);
-    const found = text ? scan(self as object, text) : undefined;
-    if (found) {
-      const ev: NetworkEvent = {
-        surface: 'network',
-        op: 'send',
-        api: 'socket.write',
-        protocol: 'tcp',
-        ...dest,
-        data: found,
-      };
-      const err = check(ev);
-      if (err) {
-        const cb = args[3];
-        if (typeof cb === 'function') return cb(err);
-        throw err;
-      }
+    let err: Error | undefined;
+    try {
+      err = judgeWrite(self as SocketLike & object, args);
+    } catch (e) {
+      reportFault('network.send', e); // the write goes through: the sensor never breaks the call
+    }
+    if (err) {
+      const cb = args[3];
+      if (typeof cb === 'function') return cb(err);
+      throw err;
     }
     return fn.apply(self, args);
   });
+}
+
+/** Scans one socket write (`_writeGeneric(writev, data, encoding, cb)`); the error to fail it with. */
+function judgeWrite(sock: SocketLike & object, args: unknown[]): Error | undefined {
+  const dest = destination(sock);
+  if (isAwsEndpoint(dest.host)) return undefined;
+  const data = args[1];
+  let text = '';
+  if (args[0] === true && Array.isArray(data))
+    for (const c of data) {
+      const w = c as { chunk?: unknown; encoding?: unknown };
+      text += w && typeof w === 'object' && 'chunk' in w ? asText(w.chunk, w.encoding) : asText(c);
+    }
+  else text = asText(data, args[2]);
+  const found = text ? scan(sock, text) : undefined;
+  if (!found) return undefined;
+  const ev: NetworkEvent = {
+    surface: 'network',
+    op: 'send',
+    api: 'socket.write',
+    protocol: 'tcp',
+    ...dest,
+    data: found,
+  };
+  return check(ev);
 }
 
 /** Cheap pre-check: without credentials to look for, only a chunk starting with `{` can be Stratum. */

@@ -98,7 +98,7 @@ function fdKind(fd: number): string {
 /** The child's stdin, stdout and stderr, as the spawn options give them. */
 function stdioKinds(stdio: unknown[] | undefined): string[] | undefined {
   if (!Array.isArray(stdio)) return undefined;
-  return stdio.slice(0, 3).map((e, i) => {
+  return stdio.slice(0, 3).map((e) => {
     const o = e as { type?: string; fd?: number; handle?: object; wrapType?: string } | undefined;
     switch (o?.type) {
       case 'pipe':
@@ -107,9 +107,10 @@ function stdioKinds(stdio: unknown[] | undefined): string[] | undefined {
       case 'ignore':
         return 'ignore';
       case 'inherit':
-        return fdKind(i);
+        return 'inherit';
       case 'fd':
-        return typeof o.fd === 'number' ? fdKind(o.fd) : 'unknown';
+        // The parent's own standard streams are inherited, not wired up for the child.
+        return typeof o.fd !== 'number' ? 'unknown' : o.fd <= 2 ? 'inherit' : fdKind(o.fd);
       case 'wrap': {
         const name = o.handle?.constructor?.name ?? o.wrapType ?? '';
         return name === 'TCP' || name === 'tcp' ? 'socket' : name === 'TTY' ? 'tty' : 'pipe';
