@@ -435,7 +435,7 @@ export class ProcessWatcher {
         cwd: readCwd(pid),
         // A shell's stdio: wired to a socket, it is a reverse shell (made by whatever, native code too).
         ...(isShell(exe.path) || isShell(argv[0] ?? '')
-          ? { stdio: readStdio(pid, this.runtimeStd(rt)) }
+          ? { stdio: readStdio(pid, this.runtimeStd(rt), (inode) => this.isInetSocket(inode)) }
           : {}),
         pathVar: rt.pathVar,
         parentExe,
@@ -470,6 +470,12 @@ export class ProcessWatcher {
       if (h) Object.assign(dropped, h);
     }
     for (const v of verdicts) this.o.onEvent({ event: ev, verdict: v, killed });
+  }
+
+  /** A socket inode in the sandbox's TCP/UDP tables (not a Unix socket). */
+  private isInetSocket(inode: number): boolean {
+    if (!inode || !this.tables) return false;
+    return this.tables.find(new Set([inode])).found.size > 0;
   }
 
   private runtimeStdLinks?: { pid: number; links: Set<string> };

@@ -105,10 +105,21 @@ export function readStdLinks(pid: number): (string | undefined)[] {
  * (`inherited`: its std links) is `inherit`, so only a socket wired up for the process reads
  * as `socket` (a shell whose stdin is one is a reverse shell).
  */
-export function readStdio(pid: number, inherited: ReadonlySet<string>): string[] | undefined {
+export function readStdio(
+  pid: number,
+  inherited: ReadonlySet<string>,
+  isInet: (inode: number) => boolean,
+): string[] | undefined {
   const links = readStdLinks(pid);
   if (links.every((l) => l === undefined)) return undefined;
-  return links.map((l) => (l === undefined ? 'closed' : inherited.has(l) ? 'inherit' : fdKind(l)));
+  return links.map((l) => {
+    if (l === undefined) return 'closed';
+    if (inherited.has(l)) return 'inherit';
+    const kind = fdKind(l);
+    // Node's 'pipe' stdio are Unix socketpairs: only a TCP/UDP socket is the network.
+    if (kind === 'socket') return isInet(Number(/\[(\d+)\]/.exec(l)?.[1] ?? 0)) ? 'socket' : 'unix';
+    return kind;
+  });
 }
 
 /** The value of one variable in /proc/<pid>/environ (the environment the process was exec'd with). */

@@ -82,11 +82,26 @@ interface SpawnArgs {
   setEnvPairs(pairs: string[]): void;
 }
 
-/** What an fd is (from its /proc/self/fd link): socket, pipe, tty or file. */
+/** A socket inode of this process's TCP or UDP tables (a Unix socket is not the network). */
+function isInetSocket(inode: string): boolean {
+  for (const table of ['tcp', 'tcp6', 'udp', 'udp6']) {
+    let text: string;
+    try {
+      text = bypass(() => fs.readFileSync(`/proc/self/net/${table}`, 'latin1'));
+    } catch {
+      continue;
+    }
+    // Column 10 of each row is the inode.
+    for (const row of text.split('\n').slice(1)) if (row.trim().split(/\s+/)[9] === inode) return true;
+  }
+  return false;
+}
+
+/** What an fd is (from its /proc/self/fd link): socket (TCP/UDP), unix, pipe, tty or file. */
 function fdKind(fd: number): string {
   try {
     const link = bypass(() => fs.readlinkSync(`/proc/self/fd/${fd}`));
-    if (link.startsWith('socket:')) return 'socket';
+    if (link.startsWith('socket:')) return isInetSocket(link.slice(8, -1)) ? 'socket' : 'unix';
     if (link.startsWith('pipe:')) return 'pipe';
     if (/^\/dev\/(pts|tty)/.test(link)) return 'tty';
     return 'file';
