@@ -154,7 +154,7 @@ export const FIELDS: Readonly<Record<string, FieldDef>> = {
     ev.parentExe?.[0] ? base(ev.parentExe[0]) : undefined,
   ),
   'process.stdio': proc(
-    "what stdin, stdout, stderr are: pipe, socket, inherit (the parent's own), ignore, file, tty (shells only)",
+    "what stdin, stdout, stderr are: socket (TCP or UDP), unix, pipe, inherit (the parent's own), ignore, file, tty (shells only)",
     'string[]',
     (ev) => ev.stdio,
   ),
