@@ -4,7 +4,7 @@
  * for the detectors), and a little per-process memory (which packages read credentials, which
  * files the function wrote) for the rules that follow a sequence.
  */
-import type { InvocationContext, SensorEvent } from '../events/types';
+import type { SensorEvent } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
 import type { JoinEscape } from './detectors/path-traversal';
 import type { TaintedInputs } from './input';
@@ -38,7 +38,6 @@ export interface DetectContext {
   state: DetectState;
   /** Which layer judges: the sensor sees calls, the extension sees /proc. */
   layer: 'sensor' | 'extension';
-  invocation?: InvocationContext;
   /** The attacker-controllable strings of the invocation's event (extracted once per invocation). */
   inputs?: () => TaintedInputs | undefined;
   /** Node's module loader made this file read (asked lazily: it needs the stack). */

@@ -4,7 +4,7 @@
  * `exists: false`). `warden rules list --fields` prints this table.
  */
 import type { SensorEvent, Surface } from '../events/types';
-import { isShell } from '../policy/decide';
+import { isRuntimeApi, isShell } from '../policy/decide';
 import type { DetectContext } from './context';
 import type { FieldValue } from './types';
 
@@ -187,16 +187,9 @@ export const FIELDS: Readonly<Record<string, FieldDef>> = {
   'network.ip': net('IP connected (normalized)', 'string', (ev) => ev.ip),
   'network.port': net('destination port', 'number', (ev) => ev.port),
   'network.protocol': net('tcp, udp or dns', 'string', (ev) => ev.protocol),
-  'network.runtime_api': net('the destination is the Lambda Runtime API', 'boolean', (ev, ctx) => {
-    const api = ctx.policy.runtimeApi;
-    if (!api || ev.port !== api.port) return false;
-    if (ev.host !== undefined && ev.host === api.host) return true;
-    return (
-      ev.ip !== undefined &&
-      api.ip !== undefined &&
-      (ev.ip === api.ip || (api.ip.startsWith('127.') && (ev.ip.startsWith('127.') || ev.ip === '0.0.0.0')))
-    );
-  }),
+  'network.runtime_api': net('the destination is the Lambda Runtime API', 'boolean', (ev, ctx) =>
+    isRuntimeApi(ctx.policy, ev),
+  ),
   'network.aws_endpoint': net(
     "the host is one of AWS's service endpoints (`*.amazonaws.com`, `*.api.aws`)",
     'boolean',

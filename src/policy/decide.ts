@@ -156,7 +156,8 @@ function reachesLoopback(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1' || ip === '0.0.0.0' || ip === '::';
 }
 
-function isRuntimeApi(policy: CompiledPolicy, ev: NetworkEvent): boolean {
+/** The destination is the Lambda Runtime API (by IP, any loopback form of it, or by host name). */
+export function isRuntimeApi(policy: CompiledPolicy, ev: NetworkEvent): boolean {
   const api = policy.runtimeApi;
   if (!api || ev.port !== api.port) return false;
   if (ev.ip !== undefined && api.ip !== undefined) {

@@ -31,7 +31,7 @@ export interface SensorState {
   engine?: Engine;
   /** The policy is a file of the user's (rules that a policy can allow defer to it). */
   userPolicy?: boolean;
-  /** The invocation's input and path joins, for the detectors (see sensor/detect-input.ts). */
+  /** The invocation's input and path joins, for the detectors (see sensor/invocation-facts.ts). */
   invocationFacts?: (ctx: InvocationContext | undefined) => Pick<DetectContext, 'inputs' | 'joins'>;
   /** A read the rules want to see even where the policy could not refuse it (see fs hooks). */
   readOfInterest?: (requested: string) => boolean;
@@ -295,7 +295,6 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
         policy: s.policy,
         state: detectState,
         layer: 'sensor',
-        invocation,
         ...(s.invocationFacts ? s.invocationFacts(invocation) : {}),
         ...(opts?.codeSource !== undefined ? { codeSource: opts.codeSource } : {}),
         loaderRead: () => {
