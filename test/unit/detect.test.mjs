@@ -316,3 +316,27 @@ test('path joins: input with `..` that leaves the base, also after a filter ate 
   assert.equal(esc(['/tmp/up', 'a/../b.txt'], 'a/../b.txt'), undefined, 'stays inside');
   assert.equal(esc(['/tmp/up', '../x'], 'unrelated/../y'), undefined, 'not the input');
 });
+
+test('code injection: names assembled from strings and decoders count as reaching for the runtime', () => {
+  const policy = lib.compilePolicy(lib.defaultPolicy(), {});
+  const detect = (source, input) =>
+    lib.DETECTORS['code-injection'](
+      { surface: 'code', op: 'function', api: 'new Function', target: source },
+      {
+        packageOf: () => '<function>',
+        policy,
+        state: lib.newDetectState(),
+        layer: 'sensor',
+        inputs: () => ({ trigger: 'sqs', values: [{ value: input, source: 'body.expr' }] }),
+      },
+    );
+  for (const evasion of [
+    "this['con'+'structor']['con'+'structor']('return 1')()",
+    '[]["fil"+"ter"]["constr"+"uctor"]("return 1")()',
+    'eval(atob("cHJvY2Vzcy5leGl0KCk="))',
+    '\\u0070rocess.exit()',
+  ])
+    assert.ok(detect(`return (${evasion})`, evasion), evasion);
+  for (const benign of ['(price * qty) + 2', 'Math.max(a, b) / 2', '[1, 2, 3].length'])
+    assert.equal(detect(`return (${benign})`, benign), null, benign);
+});

@@ -25,8 +25,18 @@ export function decodeJsEscapes(s: string): string {
     .replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
 }
 
+/**
+ * What reaches for those without naming them: a member name assembled from strings
+ * (`x['constr' + 'uctor']`), computed access on `this`, decoders of hidden code.
+ */
+const EVASIVE = /(\[\s*(['"`])[^'"`]*\2\s*\+)|(\bthis\s*\[)|(\b(?:atob|unescape|decodeURIComponent)\s*\()/;
+
 export function dangerousWord(code: string): string | undefined {
-  return DANGEROUS.exec(decodeJsEscapes(code))?.[1];
+  const decoded = decodeJsEscapes(code);
+  const word = DANGEROUS.exec(decoded)?.[1];
+  if (word) return word;
+  const m = EVASIVE.exec(decoded);
+  return m ? m[0].trim() : undefined;
 }
 
 /** The string quote open at `at` in JavaScript source (`'`, `"`, `` ` ``), or undefined in code. */
