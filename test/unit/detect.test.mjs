@@ -340,3 +340,23 @@ test('code injection: names assembled from strings and decoders count as reachin
   for (const benign of ['(price * qty) + 2', 'Math.max(a, b) / 2', '[1, 2, 3].length'])
     assert.equal(detect(`return (${benign})`, benign), null, benign);
 });
+
+test('evasions: double URL-encoding is decoded; any IP form of an internal address is SSRF', () => {
+  assert.ok(values({ f: '%252e%252e%252fetc%252fpasswd' }).includes('../etc/passwd'));
+  const policy = lib.compilePolicy(lib.defaultPolicy(), {});
+  const ssrf = (url, ip) =>
+    lib.DETECTORS.ssrf(
+      { surface: 'network', op: 'connect', api: 'tcp_wrap.connect', protocol: 'tcp', host: ip, ip, port: 80 },
+      {
+        packageOf: () => '<function>',
+        policy,
+        state: lib.newDetectState(),
+        layer: 'sensor',
+        inputs: () => ({ trigger: 'function-url', values: [{ value: url, source: 'body.url' }] }),
+      },
+    );
+  for (const url of ['http://0x7f.1/', 'http://2130706433/', 'http://0177.0.0.1/', 'http://127.1/'])
+    assert.ok(ssrf(url, '127.0.0.1'), url);
+  assert.ok(ssrf('http://[::ffff:169.254.169.254]/latest', '169.254.169.254'));
+  assert.equal(ssrf('https://93.184.216.34/hook', '93.184.216.34'), null, 'a public address');
+});
