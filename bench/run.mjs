@@ -1,0 +1,329 @@
+// `npm run bench`: Warden against plain Node and the peers users would pick instead (Aikido Zen,
+// Datadog dd-trace with AppSec, Node's own permission model), on Lambda's newest Node (24), with
+// the variants alternated within the run (A B C … then rotated) so machine drift cancels. Each
+// figure: median, p95, and the ratio to plain Node measured in the same run.
+//   1. start-up: a process that loads the agent and exits (ours also through the layer's wrapper);
+//   2. per-call cost inside a request context (bench/per-call.cjs);
+//   3. warm invoke latency and init through the sandbox (bench/sandbox-invoke.mjs);
+//   4. memory: RSS the sensor adds; the extension's own RSS (bench/extension.mjs);
+//   5. hot path: 100,000 reads and 10,000 connections in one invocation (bench/hot-path.cjs).
+// Writes bench/results.json, bench/RESULTS.md and bench/chart.svg.
+//
+// The peers are third-party agents: every agent run happens inside a network namespace with
+// only loopback (`unshare -n`), so nothing they do can reach beyond 127.0.0.0/8. Where that is
+// not possible (not root), the peers are skipped and the results say so.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chart } from './chart.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const PEERS = join(here, 'peers');
+const SENSOR = join(root, 'dist', 'sensor.cjs');
+const quick = process.env.BENCH_QUICK === '1';
+const log = (s) => process.stderr.write(`bench: ${s}\n`);
+
+// ---- set-up (outside the namespace: it needs the registry) ------------------------------------
+if (!process.env.BENCH_ISOLATED) {
+  const nodeDir = execFileSync('bash', [join(root, 'scripts', 'install-node.sh'), '24'], {
+    encoding: 'utf8',
+  }).trim();
+  if (!existsSync(join(PEERS, 'node_modules', 'dd-trace'))) {
+    log('installing the peers into bench/peers (not the project’s dependencies)');
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefix', PEERS], { stdio: 'inherit' });
+  }
+  const isolate = spawnSync('unshare', ['-n', 'true']).status === 0;
+  const env = { ...process.env, BENCH_ISOLATED: isolate ? '1' : '0', BENCH_NODE: join(nodeDir, 'node') };
+  const self = [process.execPath, fileURLToPath(import.meta.url)];
+  const r = isolate
+    ? spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...self], {
+        stdio: 'inherit',
+        env,
+      })
+    : spawnSync(self[0], self.slice(1), { stdio: 'inherit', env });
+  process.exit(r.status ?? 1);
+}
+
+// ---- inside the namespace ---------------------------------------------------------------------
+const NODE = process.env.BENCH_NODE ?? process.execPath;
+const isolated = process.env.BENCH_ISOLATED === '1';
+const major = Number(execFileSync(NODE, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }));
+const tmp = mkdtempSync(join(tmpdir(), 'warden-bench-'));
+const layerDir = join(tmp, 'layer');
+execFileSync(process.execPath, [join(root, 'dist', 'cli.cjs'), 'layer', 'build', '--out', layerDir], {
+  stdio: 'ignore',
+});
+
+const quiet = { AIKIDO_BLOCK: 'true' };
+const ddEnv = {
+  DD_APPSEC_ENABLED: 'true',
+  DD_TRACE_AGENT_URL: 'http://127.0.0.1:9',
+  DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+  DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+  DD_TRACE_STARTUP_LOGS: 'false',
+  DD_RUNTIME_METRICS_ENABLED: 'false',
+};
+/** name → how to run node with it: args before the script, env, command prefix. */
+const VARIANTS = {
+  plain: { pre: [] },
+  permission: {
+    pre: [
+      major >= 22 ? '--permission' : '--experimental-permission',
+      '--allow-fs-read=*',
+      '--allow-fs-write=*',
+      '--allow-child-process',
+      '--allow-worker',
+    ],
+  },
+  warden: { pre: ['--require', SENSOR] },
+  warden_layer: { pre: [], wrapper: join(layerDir, 'warden', 'wrapper'), startupOnly: true },
+  zen: { pre: ['--require', join(PEERS, 'node_modules', '@aikidosec', 'firewall')], env: quiet, peer: true },
+  ddtrace: { pre: ['--require', join(PEERS, 'node_modules', 'dd-trace', 'init')], env: ddEnv, peer: true },
+};
+const active = Object.entries(VARIANTS).filter(([, v]) => isolated || !v.peer);
+const skipped = isolated ? [] : Object.keys(VARIANTS).filter((k) => VARIANTS[k].peer);
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+};
+const stat = (xs) => ({ median: round(pct(xs, 0.5)), p95: round(pct(xs, 0.95)), n: xs.length });
+const round = (x) => (x === undefined || Number.isNaN(x) ? null : +x.toFixed(3));
+const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
+
+function runNode(v, args, extraEnv = {}) {
+  const cmd = v.wrapper ? [v.wrapper, NODE, ...v.pre, ...args] : [NODE, ...v.pre, ...args];
+  const env = { PATH: process.env.PATH, HOME: tmp, ...v.env, ...extraEnv };
+  return spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', env });
+}
+
+// 1. start-up
+const startupRounds = quick ? 7 : 25;
+const startup = Object.fromEntries(active.map(([k]) => [k, []]));
+log(`start-up: ${startupRounds} rounds × ${active.length} variants`);
+for (let r = 0; r < startupRounds; r++)
+  for (const [name, v] of rotate(active, r)) {
+    const t = process.hrtime.bigint();
+    const res = runNode(v, ['-e', '0']);
+    if (res.status !== 0) throw new Error(`${name}: start-up failed: ${res.stderr}`);
+    startup[name].push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+
+// 2. per-call (and 4a: RSS after loading, from the same processes). Warden runs the built-in
+// default policy with the one program the benchmark spawns allowed, as a function would have it.
+const callPolicy = join(tmp, 'call-policy.json');
+writeFileSync(callPolicy, JSON.stringify({ version: 1, process: { allow: [{ exe: 'true' }] } }));
+const callRounds = quick ? 3 : 7;
+const callVariants = active.filter(([, v]) => !v.startupOnly);
+const calls = Object.fromEntries(callVariants.map(([k]) => [k, []]));
+log(`per call: ${callRounds} rounds × ${callVariants.length} variants`);
+for (let r = 0; r < callRounds; r++)
+  for (const [name, v] of rotate(callVariants, r)) {
+    const res = runNode(v, ['--expose-gc', join(here, 'per-call.cjs')], {
+      BENCH_AGENT: name,
+      BENCH_PEERS: PEERS,
+      // Findings to a file (stdout is the result line); the spawned program is an allowed one.
+      WARDEN_FINDINGS: join(tmp, `calls-${name}.jsonl`),
+      WARDEN_POLICY: callPolicy,
+    });
+    const line = res.stdout.trim().split('\n').pop();
+    if (res.status !== 0 || !line?.startsWith('{'))
+      throw new Error(`${name}: per-call failed: ${res.stderr.slice(-2000)}`);
+    calls[name].push(JSON.parse(line));
+  }
+const OPS = [
+  'fs_read',
+  'fs_promises_read',
+  'spawn',
+  'http',
+  'fetch',
+  'net_connect',
+  'require',
+  'new_function',
+];
+const perCall = {};
+for (const [name] of callVariants) {
+  perCall[name] = {};
+  for (const op of OPS) perCall[name][op] = stat(calls[name].map((c) => c[op]));
+  perCall[name].rss_mb = stat(calls[name].map((c) => c.rss_mb));
+}
+
+// 3, 4b. through the sandbox (our own code only: loopback and Unix sockets)
+function runJson(script, args) {
+  const res = spawnSync(process.execPath, [join(here, script), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (res.status !== 0) throw new Error(`${script}: ${res.stderr.slice(-2000)}`);
+  return JSON.parse(res.stdout.slice(res.stdout.indexOf('{')));
+}
+log('warm invokes through the sandbox (trivial handler)');
+const invoke = runJson('sandbox-invoke.mjs', [
+  '--runtime',
+  'nodejs24.x',
+  '--blocks',
+  quick ? '8' : '40',
+  '--per-block',
+  '26',
+]);
+log('the extension (RSS, init, post-runtime)');
+const extension = runJson('extension.mjs', [
+  '--runtime',
+  'nodejs24.x',
+  '--spawns',
+  quick ? '20' : '60',
+  '--inits',
+  quick ? '4' : '10',
+  '--invokes',
+  quick ? '60' : '200',
+  '--idle-ms',
+  '3000',
+]);
+
+// 5. hot path
+log('hot path: 100,000 reads and 10,000 connections in one invocation');
+const hot = {};
+const alertPolicy = join(tmp, 'alert-policy.json');
+writeFileSync(
+  alertPolicy,
+  JSON.stringify({
+    version: 1,
+    files: { read: { alert: [{ path: '/tmp/warden-bench-hot-*/row.json' }] } },
+    network: { alert: [{ cidr: '127.0.0.1/32' }] },
+  }),
+);
+for (const [name, variant, env] of [
+  ['plain', VARIANTS.plain, {}],
+  ['warden', VARIANTS.warden, {}],
+  ['warden_alert', VARIANTS.warden, { WARDEN_POLICY: alertPolicy }],
+]) {
+  const findings = join(tmp, `hot-${name}.jsonl`);
+  const res = runNode(variant, ['--expose-gc', join(here, 'hot-path.cjs')], {
+    WARDEN_FINDINGS: findings,
+    ...env,
+  });
+  if (res.status !== 0) throw new Error(`hot path ${name}: ${res.stderr.slice(-2000)}`);
+  hot[name] = JSON.parse(res.stdout.trim().split('\n').pop());
+  hot[name].findings = existsSync(findings)
+    ? readFileSync(findings, 'utf8').split('\n').filter(Boolean).length
+    : 0;
+}
+
+// ---- results ----------------------------------------------------------------------------------
+const ratio = (a, b) => (a && b ? round(a / b) : null);
+const su = Object.fromEntries(Object.entries(startup).map(([k, xs]) => [k, stat(xs)]));
+const per = (name, op) => ratio(perCall[name]?.[op]?.median, perCall.plain[op].median);
+const results = {
+  node: major,
+  isolated_network: isolated,
+  peers_skipped: skipped,
+  startup_ratio: ratio(su.warden.median, su.plain.median),
+  startup_layer_ratio: ratio(su.warden_layer.median, su.plain.median),
+  startup_ratio_zen: su.zen ? ratio(su.zen.median, su.plain.median) : null,
+  startup_ratio_ddtrace: su.ddtrace ? ratio(su.ddtrace.median, su.plain.median) : null,
+  startup_ratio_permission: ratio(su.permission.median, su.plain.median),
+  invoke_p50_added_ms: invoke.added?.warm_p50_ms ?? null,
+  init_added_ms: invoke.added?.init_p50_ms ?? null,
+  post_runtime_ms: extension.post_runtime_ms ?? null,
+  sensor_rss_added_mb: round(perCall.warden.rss_mb.median - perCall.plain.rss_mb.median),
+  extension_rss_mb: extension.extension_rss_mb?.idle ?? null,
+  extension_rss_mb_after_invokes: extension.extension_rss_mb?.after_invokes ?? null,
+  hot_path: {
+    time_added_ms: round(hot.warden.ms - hot.plain.ms),
+    time_ratio: ratio(hot.warden.ms, hot.plain.ms),
+    heap_growth_mb: {
+      plain: hot.plain.heap_growth_mb,
+      warden: hot.warden.heap_growth_mb,
+      warden_alerting: hot.warden_alert.heap_growth_mb,
+    },
+    // With every read and connection an alert: findings aggregate (a Create and an Update each).
+    alerting: { ms: round(hot.warden_alert.ms), findings_lines: hot.warden_alert.findings },
+  },
+  startup_ms: su,
+  per_call_us: perCall,
+  invoke,
+  extension,
+};
+for (const op of OPS) {
+  const key =
+    { fs_read: 'fs_read_ratio', spawn: 'spawn_ratio', http: 'http_ratio', fetch: 'fetch_ratio' }[op] ??
+    `${op}_ratio`;
+  for (const [name, suffix] of [
+    ['warden', ''],
+    ['zen', '_zen'],
+    ['ddtrace', '_ddtrace'],
+    ['permission', '_permission'],
+  ])
+    if (perCall[name]) results[`${key}${suffix}`] = per(name, op);
+}
+writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(here, 'RESULTS.md'), markdown(results));
+writeFileSync(join(here, 'chart.svg'), chart(results));
+rmSync(tmp, { recursive: true, force: true });
+log('wrote bench/results.json, bench/RESULTS.md, bench/chart.svg');
+
+function markdown(r) {
+  const names = ['warden', 'zen', 'ddtrace', 'permission'].filter((n) => r.per_call_us[n]);
+  const label = {
+    warden: 'Warden',
+    zen: 'Aikido Zen',
+    ddtrace: 'dd-trace (AppSec)',
+    permission: 'Node --permission',
+  };
+  const cell = (name, op) => {
+    const m = r.per_call_us[name]?.[op];
+    return m
+      ? `${m.median.toFixed(2)} / ${m.p95.toFixed(2)} (×${(m.median / r.per_call_us.plain[op].median).toFixed(2)})`
+      : '—';
+  };
+  const s = r.startup_ms;
+  const row = (k, name) =>
+    s[k]
+      ? `| ${name} | ${s[k].median.toFixed(1)} | ${s[k].p95.toFixed(1)} | ×${(s[k].median / s.plain.median).toFixed(2)} |`
+      : `| ${name} | — | — | ${r.peers_skipped.includes(k) ? 'skipped (no network isolation)' : '—'} |`;
+  return `# Benchmark results
+
+\`npm run bench\` on Node ${r.node}, variants alternated within one run; medians and p95, ratios to
+plain Node in the same run. ${r.isolated_network ? 'Every agent ran in a loopback-only network namespace.' : `Peers skipped: ${r.peers_skipped.join(', ')} (no network isolation available).`}
+PureSec FunctionShield is not measured: it does not load on Node 20 or later (native, end of life).
+
+![headline ratios](chart.svg)
+
+## Start-up (ms: a process that loads the agent and exits)
+
+| variant | median | p95 | ratio |
+|---|---|---|---|
+| plain Node | ${s.plain.median.toFixed(1)} | ${s.plain.p95.toFixed(1)} | ×1.00 |
+${row('warden', 'Warden sensor (`-r sensor.cjs`)')}
+${row('warden_layer', 'Warden layer (exec wrapper)')}
+${row('zen', 'Aikido Zen (`AIKIDO_BLOCK=true`)')}
+${row('ddtrace', 'dd-trace (`DD_APPSEC_ENABLED=true`)')}
+${row('permission', 'Node --permission')}
+
+## Per call inside a request context (µs: median / p95, ratio to plain)
+
+| operation | plain | ${names.map((n) => label[n]).join(' | ')} |
+|---|---|${names.map(() => '---|').join('')}
+${['fs_read', 'fs_promises_read', 'spawn', 'http', 'fetch', 'net_connect', 'require', 'new_function']
+  .map(
+    (op) =>
+      `| ${op} | ${r.per_call_us.plain[op].median.toFixed(2)} | ${names.map((n) => cell(n, op)).join(' | ')} |`,
+  )
+  .join('\n')}
+
+## Invocations, memory, hot path
+
+| figure | value |
+|---|---|
+| warm invoke p50 added (trivial handler, ≥ 500 invokes each) | ${r.invoke_p50_added_ms} ms (plain ${r.invoke.plain?.warm_p50_ms} ms, Warden ${r.invoke.warden?.warm_p50_ms} ms) |
+| init duration added (p50) | ${r.init_added_ms} ms |
+| sensor RSS added | ${r.sensor_rss_added_mb} MB |
+| extension RSS | ${r.extension_rss_mb} MB |
+| hot path (100,000 reads + 10,000 connections): time added | ${r.hot_path.time_added_ms} ms (×${r.hot_path.time_ratio}) |
+| hot path heap growth plain / Warden / Warden alerting on all of it | ${r.hot_path.heap_growth_mb.plain} / ${r.hot_path.heap_growth_mb.warden} / ${r.hot_path.heap_growth_mb.warden_alerting} MB |
+| hot path with every read and connection an alert | ${r.hot_path.alerting.ms} ms, ${r.hot_path.alerting.findings_lines} finding lines for 110,000 events |
+`;
+}
