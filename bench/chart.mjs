@@ -27,6 +27,7 @@ export function chart(r) {
   const bar = (group - 30) / AGENTS.length;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    '<title>Warden, Aikido Zen and dd-trace: overhead as a ratio to plain Node</title>',
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${left}" y="18" font-size="14">Overhead as a ratio to plain Node (lower is better; dashed: Warden's target)</text>`,
   ];
