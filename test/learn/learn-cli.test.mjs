@@ -213,7 +213,7 @@ test("a binary shipped in the function's directory: learned relative to LAMBDA_T
       assert.deepEqual(
         r.results.map((x) => x.response?.report),
         ['report for 2027-07', 'report for 2030-12'],
-        r.stderr,
+        `${r.stderr}\nfindings: ${JSON.stringify(r.findings.map((f) => `${f.unmapped.layer} ${f.finding_info.analytic.uid}: ${f.finding_info.desc}`))}`,
       );
       assert.deepEqual(
         r.findings.map((f) => `${f.unmapped.layer}: ${f.finding_info.desc}`),
