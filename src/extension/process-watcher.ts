@@ -379,6 +379,9 @@ export class ProcessWatcher {
     if (!argv || argv.length === 0) return;
     const key = keyOf(exe, argv);
     if (key === t.key) return;
+    // An exec between the two reads pairs the old image with the new command line (node with
+    // `sh script.sh`): judged only when the image is the same after reading the command line.
+    if (readExe(pid)?.path !== exe.path) return;
     const ppidNow = readStat(pid)?.ppid ?? t.ppid;
     t.ppid = ppidNow;
     // A fork not yet exec'd is a copy of its parent, running the parent's code: judged as the
