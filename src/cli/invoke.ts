@@ -180,7 +180,7 @@ export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promi
     const policy = loadPolicyOrExit(o.policy);
     layer = { policy, policyJson: `${JSON.stringify(policy, null, 2)}\n` };
   }
-  if (o.rules) layer = { ...layer, rulesJson: rulesJson(loadRulesOrExit(o.rules)) };
+  if (o.rules) layer = { ...layer, rulesJson: rulesJson(loadRulesOrExit(o.rules).specs) };
   if (o.mode) userEnv.WARDEN_MODE = o.mode;
   const findingsFile = path.resolve(o.findings ?? 'warden-findings.jsonl');
   let findings = 0;

@@ -27,7 +27,7 @@ export function registerLayer(program: Command): void {
       const build = {
         policy,
         policyJson: policy ? `${JSON.stringify(policy, null, 2)}\n` : undefined,
-        rulesJson: opts.rules ? rulesJson(loadRulesOrExit(opts.rules)) : undefined,
+        rulesJson: opts.rules ? rulesJson(loadRulesOrExit(opts.rules).specs) : undefined,
         noExtension: !opts.extension,
       };
       const out = path.resolve(opts.out);

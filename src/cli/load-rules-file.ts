@@ -1,25 +1,20 @@
 import { DEFAULT_RULES } from '../detect/default-rules';
-import { loadRules, parseRuleFile } from '../detect/load';
-import type { RuleSpec } from '../detect/types';
+import { loadRules } from '../detect/load';
+import type { CompiledRule, RuleSpec } from '../detect/types';
 import { formatPolicyError } from '../policy/load';
 import { readFileOrExit } from './load-policy-file';
 
 /**
- * Reads a rules file for a CLI command and checks it merges and compiles over the defaults; a
- * bad one exits 2 with file:line: field: reason. Returns the file's rules.
+ * Reads a rules file for a CLI command, merged over the defaults and compiled (all stages); a
+ * bad one exits 2 with file:line: field: reason. Returns the file's own rules and the result.
  */
-export function loadRulesOrExit(file: string): RuleSpec[] {
-  const text = readFileOrExit('rules', file);
-  const parsed = parseRuleFile(file, text, new Set(DEFAULT_RULES.map((r) => r.id)));
-  const compiled = parsed.ok ? loadRules(DEFAULT_RULES, { file, text }) : parsed;
-  if (!parsed.ok || !compiled.ok) {
-    const error = !parsed.ok
-      ? parsed.error
-      : (compiled as { ok: false; error: Parameters<typeof formatPolicyError>[0] }).error;
-    process.stderr.write(`warden: invalid rules: ${formatPolicyError(error)}\n`);
+export function loadRulesOrExit(file: string): { specs: RuleSpec[]; rules: CompiledRule[] } {
+  const result = loadRules(DEFAULT_RULES, { file, text: readFileOrExit('rules', file) });
+  if (!result.ok) {
+    process.stderr.write(`warden: invalid rules: ${formatPolicyError(result.error)}\n`);
     process.exit(2);
   }
-  return parsed.rules;
+  return result;
 }
 
 /** The rules as the layer carries them (warden/rules.json): JSON, no YAML parser at cold start. */

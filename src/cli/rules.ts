@@ -25,8 +25,7 @@ const SURFACES = new Set(['process', 'network', 'files', 'code', 'secrets']);
 /** The engine for a rules argument: a file merged over the defaults, or `default`; a bad file exits 2. */
 function engineOrExit(rules: string | undefined): Engine {
   const file = rules && rules !== 'default' ? rules : undefined;
-  const user = file ? loadRulesOrExit(file) : [];
-  return createEngine(compileRules(mergeRules(DEFAULT_RULES, user, file ?? '')));
+  return createEngine(file ? loadRulesOrExit(file).rules : compileRules(mergeRules(DEFAULT_RULES, [], '')));
 }
 
 interface TestLine {

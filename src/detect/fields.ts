@@ -46,6 +46,13 @@ export function isAwsEndpoint(host: string | undefined): boolean {
   return host !== undefined && AWS_ENDPOINT.test(host.toLowerCase().replace(/\.$/, ''));
 }
 
+/** An absolute path in the function's directory (LAMBDA_TASK_ROOT), outside its node_modules. */
+export function inFunctionDir(p: string, taskRoot: string | undefined): boolean {
+  if (!taskRoot) return false;
+  const r = taskRoot.replace(/\/+$/, '');
+  return p.startsWith(`${r}/`) && !p.slice(r.length).includes('/node_modules/');
+}
+
 /** A shell started with no command string and no script: it reads commands from stdin. */
 function interactiveShell(ev: SensorEvent): boolean {
   if (ev.surface !== 'process' || ev.op !== 'spawn' || !isShell(ev.exe)) return false;
@@ -235,12 +242,7 @@ export const FIELDS: Readonly<Record<string, FieldDef>> = {
   'file.in_task_root': file(
     "the path is in the function's directory (LAMBDA_TASK_ROOT), outside node_modules",
     'boolean',
-    (ev, ctx) => {
-      const root = ctx.policy.taskRoot();
-      if (!root) return false;
-      const r = root.replace(/\/+$/, '');
-      return ev.path.startsWith(`${r}/`) && !ev.path.slice(r.length).includes('/node_modules/');
-    },
+    (ev, ctx) => inFunctionDir(ev.path, ctx.policy.taskRoot()),
   ),
 
   'code.target': {

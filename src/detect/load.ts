@@ -13,7 +13,10 @@ import { ConditionError, compileCondition } from './condition';
 import { DETECTORS } from './detectors';
 import { type CompiledRule, type RuleSpec, SEVERITY } from './types';
 
-export type RulesResult = { ok: true; rules: CompiledRule[] } | { ok: false; error: PolicyError };
+/** The merged, compiled rules and the user file's own specs (what a layer ships as rules.json). */
+export type RulesResult =
+  | { ok: true; rules: CompiledRule[]; specs: RuleSpec[] }
+  | { ok: false; error: PolicyError };
 
 const SURFACES: readonly Surface[] = ['process', 'network', 'files', 'code', 'secrets'];
 const RULE_KEYS = new Set([
@@ -173,5 +176,5 @@ export function loadRules(defaults: readonly RuleSpec[], user?: { file: string; 
       };
     }
   }
-  return { ok: true, rules };
+  return { ok: true, rules, specs };
 }

@@ -5,8 +5,9 @@
  * `path.join` / `path.resolve` led out of their base with input (the path hook below fills it
  * while the invocation carries input with `..`).
  */
-import { codeLooksLikeInput } from '../detect/detectors/code-injection-hint';
+import { codeLooksLikeInput } from '../detect/detectors/code-injection';
 import { type JoinEscape, joinEscape } from '../detect/detectors/path-traversal';
+import { inFunctionDir } from '../detect/fields';
 import { type TaintedInputs, type TaintedValue, taintedInputs } from '../detect/input';
 import type { InvocationContext } from '../events/types';
 import { currentInvocation } from './context';
@@ -64,8 +65,7 @@ function traversalOf(ctx: InvocationContext): TaintedValue[] {
 
 function inTaskRoot(requested: string): boolean {
   if (!requested.startsWith('/')) return !requested.includes('node_modules/');
-  const root = getState()?.policy.taskRoot();
-  return !!root && requested.startsWith(`${root}/`) && !requested.includes('/node_modules/');
+  return inFunctionDir(requested, getState()?.policy.taskRoot());
 }
 
 /** Source files and secrets of the function's own, by name (the function-code-read rule). */

@@ -157,3 +157,8 @@ export const deserialization: Detector = (ev: SensorEvent, ctx: DetectContext): 
   }
   return null;
 };
+
+/** The invocation's input looks like code or a serialized function: worth watching eval for. */
+export function codeLooksLikeInput(values: readonly { value: string }[]): boolean {
+  return values.some((t) => MARKERS.some((m) => t.value.includes(m)) || dangerousWord(t.value) !== undefined);
+}
