@@ -297,6 +297,8 @@ const cases = () => [
     attacks: [
       { event: bridge('../../../../../../../proc/self/environ'), detector: 'warden.detect.path-traversal' },
       { event: bridge('../index.js'), detector: 'warden.detect.path-traversal' },
+      // A probe for a file that is not there is an attempt all the same.
+      { event: bridge('../../no-such-secret.env'), detector: 'warden.detect.path-traversal' },
     ],
   },
   {

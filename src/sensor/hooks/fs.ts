@@ -244,9 +244,20 @@ export function installFsHooks(): void {
     const cwd = process.cwd();
     const d = deliveryOf(args);
     if (d.kind === 'sync') {
-      const fd = (
-        name === 'readFileUtf8' ? rawOpen.call(binding, args[0], args[1], 0o666) : fn.apply(self, args)
-      ) as number;
+      let fd: number;
+      try {
+        fd = (
+          name === 'readFileUtf8' ? rawOpen.call(binding, args[0], args[1], 0o666) : fn.apply(self, args)
+        ) as number;
+      } catch (openError) {
+        // A failed open is still an attempt: a probe the input steered (a traversal to a file
+        // that is not there) is judged and reported like one that found its file.
+        if (state?.readOfInterest?.(requested)) {
+          const refused = judgePath(name, 'read', requested, resolveForCheck(requested, true, cwd), cwd);
+          if (refused) throw refused;
+        }
+        throw openError;
+      }
       const err =
         cannotBeRefused(fd) && !state?.readOfInterest?.(requested)
           ? undefined
