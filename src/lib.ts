@@ -3,7 +3,11 @@
 export { compileRules, mergeRules } from './detect/compile-rules';
 export { compileCondition } from './detect/condition';
 export { newDetectState, remember } from './detect/context';
-export { DEFAULT_RULES } from './detect/default-rules';
+
+import { defaultRules } from './detect/default-rules';
+
+export { defaultRules };
+export const DEFAULT_RULES = defaultRules();
 export { DETECTORS } from './detect/detectors';
 export { credentialNeedles, findCredential, stratumMethod } from './detect/detectors/exfiltration';
 export { joinEscape } from './detect/detectors/path-traversal';

@@ -1,4 +1,4 @@
-import { DEFAULT_RULES } from '../detect/default-rules';
+import { defaultRules } from '../detect/default-rules';
 import { loadRules } from '../detect/load';
 import type { CompiledRule, RuleSpec } from '../detect/types';
 import { formatPolicyError } from '../policy/load';
@@ -9,7 +9,7 @@ import { readFileOrExit } from './load-policy-file';
  * bad one exits 2 with file:line: field: reason. Returns the file's own rules and the result.
  */
 export function loadRulesOrExit(file: string): { specs: RuleSpec[]; rules: CompiledRule[] } {
-  const result = loadRules(DEFAULT_RULES, { file, text: readFileOrExit('rules', file) });
+  const result = loadRules(defaultRules(), { file, text: readFileOrExit('rules', file) });
   if (!result.ok) {
     process.stderr.write(`warden: invalid rules: ${formatPolicyError(result.error)}\n`);
     process.exit(2);

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { compileRules, mergeRules } from '../detect/compile-rules';
 import { newDetectState, remember } from '../detect/context';
-import { DEFAULT_RULES } from '../detect/default-rules';
+import { defaultRules } from '../detect/default-rules';
 import { createEngine, describeEvent, type Engine, evaluate } from '../detect/engine';
 import { FIELDS } from '../detect/fields';
 import { type TaintedInputs, taintedInputs } from '../detect/input';
@@ -25,7 +25,7 @@ const SURFACES = new Set(['process', 'network', 'files', 'code', 'secrets']);
 /** The engine for a rules argument: a file merged over the defaults, or `default`; a bad file exits 2. */
 function engineOrExit(rules: string | undefined): Engine {
   const file = rules && rules !== 'default' ? rules : undefined;
-  return createEngine(file ? loadRulesOrExit(file).rules : compileRules(mergeRules(DEFAULT_RULES, [], '')));
+  return createEngine(file ? loadRulesOrExit(file).rules : compileRules(mergeRules(defaultRules(), [], '')));
 }
 
 interface TestLine {

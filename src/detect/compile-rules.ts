@@ -2,8 +2,9 @@
  * Rules stages 3 and 4, with no parser: merge the user's rules over the defaults, compile each
  * (the sensor runs these at start; parsing a user file is in load.ts, loaded only for one).
  */
-import { compileCondition, fieldsOf } from './condition';
-import { DETECTORS } from './detectors';
+import { compileCondition } from './condition';
+import { fieldsOf } from './condition-fields';
+import { isDetectorName } from './detectors/names';
 import { type CompiledRule, type FieldSource, type RuleSpec, SEVERITY } from './types';
 
 export type Path = (string | number)[];
@@ -42,8 +43,8 @@ export function mergeRules(
 
 /** Stage 4: compile one merged rule. */
 export function compileRule(spec: RuleSpec, source: string): CompiledRule {
-  const detector = spec.detector ? DETECTORS[spec.detector] : undefined;
-  if (spec.detector && !detector) throw new RuleError(['detector'], `unknown detector "${spec.detector}"`);
+  if (spec.detector && !isDetectorName(spec.detector))
+    throw new RuleError(['detector'], `unknown detector "${spec.detector}"`);
   // Conditions compile on first use: a Warden process pays at start-up only for the rules'
   // metadata (files are checked whole when they are parsed: parseRuleFile, `warden rules check`).
   const condition = spec.condition;

@@ -220,10 +220,4 @@ export function compileCondition(c: Condition, path: (string | number)[] = []): 
   return fieldTest(c as FieldTest, path);
 }
 
-/** The fields a condition reads, for indexing rules by surface. */
-export function fieldsOf(c: Condition): string[] {
-  if ('all' in c) return c.all.flatMap(fieldsOf);
-  if ('any' in c) return c.any.flatMap(fieldsOf);
-  if ('not' in c) return fieldsOf(c.not);
-  return [c.field];
-}
+export { fieldsOf } from './condition-fields';

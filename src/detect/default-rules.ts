@@ -1,8 +1,13 @@
 /**
- * The default ruleset (src/detect/rules/default.yaml), turned into JSON at build time
- * (scripts/build.mjs) so the sensor carries data, not a YAML parser.
+ * The default ruleset (src/detect/rules/default.yaml), turned into JSON text at build time
+ * (scripts/build.mjs) so the sensor carries data, not a YAML parser; parsed on first use.
  */
-import data from './generated/default-rules.json';
+import { DEFAULT_RULES_TEXT } from './generated/default-rules-text';
 import type { RuleSpec } from './types';
 
-export const DEFAULT_RULES: readonly RuleSpec[] = (data as unknown as { rules: RuleSpec[] }).rules;
+let parsed: readonly RuleSpec[] | undefined;
+
+export function defaultRules(): readonly RuleSpec[] {
+  parsed ??= (JSON.parse(DEFAULT_RULES_TEXT) as { rules: RuleSpec[] }).rules;
+  return parsed;
+}

@@ -6,44 +6,15 @@
  * policy explicitly allows the event; rules that describe an attack never do.
  */
 import { attackOf } from '../events/mitre';
-import type { SensorEvent, Surface, Verdict } from '../events/types';
+import type { SensorEvent, Verdict } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
 import type { DetectContext } from './context';
 import { DETECTORS } from './detectors';
+import type { Engine } from './engine-index';
 import { FIELDS } from './fields';
-import type { CompiledRule, FieldValue } from './types';
+import type { FieldValue } from './types';
 
-export interface Engine {
-  rules: readonly CompiledRule[];
-  bySurface: Readonly<Record<Surface, readonly CompiledRule[]>>;
-  /** Some rule reads credential variable reads (so the sensor must judge them). */
-  watchesSecrets: boolean;
-  /** Some rule reads generated code (eval / Function / vm). */
-  watchesCode: boolean;
-  /** Some rule needs the invocation's input (an injection detector). */
-  needsInput: boolean;
-}
-
-export function createEngine(rules: readonly CompiledRule[], skip: ReadonlySet<string> = new Set()): Engine {
-  const bySurface: Record<Surface, CompiledRule[]> = {
-    process: [],
-    network: [],
-    files: [],
-    code: [],
-    secrets: [],
-    sensor: [],
-  };
-  const kept = rules.filter((r) => !skip.has(r.id));
-  for (const r of kept) for (const s of r.surfaces) bySurface[s].push(r);
-  return {
-    rules: kept,
-    bySurface,
-    watchesSecrets:
-      bySurface.secrets.length > 0 || kept.some((r) => r.fields.includes('package.read_credentials')),
-    watchesCode: bySurface.code.some((r) => r.detector !== undefined),
-    needsInput: kept.some((r) => r.detector !== undefined),
-  };
-}
+export { createEngine, type Engine } from './engine-index';
 
 /** One line on what the event was: `spawn /bin/sh -c "…"`, `connect tcp 10.0.0.1:80` … */
 export function describeEvent(ev: SensorEvent): string {

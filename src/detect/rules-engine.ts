@@ -7,8 +7,8 @@
 import type { PolicyError } from '../policy/load';
 import { formatPolicyErrorShort } from '../policy/resolve';
 import { compileRules, mergeRules } from './compile-rules';
-import { DEFAULT_RULES } from './default-rules';
-import { createEngine, type Engine } from './engine';
+import { defaultRules } from './default-rules';
+import { createEngine, type Engine } from './engine-index';
 import type { RuleSpec } from './types';
 
 export type RuleFileParser = (
@@ -24,11 +24,11 @@ export function rulesEngine(
   skip?: ReadonlySet<string>,
 ): { engine: Engine; error?: string } {
   const build = (user: readonly RuleSpec[], file: string) =>
-    createEngine(compileRules(mergeRules(DEFAULT_RULES, user, file)), skip);
+    createEngine(compileRules(mergeRules(defaultRules(), user, file)), skip);
   if (!rulesPath) return { engine: build([], '') };
   let message: string;
   try {
-    const parsed = parser()(rulesPath, read(rulesPath), new Set(DEFAULT_RULES.map((r) => r.id)));
+    const parsed = parser()(rulesPath, read(rulesPath), new Set(defaultRules().map((r) => r.id)));
     if (parsed.ok) return { engine: build(parsed.rules, rulesPath) };
     message = formatPolicyErrorShort(parsed.error);
   } catch (e) {

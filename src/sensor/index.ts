@@ -6,7 +6,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { credentialNeedles } from '../detect/detectors/exfiltration';
 import { rulesEngine } from '../detect/rules-engine';
 import type { RuleSpec } from '../detect/types';
 import { ATTACKS } from '../events/mitre';
@@ -16,7 +15,9 @@ import { learningPolicy } from '../policy/learning-policy';
 import type { PolicyError, PolicyLoadResult } from '../policy/load';
 import { formatPolicyErrorShort, type LoadedPolicy, resolvePolicy } from '../policy/resolve';
 import { addRuntimePaths, onStackTamper, setWardenFiles } from './attribution';
+import { settleAll } from './builtin-watch';
 import { openChannel } from './channel';
+import { compileChunk } from './chunk';
 import { credentialValues, functionArn, readConfig, type SensorConfig } from './config';
 import { currentInvocation, lastInvocation, onInvocationEnd, runInInvocation } from './context';
 import { bypass, keepRealpath, lock, rawBinding } from './guard';
@@ -25,7 +26,7 @@ import { installEnvHooks } from './hooks/env';
 import { installFsHooks } from './hooks/fs';
 import { installModuleHooks } from './hooks/modules';
 import { installNetworkHooks } from './hooks/network';
-import { setNeedles } from './hooks/outbound';
+import { watchCredentials } from './hooks/outbound';
 import { installProcessHooks } from './hooks/process';
 import { detectFacts, inputLooksLikeCode, installPathHooks, readOfInterest } from './invocation-facts';
 import { createObserver } from './observe';
@@ -33,8 +34,6 @@ import { flushAll, flushInvocation, reportFault, reportNotice, setState, stats }
 import { createSink, type Sink } from './sink';
 
 declare const __WARDEN_VERSION__: string;
-declare const __WARDEN_POLICY_LOADER__: string;
-declare const __WARDEN_YAML__: string;
 
 interface PolicyLoaderModule {
   parsePolicy(file: string, text: string): PolicyLoadResult;
@@ -46,22 +45,15 @@ interface PolicyLoaderModule {
   ): { ok: true; rules: RuleSpec[] } | { ok: false; error: PolicyError };
 }
 
-/** Compiles one embedded CommonJS source (see scripts/build.mjs) with the given require. */
-function compileEmbedded<T>(source: string, req: (id: string) => unknown): T {
-  const mod = { exports: {} as T };
-  new Function('module', 'exports', 'require', source)(mod, mod.exports, req);
-  return mod.exports;
-}
-
 /** The policy loader (src/policy/loader-entry.ts), compiled on first use; YAML only if asked for. */
 function policyLoader(): PolicyLoaderModule {
   let yaml: unknown;
   const req = (id: string) => {
     if (id !== 'yaml') return require(id);
-    yaml ??= compileEmbedded(__WARDEN_YAML__, require);
+    yaml ??= compileChunk('yaml', require);
     return yaml;
   };
-  return compileEmbedded<PolicyLoaderModule>(__WARDEN_POLICY_LOADER__, req);
+  return compileChunk<PolicyLoaderModule>('policy-loader', req);
 }
 
 const VERSION = typeof __WARDEN_VERSION__ === 'string' ? __WARDEN_VERSION__ : '0.0.0-dev';
@@ -121,20 +113,34 @@ function reportChannelTrouble(kind: keyof typeof CHANNEL_TROUBLE, detail: string
   );
 }
 
+/** WARDEN_TRACE_STARTUP: the time each start-up phase takes, on stderr. */
+function startupPhases(on: boolean): (name: string) => void {
+  let t = process.hrtime.bigint();
+  return (name) => {
+    if (!on) return;
+    const now = process.hrtime.bigint();
+    fs.writeSync(2, `warden: ${name} ${(Number(now - t) / 1e6).toFixed(2)} ms\n`);
+    t = now;
+  };
+}
+
 function start(): void {
   keepRealpath();
   const sensorFile = __filename;
   const cfg = readConfig(process.env, sensorFile);
+  const phase = startupPhases(cfg.traceStartup);
   setWardenFiles(sensorFile, path.dirname(sensorFile));
   addRuntimePaths(cfg.runtimePaths);
   const loaded: LoadedPolicy = cfg.learnPath
     ? { policy: learningPolicy(), mode: 'monitor' }
     : loadPolicy(cfg);
+  phase('policy');
   const compiled = compilePolicy(loaded.policy, {
     runtimeApi: cfg.runtimeApi,
     taskRoot: taskRootOf(),
     platformPaths: platformPathsOf(cfg),
   });
+  phase('compile policy');
   const detection = cfg.learnPath
     ? undefined
     : rulesEngine(
@@ -143,7 +149,8 @@ function start(): void {
         () => policyLoader().parseRuleFile,
       );
   if (detection?.engine.rules.some((r) => r.id === 'warden.rule.credential-exfiltration'))
-    setNeedles(credentialNeedles(credentialValues(process.env, compiled.secretNames)));
+    watchCredentials(credentialValues(process.env, compiled.secretNames));
+  phase('rules');
   const stdoutSink = createSink(cfg.findingsPath, bypass, cfg.stdoutPath);
   const channel = cfg.channel
     ? openChannel({
@@ -233,6 +240,9 @@ function start(): void {
       },
     );
   }
+  phase('sink, channel, state');
+  // Builtins hooked on first load (builtin-watch.ts) need the modules hook to see that load.
+  let modulesWatched = false;
   // The env hook goes last: the others may read the environment while they install.
   for (const [name, install] of [
     ['process', () => installProcessHooks(cfg)],
@@ -257,6 +267,7 @@ function start(): void {
     const t0 = process.hrtime.bigint();
     try {
       install();
+      if (name === 'modules') modulesWatched = true;
     } catch (e) {
       reportFault(`install ${name} hooks`, e);
     }
@@ -265,6 +276,13 @@ function start(): void {
         2,
         `warden: ${name} hooks ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(2)} ms\n`,
       );
+  }
+  if (!modulesWatched) {
+    try {
+      settleAll();
+    } catch (e) {
+      reportFault('builtin hooks', e);
+    }
   }
   onStackTamper((what) =>
     reportNotice(

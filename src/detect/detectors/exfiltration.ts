@@ -8,6 +8,7 @@
  * (`X-Amz-Security-Token`) in every signed request, to whatever endpoint the SDK is pointed
  * at: those two positions are not exfiltration. The secret key is never sent by SigV4.
  */
+import { MIN_CREDENTIAL_LENGTH } from '../limits';
 
 export interface Needle {
   /** The variable the value came from. */
@@ -60,7 +61,7 @@ const SIGV4: Record<string, RegExp> = {
 export function credentialNeedles(values: Record<string, string | undefined>): Needle[] {
   const out: Needle[] = [];
   for (const [name, value] of Object.entries(values)) {
-    if (!value || value.length < 12) continue;
+    if (!value || value.length < MIN_CREDENTIAL_LENGTH) continue;
     const allowedAfter = SIGV4[name];
     const add = (encoding: string, text: string, folded = false) => {
       if (text.length < MIN_NEEDLE && !(encoding === 'plain' && text.length >= 12)) return;

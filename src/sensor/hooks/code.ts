@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import type { CodeEvent } from '../../events/types';
 import { calledByNode } from '../attribution';
+import { whenBuiltinLoaded } from '../builtin-watch';
 import { hookMethod, inBypass, lock, rawBinding, realpathOf, wrapCall, wrapConstruct } from '../guard';
 import { check, getState } from '../report';
 
@@ -141,21 +142,22 @@ function hookModuleCompile(): void {
 }
 
 function hookVm(): void {
-  const vm = require('node:vm') as unknown as Record<string, unknown>;
   const first = (api: string) => (args: unknown[]) =>
     judgeSource('vm', api, typeof args[0] === 'string' ? args[0] : String(args[0] ?? ''));
-  for (const name of ['runInContext', 'runInNewContext', 'runInThisContext', 'compileFunction']) {
-    const onCall = first(`vm.${name}`);
-    hookMethod(vm, name, (fn, self, args) => {
-      onCall(args);
-      return fn.apply(self, args);
-    });
-  }
-  for (const name of ['Script', 'SourceTextModule']) {
-    const orig = vm[name];
-    if (typeof orig !== 'function') continue;
-    lock(vm, name, wrapConstruct(orig as Function, { construct: first(`vm.${name}`) }));
-  }
+  whenBuiltinLoaded('vm', (vm) => {
+    for (const name of ['runInContext', 'runInNewContext', 'runInThisContext', 'compileFunction']) {
+      const onCall = first(`vm.${name}`);
+      hookMethod(vm, name, (fn, self, args) => {
+        onCall(args);
+        return fn.apply(self, args);
+      });
+    }
+    for (const name of ['Script', 'SourceTextModule']) {
+      const orig = vm[name];
+      if (typeof orig !== 'function') continue;
+      lock(vm, name, wrapConstruct(orig as Function, { construct: first(`vm.${name}`) }));
+    }
+  });
   // Raw binding use: vm keeps its own reference, so these only see direct callers.
   const contextify = rawBinding('contextify');
   if (contextify) {
@@ -237,7 +239,14 @@ function hookDlopen(): void {
  * (`execArgv: []`, `env: {}`), so the sensor's `--require` is always added to its execArgv.
  */
 function hookWorkers(sensorFile: string, wardenEnv: Record<string, string>): void {
-  const wt = require('node:worker_threads') as unknown as Record<string, unknown>;
+  whenBuiltinLoaded('worker_threads', (wt) => hookWorkerClass(wt, sensorFile, wardenEnv));
+}
+
+function hookWorkerClass(
+  wt: Record<string, unknown>,
+  sensorFile: string,
+  wardenEnv: Record<string, string>,
+): void {
   const forceEnv = (env: Record<string, string | undefined>) => {
     const out: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(env)) if (!k.startsWith('WARDEN_')) out[k] = v;

@@ -20,8 +20,34 @@ function hookDiagnosticReport(
   names: ReadonlySet<string>,
   judge: (key: string, api: string) => boolean,
 ): void {
+  // Node defines process.report as a lazy getter: wrap the getter so the report module is
+  // loaded (and hooked) on first use, not at every cold start.
+  const desc = Object.getOwnPropertyDescriptor(process, 'report');
+  if (desc?.get && desc.configurable) {
+    const get = desc.get;
+    let hooked: unknown;
+    Object.defineProperty(process, 'report', {
+      ...desc,
+      get() {
+        const report = get.call(this) as Record<string, unknown> | undefined;
+        if (report && hooked !== report) {
+          hooked = report;
+          hookReportMethods(report, names, judge);
+        }
+        return report;
+      },
+    });
+    return;
+  }
   const report = (process as unknown as { report?: Record<string, unknown> }).report;
-  if (!report) return;
+  if (report) hookReportMethods(report, names, judge);
+}
+
+function hookReportMethods(
+  report: Record<string, unknown>,
+  names: ReadonlySet<string>,
+  judge: (key: string, api: string) => boolean,
+): void {
   for (const method of ['getReport', 'writeReport']) {
     hookMethod(report, method, (fn, self, args) => {
       const env = process.env;

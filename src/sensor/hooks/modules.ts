@@ -6,8 +6,9 @@
  */
 import { builtinModules } from 'node:module';
 import { packageOfFile } from '../attribution';
+import { builtinsPending, settleAll, settleBeforeImport, settleLoaded } from '../builtin-watch';
 import { inBypass, lock, wrapCall } from '../guard';
-import { check, getState } from '../report';
+import { check, getState, reportFault } from '../report';
 
 const builtins = new Set(builtinModules);
 
@@ -35,8 +36,8 @@ function dataUrlSource(url: string): string {
 }
 
 /**
- * Module loads: `Module._load` for require (when the policy has module rules), and, where Node
- * has in-thread hooks (`module.registerHooks`, 22.15+), `import` too, including `data:` URLs,
+ * Module loads: `Module._load` for require (when the policy has module rules, or a builtin
+ * waits to be hooked on first load, see builtin-watch.ts), and, where Node has in-thread hooks (`module.registerHooks`, 22.15+), `import` too, including `data:` URLs,
  * which are code from a string (judged like eval when the policy judges eval).
  */
 export function installModuleHooks(): void {
@@ -47,24 +48,57 @@ export function installModuleHooks(): void {
   };
   const judgeModules = !state.policy.modules.allowsAll;
   const judgeDataUrls = state.policy.policy.code.eval !== 'allow' || state.policy.restrictsPackages;
-  if (judgeModules) {
+  const watchBuiltins = builtinsPending();
+  // Without in-thread import hooks an import could reach a waiting builtin unseen: patch now.
+  if (watchBuiltins && typeof Module.registerHooks !== 'function') settleAll();
+  const settle = (request: unknown, exports: unknown) => {
+    if (!builtinsPending()) return;
+    try {
+      settleLoaded(request, exports);
+    } catch (e) {
+      reportFault('builtin hooks', e);
+    }
+  };
+  if (judgeModules || builtinsPending()) {
     const load = Module._load as Function;
     lock(
       Module,
       '_load',
       wrapCall(load, (fn, self, args) => {
-        if (!inBypass() && typeof args[0] === 'string') {
+        if (judgeModules && !inBypass() && typeof args[0] === 'string') {
           const err = check({ surface: 'code', op: 'module', api: 'require', target: moduleName(args[0]) });
           if (err) throw err;
         }
-        return fn.apply(self, args);
+        const exports = fn.apply(self, args);
+        settle(args[0], exports);
+        return exports;
       }),
     );
   }
-  // With nothing to judge, an import hook would be pure cost on every module.
-  if ((!judgeModules && !judgeDataUrls) || typeof Module.registerHooks !== 'function') return;
+  const getBuiltin = (process as unknown as { getBuiltinModule?: Function }).getBuiltinModule;
+  if (builtinsPending() && typeof getBuiltin === 'function') {
+    lock(
+      process,
+      'getBuiltinModule',
+      wrapCall(getBuiltin, (fn, self, args) => {
+        const exports = fn.apply(self, args);
+        settle(args[0], exports);
+        return exports;
+      }),
+    );
+  }
+  // With nothing to judge or patch, an import hook would be pure cost on every module.
+  if ((!judgeModules && !judgeDataUrls && !builtinsPending()) || typeof Module.registerHooks !== 'function')
+    return;
   Module.registerHooks({
     resolve(specifier: string, context: unknown, next: (s: string, c: unknown) => unknown) {
+      if (builtinsPending()) {
+        try {
+          settleBeforeImport(specifier);
+        } catch (e) {
+          reportFault('builtin hooks', e);
+        }
+      }
       if (!inBypass() && typeof specifier === 'string') {
         if (judgeDataUrls && specifier.startsWith('data:')) {
           const source = dataUrlSource(specifier);

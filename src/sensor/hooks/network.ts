@@ -11,7 +11,6 @@
  * A refused call fails as the API fails, with ERR_WARDEN_BLOCKED: the socket's `destroy(err)`
  * / 'error' event, the send callback, the lookup callback or promise.
  */
-import * as os from 'node:os';
 import type { NetworkEvent } from '../../events/types';
 import { normalizeIp } from '../../net/address';
 import { captureStack, type StackHolder } from '../attribution';
@@ -20,7 +19,8 @@ import { handleOwner, hookMethod, inBypass, lock, rawBinding } from '../guard';
 import { check, reportFault } from '../report';
 import { dnsData, hookSocketWrites, udpData } from './outbound';
 
-const UV_EACCES = -os.constants.errno.EACCES;
+// Linux errno values (Lambda runs Linux; loading os only for these costs start-up time).
+const UV_EACCES = -13;
 const handleStacks = new WeakMap<object, StackHolder>();
 const udpConnected = new WeakMap<object, { ip?: string; port?: number }>();
 

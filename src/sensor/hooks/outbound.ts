@@ -7,21 +7,45 @@
  * a blocked write fails the socket with ERR_WARDEN_BLOCKED before a byte of it is sent.
  * Values split across writes are found: each socket keeps the end of its previous chunk.
  */
-import { findCredential, type Needle, overlapOf, stratumMethod } from '../../detect/detectors/exfiltration';
+import {
+  credentialNeedles,
+  findCredential,
+  type Needle,
+  overlapOf,
+  stratumMethod,
+} from '../../detect/detectors/exfiltration';
 import { isAwsEndpoint } from '../../detect/fields';
+import { MIN_CREDENTIAL_LENGTH } from '../../detect/limits';
 import type { NetworkEvent, OutboundData } from '../../events/types';
 import { normalizeIp } from '../../net/address';
 import { hookMethod, inBypass } from '../guard';
 import { check, reportFault } from '../report';
 
-let needles: readonly Needle[] = [];
+/** Whether there is a credential to look for (known at start-up; its needles are not). */
+let armed = false;
+/** The credential values, until their needles are first needed (the encodings cost a chunk load). */
+let pendingValues: Record<string, string> | undefined;
+let needlesList: readonly Needle[] = [];
 let overlap = 0;
+
+function needles(): readonly Needle[] {
+  if (pendingValues) {
+    needlesList = credentialNeedles(pendingValues);
+    overlap = overlapOf(needlesList);
+    pendingValues = undefined;
+    armed = needlesList.length > 0;
+  }
+  return needlesList;
+}
 const tails = new WeakMap<object, string>();
 let dnsTail = '';
 
-export function setNeedles(n: readonly Needle[]): void {
-  needles = n;
-  overlap = overlapOf(n);
+/** The credential values to watch outbound data for (their encoded needles are made on first use). */
+export function watchCredentials(values: Record<string, string>): void {
+  pendingValues = values;
+  needlesList = [];
+  overlap = 0;
+  armed = Object.values(values).some((v) => v.length >= MIN_CREDENTIAL_LENGTH);
 }
 
 const TEXT_ENCODINGS = new Set(['', 'utf8', 'utf-8', 'latin1', 'binary', 'ascii', 'buffer']);
@@ -46,9 +70,10 @@ function asText(chunk: unknown, encoding?: unknown): string {
 function scan(key: object | undefined, text: string): OutboundData | undefined {
   const stratum = stratumMethod(text);
   let credential: OutboundData['credential'];
-  if (needles.length > 0) {
+  if (armed) {
+    const list = needles();
     const prev = key ? (tails.get(key) ?? '') : '';
-    credential = findCredential(prev + text, needles);
+    credential = findCredential(prev + text, list);
     if (key && overlap > 0) tails.set(key, (prev + text).slice(-overlap));
   }
   if (!stratum && !credential) return undefined;
@@ -81,7 +106,7 @@ export function hookSocketWrites(): void {
   socketsHooked = true;
   const net = require('node:net') as { Socket: { prototype: Record<string, unknown> } };
   hookMethod(net.Socket.prototype, '_writeGeneric', (fn, self, args) => {
-    if (inBypass() || (needles.length === 0 && !couldBeStratum(args))) return fn.apply(self, args);
+    if (inBypass() || (!armed && !couldBeStratum(args))) return fn.apply(self, args);
     let err: Error | undefined;
     try {
       err = judgeWrite(self as SocketLike & object, args);
@@ -143,12 +168,13 @@ export function udpData(handle: object, buffers: unknown): OutboundData | undefi
  * across consecutive queries too (data split over many names). AWS endpoints are skipped.
  */
 export function dnsData(host: string): OutboundData | undefined {
-  if (needles.length === 0 || isAwsEndpoint(host)) return undefined;
+  if (!armed || isAwsEndpoint(host)) return undefined;
+  const list = needles();
   const labels = host.split('.');
   // The data part: every label but the domain the attacker owns (the last two).
   const data = labels.slice(0, Math.max(1, labels.length - 2)).join('');
   const window = (dnsTail + data).slice(-4096);
-  const credential = findCredential(window, needles, true) ?? findCredential(host, needles, true);
+  const credential = findCredential(window, list, true) ?? findCredential(host, list, true);
   dnsTail = window.slice(-overlap * 2);
   return credential ? { bytes: host.length, credential } : undefined;
 }

@@ -8,7 +8,6 @@
  * re-injection of the sensor into child environments (even a scrubbed `env: {}`).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { type ExecProbe, processEvent } from '../../events/process-event';
 import type { ProcessEvent } from '../../events/types';
 import { isShell } from '../../policy/decide';
@@ -17,13 +16,14 @@ import type { WardenBlockedError } from '../errors';
 import { bypass, handleOwner, inBypass, lock, rawBinding, realpathOf, wrapCall } from '../guard';
 import { check } from '../report';
 
-const UV_EACCES = -os.constants.errno.EACCES;
+// Linux errno values (Lambda runs Linux; loading os only for these costs start-up time).
+const UV_EACCES = -13;
 /**
  * What a blocked ChildProcess spawn returns to Node: EMFILE is the one failure after which
  * ChildProcess#spawn does not wrap the (never opened) stdio pipes in sockets, which would
  * fail with ENOTCONN; it still emits 'error' on the next tick, which then carries our error.
  */
-const UV_EMFILE = -os.constants.errno.EMFILE;
+const UV_EMFILE = -24;
 const children = new Set<number>();
 const MAX_CHILDREN = 4096;
 
@@ -178,6 +178,9 @@ function envValue(pairs: string[] | undefined, key: string): string | undefined 
 
 const probe: ExecProbe = {
   isExecutable(file) {
+    // existsSync first: a PATH miss then costs no thrown error (accessSync builds one, with
+    // its stack, for every directory of PATH the program is not in).
+    if (!fs.existsSync(file)) return false;
     try {
       fs.accessSync(file, fs.constants.X_OK);
       return true;
