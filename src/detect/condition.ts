@@ -5,7 +5,7 @@
  * throws a `ConditionError` naming the condition's path, which the loader turns into a line.
  */
 import { ipaddr, picomatch } from '../lazy';
-import { normalizeIp } from '../net/address';
+import { ipv4Int, normalizeIp } from '../net/address';
 import { FIELDS } from './fields';
 import type { Condition, FieldSource, FieldTest, FieldValue } from './types';
 
@@ -41,21 +41,6 @@ const STRING_OPS = new Set(['prefix', 'suffix', 'contains', 'glob', 'regex', 'ci
 const NUMBER_OPS = new Set(['gt', 'gte', 'lt', 'lte']);
 
 const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
-
-const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-/** A canonical dotted IPv4 address as an unsigned integer (undefined for anything else). */
-function ipv4Int(s: string): number | undefined {
-  const m = DOTTED.exec(s);
-  if (!m) return undefined;
-  let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const part = Number(m[i]);
-    if (part > 255 || (m[i]!.length > 1 && m[i]!.startsWith('0'))) return undefined;
-    n = n * 256 + part;
-  }
-  return n;
-}
 
 function scalarTest(op: string, arg: unknown, path: (string | number)[]): Test {
   const fail = (msg: string): never => {

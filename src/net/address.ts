@@ -1,5 +1,20 @@
 import { ipaddr } from '../lazy';
 
+const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** A canonical dotted IPv4 address as an unsigned integer (undefined for anything else). */
+export function ipv4Int(s: string): number | undefined {
+  const m = DOTTED.exec(s);
+  if (!m) return undefined;
+  let n = 0;
+  for (let i = 1; i <= 4; i++) {
+    const part = Number(m[i]);
+    if (part > 255 || (m[i]!.length > 1 && m[i]!.startsWith('0'))) return undefined;
+    n = n * 256 + part;
+  }
+  return n;
+}
+
 /**
  * Normalizes an IP literal to the form connections are judged on: IPv4-mapped IPv6 folded to
  * IPv4 (`::ffff:127.0.0.1` → `127.0.0.1`), numeric IPv4 forms (`2130706433`, `0x7f.1`,
@@ -7,6 +22,8 @@ import { ipaddr } from '../lazy';
  * the input is not an IP literal (a host name).
  */
 export function normalizeIp(input: string): string | undefined {
+  // What connections carry almost always: a canonical dotted IPv4 address, already normal.
+  if (ipv4Int(input) !== undefined) return input;
   let text = input.trim();
   if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
   const zone = text.indexOf('%');

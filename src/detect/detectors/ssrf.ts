@@ -112,10 +112,12 @@ export const ssrf: Detector = (ev: SensorEvent, ctx: DetectContext): DetectorHit
   const inputs = ctx.inputs?.();
   if (!inputs || inputs.values.length === 0) return null;
   const dest = `${ev.host ?? ev.ip}${ev.ip && ev.ip !== ev.host ? ` (${ev.ip})` : ''}:${ev.port}`;
-  const internal = ev.op !== 'dns' && isInternal(ev.ip, ev.host);
+  // Whether the destination is internal is asked only once an input names it.
+  let internal: boolean | undefined;
   for (const t of inputs.values) {
     for (const h of hostsOf(t)) {
       if (!sameHost(h, ev)) continue;
+      internal ??= ev.op !== 'dns' && isInternal(ev.ip, ev.host);
       if (internal)
         return {
           reason: `input from ${t.source} points the function at ${dest}, an internal address`,
