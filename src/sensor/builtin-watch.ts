@@ -4,8 +4,9 @@
  * a few milliseconds, for modules most functions never use. A pending patch runs the moment
  * anything can first get the module's exports: `require` (hooks/modules.ts wraps
  * `Module._load`), `process.getBuiltinModule`, and `import` (its resolve hook loads and patches
- * the module before Node builds the ES module facade, which copies the exports). Where one of
- * those cannot be watched (no `module.registerHooks` before Node 22.15, the modules hook
+ * the module before Node builds the ES module facade, which copies the exports). Where imports
+ * are not watched anyway (no `module.registerHooks` before Node 22.15; a policy that judges no
+ * import: registering the hook only for this would slow every require; the modules hook
  * disabled or failed), `settleAll` patches every pending builtin at once.
  */
 type Patch = (exports: Record<string, unknown>) => void;

@@ -48,9 +48,12 @@ export function installModuleHooks(): void {
   };
   const judgeModules = !state.policy.modules.allowsAll;
   const judgeDataUrls = state.policy.policy.code.eval !== 'allow' || state.policy.restrictsPackages;
-  const watchBuiltins = builtinsPending();
-  // Without in-thread import hooks an import could reach a waiting builtin unseen: patch now.
-  if (watchBuiltins && typeof Module.registerHooks !== 'function') settleAll();
+  // A waiting builtin could be reached by an import unseen without an import hook; one is
+  // registered only when imports are judged anyway: once registered, the hook is on the path of
+  // every require too (Node resolves CommonJS through it, ~20 µs a module, measured), which costs
+  // a require-heavy cold start more than loading worker_threads and vm now does.
+  if (builtinsPending() && (!(judgeModules || judgeDataUrls) || typeof Module.registerHooks !== 'function'))
+    settleAll();
   const settle = (request: unknown, exports: unknown) => {
     if (!builtinsPending()) return;
     try {
