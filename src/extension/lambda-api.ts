@@ -5,6 +5,7 @@
  */
 
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { apiCall } from '../net/api-call';
 
 export interface InvokeEvent {
@@ -95,21 +96,26 @@ export class ExtensionsClient {
         schemaVersion: '2022-12-13',
         types,
         buffering: { maxItems: 1000, maxBytes: 262144, timeoutMs: 25 },
-        destination: { protocol: 'HTTP', URI: uri },
+        destination: { protocol: 'TCP', URI: uri },
       }),
     );
     if (r.status !== 200) throw new Error(`telemetry subscribe failed: HTTP ${r.status} ${r.body}`);
   }
 }
 
+/** A TCP telemetry stream carries one JSON event per line; more than this unread is dropped. */
+const MAX_PENDING_TELEMETRY = 16 * 1024 * 1024;
+
 /**
- * The listener Lambda delivers telemetry to. It answers at once and hands the batch on; it
- * listens on `sandbox.localdomain` (the sandbox's own name) as Lambda requires, or loopback
- * where that name does not resolve (a bare local run).
+ * The listener Lambda delivers telemetry to: the TCP protocol (one persistent connection,
+ * newline-delimited JSON events), not HTTP, because every invocation's telemetry arrives in the
+ * invocation's own time (delivered when the sandbox thaws) and a request per batch (connection,
+ * headers, a response) is work on the function's CPU. It listens on `sandbox.localdomain` (the
+ * sandbox's own name) as Lambda requires, or loopback where that name does not resolve.
  */
 export async function listenTelemetry(
   onBatch: (events: TelemetryEvent[]) => void,
-): Promise<{ uri: string; server: http.Server }> {
+): Promise<{ uri: string; server: net.Server }> {
   let host = 'sandbox.localdomain';
   let address: string;
   try {
@@ -119,29 +125,38 @@ export async function listenTelemetry(
     host = '127.0.0.1';
     address = host;
   }
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => {
-      if (body.length < 64 * 1024 * 1024) body += c;
-    });
-    req.on('end', () => {
-      res.writeHead(200).end();
-      let events: unknown;
-      try {
-        events = JSON.parse(body);
-      } catch {
-        return;
+  const server = net.createServer((socket) => {
+    socket.setEncoding('utf8');
+    let pending = '';
+    socket.on('data', (chunk: string) => {
+      pending += chunk;
+      const events: TelemetryEvent[] = [];
+      let nl = pending.indexOf('\n');
+      let from = 0;
+      while (nl >= 0) {
+        const line = pending.slice(from, nl);
+        from = nl + 1;
+        nl = pending.indexOf('\n', from);
+        if (!line) continue;
+        try {
+          const parsed = JSON.parse(line) as unknown;
+          if (Array.isArray(parsed)) events.push(...(parsed as TelemetryEvent[]));
+          else if (parsed && typeof parsed === 'object') events.push(parsed as TelemetryEvent);
+        } catch {
+          // not an event: skipped
+        }
       }
-      if (Array.isArray(events)) onBatch(events as TelemetryEvent[]);
+      pending = pending.slice(from);
+      if (pending.length > MAX_PENDING_TELEMETRY) pending = '';
+      if (events.length > 0) onBatch(events);
     });
+    socket.on('error', () => {});
   });
-  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, address, () => resolve());
   });
   server.unref();
-  const port = (server.address() as { port: number }).port;
-  return { uri: `http://${host}:${port}/`, server };
+  const port = (server.address() as net.AddressInfo).port;
+  return { uri: `tcp://${host}:${port}`, server };
 }
