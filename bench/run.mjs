@@ -116,7 +116,7 @@ for (let r = 0; r < startupRounds; r++)
 // default policy with the one program the benchmark spawns allowed, as a function would have it.
 const callPolicy = join(tmp, 'call-policy.json');
 writeFileSync(callPolicy, JSON.stringify({ version: 1, process: { allow: [{ exe: 'true' }] } }));
-const callRounds = quick ? 3 : 7;
+const callRounds = quick ? 3 : 11;
 const callVariants = active.filter(([, v]) => !v.startupOnly);
 const calls = Object.fromEntries(callVariants.map(([k]) => [k, []]));
 log(`per call: ${callRounds} rounds × ${callVariants.length} variants`);
@@ -228,7 +228,11 @@ const results = {
   invoke_p50_added_ms: invoke.added?.warm_p50_ms ?? null,
   init_added_ms: invoke.added?.init_p50_ms ?? null,
   post_runtime_ms: extension.post_runtime_ms ?? null,
-  sensor_rss_added_mb: round(perCall.warden.rss_mb.median - perCall.plain.rss_mb.median),
+  // The runtime process's RSS in the sandbox (aws-lambda-ric, the trivial handler, after init
+  // and 25 warm invokes), Warden's layer against none: what the sensor adds to a function.
+  sensor_rss_added_mb: invoke.added?.runtime_rss_mb ?? null,
+  // The per-call process after thousands of each operation (heap sized by that stress).
+  sensor_rss_added_mb_per_call_process: round(perCall.warden.rss_mb.median - perCall.plain.rss_mb.median),
   extension_rss_mb: extension.extension_rss_mb?.idle ?? null,
   extension_rss_mb_after_invokes: extension.extension_rss_mb?.after_invokes ?? null,
   hot_path: {
@@ -320,7 +324,8 @@ ${['fs_read', 'fs_promises_read', 'spawn', 'http', 'fetch', 'net_connect', 'requ
 |---|---|
 | warm invoke p50 added (trivial handler, ≥ 500 invokes each) | ${r.invoke_p50_added_ms} ms (plain ${r.invoke.plain?.warm_p50_ms} ms, Warden ${r.invoke.warden?.warm_p50_ms} ms) |
 | init duration added (p50) | ${r.init_added_ms} ms |
-| sensor RSS added | ${r.sensor_rss_added_mb} MB |
+| sensor RSS added: the runtime process in the sandbox after init + 25 warm invokes (p50 of blocks) | ${r.sensor_rss_added_mb} MB (plain ${r.invoke.plain?.runtime_rss_p50_mb} MB, Warden ${r.invoke.warden?.runtime_rss_p50_mb} MB) |
+| sensor RSS added: the per-call process after thousands of each operation (V8's heap grown by the load) | ${r.sensor_rss_added_mb_per_call_process} MB |
 | extension RSS | ${r.extension_rss_mb} MB |
 | hot path (100,000 reads + 10,000 connections): time added | ${r.hot_path.time_added_ms} ms (×${r.hot_path.time_ratio}) |
 | hot path heap growth plain / Warden / Warden alerting on all of it | ${r.hot_path.heap_growth_mb.plain} / ${r.hot_path.heap_growth_mb.warden} / ${r.hot_path.heap_growth_mb.warden_alerting} MB |

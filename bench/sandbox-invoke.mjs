@@ -25,9 +25,10 @@ if (!nodeBin || !client) throw new Error(`${runtime}: no node or no runtime clie
 const blocks = Number(values.blocks);
 const perBlock = Number(values['per-block']);
 
-const samples = { warden: { warm: [], init: [] }, plain: { warm: [], init: [] } };
+const samples = { warden: { warm: [], init: [], rss: [] }, plain: { warm: [], init: [], rss: [] } };
 for (let b = 0; b < blocks; b++) {
   for (const variant of b % 2 ? ['plain', 'warden'] : ['warden', 'plain']) {
+    let done = 0;
     const events = Array.from({ length: perBlock }, (_, n) => ({
       payload: Buffer.from(JSON.stringify({ n })),
     }));
@@ -51,6 +52,8 @@ for (let b = 0; b < blocks; b++) {
         if (r.status !== 'success') throw new Error(`invoke failed: ${JSON.stringify(r)}`);
         if (r.initDurationMs !== undefined) samples[variant].init.push(r.initDurationMs);
         else samples[variant].warm.push(r.durationMs);
+        // The runtime process's RSS after the block's last warm invoke (init and every invoke done).
+        if (++done === perBlock && r.runtimeRssMb !== undefined) samples[variant].rss.push(r.runtimeRssMb);
       },
       onFinding: () => {},
       onLog: () => {},
@@ -69,9 +72,11 @@ for (const [variant, s] of Object.entries(samples))
     warm_p95_ms: pct(s.warm, 0.95),
     inits: s.init.length,
     init_p50_ms: pct(s.init, 0.5),
+    runtime_rss_p50_mb: pct(s.rss, 0.5),
   };
 summary.added = {
   warm_p50_ms: +(summary.warden.warm_p50_ms - summary.plain.warm_p50_ms).toFixed(2),
   init_p50_ms: +(summary.warden.init_p50_ms - summary.plain.init_p50_ms).toFixed(2),
+  runtime_rss_mb: +(summary.warden.runtime_rss_p50_mb - summary.plain.runtime_rss_p50_mb).toFixed(1),
 };
 console.log(JSON.stringify({ runtime, client: client.label, node: nodeBin, ...summary }, null, 2));

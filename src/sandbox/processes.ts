@@ -301,6 +301,16 @@ export function signalAll(procs: SandboxProcess[], sig: NodeJS.Signals): void {
   for (const pid of new Set([...tree, ...members])) signal(pid, sig);
 }
 
+/** Resident memory (VmRSS) of one process, in MB; undefined once it is gone. */
+export function residentMemoryMb(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Math.round(Number(m[1]) / 102.4) / 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Peak resident memory (VmHWM) of the processes' trees, in MB. */
 export function peakMemoryMb(procs: SandboxProcess[]): number {
   let kb = 0;

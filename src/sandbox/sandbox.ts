@@ -23,7 +23,14 @@ import {
 } from './environment';
 import { ACCEPTED, header, listen, Router, readBody, sendError, sendJson } from './http';
 import { forSchema, type InvokeStatus, platformEvent, round2, type Span, tracing } from './platform-events';
-import { peakMemoryMb, releaseCgroups, type SandboxProcess, signalAll, startProcess } from './processes';
+import {
+  peakMemoryMb,
+  releaseCgroups,
+  residentMemoryMb,
+  type SandboxProcess,
+  signalAll,
+  startProcess,
+} from './processes';
 import type { RuntimeClient } from './runtimes';
 import { parseSubscription, SubscriptionError, type TelemetryEvent, TelemetryStream } from './telemetry';
 
@@ -66,6 +73,8 @@ export interface InvokeResult {
   initDurationMs?: number;
   /** Time the extensions took after the runtime's response (Lambda's PostRuntimeExtensionsDuration). */
   postRuntimeDurationMs?: number;
+  /** The runtime process's own resident memory once the invoke is over (MB). */
+  runtimeRssMb?: number;
 }
 
 interface Extension {
@@ -847,6 +856,8 @@ export class Sandbox {
     };
     if (postRuntimeDurationMs !== undefined && this.extensions.size > 0)
       result.postRuntimeDurationMs = postRuntimeDurationMs;
+    const rss = this.runtime && !this.runtime.exitStatus ? residentMemoryMb(this.runtime.pid) : undefined;
+    if (rss !== undefined) result.runtimeRssMb = rss;
     if (error) result.error = error;
     else if (inv.outcome.kind === 'response') result.response = parseResponse(inv.outcome.body);
     if (status === 'timeout') await this.reset('TIMEOUT');
