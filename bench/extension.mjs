@@ -105,11 +105,17 @@ delete isolated.stats;
 delete burst.stats;
 
 // 2. Idle watching.
-const idle = await run({
-  handler: 'index.wait',
-  events: [{ ms: Number(values['idle-ms']) }],
-  timeoutSec: 60,
-});
+// The extension prints its figures when it shuts down; a run whose line did not arrive (seen
+// once in a full bench on this VM, not reproduced) is run again rather than reported as null.
+let idle;
+for (let attempt = 0; attempt < 3 && !idle?.stats; attempt++) {
+  idle = await run({
+    handler: 'index.wait',
+    events: [{ ms: Number(values['idle-ms']) }],
+    timeoutSec: 60,
+  });
+  if (!idle.stats) process.stderr.write('bench: the extension did not report its figures; running again\n');
+}
 
 // 3. Init, with and without the extension, alternating.
 const inits = { with: [], without: [], registered: [] };
