@@ -214,17 +214,36 @@ for (const [name, variant, env] of [
 
 // ---- results ----------------------------------------------------------------------------------
 const ratio = (a, b) => (a && b ? round(a / b) : null);
+/**
+ * A variant's ratio to plain Node: the median of its per-round ratios. Every round runs all the
+ * variants back to back, so each ratio compares neighbours in time; this VM's drift over a run
+ * (a plain round that happened to land in a quiet moment) then moves one round's ratio, not the
+ * whole figure, as a ratio of the two overall medians would.
+ */
+const pairedRatio = (xs, plainXs) => {
+  const rs = [];
+  for (let i = 0; i < Math.min(xs?.length ?? 0, plainXs.length); i++)
+    if (xs[i] && plainXs[i]) rs.push(xs[i] / plainXs[i]);
+  return rs.length ? round(pct(rs, 0.5)) : null;
+};
 const su = Object.fromEntries(Object.entries(startup).map(([k, xs]) => [k, stat(xs)]));
-const per = (name, op) => ratio(perCall[name]?.[op]?.median, perCall.plain[op].median);
+const startupRatio = (name) => pairedRatio(startup[name], startup.plain);
+const per = (name, op) =>
+  calls[name]
+    ? pairedRatio(
+        calls[name].map((c) => c[op]),
+        calls.plain.map((c) => c[op]),
+      )
+    : null;
 const results = {
   node: major,
   isolated_network: isolated,
   peers_skipped: skipped,
-  startup_ratio: ratio(su.warden.median, su.plain.median),
-  startup_layer_ratio: ratio(su.warden_layer.median, su.plain.median),
-  startup_ratio_zen: su.zen ? ratio(su.zen.median, su.plain.median) : null,
-  startup_ratio_ddtrace: su.ddtrace ? ratio(su.ddtrace.median, su.plain.median) : null,
-  startup_ratio_permission: ratio(su.permission.median, su.plain.median),
+  startup_ratio: startupRatio('warden'),
+  startup_layer_ratio: startupRatio('warden_layer'),
+  startup_ratio_zen: su.zen ? startupRatio('zen') : null,
+  startup_ratio_ddtrace: su.ddtrace ? startupRatio('ddtrace') : null,
+  startup_ratio_permission: startupRatio('permission'),
   invoke_p50_added_ms: invoke.added?.warm_p50_ms ?? null,
   init_added_ms: invoke.added?.init_p50_ms ?? null,
   post_runtime_ms: extension.post_runtime_ms ?? null,
@@ -247,7 +266,11 @@ const results = {
     alerting: { ms: round(hot.warden_alert.ms), findings_lines: hot.warden_alert.findings },
   },
   startup_ms: su,
+  startup_ratios: Object.fromEntries(Object.keys(startup).map((k) => [k, startupRatio(k)])),
   per_call_us: perCall,
+  per_call_ratios: Object.fromEntries(
+    callVariants.map(([k]) => [k, Object.fromEntries(OPS.map((op) => [op, per(k, op)]))]),
+  ),
   invoke,
   extension,
 };
@@ -280,18 +303,19 @@ function markdown(r) {
   const cell = (name, op) => {
     const m = r.per_call_us[name]?.[op];
     return m
-      ? `${m.median.toFixed(2)} / ${m.p95.toFixed(2)} (×${(m.median / r.per_call_us.plain[op].median).toFixed(2)})`
+      ? `${m.median.toFixed(2)} / ${m.p95.toFixed(2)} (×${r.per_call_ratios[name][op]?.toFixed(2)})`
       : '—';
   };
   const s = r.startup_ms;
   const row = (k, name) =>
     s[k]
-      ? `| ${name} | ${s[k].median.toFixed(1)} | ${s[k].p95.toFixed(1)} | ×${(s[k].median / s.plain.median).toFixed(2)} |`
+      ? `| ${name} | ${s[k].median.toFixed(1)} | ${s[k].p95.toFixed(1)} | ×${r.startup_ratios[k]?.toFixed(2)} |`
       : `| ${name} | — | — | ${r.peers_skipped.includes(k) ? 'skipped (no network isolation)' : '—'} |`;
   return `# Benchmark results
 
-\`npm run bench\` on Node ${r.node}, variants alternated within one run; medians and p95, ratios to
-plain Node in the same run. ${r.isolated_network ? 'Every agent ran in a loopback-only network namespace.' : `Peers skipped: ${r.peers_skipped.join(', ')} (no network isolation available).`}
+\`npm run bench\` on Node ${r.node}, variants alternated within one run; medians and p95; ratios to
+plain Node in the same run, each the median of the per-round ratios (every round runs all the
+variants back to back). ${r.isolated_network ? 'Every agent ran in a loopback-only network namespace.' : `Peers skipped: ${r.peers_skipped.join(', ')} (no network isolation available).`}
 PureSec FunctionShield is not measured: it does not load on Node 20 or later (native, end of life).
 
 ![headline ratios](chart.svg)
