@@ -116,7 +116,7 @@ for (let r = 0; r < startupRounds; r++)
 // default policy with the one program the benchmark spawns allowed, as a function would have it.
 const callPolicy = join(tmp, 'call-policy.json');
 writeFileSync(callPolicy, JSON.stringify({ version: 1, process: { allow: [{ exe: 'true' }] } }));
-const callRounds = quick ? 3 : 11;
+const callRounds = quick ? 3 : 9;
 const callVariants = active.filter(([, v]) => !v.startupOnly);
 const calls = Object.fromEntries(callVariants.map(([k]) => [k, []]));
 log(`per call: ${callRounds} rounds × ${callVariants.length} variants`);
