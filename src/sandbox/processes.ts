@@ -301,26 +301,27 @@ export function signalAll(procs: SandboxProcess[], sig: NodeJS.Signals): void {
   for (const pid of new Set([...tree, ...members])) signal(pid, sig);
 }
 
-/** Resident memory (VmRSS) of one process, in MB; undefined once it is gone. */
-export function residentMemoryMb(pid: number): number | undefined {
+/** One `kB` field of /proc/<pid>/status (VmRSS, VmHWM …); undefined once the process is gone. */
+function statusKb(pid: number, field: string): number | undefined {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
-    return m ? Math.round(Number(m[1]) / 102.4) / 10 : undefined;
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Resident memory (VmRSS) of one process, in MB; undefined once it is gone. */
+export function residentMemoryMb(pid: number): number | undefined {
+  const kb = statusKb(pid, 'VmRSS');
+  return kb === undefined ? undefined : Math.round(kb / 102.4) / 10;
 }
 
 /** Peak resident memory (VmHWM) of the processes' trees, in MB. */
 export function peakMemoryMb(procs: SandboxProcess[]): number {
   let kb = 0;
   for (const pid of processTree(procs.filter((p) => !p.exitStatus).map((p) => p.pid))) {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
-      if (m) kb += Number(m[1]);
-    } catch {
-      // gone
-    }
+    kb += statusKb(pid, 'VmHWM') ?? 0;
   }
   return Math.ceil(kb / 1024);
 }

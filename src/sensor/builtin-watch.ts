@@ -13,7 +13,8 @@ type Patch = (exports: Record<string, unknown>) => void;
 
 const pending = new Map<string, Patch>();
 
-function bareName(request: string): string {
+/** A builtin's name without the `node:` scheme. */
+export function bareName(request: string): string {
   return request.startsWith('node:') ? request.slice(5) : request;
 }
 

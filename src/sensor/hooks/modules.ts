@@ -6,7 +6,7 @@
  */
 import { builtinModules } from 'node:module';
 import { packageOfFile } from '../attribution';
-import { builtinsPending, settleAll, settleBeforeImport, settleLoaded } from '../builtin-watch';
+import { bareName, builtinsPending, settleAll, settleBeforeImport, settleLoaded } from '../builtin-watch';
 import { inBypass, lock, wrapCall } from '../guard';
 import { check, getState, reportFault } from '../report';
 
@@ -14,7 +14,7 @@ const builtins = new Set(builtinModules);
 
 /** The module name a policy sees: `fs` for `node:fs`, `@scope/pkg` for `@scope/pkg/sub`. */
 export function moduleName(request: string): string {
-  const bare = request.startsWith('node:') ? request.slice(5) : request;
+  const bare = bareName(request);
   if (builtins.has(bare) || builtins.has(bare.split('/')[0]!)) return bare;
   if (bare.startsWith('.') || bare.startsWith('/') || bare.startsWith('file:')) {
     return packageOfFile(bare) ?? bare;
