@@ -104,12 +104,11 @@ const LAZY = [
   'src/detect/detectors/path-traversal.ts',
 ];
 const lazyKey = (p) => (p.startsWith('src/') ? p.slice(4).replace(/\.ts$/, '') : p);
-const lazyOf = new Map(
-  LAZY.map((p) => [p.startsWith('src/') ? join(root, p) : require.resolve(p), lazyKey(p)]),
-);
+/** What the chunk's entry requires: a source file by its path, a package by its name. */
+const lazyRequest = (p) => (p.startsWith('src/') ? join(root, p) : p);
+const lazyOf = new Map(LAZY.map((p) => [require.resolve(lazyRequest(p)), lazyKey(p)]));
 const judgeEntry = LAZY.map(
-  (p) =>
-    `exports[${JSON.stringify(lazyKey(p))}] = require(${JSON.stringify(p.startsWith('src/') ? join(root, p) : p)});`,
+  (p) => `exports[${JSON.stringify(lazyKey(p))}] = require(${JSON.stringify(lazyRequest(p))});`,
 ).join('\n');
 const judgeBuild = await esbuild.build({
   ...common,

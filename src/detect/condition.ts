@@ -5,7 +5,7 @@
  * throws a `ConditionError` naming the condition's path, which the loader turns into a line.
  */
 import { ipaddr, picomatch } from '../lazy';
-import { ipv4Int, normalizeIp } from '../net/address';
+import { type Ipv4Net, inIpv4Net, ipv4Int, ipv4Net, normalizeIp } from '../net/address';
 import { FIELDS } from './fields';
 import type { Condition, FieldSource, FieldTest, FieldValue } from './types';
 
@@ -102,14 +102,11 @@ function scalarTest(op: string, arg: unknown, path: (string | number)[]): Test {
       // IPv4 networks as integers: a dotted address (what events carry) is tested without parsing.
       const v4 = nets
         .filter(([net]) => net.kind() === 'ipv4')
-        .map(([net, bits]) => {
-          const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-          return { base: (ipv4Int(net.toString()) as number) & mask, mask };
-        });
+        .map(([net, bits]) => ipv4Net(net.toString(), bits) as Ipv4Net);
       return (v) => {
         if (typeof v !== 'string') return false;
         const n = ipv4Int(v);
-        if (n !== undefined) return v4.some((net) => (n & net.mask) >>> 0 === net.base >>> 0);
+        if (n !== undefined) return v4.some((net) => inIpv4Net(n, net));
         const ip = normalizeIp(v);
         if (!ip) return false;
         const addr = ipaddr().parse(ip);

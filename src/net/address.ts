@@ -15,6 +15,24 @@ export function ipv4Int(s: string): number | undefined {
   return n;
 }
 
+/** An IPv4 network as integers, so a dotted address is tested without parsing. */
+export interface Ipv4Net {
+  base: number;
+  mask: number;
+}
+
+/** The network of `bits` leading bits around a dotted IPv4 address (undefined for anything else). */
+export function ipv4Net(address: string, bits: number): Ipv4Net | undefined {
+  const n = ipv4Int(address);
+  if (n === undefined) return undefined;
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return { base: (n & mask) >>> 0, mask };
+}
+
+export function inIpv4Net(n: number, net: Ipv4Net): boolean {
+  return (n & net.mask) >>> 0 === net.base;
+}
+
 /**
  * Normalizes an IP literal to the form connections are judged on: IPv4-mapped IPv6 folded to
  * IPv4 (`::ffff:127.0.0.1` → `127.0.0.1`), numeric IPv4 forms (`2130706433`, `0x7f.1`,

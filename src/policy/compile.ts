@@ -1,6 +1,6 @@
 import type { RuleAction } from '../events/types';
 import { ipaddr, picomatch } from '../lazy';
-import { ipv4Int, normalizeIp } from '../net/address';
+import { inIpv4Net, ipv4Int, ipv4Net, normalizeIp } from '../net/address';
 import type { Capability, NetworkRule, Policy, ProcessRule } from './types';
 
 /** The outcome of matching one rule list: the action and the entry that decided it. */
@@ -132,13 +132,12 @@ function cidrTest(cidr: string): Test<string | undefined> {
         return [a, a.kind() === 'ipv4' ? 32 : 128] as const;
       })();
   const net = ipaddr().parse(normalizeIp(addr.toString()) ?? addr.toString());
-  // An IPv4 network as integers: a dotted address (what events carry) is tested without parsing.
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  const base = net.kind() === 'ipv4' ? ((ipv4Int(net.toString()) as number) & mask) >>> 0 : undefined;
+  // A dotted address (what events carry) is tested against an IPv4 network without parsing.
+  const v4 = net.kind() === 'ipv4' ? ipv4Net(net.toString(), bits) : undefined;
   return (ip) => {
     if (!ip) return false;
     const n = ipv4Int(ip);
-    if (n !== undefined) return base !== undefined && (n & mask) >>> 0 === base;
+    if (n !== undefined) return v4 !== undefined && inIpv4Net(n, v4);
     try {
       const a = ipaddr().parse(ip);
       return a.kind() === net.kind() && a.match(net, bits);

@@ -264,18 +264,13 @@ function start(): void {
     ['env', installEnvHooks],
   ] as const) {
     if (cfg.disabledHooks.includes(name)) continue;
-    const t0 = process.hrtime.bigint();
     try {
       install();
       if (name === 'modules') modulesWatched = true;
     } catch (e) {
       reportFault(`install ${name} hooks`, e);
     }
-    if (cfg.traceStartup)
-      fs.writeSync(
-        2,
-        `warden: ${name} hooks ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(2)} ms\n`,
-      );
+    phase(`${name} hooks`);
   }
   if (!modulesWatched) {
     try {

@@ -37,8 +37,9 @@ function dataUrlSource(url: string): string {
 
 /**
  * Module loads: `Module._load` for require (when the policy has module rules, or a builtin
- * waits to be hooked on first load, see builtin-watch.ts), and, where Node has in-thread hooks (`module.registerHooks`, 22.15+), `import` too, including `data:` URLs,
- * which are code from a string (judged like eval when the policy judges eval).
+ * waits to be hooked on first load, see builtin-watch.ts), and, where Node has in-thread hooks
+ * (`module.registerHooks`, 22.15+), `import` too, including `data:` URLs, which are code from a
+ * string (judged like eval when the policy judges eval).
  */
 export function installModuleHooks(): void {
   const state = getState();
@@ -90,9 +91,9 @@ export function installModuleHooks(): void {
       }),
     );
   }
-  // With nothing to judge or patch, an import hook would be pure cost on every module.
-  if ((!judgeModules && !judgeDataUrls && !builtinsPending()) || typeof Module.registerHooks !== 'function')
-    return;
+  // With nothing to judge, an import hook would be pure cost on every module (builtins still
+  // waiting here have one: they were settled above otherwise).
+  if ((!judgeModules && !judgeDataUrls) || typeof Module.registerHooks !== 'function') return;
   Module.registerHooks({
     resolve(specifier: string, context: unknown, next: (s: string, c: unknown) => unknown) {
       if (builtinsPending()) {
