@@ -61,7 +61,7 @@ export {
 export { runSandbox } from './sandbox/run';
 export { builtinClient, findAwsClient, findNode } from './sandbox/runtimes';
 export { Sandbox } from './sandbox/sandbox';
-export { parseSubscription } from './sandbox/telemetry';
+export { parseSubscription, TelemetryStream } from './sandbox/telemetry';
 export { packageOfFile } from './sensor/attribution';
 export { openChannel } from './sensor/channel';
 export { moduleName } from './sensor/hooks/modules';

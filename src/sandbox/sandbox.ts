@@ -582,7 +582,7 @@ export class Sandbox {
     if (!this.frozen) return;
     signalAll(this.allProcesses(), 'SIGCONT');
     this.frozen = false;
-    void this.flushTelemetry();
+    for (const s of this.streams) void s.thawed();
   }
 
   /** Init: extensions, then the runtime; ends when all of them called next. */

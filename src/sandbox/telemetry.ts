@@ -97,6 +97,8 @@ export class TelemetryStream {
   private timer?: NodeJS.Timeout;
   private sending = Promise.resolve();
   private tcp?: net.Socket;
+  /** A batch fell due (timer or size) while the sandbox was frozen: it goes out at thaw. */
+  private overdue = false;
   dropped = 0;
   delivered = 0;
 
@@ -135,11 +137,24 @@ export class TelemetryStream {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.isFrozen() || this.queue.length === 0) return this.sending;
+    if (this.queue.length === 0) return this.sending;
+    if (this.isFrozen()) {
+      this.overdue = true;
+      return this.sending;
+    }
+    this.overdue = false;
     const batch = this.takeBatch();
     this.sending = this.sending.then(() => this.send(batch)).catch(() => undefined);
     if (this.queue.length) return this.flush();
     return this.sending;
+  }
+
+  /**
+   * The sandbox thawed: what fell due while it was frozen goes out now; a batch whose timer has
+   * not run out waits for it, as in Lambda (the buffer's age, not the thaw, sends it).
+   */
+  thawed(): Promise<void> {
+    return this.overdue ? this.flush() : this.sending;
   }
 
   private takeBatch(): string[] {

@@ -122,3 +122,59 @@ test('telemetry subscriptions are validated as the Telemetry API does', () => {
   ];
   for (const b of bad) assert.throws(() => lib.parseSubscription('ext', b), undefined, JSON.stringify(b));
 });
+
+test('telemetry: a batch goes out when its timeoutMs has passed, not because the sandbox thawed', async () => {
+  const net = await import('node:net');
+  const got = [];
+  const server = net.createServer((s) => {
+    s.setEncoding('utf8');
+    s.on('data', (d) =>
+      got.push(
+        ...d
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l).type),
+      ),
+    );
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const sub = lib.parseSubscription('ext', {
+      schemaVersion: '2022-12-13',
+      types: ['platform'],
+      buffering: { timeoutMs: 300 },
+      destination: { protocol: 'TCP', URI: `tcp://sandbox.localdomain:${server.address().port}` },
+    });
+    let frozen = false;
+    const stream = new lib.TelemetryStream(
+      sub,
+      () => frozen,
+      () => {},
+    );
+    const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+    const event = (type) => ({ time: new Date().toISOString(), type, record: {} });
+    // Buffered, then frozen and thawed well before the timeout: nothing goes out at the thaw.
+    stream.push(event('platform.start'));
+    frozen = true;
+    await wait(20);
+    frozen = false;
+    await stream.thawed();
+    await wait(50);
+    assert.deepEqual(got, [], 'a thaw alone does not send a batch that is not due');
+    // The timeout passes while frozen: the batch waits, and goes out at the thaw.
+    frozen = true;
+    await wait(400);
+    assert.deepEqual(got, [], 'nothing is delivered while frozen');
+    frozen = false;
+    await stream.thawed();
+    await wait(50);
+    assert.deepEqual(got, ['platform.start']);
+    // Thawed the whole time: the timer sends it.
+    stream.push(event('platform.runtimeDone'));
+    await wait(500);
+    assert.deepEqual(got, ['platform.start', 'platform.runtimeDone']);
+    stream.close();
+  } finally {
+    server.close();
+  }
+});
