@@ -95,7 +95,10 @@ export class ExtensionsClient {
       JSON.stringify({
         schemaVersion: '2022-12-13',
         types,
-        buffering: { maxItems: 1000, maxBytes: 262144, timeoutMs: 25 },
+        // Lambda's default batching (a batch a second at most, unless it fills): nothing the
+        // extension takes from telemetry is urgent (the sensor's channel is), and each batch
+        // wakes it while the function may be running.
+        buffering: { maxItems: 1000, maxBytes: 262144, timeoutMs: 1000 },
         destination: { protocol: 'TCP', URI: uri },
       }),
     );
@@ -108,10 +111,10 @@ const MAX_PENDING_TELEMETRY = 16 * 1024 * 1024;
 
 /**
  * The listener Lambda delivers telemetry to: the TCP protocol (one persistent connection,
- * newline-delimited JSON events), not HTTP, because every invocation's telemetry arrives in the
- * invocation's own time (delivered when the sandbox thaws) and a request per batch (connection,
- * headers, a response) is work on the function's CPU. It listens on `sandbox.localdomain` (the
- * sandbox's own name) as Lambda requires, or loopback where that name does not resolve.
+ * newline-delimited JSON events), not HTTP, because a batch can arrive while the function runs
+ * and a request per batch (connection, headers, a response) is work on the function's CPU. It
+ * listens on `sandbox.localdomain` (the sandbox's own name) as Lambda requires, or loopback
+ * where that name does not resolve.
  */
 export async function listenTelemetry(
   onBatch: (events: TelemetryEvent[]) => void,

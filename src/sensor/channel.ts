@@ -43,6 +43,8 @@ export function openChannel(o: ChannelOptions): SensorChannel {
   const awaiting: string[] = [];
   let reportedUnresponsive = false;
 
+  // The sensor's own lines are not the function's outbound data (the write hook would scan each).
+  const write = (s: netTypes.Socket, text: string) => o.bypass(() => s.write(text));
   const trouble = (kind: ChannelTrouble, detail: string) => {
     try {
       o.onTrouble(kind, detail);
@@ -63,8 +65,8 @@ export function openChannel(o: ChannelOptions): SensorChannel {
     let pending = '';
     s.on('connect', () => {
       state = 'open';
-      s.write(`${JSON.stringify({ t: 'hello', pid: process.pid, root: o.root, version: o.version })}\n`);
-      for (const line of queue.splice(0)) s.write(line);
+      write(s, `${JSON.stringify({ t: 'hello', pid: process.pid, root: o.root, version: o.version })}\n`);
+      for (const line of queue.splice(0)) write(s, line);
     });
     s.on('data', (chunk: string) => {
       pending += chunk;
@@ -124,7 +126,7 @@ export function openChannel(o: ChannelOptions): SensorChannel {
           dropped++;
           return;
         }
-        socket.write(text);
+        write(socket, text);
         return;
       }
       if (state === 'closed') return;
