@@ -128,12 +128,21 @@ function resourceFor(s: SensorState, ctx: InvocationContext | undefined): Functi
   };
 }
 
+/**
+ * Who made the call: the package (part of what a finding is about) and its attribution with the
+ * formatted stack, made only for a finding's first occurrence (a repeat only counts).
+ */
+interface Caller {
+  package: string;
+  attribution(): Attribution;
+}
+
 function record(
   s: SensorState,
   ev: SensorEvent,
   verdict: Verdict,
   blocked: boolean,
-  attribution: Attribution | undefined,
+  caller: Caller | undefined,
   context?: InvocationContext,
 ): void {
   const ctx = context ?? currentInvocation();
@@ -144,7 +153,7 @@ function record(
     seenByInvocation.set(bucketKey, bucket);
   }
   const subject = subjectOf(ev);
-  const key = `${verdict.ruleId}\u0001${verdict.action}\u0001${blocked}\u0001${attribution?.package ?? ''}\u0001${subject.length > 2048 ? `${subject.slice(0, 2048)}#${subject.length}` : subject}`;
+  const key = `${verdict.ruleId}\u0001${verdict.action}\u0001${blocked}\u0001${caller?.package ?? ''}\u0001${subject.length > 2048 ? `${subject.slice(0, 2048)}#${subject.length}` : subject}`;
   const prior = bucket.get(key);
   const now = Date.now();
   if (prior) {
@@ -163,7 +172,7 @@ function record(
     event: ev,
     verdict,
     blocked,
-    attribution,
+    attribution: caller?.attribution(),
     requestId: ctx?.requestId,
     resource: resourceFor(s, ctx),
   };
@@ -314,8 +323,13 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
     try {
       if (s.injectFault === 'report') throw new Error('injected fault on report');
       packageOf();
-      const attribution = holder && attribute(holder);
-      for (const v of verdicts) record(s, ev, v, blocked, attribution);
+      const stack = holder;
+      let attribution: Attribution | undefined;
+      const caller =
+        stack && owner !== undefined
+          ? { package: owner, attribution: () => (attribution ??= attribute(stack)) }
+          : undefined;
+      for (const v of verdicts) record(s, ev, v, blocked, caller);
     } catch (e) {
       reportFault('report', e);
     }
