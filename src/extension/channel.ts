@@ -3,11 +3,19 @@
  * function code to delete or replace), newline-delimited JSON. A line is either a finding (an
  * OCSF object) or a control message:
  *   {"t":"hello","pid":…,"root":true|false,"version":…}  first line of each connection
- *   {"t":"start","id":"<request id>","at":<ms>}         the root sensor starts an invocation
+ *   {"t":"start","id":"<request id>","at":<ms>,"arn":…} the root sensor starts an invocation
  *   {"t":"end","id":"<request id>"}                     the root sensor finished an invocation
  * The extension answers `end` with {"t":"ack","id":…}, so the sensor can tell it is alive.
+ *
+ * Read at the extension's own pace once `readNow()` has been called (the watcher calls it at
+ * every tick): the event loop does not read the peers' sockets, so a message does not wake the
+ * extension in the middle of an invocation to compete with the function for the CPU; it waits in
+ * the kernel's buffer and is read, without blocking, at the next tick. `flow()` reads
+ * continuously again (the last look at shutdown).
  */
 import * as net from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+import { readWaiting, startReading, stopReading } from '../net/socket-reading';
 
 /** The channel address both sides derive from the sandbox's Runtime API address. */
 export function channelAddress(runtimeApi: string | undefined): string {
@@ -22,7 +30,7 @@ export function parseChannel(value: string): string {
 export interface ChannelHandlers {
   finding(f: Record<string, unknown>, peer: Peer): void;
   end(requestId: string, peer: Peer): void;
-  start(requestId: string, at: number, peer: Peer): void;
+  start(requestId: string, at: number, peer: Peer, arn?: string): void;
   hello(peer: Peer): void;
   closed(peer: Peer): void;
 }
@@ -39,7 +47,12 @@ const MAX_PEERS = 256;
 
 export class ChannelServer {
   private server: net.Server | undefined;
-  private readonly peers = new Set<net.Socket>();
+  /** Each peer's socket and what takes its bytes. */
+  private readonly peers = new Map<net.Socket, (chunk: Buffer) => void>();
+  /** Read at `readNow()` calls only (from the first one until `flow()`). */
+  private paced = false;
+  /** `flow()` was called: read continuously from then on. */
+  private flowing = false;
   readonly stats = { connections: 0, lines: 0, malformed: 0, refused: 0 };
 
   constructor(private readonly handlers: ChannelHandlers) {}
@@ -58,9 +71,42 @@ export class ChannelServer {
     });
   }
 
+  /** Reads, now, what every peer has sent since the last call (the first call starts pacing). */
+  readNow(): void {
+    if (this.flowing) return;
+    if (!this.paced) {
+      this.paced = true;
+      for (const [s, onData] of this.peers) {
+        s.off('data', onData);
+        stopReading(s);
+      }
+    }
+    for (const [s, onData] of this.peers) {
+      const { data, closed } = readWaiting(s);
+      if (data) onData(data);
+      if (closed) s.destroy();
+    }
+  }
+
+  /** Reads continuously from now on (the last look at shutdown). */
+  flow(): void {
+    if (this.flowing) return;
+    this.flowing = true;
+    if (!this.paced) return;
+    this.paced = false;
+    for (const [s, onData] of this.peers) {
+      const { data } = readWaiting(s);
+      if (data) onData(data);
+    }
+    for (const [s, onData] of this.peers) {
+      s.on('data', onData);
+      startReading(s);
+    }
+  }
+
   close(): void {
     this.server?.close();
-    for (const s of this.peers) s.destroy();
+    for (const s of this.peers.keys()) s.destroy();
   }
 
   private accept(socket: net.Socket): void {
@@ -70,13 +116,11 @@ export class ChannelServer {
       return;
     }
     this.stats.connections++;
-    this.peers.add(socket);
     socket.unref();
     const peer: Peer = { root: false, connectedAt: Date.now() };
     let greeted = false;
     let pending = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
+    const onText = (chunk: string): void => {
       pending += chunk;
       if (pending.length > MAX_LINE && !pending.includes('\n')) {
         this.stats.malformed++;
@@ -108,7 +152,7 @@ export class ChannelServer {
           peer.version = typeof msg.version === 'string' ? msg.version : undefined;
           this.handlers.hello(peer);
         } else if (msg.t === 'start' && typeof msg.id === 'string' && typeof msg.at === 'number') {
-          this.handlers.start(msg.id, msg.at, peer);
+          this.handlers.start(msg.id, msg.at, peer, typeof msg.arn === 'string' ? msg.arn : undefined);
         } else if (msg.t === 'end' && typeof msg.id === 'string') {
           this.handlers.end(msg.id, peer);
           socket.write(`${JSON.stringify({ t: 'ack', id: msg.id })}\n`);
@@ -118,7 +162,12 @@ export class ChannelServer {
           this.stats.malformed++;
         }
       }
-    });
+    };
+    const decoder = new StringDecoder('utf8');
+    const onData = (chunk: Buffer) => onText(decoder.write(chunk));
+    this.peers.set(socket, onData);
+    if (this.paced) stopReading(socket);
+    else socket.on('data', onData);
     socket.on('error', () => {});
     socket.on('close', () => {
       this.peers.delete(socket);

@@ -1,6 +1,6 @@
 /**
  * The Warden extension (`/opt/extensions/warden`, run with the runtime's node): the layer that
- * watches the sandbox from outside the runtime process. It registers for INVOKE and SHUTDOWN,
+ * watches the sandbox from outside the runtime process. It registers for SHUTDOWN only,
  * subscribes to telemetry, and then
  *  - watches every process of the runtime's tree in /proc and kills what the policy forbids;
  *  - watches their sockets in the kernel's tables and judges them by the network policy;
@@ -8,8 +8,11 @@
  *  - receives the sensor's findings (channel + function log), de-duplicates them with its own,
  *    attaches request ids, prints its own to stdout and ships all of them to the collector;
  *  - reports the sensor going silent, and the sensor reports it going away.
- * It answers each INVOKE at once (/next again), so it never holds up a response: watching runs
- * on timers while the runtime works, shipping in the background, the last flush at SHUTDOWN.
+ * Nothing wakes it per invocation: it does not take INVOKE events (the sensor's channel and the
+ * telemetry stream name the invocations), the channel is read at the watcher's ticks, telemetry
+ * comes in Lambda's default one-second batches. An extension woken by every invocation competes
+ * with the function for its CPU (a fraction of a core below 1,769 MB) at the moment it runs:
+ * watching runs on timers, shipping in the background, the last flush at SHUTDOWN.
  */
 import { accessSync, constants, existsSync, readFileSync, realpathSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,7 +32,7 @@ import { createSink } from '../sensor/sink';
 import { ChannelServer, channelAddress, type Peer, parseChannel } from './channel';
 import { FindingStream, sensorFinding } from './finding-stream';
 import { judgeObservedProcess, judgeSocket, observedProcessEvent } from './judge';
-import { ExtensionsClient, type InvokeEvent, listenTelemetry, type TelemetryEvent } from './lambda-api';
+import { ExtensionsClient, listenTelemetry, type TelemetryEvent } from './lambda-api';
 import { findRuntime, ProcessWatcher, type WatchEvent } from './process-watcher';
 import { bootTimeMs, changeTimeMs, openPaths, readCmdline, readStat } from './procfs';
 import { Shipper } from './shipper';
@@ -109,6 +112,8 @@ function warmUp(policy: ReturnType<typeof compilePolicy>, execProbe: ExecProbe):
 
 /** How long the extension's own findings wait for the channel's (see onEvent). */
 const EMIT_DELAY_MS = 25;
+/** The longest a finding waits for telemetry to name its invocation (see whenAttributable). */
+const ATTRIBUTION_WAIT_MS = 3000;
 
 interface Invocation {
   id: string;
@@ -127,7 +132,7 @@ async function main(): Promise<void> {
   // before this is init time added to every cold start. The rest (channel, watcher, telemetry)
   // is up long before the runtime's node has started, and the sensor retries its connection.
   const client = new ExtensionsClient(runtimeApi, env.WARDEN_EXTENSION_NAME || 'warden');
-  const registration = await client.register(['INVOKE', 'SHUTDOWN']);
+  const registration = await client.register(['SHUTDOWN']);
   const registeredMs = Math.round(performance.now() * 10) / 10;
   const layerPolicy = path.join(__dirname, 'policy.json');
   const policyPath = env.WARDEN_POLICY || (existsSync(layerPolicy) ? layerPolicy : undefined);
@@ -186,7 +191,7 @@ async function main(): Promise<void> {
     region,
   };
 
-  // Invocations by start, from the INVOKE event and, earlier and more exactly, the sensor's word.
+  // Invocations by start: the sensor's word (at once) and telemetry's platform.start (in batches).
   const invocations: Invocation[] = [];
   const noteInvocation = (id: string, start: number, arn?: string): void => {
     const known = invocations.find((i) => i.id === id);
@@ -203,6 +208,34 @@ async function main(): Promise<void> {
     for (let i = invocations.length - 1; i >= 0; i--)
       if (invocations[i]!.start <= time + 5) return invocations[i]!.id;
     return undefined;
+  };
+  // The first invocation, whichever source names it first: the sensor's presence is judged a
+  // moment later, and the watching cost is counted from it.
+  let firstInvoke: { cpu: NodeJS.CpuUsage; wall: number } | undefined;
+  const invocationSeen = (id: string, start: number, arn?: string): void => {
+    noteInvocation(id, start, arn);
+    if (firstInvoke) return;
+    firstInvoke = { cpu: process.cpuUsage(), wall: Date.now() };
+    // The sensor's hello may still be unread when its first invocation is named.
+    setTimeout(() => checkSensorPresent(), 500).unref();
+  };
+  // Which invocation a moment belongs to: the sensor names each one as it starts; without it,
+  // telemetry's platform.start does, a batch (up to a second) later. A finding the extension makes
+  // while no sensor speaks waits until telemetry has come past its moment (at most
+  // ATTRIBUTION_WAIT_MS, never past SHUTDOWN), so it carries the right request id.
+  let telemetryUpTo = 0;
+  const waiting: { at: number; since: number; run: () => void }[] = [];
+  const whenAttributable = (at: number, run: () => void): void => {
+    if ((rootPeer && !rootLost) || at <= telemetryUpTo) run();
+    else waiting.push({ at, since: Date.now(), run });
+  };
+  const releaseWaiting = (all: boolean): void => {
+    if (waiting.length === 0) return;
+    const now = Date.now();
+    for (const w of waiting.splice(0)) {
+      if (all || w.at <= telemetryUpTo || now - w.since >= ATTRIBUTION_WAIT_MS) w.run();
+      else waiting.push(w);
+    }
   };
   const resourceFor = (inv: Invocation | undefined): FunctionResource => {
     if (!inv?.arn) return baseResource;
@@ -326,15 +359,54 @@ async function main(): Promise<void> {
       const seen = ev.surface === 'process' ? ev.observed : undefined;
       const at = seen?.startedAt !== undefined ? Math.min(seen.seenAt, seen.startedAt + 10) : undefined;
       pendingEmits++;
-      // After the delay, one more pass through the poll phase before emitting: a process that was
-      // late to be seen can make the timer due at the same wake-up as the channel data, and timers
-      // run before I/O is read.
+      // After the delay, the channel is read and one more pass through the poll phase made before
+      // emitting: a process that was late to be seen can make the timer due at the same wake-up
+      // as the channel data, and timers run before I/O is read.
       setTimeout(() => {
+        channel.readNow();
         setImmediate(() => {
           pendingEmits--;
-          emit(ev, w.verdict, w.killed, pid, undefined, at);
+          whenAttributable(at ?? wallNow(), () => emit(ev, w.verdict, w.killed, pid, undefined, at));
         }).unref();
       }, EMIT_DELAY_MS).unref();
+    },
+  });
+
+  // The sensor's side of the stream, and its liveness.
+  const ended = new Set<string>();
+  const ran = new Set<string>();
+  const reportedSilent = new Set<string>();
+  const channel = new ChannelServer({
+    hello(peer) {
+      const rt = watcher.runtime;
+      if (peer.root && !rootPeer && (!rt || peer.pid === rt.pid)) rootPeer = peer;
+    },
+    finding(f) {
+      stream.fromSensor(f, 'channel');
+    },
+    end(id, peer) {
+      if (peer === rootPeer) ended.add(id);
+    },
+    start(id, at, peer, arn) {
+      if (peer === rootPeer) invocationSeen(id, at, arn);
+    },
+    closed(peer) {
+      if (peer !== rootPeer) return;
+      // A runtime that is exiting closes its sockets first: judge a moment later, and only a
+      // runtime that is still running.
+      setTimeout(() => {
+        const rt = watcher.runtime;
+        const st = rt ? readStat(rt.pid) : undefined;
+        if (shuttingDown || !rt || !st || st.startTicks !== rt.startTicks || !'RSD'.includes(st.state))
+          return;
+        rootLost = true;
+        notice(
+          'warden.extension.sensor-lost',
+          "Warden's in-process sensor went away while the runtime runs",
+          `the sensor in the runtime (pid ${rt.pid}) closed its channel: its hooks may have been removed or its process image replaced`,
+          4,
+        );
+      }, 100).unref();
     },
   });
 
@@ -356,48 +428,13 @@ async function main(): Promise<void> {
       }
     }
     watcher.tick();
+    // What the sensors said since the last tick (read now, not when it was sent: see channel.ts).
+    channel.readNow();
+    releaseWaiting(false);
     const burst = wallNow() - watcher.lastNewProcessAt < BURST_MS;
     setTimeout(loop, burst ? BURST_INTERVAL_MS : interval).unref();
   };
   loop();
-
-  // The sensor's side of the stream, and its liveness.
-  const ended = new Set<string>();
-  const ran = new Set<string>();
-  const reportedSilent = new Set<string>();
-  const channel = new ChannelServer({
-    hello(peer) {
-      const rt = watcher.runtime;
-      if (peer.root && !rootPeer && (!rt || peer.pid === rt.pid)) rootPeer = peer;
-    },
-    finding(f) {
-      stream.fromSensor(f, 'channel');
-    },
-    end(id, peer) {
-      if (peer === rootPeer) ended.add(id);
-    },
-    start(id, at, peer) {
-      if (peer === rootPeer) noteInvocation(id, at);
-    },
-    closed(peer) {
-      if (peer !== rootPeer) return;
-      // A runtime that is exiting closes its sockets first: judge a moment later, and only a
-      // runtime that is still running.
-      setTimeout(() => {
-        const rt = watcher.runtime;
-        const st = rt ? readStat(rt.pid) : undefined;
-        if (shuttingDown || !rt || !st || st.startTicks !== rt.startTicks || !'RSD'.includes(st.state))
-          return;
-        rootLost = true;
-        notice(
-          'warden.extension.sensor-lost',
-          "Warden's in-process sensor went away while the runtime runs",
-          `the sensor in the runtime (pid ${rt.pid}) closed its channel: its hooks may have been removed or its process image replaced`,
-          4,
-        );
-      }, 100).unref();
-    },
-  });
   // Derived from the Runtime API address as the layer's wrapper derives WARDEN_CHANNEL for the
   // sensor (a WARDEN_CHANNEL in the function's configuration is the sensor's, not this).
   const address = parseChannel(env.WARDEN_EXTENSION_CHANNEL || channelAddress(runtimeApi));
@@ -435,7 +472,12 @@ async function main(): Promise<void> {
 
   const onTelemetry = (events: TelemetryEvent[]): void => {
     for (const e of events) {
-      if (e.type === 'platform.runtimeDone') {
+      const time = Date.parse(e.time);
+      if (time > telemetryUpTo) telemetryUpTo = time;
+      if (e.type === 'platform.start') {
+        const id = (e.record as { requestId?: unknown } | null)?.requestId;
+        if (typeof id === 'string' && Number.isFinite(time)) invocationSeen(id, time);
+      } else if (e.type === 'platform.runtimeDone') {
         const { requestId: id, status } = e.record as { requestId?: string; status?: string };
         // A handler that returned or threw ends its invocation in the sensor too; one that timed
         // out or whose runtime crashed never does.
@@ -448,6 +490,7 @@ async function main(): Promise<void> {
         if (f) stream.fromSensor(f, 'telemetry');
       }
     }
+    releaseWaiting(false);
   };
   // Compile the policy's matchers now, while the runtime initialises, not on the first process.
   setImmediate(() => warmUp(policy, probe));
@@ -481,27 +524,20 @@ async function main(): Promise<void> {
         4,
       );
   };
-  let first = true;
-  let firstInvoke: { cpu: NodeJS.CpuUsage; wall: number } | undefined;
   for (;;) {
     const event = await client.next();
-    if (event.eventType === 'INVOKE') {
-      const inv = event as InvokeEvent;
-      for (const prior of invocations) checkSilence(prior.id);
-      noteInvocation(inv.requestId, Date.now(), inv.invokedFunctionArn);
-      if (first) {
-        first = false;
-        firstInvoke = { cpu: process.cpuUsage(), wall: Date.now() };
-        // The sensor's hello may still be in flight when the first INVOKE arrives.
-        setTimeout(checkSensorPresent, 500).unref();
-      }
-      continue;
-    }
-    // SHUTDOWN: a last look, the silence checks, then the final flush within the deadline.
+    // Registered for SHUTDOWN only; anything else is not this extension's to act on.
+    if (event.eventType !== 'SHUTDOWN') continue;
+    // SHUTDOWN: the channel read to the end, a last look, the silence checks, then the final
+    // flush within the deadline.
+    channel.flow();
     watcher.tick();
     // What the last looks found is emitted before the flush.
     for (let i = 0; pendingEmits > 0 && i < 20; i++) await new Promise((r) => setTimeout(r, EMIT_DELAY_MS));
-    if (!first) checkSensorPresent();
+    // The sensors' last lines and the telemetry Lambda sent before SHUTDOWN are read first.
+    await new Promise((r) => setTimeout(r, 10));
+    releaseWaiting(true);
+    if (firstInvoke) checkSensorPresent();
     for (const prior of invocations) checkSilence(prior.id);
     shuttingDown = true;
     watcher.stop();

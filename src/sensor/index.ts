@@ -357,7 +357,7 @@ function start(): void {
       policyFile: cfg.policyPath ?? null,
       runInInvocation: <T>(ctx: InvocationContext, fn: () => T): T => {
         try {
-          channel?.invocationStarted(ctx.requestId, ctx.startTime ?? Date.now());
+          channel?.invocationStarted(ctx.requestId, ctx.startTime ?? Date.now(), ctx.functionArn);
         } catch (e) {
           reportFault('channel', e);
         }

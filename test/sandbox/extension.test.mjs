@@ -175,6 +175,39 @@ test('`sh -c` with the in-process process hooks disabled: the extension alone ki
   }
 });
 
+/**
+ * One `/bin/sleep` per invocation, started through the raw binding with the sensor's process
+ * hooks off, in enforce mode: the extension must kill each, and its finding must carry the request
+ * id of the invocation it happened in.
+ */
+async function sleepsKilledPerInvocation(count, args, env) {
+  const { dir, cleanup } = tempDir('warden-ext-');
+  try {
+    const pol = policy(dir, 'version: 1\nmode: enforce\n');
+    const events = Array.from({ length: count }, (_, i) => ({
+      file: '/bin/sleep',
+      args: ['sleep', String(5 + i)],
+    }));
+    const r = await invoke(FN, 'index.bindingSpawn', events, {
+      args: ['--policy', pol, '--env', 'WARDEN_DISABLE_HOOKS=process', ...args, '--timeout', '10'],
+      env,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assertOcsf(r.findings);
+    return r.results.map((result, i) => {
+      assert.equal(result.response.signal, 'SIGKILL', JSON.stringify(result));
+      const finding = byLayer(r.findings, 'extension').find(
+        (x) => x.evidences[0].process?.pid === result.response.pid,
+      );
+      assert.ok(finding, `a finding for pid ${result.response.pid}`);
+      assert.equal(finding.metadata.correlation_uid, result.requestId, `request id of invoke ${i}`);
+      return { result, finding };
+    });
+  } finally {
+    cleanup();
+  }
+}
+
 for (const [cgroups, children] of [
   ['1', '1'],
   ['0', '1'],
@@ -187,45 +220,13 @@ for (const [cgroups, children] of [
         ? 'cgroups off: process tree'
         : 'no cgroups, no children files: /proc scan';
   test(`a process started through process.binding('spawn_sync'), hooks off, is killed (${how})`, async () => {
-    const { dir, cleanup } = tempDir('warden-ext-');
-    try {
-      const pol = policy(dir, 'version: 1\nmode: enforce\n');
-      const r = await invoke(
-        FN,
-        'index.bindingSpawn',
-        [
-          { file: '/bin/sleep', args: ['sleep', '5'] },
-          { file: '/bin/sleep', args: ['sleep', '6'] },
-        ],
-        {
-          args: [
-            '--policy',
-            pol,
-            '--env',
-            'WARDEN_DISABLE_HOOKS=process',
-            '--env',
-            `WARDEN_PROC_CHILDREN=${children}`,
-            '--timeout',
-            '10',
-          ],
-          env: { WARDEN_SANDBOX_CGROUPS: cgroups },
-        },
-      );
-      assert.equal(r.code, 0, r.stderr);
-      assertOcsf(r.findings);
-      for (const [i, result] of r.results.entries()) {
-        assert.equal(result.response.signal, 'SIGKILL', JSON.stringify(result));
-        assert.ok(result.response.ms < 1000, `killed quickly: ${result.response.ms} ms`);
-        const f = byLayer(r.findings, 'extension').find(
-          (x) => x.evidences[0].process?.pid === result.response.pid,
-        );
-        assert.ok(f, `a finding for pid ${result.response.pid}`);
-        assert.equal(f.metadata.correlation_uid, result.requestId, `request id of invoke ${i}`);
-        assert.equal(f.evidences[0].process.file.path, realpathSync('/bin/sleep'));
-        assert.equal(f.evidences[0].data.api, 'procfs');
-      }
-    } finally {
-      cleanup();
+    const killed = await sleepsKilledPerInvocation(2, ['--env', `WARDEN_PROC_CHILDREN=${children}`], {
+      WARDEN_SANDBOX_CGROUPS: cgroups,
+    });
+    for (const { result, finding } of killed) {
+      assert.ok(result.response.ms < 1000, `killed quickly: ${result.response.ms} ms`);
+      assert.equal(finding.evidences[0].process.file.path, realpathSync('/bin/sleep'));
+      assert.equal(finding.evidences[0].data.api, 'procfs');
     }
   });
 }
@@ -448,6 +449,12 @@ test('a sensor that never reaches the extension is reported by both sides', asyn
   assert.ok(silent);
   assert.equal(silent.metadata.correlation_uid, r.results[0].requestId);
   assert.ok(rules.includes('warden.sensor.extension-unreachable'));
+});
+
+test("without the sensor's word, the extension's findings carry the invocation they happened in (telemetry names it)", async () => {
+  // The sensor never reaches the extension: the extension learns the invocations from telemetry's
+  // platform.start alone.
+  await sleepsKilledPerInvocation(3, ['--env', 'WARDEN_CHANNEL=@warden/nowhere'], {});
 });
 
 test('processes outside the sandbox are never touched, even a sibling of the runtime running the same program', async () => {

@@ -422,16 +422,64 @@ test("the sensor's channel reports an extension that is unreachable, goes away, 
     version: 't',
     bypass,
     onTrouble,
+    unansweredMs: 300,
   });
   await new Promise((r) => setTimeout(r, 100));
   ch.invocationEnded('r1');
   ch.invocationEnded('r2');
   ch.invocationEnded('r3');
-  assert.deepEqual(troubles, ['unreachable'], 'an ack may trail by an invocation or two');
   ch.invocationEnded('r4');
-  assert.deepEqual(troubles, ['unreachable', 'unresponsive']);
+  assert.deepEqual(troubles, ['unreachable'], 'acks may trail by a few invocations for a moment');
+  await new Promise((r) => setTimeout(r, 350));
+  ch.invocationEnded('r5');
+  assert.deepEqual(troubles, ['unreachable', 'unresponsive'], 'no ack for 3 invocations and 300 ms');
+  // The extension goes away: noticed as the next invocation starts (the root's socket is read
+  // then, not whenever data arrives).
   for (const c of conns) c.destroy();
   await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(troubles, ['unreachable', 'unresponsive']);
+  ch.invocationStarted('r6', Date.now());
+  await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(troubles, ['unreachable', 'unresponsive', 'lost']);
   s.close();
+});
+
+test("the channel is read at the extension's ticks, and not by the sensor while an invocation runs", async () => {
+  const starts = [];
+  const ch = new lib.ChannelServer({
+    hello: () => {},
+    finding: () => {},
+    end: () => {},
+    start: (id, at, _peer, arn) => starts.push([id, at, arn]),
+    closed: () => {},
+  });
+  const address = `\0warden-paced-${process.pid}`;
+  await ch.listen(address);
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+  // The sensor's side, talking to the extension's.
+  const troubles = [];
+  const sensor = lib.openChannel({
+    address: `@${address.slice(1)}`,
+    root: true,
+    version: 't',
+    bypass: (fn) => fn(),
+    onTrouble: (kind) => troubles.push(kind),
+  });
+  await wait(100);
+  ch.readNow(); // a tick: what came so far is read, then the peers wait for the next one
+  await wait(50);
+  sensor.invocationStarted('req-1', 42, 'arn:aws:lambda:us-east-1:123456789012:function:f:live');
+  await wait(100);
+  assert.deepEqual(starts, [], 'not read between ticks');
+  ch.readNow();
+  await wait(50);
+  assert.deepEqual(starts, [['req-1', 42, 'arn:aws:lambda:us-east-1:123456789012:function:f:live']]);
+  // While the invocation runs the sensor does not read its socket: the extension going away is
+  // noticed once the invocation has ended, not in the middle of it.
+  ch.close();
+  await wait(100);
+  assert.deepEqual(troubles, []);
+  sensor.invocationEnded('req-1');
+  await wait(100);
+  assert.deepEqual(troubles, ['lost']);
 });
