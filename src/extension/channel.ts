@@ -49,10 +49,11 @@ export class ChannelServer {
   private server: net.Server | undefined;
   /** Each peer's socket and what takes its bytes. */
   private readonly peers = new Map<net.Socket, (chunk: Buffer) => void>();
-  /** Read at `readNow()` calls only (from the first one until `flow()`). */
-  private paced = false;
-  /** `flow()` was called: read continuously from then on. */
-  private flowing = false;
+  /**
+   * How the peers are read: as data arrives until the first `readNow()`, then only at
+   * `readNow()` calls, and as data arrives again for good once `flow()` is called.
+   */
+  private reading: 'as-it-arrives' | 'paced' | 'flowing' = 'as-it-arrives';
   readonly stats = { connections: 0, lines: 0, malformed: 0, refused: 0 };
 
   constructor(private readonly handlers: ChannelHandlers) {}
@@ -73,34 +74,35 @@ export class ChannelServer {
 
   /** Reads, now, what every peer has sent since the last call (the first call starts pacing). */
   readNow(): void {
-    if (this.flowing) return;
-    if (!this.paced) {
-      this.paced = true;
+    if (this.reading === 'flowing') return;
+    if (this.reading === 'as-it-arrives') {
+      this.reading = 'paced';
       for (const [s, onData] of this.peers) {
         s.off('data', onData);
         stopReading(s);
       }
     }
-    for (const [s, onData] of this.peers) {
-      const { data, closed } = readWaiting(s);
-      if (data) onData(data);
-      if (closed) s.destroy();
-    }
+    this.readWaitingPeers();
   }
 
   /** Reads continuously from now on (the last look at shutdown). */
   flow(): void {
-    if (this.flowing) return;
-    this.flowing = true;
-    if (!this.paced) return;
-    this.paced = false;
-    for (const [s, onData] of this.peers) {
-      const { data } = readWaiting(s);
-      if (data) onData(data);
-    }
+    const was = this.reading;
+    this.reading = 'flowing';
+    if (was !== 'paced') return;
+    this.readWaitingPeers();
     for (const [s, onData] of this.peers) {
       s.on('data', onData);
       startReading(s);
+    }
+  }
+
+  /** What each stopped peer's socket holds now; a peer that closed its end is let go. */
+  private readWaitingPeers(): void {
+    for (const [s, onData] of this.peers) {
+      const { data, closed } = readWaiting(s);
+      if (data) onData(data);
+      if (closed) s.destroy();
     }
   }
 
@@ -166,7 +168,7 @@ export class ChannelServer {
     const decoder = new StringDecoder('utf8');
     const onData = (chunk: Buffer) => onText(decoder.write(chunk));
     this.peers.set(socket, onData);
-    if (this.paced) stopReading(socket);
+    if (this.reading === 'paced') stopReading(socket);
     else socket.on('data', onData);
     socket.on('error', () => {});
     socket.on('close', () => {
