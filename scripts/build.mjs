@@ -209,10 +209,18 @@ await esbuild.build({
   outfile: join(root, 'dist/layer/policy-loader.cjs'),
   minify: true,
 });
+// Two files: the entry registers before the rest is even parsed (see src/extension/entry.ts).
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/extension/entry.ts')],
+  outfile: join(root, 'dist/layer/extension.cjs'),
+  minify: true,
+  banner: { js: `/* Warden extension ${pkg.version} (Apache-2.0) */` },
+});
 await esbuild.build({
   ...common,
   entryPoints: [join(root, 'src/extension/main.ts')],
-  outfile: join(root, 'dist/layer/extension.cjs'),
+  outfile: join(root, 'dist/layer/extension-main.cjs'),
   minify: true,
   banner: { js: `/* Warden extension ${pkg.version} (Apache-2.0) */` },
 });

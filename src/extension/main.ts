@@ -32,7 +32,7 @@ import { createSink } from '../sensor/sink';
 import { ChannelServer, channelAddress, type Peer, parseChannel } from './channel';
 import { FindingStream, sensorFinding } from './finding-stream';
 import { judgeObservedProcess, judgeSocket, observedProcessEvent } from './judge';
-import { ExtensionsClient, listenTelemetry, type TelemetryEvent } from './lambda-api';
+import { type ExtensionsClient, listenTelemetry, type TelemetryEvent } from './lambda-api';
 import { findRuntime, ProcessWatcher, type WatchEvent } from './process-watcher';
 import { bootTimeMs, changeTimeMs, openPaths, readCmdline, readStat } from './procfs';
 import { Shipper } from './shipper';
@@ -42,7 +42,6 @@ declare const __WARDEN_VERSION__: string;
 const VERSION = typeof __WARDEN_VERSION__ === 'string' ? __WARDEN_VERSION__ : '0.0.0-dev';
 
 const wallNow = () => performance.timeOrigin + performance.now();
-const started = Date.now();
 const env = process.env;
 
 function stderr(text: string): void {
@@ -121,19 +120,24 @@ interface Invocation {
   arn?: string;
 }
 
-async function main(): Promise<void> {
-  const loadedMs = Math.round(performance.now() * 10) / 10;
-  const runtimeApi = env.AWS_LAMBDA_RUNTIME_API;
-  if (!runtimeApi) {
-    stderr('AWS_LAMBDA_RUNTIME_API is not set: not in a Lambda sandbox');
-    process.exit(1);
-  }
-  // Register first: Lambda starts the runtime once every extension has registered, so what comes
-  // before this is init time added to every cold start. The rest (channel, watcher, telemetry)
-  // is up long before the runtime's node has started, and the sensor retries its connection.
-  const client = new ExtensionsClient(runtimeApi, env.WARDEN_EXTENSION_NAME || 'warden');
-  const registration = await client.register(['SHUTDOWN']);
-  const registeredMs = Math.round(performance.now() * 10) / 10;
+/** What the entry (entry.ts) hands over once the extension is registered. */
+export interface ExtensionBoot {
+  client: ExtensionsClient;
+  registration: { functionName?: string; functionVersion?: string };
+  runtimeApi: string;
+  /** When the extension's process started its code (ms since the epoch). */
+  started: number;
+  /** performance.now() when the entry had loaded, and when the registration came back. */
+  loadedMs: number;
+  registeredMs: number;
+}
+
+/**
+ * The extension, once registered (the entry registers before this module is even loaded: Lambda
+ * starts the runtime once every extension has, so this runs while the runtime initialises).
+ */
+export async function run(boot: ExtensionBoot): Promise<void> {
+  const { client, registration, runtimeApi, started, loadedMs, registeredMs } = boot;
   const layerPolicy = path.join(__dirname, 'policy.json');
   const policyPath = env.WARDEN_POLICY || (existsSync(layerPolicy) ? layerPolicy : undefined);
   const loaded = resolvePolicy(
@@ -615,11 +619,4 @@ async function main(): Promise<void> {
     );
     process.exit(0);
   }
-}
-
-if (require.main === module) {
-  main().catch((e) => {
-    stderr(`fatal: ${(e as Error).stack ?? String(e)}`);
-    process.exit(1);
-  });
 }

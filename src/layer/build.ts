@@ -6,7 +6,8 @@
  *   warden/handler.mjs        the handler swap's entry (top-level await loads the user's handler)
  *   warden/handler.cjs        its logic (bundled)
  *   warden/sensor.cjs         the in-process sensor (one bundled file)
- *   warden/extension.cjs      the external extension's code (bundled), run by extensions/warden
+ *   warden/extension.cjs      the external extension's entry, run by extensions/warden: registers first
+ *   warden/extension-main.cjs the external extension's code (bundled), loaded once it has registered
  *   warden/policy-loader.cjs  its policy-file loader (YAML, schema), loaded only with a policy file
  *   warden/policy.json        the compiled policy, when one is given (JSON: no YAML parser at cold start)
  *   warden/rules.json         the user's detection rules, when given (merged over the defaults)
@@ -54,6 +55,7 @@ export function layerSources(root: string): {
   handlerCjs: string;
   sensor: string;
   extension: string;
+  extensionMain: string;
   policyLoader: string;
   extensionDirs: string[];
 } {
@@ -63,6 +65,7 @@ export function layerSources(root: string): {
     handlerCjs: path.join(root, 'dist', 'layer', 'handler.cjs'),
     sensor: path.join(root, 'dist', 'sensor.cjs'),
     extension: path.join(root, 'dist', 'layer', 'extension.cjs'),
+    extensionMain: path.join(root, 'dist', 'layer', 'extension-main.cjs'),
     policyLoader: path.join(root, 'dist', 'layer', 'policy-loader.cjs'),
     extensionDirs: [path.join(root, 'layer', 'extensions'), path.join(root, 'dist', 'layer', 'extensions')],
   };
@@ -71,7 +74,7 @@ export function layerSources(root: string): {
 /** Writes the layer tree into `out` (emptied first). Returns the files written, relative. */
 export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions = {}): string[] {
   const src = layerSources(root);
-  for (const f of [src.wrapper, src.handlerMjs, src.handlerCjs, src.sensor, src.extension])
+  for (const f of [src.wrapper, src.handlerMjs, src.handlerCjs, src.sensor, src.extension, src.extensionMain])
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first`);
   rmSync(out, { recursive: true, force: true });
   const warden = path.join(out, 'warden');
@@ -83,6 +86,7 @@ export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions
   copyFileSync(src.sensor, path.join(warden, 'sensor.cjs'));
   if (!opts.noExtension) {
     copyFileSync(src.extension, path.join(warden, 'extension.cjs'));
+    copyFileSync(src.extensionMain, path.join(warden, 'extension-main.cjs'));
     copyFileSync(src.policyLoader, path.join(warden, 'policy-loader.cjs'));
   }
   if (opts.policyJson) writeFileSync(path.join(warden, 'policy.json'), opts.policyJson);

@@ -102,8 +102,8 @@ export function openChannel(o: ChannelOptions): SensorChannel {
     if (state === 'open' || state === 'closed') return;
     state = 'connecting';
     attempts++;
-    const net = require('node:net') as typeof netTypes;
-    const s = o.bypass(() => net.createConnection({ path: address }));
+    // The sensor's own load and connection: neither judged nor learned as the function's.
+    const s = o.bypass(() => (require('node:net') as typeof netTypes).createConnection({ path: address }));
     socket = s;
     s.unref();
     s.setEncoding('utf8');
