@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { ATTACKS } from '../../events/mitre';
 import type { FileEvent, FileOp } from '../../events/types';
 import { globRoot } from '../../policy/permission-flags';
-import { captureStack, isModuleLoaderRead } from '../attribution';
+import { captureStack, isModuleLoaderRead, type StackHolder } from '../attribution';
 import { hookMethod, inBypass, rawBinding, realpathOf } from '../guard';
 import { check, getState, reportNotice } from '../report';
 
@@ -273,19 +273,40 @@ export function installFsHooks(): void {
         closeQuietly(fd);
       }
     }
-    // Async: judged now (the caller's stack is live), verified again once opened.
-    const checked = resolveForCheck(requested, true, cwd);
-    const err = judgePath(name, 'read', requested, checked, cwd);
-    if (err) {
-      if (d.kind === 'promise') return { value: Promise.reject(err) };
-      process.nextTick(() => d.req.oncomplete?.call(d.req, err));
-      return { value: undefined };
+    // Async. Where only procfs reads can be refused (the default policy), a path outside /proc
+    // that the rules have no interest in is not judged now: once opened, one fstat of the fd says
+    // whether the kernel's file is on procfs after all (a symlink into /proc, swapped in while
+    // the open waited in the thread pool), and only then is it judged, as that file, attributed
+    // to the stack kept now. Otherwise: judged now (the caller's stack is live), verified again
+    // once opened.
+    let onOpened: (fd: number) => Error | undefined;
+    if (readRulesOnlyInProc && !requested.startsWith('/proc') && !state?.readOfInterest?.(requested)) {
+      const stack = captureStack();
+      onOpened = (fd) =>
+        cannotBeRefused(fd)
+          ? undefined
+          : judgePath(
+              name,
+              'read',
+              requested,
+              fdPath(fd) ?? resolveForCheck(requested, true, cwd),
+              cwd,
+              stack,
+            );
+    } else {
+      const checked = resolveForCheck(requested, true, cwd);
+      const err = judgePath(name, 'read', requested, checked, cwd);
+      if (err) {
+        if (d.kind === 'promise') return { value: Promise.reject(err) };
+        process.nextTick(() => d.req.oncomplete?.call(d.req, err));
+        return { value: undefined };
+      }
+      onOpened = (fd) => {
+        const real = fdPath(fd);
+        return real && real !== checked ? judgePath(name, 'read', requested, real, cwd) : undefined;
+      };
     }
-    const verify = (fd: unknown) => {
-      if (typeof fd !== 'number') return undefined;
-      const real = fdPath(fd);
-      return real && real !== checked ? judgePath(name, 'read', requested, real, cwd) : undefined;
-    };
+    const verify = (fd: unknown) => (typeof fd === 'number' ? onOpened(fd) : undefined);
     if (d.kind === 'callback') {
       const done = d.req.oncomplete;
       d.req.oncomplete = function (this: unknown, e: unknown, fd: unknown, ...rest: unknown[]) {
@@ -384,8 +405,18 @@ function hookDirReads(): void {
   wrap(Symbol.asyncIterator, refused); // `for await` (Node assigns it the same function as entries)
 }
 
-/** Judges one access to `requested`, already resolved (by realpath or by the opened fd). */
-function judgePath(api: string, op: FileOp, requested: string, resolved: string, cwd: string) {
+/**
+ * Judges one access to `requested`, already resolved (by realpath or by the opened fd). `kept`:
+ * the caller's stack, captured when the access was asked for (judged later, once opened).
+ */
+function judgePath(
+  api: string,
+  op: FileOp,
+  requested: string,
+  resolved: string,
+  cwd: string,
+  kept?: StackHolder,
+) {
   const state = getState();
   if (!state) return undefined;
   const list = state.policy.files[op];
@@ -400,7 +431,7 @@ function judgePath(api: string, op: FileOp, requested: string, resolved: string,
     ev.path = lexical;
   }
   // Learning attributes every read, and needs to know the module loader's from the function's.
-  const stack = state.policy.restrictsPackages || state.observer ? captureStack() : undefined;
+  const stack = kept ?? (state.policy.restrictsPackages || state.observer ? captureStack() : undefined);
   const loaderRead = op === 'read' && stack !== undefined && isModuleLoaderRead(stack);
   if (loaderRead) ev.loader = true;
   return check(ev, { stack, loaderRead });
