@@ -123,7 +123,7 @@ test('a symlink swapped between the check and the thread-pool open is caught on 
       fs.symlinkSync('$DIR/benign', link);
       const done = (e, d) => { record(via, e ? codeOf(e) : String(d).includes('CANARY') ? 'leaked' : 'benign'); res(); };
       if (via === 'callback') fs.readFile(link, 'utf8', done);
-      else if (via === 'promise') fs.promises.readFile(link, 'utf8').then((d) => done(null, d), done);
+      else if (via === 'promise') (async () => { try { done(null, await fs.promises.readFile(link, 'utf8')); } catch (e) { done(e); } })();
       else fs.createReadStream(link).on('data', (d) => done(null, d)).on('error', done);
       // Same tick, before the thread pool opens it: point the checked link at the secrets.
       fs.unlinkSync(link);
@@ -140,8 +140,9 @@ test('a symlink swapped between the check and the thread-pool open is caught on 
   for (const via of ['callback', 'promise', 'stream'])
     assert.equal(r.out[via], 'ERR_WARDEN_BLOCKED', `${via}: ${JSON.stringify(r.out)}`);
   assert.ok(!r.stdout.includes('CANARY-RACE'));
-  // Judged once opened (the thread pool's callback), yet named after the code that asked (a
-  // read stream opens its file on a later tick, with none of the caller's frames left).
+  // Judged once opened (the thread pool's callback), yet named after the code that asked: its
+  // stack kept at the call, or its await chain (a read stream opens its file on a later tick,
+  // with none of the caller's frames left).
   const reads = r.findings.filter((f) => /x-(callback|promise)$/.test(f.evidences[0].data.requested));
   assert.ok(reads.length >= 2, describe(r.findings));
   for (const f of reads) assert.equal(f.unmapped.package, '<function>', describe(r.findings));

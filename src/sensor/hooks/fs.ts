@@ -276,12 +276,14 @@ export function installFsHooks(): void {
     // Async. Where only procfs reads can be refused (the default policy), a path outside /proc
     // that the rules have no interest in is not judged now: once opened, one fstat of the fd says
     // whether the kernel's file is on procfs after all (a symlink into /proc, swapped in while
-    // the open waited in the thread pool), and only then is it judged, as that file, attributed
-    // to the stack kept now. Otherwise: judged now (the caller's stack is live), verified again
-    // once opened.
+    // the open waited in the thread pool), and only then is it judged, as that file. Attributed
+    // to the caller: a callback completes from the thread pool with none of its frames, so its
+    // stack is kept now; a promise is judged inside the caller's await chain, whose frames V8
+    // keeps (async stack traces), so nothing is captured unless the file is on procfs. Otherwise:
+    // judged now (the caller's stack is live), verified again once opened.
     let onOpened: (fd: number) => Error | undefined;
     if (readRulesOnlyInProc && !requested.startsWith('/proc') && !state?.readOfInterest?.(requested)) {
-      const stack = captureStack();
+      const stack = d.kind === 'callback' ? captureStack() : undefined;
       onOpened = (fd) =>
         cannotBeRefused(fd)
           ? undefined
