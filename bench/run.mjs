@@ -217,7 +217,7 @@ for (let r = 0; r < hotRounds; r++)
     hot[name].push(run);
   }
 /** Per variant: median time, p95, median heap growth, the most finding lines of any run. */
-const hotOf = (name) => ({
+const hotStats = (name) => ({
   ms: stat(hot[name].map((x) => x.ms)),
   heap_growth_mb: round(
     pct(
@@ -227,6 +227,7 @@ const hotOf = (name) => ({
   ),
   findings: Math.max(...hot[name].map((x) => x.findings)),
 });
+const hotOf = Object.fromEntries(Object.keys(hot).map((k) => [k, hotStats(k)]));
 
 // ---- results ----------------------------------------------------------------------------------
 /**
@@ -271,19 +272,19 @@ const results = {
   extension_rss_mb_after_invokes: extension.extension_rss_mb?.after_invokes ?? null,
   hot_path: {
     rounds: hotRounds,
-    time_added_ms: round(hotOf('warden').ms.median - hotOf('plain').ms.median),
+    time_added_ms: round(hotOf.warden.ms.median - hotOf.plain.ms.median),
     time_ratio: pairedRatio(
       hot.warden.map((x) => x.ms),
       hot.plain.map((x) => x.ms),
     ),
-    ms: { plain: hotOf('plain').ms, warden: hotOf('warden').ms },
+    ms: { plain: hotOf.plain.ms, warden: hotOf.warden.ms },
     heap_growth_mb: {
-      plain: hotOf('plain').heap_growth_mb,
-      warden: hotOf('warden').heap_growth_mb,
-      warden_alerting: hotOf('warden_alert').heap_growth_mb,
+      plain: hotOf.plain.heap_growth_mb,
+      warden: hotOf.warden.heap_growth_mb,
+      warden_alerting: hotOf.warden_alert.heap_growth_mb,
     },
     // With every read and connection an alert: findings aggregate (a Create and an Update each).
-    alerting: { ms: hotOf('warden_alert').ms.median, findings_lines: hotOf('warden_alert').findings },
+    alerting: { ms: hotOf.warden_alert.ms.median, findings_lines: hotOf.warden_alert.findings },
   },
   startup_ms: su,
   startup_ratios: Object.fromEntries(Object.keys(startup).map((k) => [k, startupRatio(k)])),

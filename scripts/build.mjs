@@ -210,20 +210,17 @@ await esbuild.build({
   minify: true,
 });
 // Two files: the entry registers before the rest is even parsed (see src/extension/entry.ts).
-await esbuild.build({
-  ...common,
-  entryPoints: [join(root, 'src/extension/entry.ts')],
-  outfile: join(root, 'dist/layer/extension.cjs'),
-  minify: true,
-  banner: { js: `/* Warden extension ${pkg.version} (Apache-2.0) */` },
-});
-await esbuild.build({
-  ...common,
-  entryPoints: [join(root, 'src/extension/main.ts')],
-  outfile: join(root, 'dist/layer/extension-main.cjs'),
-  minify: true,
-  banner: { js: `/* Warden extension ${pkg.version} (Apache-2.0) */` },
-});
+for (const [entry, out] of [
+  ['entry.ts', 'extension.cjs'],
+  ['main.ts', 'extension-main.cjs'],
+])
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(root, 'src/extension', entry)],
+    outfile: join(root, 'dist/layer', out),
+    minify: true,
+    banner: { js: `/* Warden extension ${pkg.version} (Apache-2.0) */` },
+  });
 await esbuild.build({
   ...common,
   entryPoints: [join(root, 'src/sandbox/builtin-client.ts')],

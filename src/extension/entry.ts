@@ -6,19 +6,15 @@
  * parsing the extension's code (policy, detection, watcher, telemetry) first cost ~20 ms of
  * init here; loaded after, it runs while the runtime initialises.
  */
-import { writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { ExtensionsClient } from './lambda-api';
 import type { ExtensionBoot } from './main';
+import { stderr } from './stderr';
 
 const started = Date.now();
 
 function fatal(text: string): never {
-  try {
-    writeSync(2, `warden-extension: ${text}\n`);
-  } catch {
-    // nowhere to say it
-  }
+  stderr(text);
   process.exit(1);
 }
 

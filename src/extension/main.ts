@@ -14,7 +14,7 @@
  * with the function for its CPU (a fraction of a core below 1,769 MB) at the moment it runs:
  * watching runs on timers, shipping in the background, the last flush at SHUTDOWN.
  */
-import { accessSync, constants, existsSync, readFileSync, realpathSync, writeSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { newDetectState } from '../detect/context';
@@ -36,6 +36,7 @@ import { type ExtensionsClient, listenTelemetry, type TelemetryEvent } from './l
 import { findRuntime, ProcessWatcher, type WatchEvent } from './process-watcher';
 import { bootTimeMs, changeTimeMs, openPaths, readCmdline, readStat } from './procfs';
 import { Shipper } from './shipper';
+import { stderr } from './stderr';
 import { TempFileWatch } from './temp-files';
 
 declare const __WARDEN_VERSION__: string;
@@ -43,14 +44,6 @@ const VERSION = typeof __WARDEN_VERSION__ === 'string' ? __WARDEN_VERSION__ : '0
 
 const wallNow = () => performance.timeOrigin + performance.now();
 const env = process.env;
-
-function stderr(text: string): void {
-  try {
-    writeSync(2, `warden-extension: ${text}\n`);
-  } catch {
-    // nowhere to say it
-  }
-}
 
 /** The extension's own finding lines: the sensor's sink (raw fd 1, EAGAIN retried), on stdout. */
 const stdoutSink = createSink(undefined, (fn) => fn());
