@@ -6,9 +6,9 @@
  * closes, or stops acknowledging is reported: the extension is gone or frozen. Nothing here can
  * hold the function up: the socket is unref'd, writes are asynchronous and bounded, and the
  * root's socket is never read by the event loop: what the extension sends (acknowledgements)
- * waits in the kernel's buffer and is read without blocking as each invocation starts and ends,
- * instead of waking the function's event loop whenever it arrives (in the middle of an
- * invocation, competing with the function for its CPU).
+ * waits in the kernel's buffer and is read without blocking at an invocation's end, only once an
+ * acknowledgement is overdue, instead of waking the function's event loop whenever it arrives
+ * (in the middle of an invocation, competing with the function for its CPU).
  */
 import type * as netTypes from 'node:net';
 import { readWaiting, stopReading } from '../net/socket-reading';
