@@ -67,16 +67,22 @@ export function addInnerCommands(ev: ProcessEvent, facts: ExecFacts, probe: Exec
       ? { name: c.name, exe: found, argv: c.argv }
       : { name: c.name, argv: c.argv };
   };
-  if (isShell(ev.exe) || (ev.realExe && isShell(ev.realExe))) {
-    const idx = shellScriptIndex(ev.argv);
-    if (idx > 0) {
-      ev.shellScript = ev.argv[idx]!;
-      ev.shellCommands = parseShellCommands(ev.shellScript).map(resolve);
+  try {
+    if (isShell(ev.exe) || (ev.realExe && isShell(ev.realExe))) {
+      const idx = shellScriptIndex(ev.argv);
+      if (idx > 0) {
+        ev.shellScript = ev.argv[idx]!;
+        ev.shellCommands = parseShellCommands(ev.shellScript).map(resolve);
+      }
+      return;
     }
-    return;
+    // A wrapper (`timeout 5 sh -c …`, `env X=1 curl`, `xargs …`) runs more than itself: every
+    // command it would run is judged like a shell's.
+    const inner = commandsOfArgv([ev.exe, ...ev.argv.slice(1)]).slice(1);
+    if (inner.length > 0) ev.shellCommands = inner.map(resolve);
+  } catch (e) {
+    // What cannot be read cannot be allowed: judged on the policy's default (decide.ts).
+    delete ev.shellCommands;
+    ev.unparsed = e instanceof Error ? e.message : String(e);
   }
-  // A wrapper (`timeout 5 sh -c …`, `env X=1 curl`, `xargs …`) runs more than itself: every
-  // command it would run is judged like a shell's.
-  const inner = commandsOfArgv([ev.exe, ...ev.argv.slice(1)]).slice(1);
-  if (inner.length > 0) ev.shellCommands = inner.map(resolve);
 }

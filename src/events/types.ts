@@ -31,6 +31,11 @@ export interface ProcessEvent {
   shellCommands?: ShellCommand[];
   /** Shell string when one was parsed. */
   shellScript?: string;
+  /**
+   * Why the commands inside the shell string or wrapper could not be read. Such a process never
+   * matches an allow rule: it gets the policy's default for processes.
+   */
+  unparsed?: string;
   /** Target pid and signal for `kill`. */
   pid?: number;
   signal?: string | number;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { ExecProbe } from '../events/process-event';
 import type { NetworkEvent, ProcessEvent, Verdict } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
+import { couldDeny } from '../policy/could-deny';
 import { isShell } from '../policy/decide';
 import type { Mode } from '../policy/types';
 import { type DropFacts, judgeObservedProcess, judgeSocket, observedProcessEvent } from './judge';
@@ -395,7 +396,60 @@ export class ProcessWatcher {
     t.cmdline = argv.join(' ');
     t.exePath = exe.path;
     if (t.clone) return;
-    this.judge(pid, t.startTicks, ppidNow, exe, argv, rt, t, execFrom);
+    try {
+      this.judge(pid, t.startTicks, ppidNow, exe, argv, rt, t, execFrom);
+    } catch (e) {
+      this.judgementFailed(pid, t.startTicks, exe.path, argv, t, e);
+    }
+  }
+
+  /**
+   * The judgement of a process threw (a bug, or input nobody foresaw): it is still judged, as
+   * matching no allow rule. Reported as a fault; in enforce mode, where the policy could deny a
+   * process, it is killed — a fault is never an allow.
+   */
+  private judgementFailed(
+    pid: number,
+    startTicks: number,
+    exePath: string,
+    argv: string[],
+    t: Tracked | undefined,
+    e: unknown,
+  ): void {
+    this.stats.judged++;
+    const refuse = this.o.mode === 'enforce' && couldDeny(this.o.policy.policy, 'process', 'spawn');
+    let killed = false;
+    const ev: ProcessEvent = {
+      surface: 'process',
+      op: 'spawn',
+      api: 'procfs',
+      file: argv[0] ?? exePath,
+      exe: exePath,
+      argv,
+    };
+    if (refuse) {
+      const pids = this.kill(pid, startTicks);
+      if (pids.length > 0) {
+        killed = true;
+        if (t) t.killed = true;
+        this.stats.killed += pids.length;
+      }
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    this.o.onEvent({
+      event: ev,
+      verdict: {
+        action: refuse ? 'deny' : 'alert',
+        ruleId: 'warden.sensor.fault',
+        title: refuse
+          ? 'Warden extension fault (the process was killed)'
+          : 'Warden extension fault (the process was let run)',
+        severity: 3,
+        attacks: [],
+        reason: `judging pid ${pid} (${exePath}): ${message}`,
+      },
+      killed,
+    });
   }
 
   private lineage(ppid: number, rt: RuntimeProcess): { lineage: string[]; parentExe?: string } {

@@ -127,6 +127,20 @@ function decideProcess(policy: CompiledPolicy, ev: ProcessEvent, packageOf: Pack
       `exec ${ev.exe}`,
     ),
   );
+  // Commands that could not be read match no allow rule: the policy's default decides.
+  if (ev.unparsed !== undefined) {
+    verdict = worst(
+      verdict,
+      fromMatch(
+        { action: policy.policy.process.default, list: 'default' },
+        'warden.process.spawn',
+        'Command line that could not be read',
+        4,
+        attacks,
+        `spawn ${ev.exe}: its inner commands could not be read (${ev.unparsed})`,
+      ),
+    );
+  }
   // A shell is only as allowed as every command inside it.
   for (const cmd of ev.shellCommands ?? []) {
     verdict = worst(

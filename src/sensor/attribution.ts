@@ -190,6 +190,14 @@ export function isModuleLoaderRead(holder: StackHolder): boolean {
   for (const site of sitesOf(holder)) {
     const file = site.getFileName() ?? '';
     if (file === sensorFile) continue;
+    if (!file) {
+      // A builtin's frame (`Array.prototype.every`, `Reflect.apply`) has no file: it says
+      // nothing of who asked. Code compiled from a string is its origin's: the sensor's own
+      // chunks are skipped, anyone else's generated code is not the loader.
+      if (!site.isEval()) continue;
+      if (originFile(site.getEvalOrigin()) === sensorFile) continue;
+      return false;
+    }
     // fs itself (sync, and the promise API the ES module loader reads with).
     if (
       file === 'node:fs' ||

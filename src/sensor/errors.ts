@@ -13,6 +13,19 @@ export interface WardenBlockedError extends Error {
 }
 
 const EACCES = 13;
+/** The errors the sensor made to fail a call with (a fault barrier lets exactly these through). */
+const issued = new WeakSet<object>();
+
+/** Marks an error the sensor made to refuse a call (the fault barrier lets it through). */
+export function issue<E extends Error>(err: E): E {
+  issued.add(err);
+  return err;
+}
+
+/** True for an error the sensor issued to refuse a call (not a look-alike made by other code). */
+export function isIssuedBlock(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && issued.has(e);
+}
 
 export function blockedError(ev: SensorEvent, verdict: Verdict): WardenBlockedError {
   const err = new Error(
@@ -24,6 +37,7 @@ export function blockedError(ev: SensorEvent, verdict: Verdict): WardenBlockedEr
   err.surface = ev.surface;
   err.syscall = ev.op;
   if (ev.surface === 'files') err.path = ev.requested;
+  issued.add(err);
   return err;
 }
 

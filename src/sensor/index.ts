@@ -20,7 +20,7 @@ import { openChannel } from './channel';
 import { compileChunk } from './chunk';
 import { credentialValues, functionArn, readConfig, type SensorConfig } from './config';
 import { currentInvocation, lastInvocation, onInvocationEnd, runInInvocation } from './context';
-import { bypass, keepRealpath, lock, rawBinding } from './guard';
+import { bypass, keepRealpath, lock, rawBinding, setFaultPolicy } from './guard';
 import { installCodeHooks } from './hooks/code';
 import { installEnvHooks } from './hooks/env';
 import { installFsHooks } from './hooks/fs';
@@ -30,7 +30,7 @@ import { watchCredentials } from './hooks/outbound';
 import { installProcessHooks } from './hooks/process';
 import { detectFacts, inputLooksLikeCode, installPathHooks, readOfInterest } from './invocation-facts';
 import { createObserver } from './observe';
-import { flushAll, flushInvocation, reportFault, reportNotice, setState, stats } from './report';
+import { flushAll, flushInvocation, onHookFault, reportFault, reportNotice, setState, stats } from './report';
 import { createSink, type Sink } from './sink';
 
 declare const __WARDEN_VERSION__: string;
@@ -180,6 +180,7 @@ function start(): void {
         },
       }
     : stdoutSink;
+  setFaultPolicy(onHookFault);
   setState({
     policy: compiled,
     mode: loaded.mode,
@@ -256,7 +257,7 @@ function start(): void {
           sensorFile,
           cfg.wardenEnv,
           () => inputLooksLikeCode(currentInvocation()),
-          loaded.mode === 'enforce',
+          loaded.mode,
         ),
     ],
     ['path', () => detection?.engine.needsInput && installPathHooks()],

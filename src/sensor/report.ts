@@ -7,8 +7,9 @@
 import { type DetectContext, type DetectState, newDetectState, remember } from '../detect/context';
 import { type Engine, evaluate } from '../detect/engine';
 import { type FunctionResource, toFinding } from '../events/ocsf';
-import type { Attribution, InvocationContext, SensorEvent, Verdict } from '../events/types';
+import type { Attribution, InvocationContext, SensorEvent, Surface, Verdict } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
+import { couldDeny } from '../policy/could-deny';
 import { ACTION_RANK, decide } from '../policy/decide';
 import type { Mode } from '../policy/types';
 import { attribute, captureStack, isModuleLoaderRead, ownerOf, type StackHolder } from './attribution';
@@ -158,6 +159,11 @@ function record(
   const now = Date.now();
   if (prior) {
     prior.count++;
+    // Its first report failed (the stack or memory ran out as it was written): try again now.
+    if (prior.reported === 0) {
+      emit(s, prior, 1, now);
+      prior.reported = prior.count;
+    }
     return;
   }
   if (bucket.size >= MAX_KEYS_PER_INVOCATION) {
@@ -166,7 +172,7 @@ function record(
   }
   const seen: Seen = {
     count: 1,
-    reported: 1,
+    reported: 0,
     firstSeen: now,
     uid: newUid(),
     event: ev,
@@ -178,6 +184,7 @@ function record(
   };
   bucket.set(key, seen);
   emit(s, seen, 1, now);
+  seen.reported = 1;
 }
 
 /** Emits an Update with the final count for findings that repeated; drops the bucket. */
@@ -185,14 +192,16 @@ export function flushInvocation(ctx: InvocationContext | undefined): void {
   const s = state;
   if (!s) return;
   s.observer?.flush();
+  reportUnreportedFaults(s, ctx);
   const key = ctx?.requestId ?? '<init>';
   const bucket = seenByInvocation.get(key);
   if (!bucket) return;
   const now = Date.now();
   for (const seen of bucket.values()) {
     if (seen.count > seen.reported) {
+      // Never reported (its first write failed): a Create with the full count, else an Update.
+      emit(s, seen, seen.reported === 0 ? 1 : 2, now);
       seen.reported = seen.count;
-      emit(s, seen, 2, now);
     }
   }
   if (ctx) seenByInvocation.delete(key);
@@ -205,35 +214,121 @@ export function flushAll(): void {
   }
 }
 
-/** Reports a fault of the sensor itself (counted; one finding per distinct fault and invocation). */
-export function reportFault(where: string, e: unknown): void {
+/** What became of the call a fault happened in. */
+type FaultOutcome = 'allowed' | 'blocked' | 'verdict-stood';
+
+const FAULT_TITLES: Readonly<Record<FaultOutcome, string>> = {
+  allowed: 'Warden sensor fault (the call was let through)',
+  blocked: 'Warden sensor fault (the call was blocked)',
+  'verdict-stood': 'Warden sensor fault while reporting (the verdict stood)',
+};
+
+/** Faults that could not be reported when they happened (the report itself failed). */
+let unreportedFaults = 0;
+
+/**
+ * Reports a fault of the sensor itself (counted; one finding per distinct fault and invocation).
+ * `outcome`: what became of the call (default: let through, or blocked under failClosed).
+ */
+export function reportFault(where: string, e: unknown, outcome?: FaultOutcome): void {
   counters.faults++;
   const s = state;
   if (!s) return;
   try {
     const message = `${where}: ${e instanceof Error ? e.message : String(e)}`;
+    const result = outcome ?? (s.failClosed ? 'blocked' : 'allowed');
     const verdict: Verdict = {
       action: 'alert',
       ruleId: 'warden.sensor.fault',
-      title: 'Warden sensor fault (the call was let through)',
-      severity: 2,
+      title: FAULT_TITLES[result],
+      severity: result === 'allowed' ? 3 : 2,
       attacks: [],
       reason: `${message} (faults so far: ${counters.faults})`,
     };
-    // A fault while reporting leaves the verdict as it was; a fault in judgement applies failClosed.
-    const judging = where !== 'report';
-    if (!judging) verdict.title = 'Warden sensor fault while reporting (the verdict stood)';
-    else if (s.failClosed) verdict.title = 'Warden sensor fault (the call was blocked: failClosed)';
     record(
       s,
       { surface: 'sensor', op: 'fault', api: where, message, count: counters.faults },
       verdict,
-      judging && s.failClosed,
+      result === 'blocked',
       undefined,
     );
   } catch {
-    // The fault path itself failed: the counter above is all that is left.
+    // The fault path itself failed (at the stack's limit, say): reported at the invocation's end.
+    unreportedFaults++;
   }
+}
+
+/** Reports, once the stack has room again, faults that could not be reported as they happened. */
+function reportUnreportedFaults(s: SensorState, ctx: InvocationContext | undefined): void {
+  if (unreportedFaults === 0) return;
+  const n = unreportedFaults;
+  unreportedFaults = 0;
+  try {
+    record(
+      s,
+      {
+        surface: 'sensor',
+        op: 'fault',
+        api: 'report',
+        message: `${n} sensor fault(s) could not be reported when they happened`,
+        count: counters.faults,
+      },
+      {
+        action: 'alert',
+        ruleId: 'warden.sensor.fault',
+        title: 'Warden sensor faults that could not be reported when they happened',
+        severity: 3,
+        attacks: [],
+        reason: `${n} fault(s) while the sensor could not even report (stack or memory exhausted); faults so far: ${counters.faults}`,
+      },
+      false,
+      undefined,
+      ctx,
+    );
+  } catch {
+    unreportedFaults += n;
+  }
+}
+
+/**
+ * Whether a fault while judging an event of this surface refuses the call: under failClosed
+ * always; in enforce mode wherever the policy could deny such an event (`couldDeny`), so a
+ * fault the caller provokes never turns a denied call into an allow.
+ */
+function refusesOnFault(s: SensorState, surface: Surface, op: string | undefined): boolean {
+  if (s.failClosed) return true;
+  if (s.mode !== 'enforce' || s.observer) return false;
+  return couldDeny(s.policy.policy, surface, op ?? '');
+}
+
+function faultBlock(surface: Surface, op: string | undefined): WardenBlockedError {
+  return blockedError(
+    { surface: 'sensor', op: 'fault', api: `${surface}.${op ?? '*'}`, message: '' },
+    {
+      action: 'deny',
+      ruleId: 'warden.sensor.fail-closed',
+      title: 'Blocked on sensor fault',
+      severity: 3,
+      attacks: [],
+      reason: `the sensor could not judge this ${surface} call, and the policy could deny it`,
+    },
+  );
+}
+
+/**
+ * The hooks' fault barrier (guard.ts `runHook`) asks here: the fault is reported, and the call
+ * refused when `refusesOnFault` says so.
+ */
+export function onHookFault(
+  site: { surface: Surface; op?: string; api: string } | undefined,
+  e: unknown,
+): Error | undefined {
+  const s = state;
+  const refuse = s !== undefined && site !== undefined && refusesOnFault(s, site.surface, site.op);
+  reportFault(site ? `${site.surface}.${site.api}` : 'hook', e, refuse ? 'blocked' : 'allowed');
+  if (!refuse) return undefined;
+  counters.blocked++;
+  return faultBlock(site.surface, site.op);
 }
 
 export function reportNotice(
@@ -331,7 +426,7 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
           : undefined;
       for (const v of verdicts) record(s, ev, v, blocked, caller);
     } catch (e) {
-      reportFault('report', e);
+      reportFault('report', e, 'verdict-stood');
     }
     if (!blocked) return undefined;
     counters.blocked++;
@@ -341,15 +436,10 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
       verdicts.find((v) => v.action === 'deny')!;
     return blockedError(ev, reason);
   } catch (e) {
-    reportFault(`${ev.surface}.${ev.op}`, e);
-    if (!s.failClosed) return undefined;
-    return blockedError(ev, {
-      action: 'deny',
-      ruleId: 'warden.sensor.fail-closed',
-      title: 'Blocked on sensor fault',
-      severity: 3,
-      attacks: [],
-      reason: 'the sensor could not judge this call and the policy is failClosed',
-    });
+    const refuse = refusesOnFault(s, ev.surface, ev.op);
+    reportFault(`${ev.surface}.${ev.op}`, e, refuse ? 'blocked' : 'allowed');
+    if (!refuse) return undefined;
+    counters.blocked++;
+    return faultBlock(ev.surface, ev.op);
   }
 }

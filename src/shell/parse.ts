@@ -399,22 +399,42 @@ class Lexer {
   }
 }
 
+const ANSI_C_ESCAPES: Readonly<Record<string, string>> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  E: '\x1b',
+  f: '\f',
+  v: '\v',
+};
+
+/** A code point as text, or the escape as written when it names none (bash keeps it too). */
+function codePointText(hex: string, written: string): string {
+  const cp = Number.parseInt(hex, 16);
+  return Number.isInteger(cp) && cp >= 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : written;
+}
+
+/**
+ * The text of a `$'…'` body, as bash decodes it: `\xHH`, `\uHHHH`, `\UHHHHHHHH`, octal `\NNN`,
+ * `\cX` and the single-letter escapes. An escape without its digits (`\xZZ`) stays as written,
+ * as in bash; nothing here throws, whatever the body.
+ */
 function decodeAnsiC(body: string): string {
-  return body.replace(/\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|[0-7]{1,3}|.)/g, (_, esc: string) => {
-    if (esc[0] === 'x' || esc[0] === 'u') return String.fromCodePoint(Number.parseInt(esc.slice(1), 16));
-    if (/^[0-7]+$/.test(esc)) return String.fromCharCode(Number.parseInt(esc, 8));
-    const map: Record<string, string> = {
-      n: '\n',
-      t: '\t',
-      r: '\r',
-      a: '\x07',
-      b: '\b',
-      e: '\x1b',
-      f: '\f',
-      v: '\v',
-    };
-    return map[esc] ?? esc;
-  });
+  return body.replace(
+    /\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c[\s\S]|[\s\S])/g,
+    (written: string, esc: string) => {
+      const kind = esc[0] ?? '';
+      if (esc.length > 1 && (kind === 'x' || kind === 'u' || kind === 'U'))
+        return codePointText(esc.slice(1), written);
+      if (esc.length > 1 && kind === 'c') return String.fromCharCode((esc.charCodeAt(1) & 0x1f) >>> 0);
+      if (/^[0-7]+$/.test(esc)) return String.fromCharCode(Number.parseInt(esc, 8) & 0xff);
+      if (kind === 'x' || kind === 'u' || kind === 'U' || kind === 'c') return written;
+      return ANSI_C_ESCAPES[kind] ?? esc;
+    },
+  );
 }
 
 /** Index of the `-c` script argument in a shell's argv (argv[0] is the shell), or -1. */

@@ -10,7 +10,7 @@ const ENV = {
   AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
   AWS_ACCESS_KEY_ID: 'ASIAQWERTYUIOPASDFGH',
 };
-const script = (readFirst) => `${REPORT}
+const script = (readFirst, copyFirst = false) => `${REPORT}
 const net = require('net');
 const evil = require(${JSON.stringify(join(FIXTURE_PACKAGES, 'evil-pkg'))});
 const api = globalThis[Symbol.for('warden.sensor')];
@@ -18,6 +18,7 @@ const server = net.createServer((s) => s.on('error', () => {}).end());
 server.listen(0, '127.0.0.1', async () => {
   await api.runInInvocation({ requestId: 'req-1', event: {} }, async () => {
     if (${readFirst}) record('read', evil.secret('AWS_SECRET_ACCESS_KEY') ? 'got it' : 'nothing');
+    if (${copyFirst}) record('copied', evil.copyEnv() > 0);
     // The function's own read does not make the package a reader.
     record('fn', process.env.AWS_ACCESS_KEY_ID ? 'got it' : 'nothing');
     try { record('connect', await evil.connect(server.address().port, '127.0.0.1')); } catch (e) { record('connect', codeOf(e)); }
@@ -47,4 +48,20 @@ test('the same connection from a package that never read the credentials is not 
   const r = await runSensor(script(false), { mode: 'enforce', env: ENV });
   assert.equal(r.out.connect, 'connected', describe(r.findings));
   assert.equal(findingsFor(r.findings, 'warden.rule.credential-reader-connects').length, 0);
+});
+
+test('a package that copies or lists the whole environment (dd-trace, stripe) is not a credential reader', async () => {
+  for (const mode of ['enforce', 'monitor']) {
+    const r = await runSensor(script(false, true), { mode, env: ENV });
+    assert.equal(r.out.copied, true);
+    assert.equal(r.out.connect, 'connected', `${mode}: ${describe(r.findings)}`);
+    assert.equal(
+      findingsFor(r.findings, 'warden.rule.credential-reader-connects').length,
+      0,
+      describe(r.findings),
+    );
+  }
+  // Reading one secret by name after listing the keys is still a read.
+  const listed = await runSensor(script(true, true), { mode: 'enforce', env: ENV });
+  assert.equal(listed.out.connect, 'ERR_WARDEN_BLOCKED', describe(listed.findings));
 });

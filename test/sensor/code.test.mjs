@@ -51,7 +51,13 @@ for (const [name, body] of Object.entries(GENERATORS)) {
     );
     const det = findingsFor(mon.findings, 'warden.code.eval', 'Detected');
     assert.ok(det.length >= 1, describe(mon.findings));
-    assert.match(det[0].evidences[0].script.script_content, /writeFileSync/);
+    // Monitor mode keeps eval the real one (direct eval keeps its scope): an eval is reported
+    // by reference, its package and stack, without the source it was handed.
+    const byReference = name === 'eval' || name === 'indirectEval';
+    assert.match(
+      det[0].evidences[0].script.script_content,
+      byReference ? /not seen in monitor mode/ : /writeFileSync/,
+    );
 
     const enf = await runSensor(script(body), { mode: 'enforce', policy });
     assert.ok(!enf.markers('marker'), 'enforce: the code did not run');
@@ -63,6 +69,19 @@ for (const [name, body] of Object.entries(GENERATORS)) {
     assert.equal(findingsFor(ok.findings, 'warden.code').length, 0, describe(ok.findings));
   });
 }
+
+test('monitor mode keeps direct eval direct under a policy that denies eval (its local scope stays visible)', async () => {
+  // node-serialize's unserialize does exactly this: a direct eval that reads a local binding.
+  const body = `const local = 'local scope'; record('seen', eval('typeof local === "string" ? local : "global scope"')); record('requireVisible', eval('typeof require'))`;
+  const plain = await runSensor(script(body), { mode: 'monitor', policy: CODE_DENY, noSensor: true });
+  const mon = await runSensor(script(body), { mode: 'monitor', policy: CODE_DENY });
+  assert.deepEqual(mon.out, plain.out, 'monitor mode changed what direct eval sees');
+  assert.equal(mon.out.seen, 'local scope');
+  assert.equal(mon.out.requireVisible, 'function');
+  assert.ok(findingsFor(mon.findings, 'warden.code.eval', 'Detected').length >= 1, describe(mon.findings));
+  const enf = await runSensor(script(body), { mode: 'enforce', policy: CODE_DENY });
+  assert.equal(enf.out.err, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out));
+});
 
 test('raw contextify binding: compiling a script through it is judged', async () => {
   const body = `const { ContextifyScript } = process.binding('contextify');
@@ -239,4 +258,45 @@ test('a worker with env: {} stays guarded when the sensor came through NODE_OPTI
   });
   assert.equal(r.out.workerErr, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
   assert.ok(!r.markers('marker'));
+});
+
+test("workers start under Lambda's bootstrap flags exactly as without Warden (no execArgv handed to them)", async () => {
+  // The runtime starts node with V8 flags a worker refuses when they are passed to it explicitly
+  // (ERR_WORKER_INVALID_EXEC_ARGV); a worker that inherits them is fine.
+  const body = `
+    const { Worker } = require('worker_threads');
+    const inside = "const { parentPort } = require('worker_threads'); parentPort.postMessage({ execArgv: process.execArgv, sensor: !!globalThis[Symbol.for('warden.sensor')], nodeOptions: process.env.NODE_OPTIONS === undefined ? 'unset' : 'set' })";
+    for (const [name, opts] of Object.entries({ none: {}, workerData: { workerData: 1 }, envCopy: { env: { ...process.env } }, envEmpty: { env: {} } })) {
+      await new Promise((res) => {
+        try {
+          const w = new Worker(inside, { eval: true, ...opts });
+          w.on('message', (m) => record(name, m));
+          w.on('error', (e) => { record(name, codeOf(e)); res(); });
+          w.on('exit', res);
+        } catch (e) { record(name, codeOf(e)); res(); }
+      });
+    }`;
+  const flags = ['--expose-gc', '--max-semi-space-size=16', '--max-old-space-size=256'];
+  const viaNodeOptions = (mode) => ({
+    noSensor: true,
+    nodeArgs: flags,
+    env: { NODE_OPTIONS: `--require ${SENSOR}`, ...(mode ? { WARDEN_MODE: mode } : {}) },
+  });
+  const plain = await runSensor(script(body), { noSensor: true, nodeArgs: flags });
+  for (const mode of ['monitor', 'enforce']) {
+    const r = await runSensor(script(body), viaNodeOptions(mode));
+    for (const name of ['none', 'workerData', 'envCopy']) {
+      assert.equal(typeof r.out[name], 'object', `${mode} ${name}: ${JSON.stringify(r.out)} ${r.stderr}`);
+      assert.deepEqual(
+        r.out[name].execArgv,
+        plain.out[name].execArgv,
+        `${mode} ${name}: the worker's execArgv changed`,
+      );
+      assert.equal(r.out[name].sensor, true, `${mode} ${name}: the worker runs without the sensor`);
+    }
+    // A scrubbed env is the one case the sensor must put itself back (through NODE_OPTIONS).
+    assert.deepEqual(r.out.envEmpty.execArgv, plain.out.envEmpty.execArgv);
+    assert.equal(r.out.envEmpty.sensor, true, JSON.stringify(r.out.envEmpty));
+    assert.equal(findingsFor(r.findings, 'warden.sensor.fault').length, 0, describe(r.findings));
+  }
 });

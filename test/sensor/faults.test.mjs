@@ -1,23 +1,83 @@
 // The sensor never breaks the function: its own faults are caught, counted and reported.
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { describe, findingsFor, REPORT, runSensor } from '../helpers.mjs';
+
+const require = createRequire(import.meta.url);
 
 const BODY = `${REPORT}
 for (let i = 0; i < 3; i++) { try { require('child_process').execSync('touch $DIR/m' + i); record('spawn' + i, 'ran'); } catch (e) { record('spawn' + i, codeOf(e)); } }
 record('read', require('fs').readFileSync(__filename, 'utf8').length > 0);
 `;
 
-test('fail-open: a fault in the judgement lets the call through and is reported with a counter', async () => {
+test('fail-open: a fault in monitor mode, or where the policy denies nothing, lets the call through and is reported with a counter', async () => {
+  for (const opts of [
+    { mode: 'monitor' },
+    { policy: 'version: 1\nmode: enforce\nprocess: { default: allow, kill: allow }\n' },
+  ]) {
+    const r = await runSensor(BODY, { ...opts, env: { WARDEN_INJECT_FAULT: 'process' } });
+    assert.deepEqual([r.out.spawn0, r.out.spawn1, r.out.spawn2], ['ran', 'ran', 'ran'], r.stderr);
+    assert.equal(r.out.read, true);
+    const faults = findingsFor(r.findings, 'warden.sensor.fault');
+    assert.ok(faults.length >= 1, describe(r.findings));
+    assert.match(faults[0].finding_info.desc, /injected fault on process.*faults so far: 1/);
+    assert.match(faults[0].finding_info.title, /let through/);
+    const update = faults.find((f) => f.activity_id === 2);
+    assert.ok(!update || update.count >= 2, 'repeats are counted, not repeated');
+    assert.equal(r.code, 0);
+  }
+});
+
+test('enforce mode: a fault on a surface the policy can deny blocks the call (a fault is never an allow)', async () => {
+  // The default policy denies spawns: a fault while judging one must not let it run.
   const r = await runSensor(BODY, { mode: 'enforce', env: { WARDEN_INJECT_FAULT: 'process' } });
-  assert.deepEqual([r.out.spawn0, r.out.spawn1, r.out.spawn2], ['ran', 'ran', 'ran'], r.stderr);
-  assert.equal(r.out.read, true);
+  assert.deepEqual([r.out.spawn0, r.out.spawn1, r.out.spawn2], Array(3).fill('ERR_WARDEN_BLOCKED'), r.stderr);
+  assert.ok(!r.markers('m0'));
+  assert.equal(r.out.read, true, 'other surfaces are unaffected');
   const faults = findingsFor(r.findings, 'warden.sensor.fault');
   assert.ok(faults.length >= 1, describe(r.findings));
-  assert.match(faults[0].finding_info.desc, /injected fault on process.*faults so far: 1/);
-  const update = faults.find((f) => f.activity_id === 2);
-  assert.ok(!update || update.count >= 2, 'repeats are counted, not repeated');
-  assert.equal(r.code, 0);
+  assert.match(faults[0].finding_info.title, /blocked/);
+});
+
+test('a fault the caller provokes near the stack limit never lets a denied write through, and is reported', async () => {
+  // Recurse until the stack is nearly exhausted, then try a write outside /tmp at every depth
+  // on the way back: at some depth the sensor's own judgement runs out of stack.
+  const target = `/var/warden-stack-test-${process.pid}`;
+  const r = await runSensor(
+    `${REPORT}
+    const fs = require('fs');
+    let wrote = 0, refused = 0, other = 0, depth = 0;
+    function down(n) {
+      try { down(n + 1); } catch (e) { if (n === 0) throw e; if (depth === 0) depth = n; }
+      if (depth - n < 400) {
+        try { fs.writeFileSync(${JSON.stringify(target)}, 'x'); wrote++; } catch (e) { if (e && e.code === 'ERR_WARDEN_BLOCKED') refused++; else other++; }
+      }
+    }
+    down(0);
+    record('wrote', wrote); record('refused', refused); record('other', other);
+  `,
+    { mode: 'enforce', timeout: 60000 },
+  );
+  assert.equal(r.out.wrote, 0, `a denied write went through near the stack limit: ${JSON.stringify(r.out)}`);
+  assert.ok(r.out.refused > 0, JSON.stringify(r.out));
+  assert.ok(!require('node:fs').existsSync(target));
+  // Every refusal is on record: the write's own finding where the judgement ran, a blocked
+  // fault where it could not.
+  const writes = findingsFor(r.findings, 'warden.files.write').length;
+  const blockedFaults = findingsFor(r.findings, 'warden.sensor.fault').filter((f) =>
+    /blocked/.test(f.finding_info.title),
+  );
+  assert.ok(writes + blockedFaults.length >= 1, describe(r.findings));
+});
+
+test('exotic input the sensor cannot parse never reaches the caller: a shell string with a bad escape', async () => {
+  const body = `${REPORT}
+    try { record('out', require('child_process').spawnSync('sh', ['-c', "echo $'\\\\xZZ'"]).stdout.toString().trim()); } catch (e) { record('out', e.name + ': ' + e.message); }`;
+  const plain = await runSensor(body, { noSensor: true });
+  const mon = await runSensor(body, { mode: 'monitor' });
+  assert.equal(mon.out.out, plain.out.out, mon.stderr);
+  assert.equal(findingsFor(mon.findings, 'warden.sensor.fault').length, 0, describe(mon.findings));
 });
 
 test('failClosed: a fault blocks the call instead', async () => {

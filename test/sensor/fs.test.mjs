@@ -225,3 +225,29 @@ test('file access is attributed to the package that made it; module loading is n
     describe(r.findings),
   );
 });
+
+test("a handler's own modules load under enforce; code reading the same files is still the function-code-read rule", async () => {
+  // The module-loader check runs on a stack captured inside the rule engine: the engine's own
+  // frames (compiled from the sensor's chunk) and builtins' frames (Array.prototype.every)
+  // carry no file name and must not end the walk before Node's loader frames.
+  const r = await runSensor(
+    `${REPORT}
+    try { record('loaded', require('./lib/orders.js').total([1, 2, 3])); } catch (e) { record('loaded', codeOf(e)); }
+    try { require('fs').readFileSync(require('path').join(__dirname, 'lib', 'util.js'), 'utf8'); record('read', 'read'); } catch (e) { record('read', codeOf(e)); }
+  `,
+    {
+      mode: 'enforce',
+      env: { LAMBDA_TASK_ROOT: '$DIR' },
+      files: {
+        'lib/orders.js': "const { sum } = require('./util.js');\nexports.total = (xs) => sum(xs);\n",
+        'lib/util.js': 'exports.sum = (xs) => xs.reduce((a, b) => a + b, 0);\n',
+      },
+    },
+  );
+  assert.equal(r.out.loaded, 6, `${JSON.stringify(r.out)} ${describe(r.findings)}`);
+  const onLoad = findingsFor(r.findings, 'warden.rule.function-code-read').filter((f) =>
+    /orders\.js/.test(f.evidences[0].file.path),
+  );
+  assert.equal(onLoad.length, 0, describe(r.findings));
+  assert.equal(r.out.read, 'ERR_WARDEN_BLOCKED', describe(r.findings));
+});

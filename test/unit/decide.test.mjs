@@ -256,3 +256,36 @@ test('kill of a foreign process follows process.kill', () => {
   );
   assert.equal(v.ruleId, 'warden.process.kill');
 });
+
+test('a process whose inner commands could not be read matches no allow rule: the default decides', () => {
+  const allowShell = policyOf(
+    'version: 1\nprocess:\n  default: deny\n  allow: [{ exe: sh }, { exe: "*" }]\n',
+  );
+  const unread = spawn('/bin/sh', ['sh', '-c', 'x'], { unparsed: 'a parser fault' });
+  const v = decide(allowShell, unread, fn);
+  assert.equal(v.action, 'deny');
+  assert.match(v.reason, /could not be read/);
+  assert.equal(
+    decide(allowShell, spawn('/bin/sh', ['sh', '-c', 'x']), fn),
+    null,
+    'read normally, it is allowed',
+  );
+  const allowAll = policyOf('version: 1\nprocess:\n  default: allow\n');
+  assert.equal(decide(allowAll, unread, fn), null);
+});
+
+test('couldDeny: the surfaces where a fault blocks in enforce mode are those the policy can deny', () => {
+  const { couldDeny } = createRequire(import.meta.url)('../../dist/lib.cjs');
+  const d = defaultPolicy();
+  assert.equal(couldDeny(d, 'process', 'spawn'), true);
+  assert.equal(couldDeny(d, 'files', 'write'), true);
+  assert.equal(couldDeny(d, 'files', 'read'), true, '/proc/**/environ is denied');
+  assert.equal(couldDeny(d, 'network', 'connect'), true, 'metadata endpoints are denied');
+  assert.equal(couldDeny(d, 'code', 'eval'), false);
+  assert.equal(couldDeny(d, 'code', 'native'), true);
+  assert.equal(couldDeny(d, 'secrets', 'read'), false);
+  const open = policyOf('version: 1\nprocess: { default: allow, kill: allow }\n').policy;
+  assert.equal(couldDeny(open, 'process', 'spawn'), false);
+  const pkgs = policyOf('version: 1\npackages: { lodash: [] }\n').policy;
+  assert.equal(couldDeny(pkgs, 'code', 'eval'), true, 'a package restriction can deny anything');
+});

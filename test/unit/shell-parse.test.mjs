@@ -33,6 +33,18 @@ test('unquotes and unescapes command names the way the shell does', () => {
   assert.deepEqual(names("$'\\143url' x"), ['curl']);
 });
 
+test("$'…' escapes decode as bash decodes them, and a malformed one never throws", () => {
+  const argvOf = (s) => parseShellCommands(s).map((c) => c.argv);
+  // An escape without its digits stays as written (bash: echo $'\xZZ' prints \xZZ).
+  assert.deepEqual(argvOf("echo $'\\xZZ'"), [['echo', '\\xZZ']]);
+  assert.deepEqual(argvOf("echo $'\\u'"), [['echo', '\\u']]);
+  assert.deepEqual(argvOf("echo $'\\U0001F600'"), [['echo', '\u{1F600}']]);
+  // Past the last code point: kept as written, not a RangeError.
+  assert.deepEqual(argvOf("echo $'\\UFFFFFFFF'"), [['echo', '\\UFFFFFFFF']]);
+  assert.deepEqual(argvOf("echo $'\\ca\\E'"), [['echo', '\x01\x1b']]);
+  assert.deepEqual(names("$'\\u0063url' x"), ['curl']);
+});
+
 test('parses command substitution, backticks, process substitution and arithmetic recursively', () => {
   assert.deepEqual(names('echo $(whoami)'), ['echo', 'whoami']);
   assert.deepEqual(names('echo `id`'), ['echo', 'id']);

@@ -5,9 +5,20 @@
  */
 import * as path from 'node:path';
 import type { CodeEvent } from '../../events/types';
+import type { Mode } from '../../policy/types';
 import { calledByNode } from '../attribution';
 import { whenBuiltinLoaded } from '../builtin-watch';
-import { hookMethod, inBypass, lock, rawBinding, realpathOf, wrapCall, wrapConstruct } from '../guard';
+import {
+  bypass,
+  hookMethod,
+  inBypass,
+  lock,
+  lockAccessor,
+  rawBinding,
+  realpathOf,
+  wrapCall,
+  wrapConstruct,
+} from '../guard';
 import { check, getState } from '../report';
 
 const EXCERPT = 400;
@@ -69,14 +80,18 @@ function hookFunctionConstructors(): void {
     [Object.getPrototypeOf(async function* () {}).constructor as Function, 'AsyncGeneratorFunction'],
   ];
   for (const [ctor, name] of ctors) {
-    const wrapped = wrapConstruct(ctor, {
-      construct(args) {
-        if (!judgingGenerated()) return;
-        // Convert once, as V8 would, so a toString side effect does not run twice.
-        for (let i = 0; i < args.length; i++) args[i] = `${args[i] as string}`;
-        judgeSource('function', `new ${name}`, functionSource(args));
+    const wrapped = wrapConstruct(
+      ctor,
+      {
+        construct(args) {
+          if (!judgingGenerated()) return;
+          // Convert once, as V8 would, so a toString side effect does not run twice.
+          for (let i = 0; i < args.length; i++) args[i] = `${args[i] as string}`;
+          judgeSource('function', `new ${name}`, functionSource(args));
+        },
       },
-    });
+      { surface: 'code', op: 'function', api: `new ${name}` },
+    );
     lock(ctor.prototype as object, 'constructor', wrapped);
     if (name === 'Function') lock(globalThis, 'Function', wrapped);
   }
@@ -92,33 +107,55 @@ function hookEval(): void {
 }
 
 function wrappedEval(orig: typeof eval): typeof eval {
-  return wrapCall(orig, (fn, self, args) => {
-    if (typeof args[0] === 'string') judgeSource('eval', 'eval', args[0]);
-    return fn.apply(self, args);
-  });
+  return wrapCall(
+    orig,
+    (fn, self, args) => {
+      if (typeof args[0] === 'string') judgeSource('eval', 'eval', args[0]);
+      return fn.apply(self, args);
+    },
+    { surface: 'code', op: 'eval', api: 'eval' },
+  );
 }
 
 /**
- * For the detectors, when the policy does not judge eval: the global `eval` becomes an accessor
- * that hands out the real eval (direct eval keeps its semantics) except during an invocation
- * whose input looks like code or a serialized function, which gets the judging wrapper (and
- * indirect-eval semantics, for that invocation only).
+ * For the detectors, when the policy does not judge eval (enforce mode only): the global `eval`
+ * becomes an accessor that hands out the real eval (direct eval keeps its semantics) except
+ * during an invocation whose input looks like code or a serialized function, which gets the
+ * judging wrapper (and indirect-eval semantics, for that invocation only).
  */
 function watchEvalWhen(active: () => boolean): void {
   const real = globalThis.eval;
   const wrapped = wrappedEval(real);
-  try {
-    Object.defineProperty(globalThis, 'eval', {
-      configurable: false,
-      enumerable: false,
-      get: () => (active() ? wrapped : real),
-      set: () => {
-        // eval cannot be replaced under Warden (as with the locked hooks)
-      },
-    });
-  } catch {
-    // eval not redefinable here: generated code from eval is not seen by the detectors
-  }
+  defineEvalAccessor(() => (active() ? wrapped : real));
+}
+
+/** What a monitor-mode eval event names as its source: the real eval runs, unseen. */
+export const UNSEEN_EVAL_SOURCE = '(direct eval: its source is not seen in monitor mode)';
+
+/**
+ * Monitor mode: eval is never replaced (a replacement turns direct eval into indirect eval,
+ * which changes what the code sees). `eval` hands out the real eval and each reference to it is
+ * judged as an eval whose source is unseen: the package that used it is still reported.
+ */
+function observeEvalReferences(): void {
+  const real = globalThis.eval;
+  const ev = codeEvent('eval', 'eval', UNSEEN_EVAL_SOURCE);
+  defineEvalAccessor(() => {
+    if (judgingGenerated() && !inBypass()) {
+      try {
+        check(ev); // monitor mode: never refuses
+      } catch {
+        // check does not throw; the real eval is handed out whatever happens
+      }
+    }
+    return real;
+  });
+}
+
+/** The global `eval` as an accessor, locked like every hook (see guard.ts `lockAccessor`). */
+function defineEvalAccessor(get: () => typeof eval): void {
+  // Not redefinable here (another agent locked it): generated code from eval is not seen.
+  lockAccessor(globalThis, 'eval', get);
 }
 
 /**
@@ -132,12 +169,16 @@ function hookModuleCompile(): void {
   lock(
     Module.prototype,
     '_compile',
-    wrapCall(Module.prototype._compile as Function, (fn, self, args) => {
-      if (typeof args[0] === 'string' && !calledByNode()) {
-        judgeSource('eval', 'Module.prototype._compile', args[0]);
-      }
-      return fn.apply(self, args);
-    }),
+    wrapCall(
+      Module.prototype._compile as Function,
+      (fn, self, args) => {
+        if (typeof args[0] === 'string' && !calledByNode()) {
+          judgeSource('eval', 'Module.prototype._compile', args[0]);
+        }
+        return fn.apply(self, args);
+      },
+      { surface: 'code', op: 'eval', api: 'Module.prototype._compile' },
+    ),
   );
 }
 
@@ -147,15 +188,28 @@ function hookVm(): void {
   whenBuiltinLoaded('vm', (vm) => {
     for (const name of ['runInContext', 'runInNewContext', 'runInThisContext', 'compileFunction']) {
       const onCall = first(`vm.${name}`);
-      hookMethod(vm, name, (fn, self, args) => {
-        onCall(args);
-        return fn.apply(self, args);
-      });
+      hookMethod(
+        vm,
+        name,
+        (fn, self, args) => {
+          onCall(args);
+          return fn.apply(self, args);
+        },
+        { surface: 'code', op: 'vm', api: `vm.${name}` },
+      );
     }
     for (const name of ['Script', 'SourceTextModule']) {
       const orig = vm[name];
       if (typeof orig !== 'function') continue;
-      lock(vm, name, wrapConstruct(orig as Function, { construct: first(`vm.${name}`) }));
+      lock(
+        vm,
+        name,
+        wrapConstruct(
+          orig as Function,
+          { construct: first(`vm.${name}`) },
+          { surface: 'code', op: 'vm', api: `vm.${name}` },
+        ),
+      );
     }
   });
   // Raw binding use: vm keeps its own reference, so these only see direct callers.
@@ -165,19 +219,25 @@ function hookVm(): void {
       lock(
         contextify,
         'ContextifyScript',
-        wrapConstruct(contextify.ContextifyScript as Function, {
-          construct: first('contextify.ContextifyScript'),
-        }),
+        wrapConstruct(
+          contextify.ContextifyScript as Function,
+          { construct: first('contextify.ContextifyScript') },
+          { surface: 'code', op: 'vm', api: 'contextify.ContextifyScript' },
+        ),
       );
     }
     if (typeof contextify.compileFunction === 'function') {
       lock(
         contextify,
         'compileFunction',
-        wrapCall(contextify.compileFunction as Function, (fn, self, args) => {
-          first('contextify.compileFunction')(args);
-          return fn.apply(self, args);
-        }),
+        wrapCall(
+          contextify.compileFunction as Function,
+          (fn, self, args) => {
+            first('contextify.compileFunction')(args);
+            return fn.apply(self, args);
+          },
+          { surface: 'code', op: 'vm', api: 'contextify.compileFunction' },
+        ),
       );
     }
   }
@@ -197,24 +257,33 @@ function wasmSize(v: unknown): string {
 function hookWasm(): void {
   const W = WA;
   for (const name of ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming']) {
-    hookMethod(W, name, (fn, self, args) => {
-      if (!(name === 'instantiate' && args[0] instanceof WA.Module)) {
-        const ev = codeEvent('wasm', `WebAssembly.${name}`, `WebAssembly ${wasmSize(args[0])}`);
-        if (!inBypass()) {
-          const err = check(ev);
-          if (err) return Promise.reject(err);
+    hookMethod(
+      W,
+      name,
+      (fn, self, args) => {
+        if (!(name === 'instantiate' && args[0] instanceof WA.Module)) {
+          const ev = codeEvent('wasm', `WebAssembly.${name}`, `WebAssembly ${wasmSize(args[0])}`);
+          if (!inBypass()) {
+            const err = check(ev);
+            if (err) return Promise.reject(err);
+          }
         }
-      }
-      return fn.apply(self, args);
-    });
+        return fn.apply(self, args);
+      },
+      { surface: 'code', op: 'wasm', api: `WebAssembly.${name}` },
+    );
   }
   lock(
     W,
     'Module',
-    wrapConstruct(W.Module as Function, {
-      construct: (args) =>
-        judge(codeEvent('wasm', 'new WebAssembly.Module', `WebAssembly ${wasmSize(args[0])}`)),
-    }),
+    wrapConstruct(
+      W.Module as Function,
+      {
+        construct: (args) =>
+          judge(codeEvent('wasm', 'new WebAssembly.Module', `WebAssembly ${wasmSize(args[0])}`)),
+      },
+      { surface: 'code', op: 'wasm', api: 'new WebAssembly.Module' },
+    ),
   );
 }
 
@@ -223,23 +292,62 @@ function hookDlopen(): void {
   lock(
     process,
     'dlopen',
-    wrapCall(orig, (fn, self, args) => {
-      const file = typeof args[1] === 'string' ? args[1] : String(args[1]);
-      // Not there: dlopen will fail by itself; judge the path as named.
-      const real = realpathOf(file) ?? path.resolve(file);
-      judge({ surface: 'code', op: 'native', api: 'process.dlopen', target: real });
-      return fn.apply(self, args);
-    }),
+    wrapCall(
+      orig,
+      (fn, self, args) => {
+        const file = typeof args[1] === 'string' ? args[1] : String(args[1]);
+        // Not there: dlopen will fail by itself; judge the path as named.
+        const real = realpathOf(file) ?? path.resolve(file);
+        judge({ surface: 'code', op: 'native', api: 'process.dlopen', target: real });
+        return fn.apply(self, args);
+      },
+      { surface: 'code', op: 'native', api: 'process.dlopen' },
+    ),
   );
 }
 
 /**
- * Workers: judged at creation, and the sensor goes in with them. A worker preloads only its
- * execArgv's `--require` and its env's NODE_OPTIONS, both of which the caller controls
- * (`execArgv: []`, `env: {}`), so the sensor's `--require` is always added to its execArgv.
+ * Workers: judged at creation, and the sensor goes in with them. A worker given neither
+ * `execArgv` nor `env` inherits the parent's options, the sensor's `--require` included, and
+ * is left exactly as the caller made it. A caller that scrubs it (`env: {}` without the
+ * sensor in NODE_OPTIONS, and no `--require` of it in `execArgv`) gets the sensor put back
+ * through the worker's env (NODE_OPTIONS), never through `execArgv`: a worker validates an
+ * explicit `execArgv` and refuses the runtime's own bootstrap flags (`--expose-gc`,
+ * `--max-semi-space-size`), which inheriting them would pass.
  */
 function hookWorkers(sensorFile: string, wardenEnv: Record<string, string>): void {
   whenBuiltinLoaded('worker_threads', (wt) => hookWorkerClass(wt, sensorFile, wardenEnv));
+}
+
+type WorkerOptions = { eval?: boolean; execArgv?: unknown; env?: unknown };
+
+/** The options a worker needs to carry the sensor and Warden's settings (the same object when it already does). */
+export function workerOptionsWithSensor(
+  opts: WorkerOptions | undefined,
+  sensorFile: string,
+  wardenEnv: Record<string, string>,
+  parent: { execArgv: readonly string[]; env: Record<string, string | undefined> },
+): WorkerOptions | undefined {
+  const givenEnv =
+    opts?.env !== null && typeof opts?.env === 'object'
+      ? (opts.env as Record<string, string | undefined>)
+      : undefined;
+  const execArgv = Array.isArray(opts?.execArgv) ? (opts.execArgv as unknown[]).map(String) : undefined;
+  const env = givenEnv ?? parent.env;
+  const inherits = execArgv === undefined && givenEnv === undefined;
+  const preloads =
+    (execArgv ?? (inherits ? parent.execArgv : [])).includes(sensorFile) ||
+    (env.NODE_OPTIONS ?? '').includes(sensorFile);
+  const settingsKept = Object.entries(wardenEnv).every(([k, v]) => env[k] === v);
+  if (preloads && (givenEnv === undefined || settingsKept)) return opts;
+  const next: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) if (!k.startsWith('WARDEN_')) next[k] = v;
+  Object.assign(next, wardenEnv);
+  if (!preloads) {
+    const current = env.NODE_OPTIONS;
+    next.NODE_OPTIONS = `--require ${JSON.stringify(sensorFile)}${current ? ` ${current}` : ''}`;
+  }
+  return { ...opts, env: next };
 }
 
 function hookWorkerClass(
@@ -247,36 +355,30 @@ function hookWorkerClass(
   sensorFile: string,
   wardenEnv: Record<string, string>,
 ): void {
-  const forceEnv = (env: Record<string, string | undefined>) => {
-    const out: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(env)) if (!k.startsWith('WARDEN_')) out[k] = v;
-    return Object.assign(out, wardenEnv);
-  };
   const orig = wt.Worker as Function;
   lock(
     wt,
     'Worker',
-    wrapConstruct(orig, {
-      construct(args) {
-        const opts = args[1] as { eval?: boolean; execArgv?: unknown; env?: unknown } | undefined;
-        const src = args[0];
-        const target = opts?.eval ? String(src) : src instanceof URL ? src.href : String(src);
-        judge(codeEvent('worker', opts?.eval ? 'new Worker(eval)' : 'new Worker', target));
-        let next = opts ?? {};
-        // A worker preloads its execArgv's --require and its own env's NODE_OPTIONS: with
-        // `env: {}` and no execArgv, a sensor that came through NODE_OPTIONS would be left out.
-        const execArgv = Array.isArray(next.execArgv) ? (next.execArgv as string[]) : process.execArgv;
-        if (!execArgv.includes(sensorFile))
-          next = { ...next, execArgv: ['--require', sensorFile, ...execArgv] };
-        // The worker's sensor configures itself from the worker's env: it gets Warden's own
-        // settings, whatever env the caller passes (SHARE_ENV shares the guarded real one).
-        const env = (next as { env?: unknown }).env;
-        if (env === undefined || (env !== null && typeof env === 'object')) {
-          next = { ...next, env: forceEnv((env as Record<string, string>) ?? { ...process.env }) };
-        }
-        args[1] = next;
+    wrapConstruct(
+      orig,
+      {
+        construct(args) {
+          const opts = args[1] as WorkerOptions | undefined;
+          const src = args[0];
+          const target = opts?.eval ? String(src) : src instanceof URL ? src.href : String(src);
+          judge(codeEvent('worker', opts?.eval ? 'new Worker(eval)' : 'new Worker', target));
+          // The sensor's own look at the environment: not a secret read of the function's.
+          const next = bypass(() =>
+            workerOptionsWithSensor(opts, sensorFile, wardenEnv, {
+              execArgv: process.execArgv,
+              env: process.env,
+            }),
+          );
+          if (next !== opts) args[1] = next;
+        },
       },
-    }),
+      { surface: 'code', op: 'worker', api: 'new Worker' },
+    ),
   );
 }
 
@@ -284,7 +386,7 @@ export function installCodeHooks(
   sensorFile: string,
   wardenEnv: Record<string, string>,
   inputLooksLikeCode: () => boolean,
-  watchEval: boolean,
+  mode: Mode,
 ): void {
   const state = getState();
   const policy = state?.policy;
@@ -297,10 +399,15 @@ export function installCodeHooks(
     judging.workers = policy.policy.code.workers !== 'allow' || restricts;
   }
   hookFunctionConstructors();
-  if (policy && (policy.policy.code.eval !== 'allow' || policy.restrictsPackages)) {
+  const policyJudgesEval = !!policy && (policy.policy.code.eval !== 'allow' || policy.restrictsPackages);
+  if (policyJudgesEval) hookModuleCompile();
+  // Monitor mode changes nothing the function can observe: eval keeps direct-eval semantics.
+  if (mode === 'monitor') {
+    // The detectors would learn nothing from a reference (no source): only the policy's eval is.
+    if (policyJudgesEval) observeEvalReferences();
+  } else if (policyJudgesEval) {
     hookEval();
-    hookModuleCompile();
-  } else if (detectors && watchEval) {
+  } else if (detectors) {
     watchEvalWhen(inputLooksLikeCode);
   }
   hookVm();

@@ -9,6 +9,7 @@
  */
 
 import { ATTACKS } from '../../events/mitre';
+import { BLOCKED_CODE, issue } from '../errors';
 import { hookMethod, inBypass } from '../guard';
 import { check, getState, reportNotice } from '../report';
 
@@ -49,20 +50,58 @@ function hookReportMethods(
   judge: (key: string, api: string) => boolean,
 ): void {
   for (const method of ['getReport', 'writeReport']) {
-    hookMethod(report, method, (fn, self, args) => {
-      const env = process.env;
-      for (const name of names) {
-        if (Object.hasOwn(env, name) && !judge(name, `process.report.${method}`)) {
-          const err = new Error(
-            `Warden blocked secrets read: process.report.${method} would include ${name}`,
-          ) as Error & { code: string };
-          err.code = 'ERR_WARDEN_BLOCKED';
-          throw err;
+    hookMethod(
+      report,
+      method,
+      (fn, self, args) => {
+        const env = process.env;
+        for (const name of names) {
+          if (Object.hasOwn(env, name) && !judge(name, `process.report.${method}`)) {
+            const err = new Error(
+              `Warden blocked secrets read: process.report.${method} would include ${name}`,
+            ) as Error & { code: string };
+            err.code = BLOCKED_CODE;
+            throw issue(err);
+          }
         }
-      }
-      return fn.apply(self, args);
-    });
+        return fn.apply(self, args);
+      },
+      { surface: 'secrets', op: 'read', api: `process.report.${method}` },
+    );
   }
+}
+
+/**
+ * Tells a copy of the whole environment from a read of one variable. A copy (`{ ...process.env }`,
+ * `Object.assign`, `Object.entries`, `JSON.stringify`, child_process copying the env for a child)
+ * first lists the keys, then visits them in that order, each once or twice (descriptor, then
+ * value), in one or two passes. A read of a variable picked by name does not follow the list.
+ * A copy is an `enumerate` event: judged by the policy like a read (a denied variable is absent
+ * from the copy too), but it does not make the package a credential reader (what it does with the
+ * copy is judged where the data goes: the outbound credential scan).
+ */
+function keyWalk(): { started(keys: readonly (string | symbol)[]): void; inOrder(key: string): boolean } {
+  let keys: readonly (string | symbol)[] = [];
+  let at = -1;
+  return {
+    started(k) {
+      keys = k;
+      at = -1;
+    },
+    inOrder(key) {
+      if (keys.length === 0) return false;
+      if (at >= 0 && keys[at] === key) return true; // the value after the descriptor
+      if (keys[at + 1] === key) {
+        at++;
+        return true;
+      }
+      if (keys[0] === key) {
+        at = 0; // a second pass (JSON.stringify, spawn's env copy after Object.keys)
+        return true;
+      }
+      return false;
+    },
+  };
 }
 
 export function installEnvHooks(): void {
@@ -93,16 +132,25 @@ export function installEnvHooks(): void {
     return true;
   };
 
-  const judge = (key: string | symbol, api: string): boolean => {
+  const judge = (key: string | symbol, api: string, op: 'read' | 'enumerate' = 'read'): boolean => {
     if (typeof key !== 'string' || !names.has(key) || inBypass()) return true;
-    return check({ surface: 'secrets', op: 'read', api, name: key }) === undefined;
+    return check({ surface: 'secrets', op, api, name: key }) === undefined;
   };
   const wrap = (target: Record<string, string | undefined>): Record<string, string | undefined> => {
+    const walk = keyWalk();
     const proxy: Record<string, string | undefined> = new Proxy(target, {
       get(t, key, receiver) {
-        if (judgeSecrets && typeof key === 'string' && names.has(key) && !judge(key, 'process.env'))
-          return undefined;
+        if (judgeSecrets && typeof key === 'string') {
+          // Every key moves the walk along, a secret's or not (see keyWalk).
+          const copying = walk.inOrder(key);
+          if (names.has(key) && !judge(key, 'process.env', copying ? 'enumerate' : 'read')) return undefined;
+        }
         return Reflect.get(t, key, receiver);
+      },
+      ownKeys(t) {
+        const keys = Reflect.ownKeys(t);
+        walk.started(keys);
+        return keys;
       },
       set(t, key, value, receiver) {
         if (typeof key === 'string' && tamper(key, 'process.env set')) return true;
@@ -120,11 +168,11 @@ export function installEnvHooks(): void {
       },
       getOwnPropertyDescriptor(t, key) {
         const desc = Reflect.getOwnPropertyDescriptor(t, key);
+        if (!desc || !judgeSecrets || typeof key !== 'string') return desc;
+        const copying = walk.inOrder(key);
         if (
-          desc &&
-          typeof key === 'string' &&
           names.has(key) &&
-          !judge(key, 'Object.getOwnPropertyDescriptor(process.env)')
+          !judge(key, 'Object.getOwnPropertyDescriptor(process.env)', copying ? 'enumerate' : 'read')
         ) {
           return { ...desc, value: undefined };
         }

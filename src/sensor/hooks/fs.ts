@@ -12,8 +12,9 @@ import { ATTACKS } from '../../events/mitre';
 import type { FileEvent, FileOp } from '../../events/types';
 import { globRoot } from '../../policy/permission-flags';
 import { captureStack, isModuleLoaderRead, type StackHolder } from '../attribution';
-import { hookMethod, inBypass, rawBinding, realpathOf } from '../guard';
+import { hookMethod, inBypass, rawBinding } from '../guard';
 import { check, getState, reportNotice } from '../report';
+import { resolveForCheck } from '../resolve-path';
 
 type PathArg = { index: number; op: FileOp | 'open'; follow: boolean };
 
@@ -85,33 +86,6 @@ function deviceOf(p: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The path the kernel will act on. `follow`: the last component's symlink is followed (open,
- * chmod…) or not (unlink, rename, lchown…). Components that do not exist yet are appended
- * lexically to the deepest existing ancestor, resolved.
- */
-function resolveForCheck(requested: string, follow: boolean, cwd: string): string {
-  const raw = requested.startsWith('/') ? requested : `${cwd}/${requested}`;
-  if (follow) {
-    const real = realpathOf(raw);
-    if (real) return real;
-  }
-  // Resolve the parent as the kernel would (no lexical `..` folding before symlinks).
-  const trimmed = raw.replace(/\/+$/, '') || '/';
-  const slash = trimmed.lastIndexOf('/');
-  const base = trimmed.slice(slash + 1);
-  let dir = trimmed.slice(0, slash) || '/';
-  const tail: string[] = [base];
-  for (let guard = 0; guard < 64; guard++) {
-    const real = realpathOf(dir);
-    if (real) return path.posix.normalize(path.posix.join(real, ...tail));
-    const s = dir.lastIndexOf('/');
-    tail.unshift(dir.slice(s + 1));
-    dir = dir.slice(0, s) || '/';
-  }
-  return path.posix.resolve(raw);
 }
 
 function openOp(flags: unknown): FileOp {
@@ -335,23 +309,28 @@ export function installFsHooks(): void {
   };
 
   for (const [name, specs] of Object.entries(PATH_FUNCTIONS)) {
-    hookMethod(binding, name, (fn, self, args) => {
-      if (!inBypass()) {
-        const opened = readOpen(name, fn, self, args);
-        if (opened) return opened.value;
-        const err = judge(name, specs, args);
-        if (err) {
-          const d = deliveryOf(args);
-          if (d.kind === 'promise') return Promise.reject(err);
-          if (d.kind === 'callback') {
-            process.nextTick(() => d.req.oncomplete?.call(d.req, err));
-            return undefined;
+    hookMethod(
+      binding,
+      name,
+      (fn, self, args) => {
+        if (!inBypass()) {
+          const opened = readOpen(name, fn, self, args);
+          if (opened) return opened.value;
+          const err = judge(name, specs, args);
+          if (err) {
+            const d = deliveryOf(args);
+            if (d.kind === 'promise') return Promise.reject(err);
+            if (d.kind === 'callback') {
+              process.nextTick(() => d.req.oncomplete?.call(d.req, err));
+              return undefined;
+            }
+            throw err;
           }
-          throw err;
         }
-      }
-      return fn.apply(self, args);
-    });
+        return fn.apply(self, args);
+      },
+      { surface: 'files', api: name },
+    );
   }
 }
 
@@ -381,10 +360,15 @@ function hookDirReads(): void {
     return err;
   };
   const wrap = (name: PropertyKey, fail: (err: Error, args: unknown[]) => unknown) => {
-    hookMethod(proto, name, (fn, self, args) => {
-      const err = judgeDir(self as object);
-      return err ? fail(err, args) : fn.apply(self, args);
-    });
+    hookMethod(
+      proto,
+      name,
+      (fn, self, args) => {
+        const err = judgeDir(self as object);
+        return err ? fail(err, args) : fn.apply(self, args);
+      },
+      { surface: 'files', op: 'read', api: `Dir.${String(name)}` },
+    );
   };
   wrap('readSync', (err) => {
     throw err;

@@ -13,7 +13,9 @@ import { check, getState, reportFault } from '../report';
 const builtins = new Set(builtinModules);
 
 /** The module name a policy sees: `fs` for `node:fs`, `@scope/pkg` for `@scope/pkg/sub`. */
-export function moduleName(request: string): string {
+export function moduleName(request: unknown): string {
+  // Node refuses a request that is not a string by itself: nothing to name.
+  if (typeof request !== 'string') return `(${typeof request})`;
   const bare = bareName(request);
   if (builtins.has(bare) || builtins.has(bare.split('/')[0]!)) return bare;
   if (bare.startsWith('.') || bare.startsWith('/') || bare.startsWith('file:')) {

@@ -107,7 +107,11 @@ function rememberCreator(binding: Record<string, unknown>, name: string, onFirst
           }
         }
         const handle = Reflect.construct(t, args, newTarget) as object;
-        handleStacks.set(handle, captureStack());
+        try {
+          handleStacks.set(handle, captureStack());
+        } catch (e) {
+          reportFault(`${name} attribution`, e); // judged at connect, attributed to <unknown>
+        }
         return handle;
       },
     }),
@@ -121,14 +125,19 @@ function hookTcp(): void {
   const proto = tcp?.TCP?.prototype;
   if (!tcp || !proto) return;
   for (const method of ['connect', 'connect6']) {
-    hookMethod(proto, method, (fn, handle, args) => {
-      const blocked = judge(handle as object, 'tcp', 'connect', args[1], args[2], `tcp_wrap.${method}`);
-      if (blocked) {
-        if (blocked.owner) swapNextError(blocked.owner, 'destroy', blocked.err);
-        return UV_EACCES;
-      }
-      return fn.apply(handle, args);
-    });
+    hookMethod(
+      proto,
+      method,
+      (fn, handle, args) => {
+        const blocked = judge(handle as object, 'tcp', 'connect', args[1], args[2], `tcp_wrap.${method}`);
+        if (blocked) {
+          if (blocked.owner) swapNextError(blocked.owner, 'destroy', blocked.err);
+          return UV_EACCES;
+        }
+        return fn.apply(handle, args);
+      },
+      { surface: 'network', op: 'connect', api: `tcp_wrap.${method}` },
+    );
   }
   rememberCreator(tcp, 'TCP', hookSocketWrites);
 }
@@ -166,43 +175,53 @@ function hookUdp(): void {
   const proto = udp?.UDP?.prototype;
   if (!udp || !proto) return;
   for (const method of ['connect', 'connect6']) {
-    hookMethod(proto, method, (fn, handle, args) => {
-      const blocked = judge(handle as object, 'udp', 'connect', args[0], args[1], `udp_wrap.${method}`);
-      if (blocked) {
-        if (blocked.owner) {
-          blockedUdp.set(blocked.owner, blocked.err);
-          swapNextError(blocked.owner, 'emit', blocked.err);
+    hookMethod(
+      proto,
+      method,
+      (fn, handle, args) => {
+        const blocked = judge(handle as object, 'udp', 'connect', args[0], args[1], `udp_wrap.${method}`);
+        if (blocked) {
+          if (blocked.owner) {
+            blockedUdp.set(blocked.owner, blocked.err);
+            swapNextError(blocked.owner, 'emit', blocked.err);
+          }
+          return UV_EACCES;
         }
-        return UV_EACCES;
-      }
-      const r = fn.apply(handle, args);
-      if (r === 0)
-        udpConnected.set(handle as object, { ip: normalizeIp(String(args[0])), port: Number(args[1]) });
-      return r;
-    });
+        const r = fn.apply(handle, args);
+        if (r === 0)
+          udpConnected.set(handle as object, { ip: normalizeIp(String(args[0])), port: Number(args[1]) });
+        return r;
+      },
+      { surface: 'network', op: 'connect', api: `udp_wrap.${method}` },
+    );
   }
   for (const method of ['send', 'send6']) {
-    hookMethod(proto, method, (fn, handle, args) => {
-      // send(req, list, count, port, address, hasCallback), or on a connected socket send(req, list, count, hasCallback).
-      const connected = args.length <= 4 ? udpConnected.get(handle as object) : undefined;
-      const address = connected ? connected.ip : args[4];
-      const port = connected ? connected.port : args[3];
-      if (address !== undefined) {
-        const blocked =
-          judge(handle as object, 'udp', 'send', address, port, `udp_wrap.${method}`) ??
-          judgeUdpData(handle as object, args[1], address, port, `udp_wrap.${method}`);
-        if (blocked) {
-          const req = args[0] as { callback?: Function } | undefined;
-          if (typeof req?.callback === 'function') {
-            const cb = req.callback;
-            process.nextTick(() => cb(blocked.err));
-            return 0;
+    hookMethod(
+      proto,
+      method,
+      (fn, handle, args) => {
+        // send(req, list, count, port, address, hasCallback), or on a connected socket send(req, list, count, hasCallback).
+        const connected = args.length <= 4 ? udpConnected.get(handle as object) : undefined;
+        const address = connected ? connected.ip : args[4];
+        const port = connected ? connected.port : args[3];
+        if (address !== undefined) {
+          const blocked =
+            judge(handle as object, 'udp', 'send', address, port, `udp_wrap.${method}`) ??
+            judgeUdpData(handle as object, args[1], address, port, `udp_wrap.${method}`);
+          if (blocked) {
+            const req = args[0] as { callback?: Function } | undefined;
+            if (typeof req?.callback === 'function') {
+              const cb = req.callback;
+              process.nextTick(() => cb(blocked.err));
+              return 0;
+            }
+            return UV_EACCES; // no callback: dgram drops send errors, as it does for real ones
           }
-          return UV_EACCES; // no callback: dgram drops send errors, as it does for real ones
         }
-      }
-      return fn.apply(handle, args);
-    });
+        return fn.apply(handle, args);
+      },
+      { surface: 'network', op: 'send', api: `udp_wrap.${method}` },
+    );
   }
   rememberCreator(udp, 'UDP', hookDgramConnect);
 }
@@ -258,12 +277,20 @@ function hookDns(): void {
       if (err) return failRequest(args[0], err) ? 0 : UV_EACCES;
       return fn.apply(self, args);
     };
-  hookMethod(cares, 'getaddrinfo', guard('dns.lookup', 1, 'A/AAAA'));
+  hookMethod(cares, 'getaddrinfo', guard('dns.lookup', 1, 'A/AAAA'), {
+    surface: 'network',
+    op: 'dns',
+    api: 'getaddrinfo',
+  });
   const channel = cares.ChannelWrap?.prototype;
   if (!channel) return;
   for (const key of Object.getOwnPropertyNames(channel)) {
     if (key.startsWith('query'))
-      hookMethod(channel, key, guard(`dns.resolve${key.slice(5)}`, 1, key.slice(5).toUpperCase()));
+      hookMethod(channel, key, guard(`dns.resolve${key.slice(5)}`, 1, key.slice(5).toUpperCase()), {
+        surface: 'network',
+        op: 'dns',
+        api: key,
+      });
   }
 }
 

@@ -238,18 +238,22 @@ export function installProcessHooks(cfg: SensorConfig): void {
     lock(
       proto,
       'spawn',
-      wrapCall(proto.spawn as Function, (orig, handle, args) => {
-        const a = inBypass() ? undefined : readSpawnArgs(args);
-        if (a) {
-          const err = check(spawnEvent('process_wrap', a, pathVar));
-          if (err) return failChildProcess(handle as object, err);
-          injectEnv(a, cfg);
-        }
-        const r = orig.apply(handle, args);
-        const pid = (handle as { pid?: unknown }).pid;
-        if (r === 0 && typeof pid === 'number' && children.size < MAX_CHILDREN) children.add(pid);
-        return r;
-      }),
+      wrapCall(
+        proto.spawn as Function,
+        (orig, handle, args) => {
+          const a = inBypass() ? undefined : readSpawnArgs(args);
+          if (a) {
+            const err = check(spawnEvent('process_wrap', a, pathVar));
+            if (err) return failChildProcess(handle as object, err);
+            injectEnv(a, cfg);
+          }
+          const r = orig.apply(handle, args);
+          const pid = (handle as { pid?: unknown }).pid;
+          if (r === 0 && typeof pid === 'number' && children.size < MAX_CHILDREN) children.add(pid);
+          return r;
+        },
+        { surface: 'process', op: 'spawn', api: 'process_wrap.spawn' },
+      ),
     );
   }
 
@@ -257,15 +261,19 @@ export function installProcessHooks(cfg: SensorConfig): void {
     lock(
       spawnSyncBinding,
       'spawn',
-      wrapCall(spawnSyncBinding.spawn as Function, (orig, self, args) => {
-        const a = inBypass() ? undefined : readSpawnArgs(args);
-        if (a) {
-          const err = check(spawnEvent('spawn_sync', a, pathVar));
-          if (err) return blockedSyncResult(err);
-          injectEnv(a, cfg);
-        }
-        return orig.apply(self, args);
-      }),
+      wrapCall(
+        spawnSyncBinding.spawn as Function,
+        (orig, self, args) => {
+          const a = inBypass() ? undefined : readSpawnArgs(args);
+          if (a) {
+            const err = check(spawnEvent('spawn_sync', a, pathVar));
+            if (err) return blockedSyncResult(err);
+            injectEnv(a, cfg);
+          }
+          return orig.apply(self, args);
+        },
+        { surface: 'process', op: 'spawn', api: 'spawn_sync.spawn' },
+      ),
     );
   }
 
@@ -289,14 +297,22 @@ export function installProcessHooks(cfg: SensorConfig): void {
   lock(
     process,
     'kill',
-    wrapCall(process.kill, (orig, self, args) => killHook(orig, self, args, 'process.kill')),
+    wrapCall(process.kill, (orig, self, args) => killHook(orig, self, args, 'process.kill'), {
+      surface: 'process',
+      op: 'kill',
+      api: 'process.kill',
+    }),
   );
   const procInternal = process as unknown as { _kill?: Function };
   if (typeof procInternal._kill === 'function') {
     lock(
       process,
       '_kill',
-      wrapCall(procInternal._kill, (orig, self, args) => killHook(orig, self, args, 'process._kill')),
+      wrapCall(procInternal._kill, (orig, self, args) => killHook(orig, self, args, 'process._kill'), {
+        surface: 'process',
+        op: 'kill',
+        api: 'process._kill',
+      }),
     );
   }
 }
