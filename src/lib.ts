@@ -69,4 +69,5 @@ export { openChannel } from './sensor/channel';
 export { workerOptionsWithSensor } from './sensor/hooks/code';
 export { moduleName } from './sensor/hooks/modules';
 export { resolveForCheck } from './sensor/resolve-path';
+export { readSettings, SETTINGS } from './settings';
 export { commandsOfArgv, parseShellCommands, shellScriptIndex, shellShape } from './shell/parse';

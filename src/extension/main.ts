@@ -29,6 +29,7 @@ import { OUTSIDE_PROCESS } from '../policy/decide';
 import type { PolicyLoadResult } from '../policy/load';
 import { formatPolicyErrorShort, resolvePolicy } from '../policy/resolve';
 import { createSink } from '../sensor/sink';
+import { readSettings } from '../settings';
 import { ChannelServer, channelAddress, type Peer, parseChannel } from './channel';
 import { FindingStream, sensorFinding } from './finding-stream';
 import { judgeObservedProcess, judgeSocket, observedProcessEvent } from './judge';
@@ -131,15 +132,12 @@ export interface ExtensionBoot {
  */
 export async function run(boot: ExtensionBoot): Promise<void> {
   const { client, registration, runtimeApi, started, loadedMs, registeredMs } = boot;
+  const settings = readSettings(env);
+  for (const p of settings.problems) stderr(`setting: ${p.message}`);
   const layerPolicy = path.join(__dirname, 'policy.json');
-  const policyPath = env.WARDEN_POLICY || (existsSync(layerPolicy) ? layerPolicy : undefined);
+  const policyPath = settings.policyPath ?? (existsSync(layerPolicy) ? layerPolicy : undefined);
   const loaded = resolvePolicy(
-    {
-      policyPath,
-      modeOverride:
-        env.WARDEN_MODE === 'monitor' || env.WARDEN_MODE === 'enforce' ? env.WARDEN_MODE : undefined,
-      onPolicyError: env.WARDEN_ON_POLICY_ERROR || undefined,
-    },
+    { policyPath, modeOverride: settings.mode, onPolicyError: settings.onPolicyError },
     (file) => readFileSync(file, 'utf8'),
     // The loader (schema validator, YAML parser) is its own file in the layer, loaded only when
     // there is a policy file: an extension on the built-in default does not pay for parsing it.
@@ -159,7 +157,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
   // here (with the dropped file's evidence).
   const layerRules = path.join(__dirname, 'rules.json');
   const detection = rulesEngine(
-    env.WARDEN_RULES || (existsSync(layerRules) ? layerRules : undefined),
+    settings.rulesPath ?? (existsSync(layerRules) ? layerRules : undefined),
     (file) => readFileSync(file, 'utf8'),
     () =>
       (
@@ -182,7 +180,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   const functionName = env.AWS_LAMBDA_FUNCTION_NAME || 'local-function';
   const baseResource: FunctionResource = {
-    arn: `arn:aws:lambda:${region ?? 'local'}:${env.WARDEN_ACCOUNT_ID || '000000000000'}:function:${functionName}`,
+    arn: `arn:aws:lambda:${region ?? 'local'}:${settings.accountId ?? '000000000000'}:function:${functionName}`,
     name: functionName,
     version: env.AWS_LAMBDA_FUNCTION_VERSION,
     region,
@@ -241,11 +239,11 @@ export async function run(boot: ExtensionBoot): Promise<void> {
   };
 
   let shipper: Shipper | undefined;
-  if (env.WARDEN_COLLECTOR_URL) {
+  if (settings.collectorUrl) {
     try {
       shipper = new Shipper({
-        url: env.WARDEN_COLLECTOR_URL,
-        token: env.WARDEN_COLLECTOR_TOKEN || undefined,
+        url: settings.collectorUrl,
+        token: settings.collectorToken,
         userAgent: `warden-extension/${VERSION}`,
       });
     } catch (e) {
@@ -300,6 +298,8 @@ export async function run(boot: ExtensionBoot): Promise<void> {
       detection.error,
       3,
     );
+  for (const p of settings.problems)
+    notice('warden.sensor.setting-invalid', 'Warden setting not understood', p.message, 3);
   if (loaded.error)
     notice(
       'warden.extension.policy-error',
@@ -410,7 +410,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
   // Polling: every WARDEN_WATCH_INTERVAL_MS (8) while the runtime runs; for BURST_MS after a
   // process appears, every BURST_INTERVAL_MS, since what a process starts comes in quick
   // succession (a shell's commands, a dropper's payload).
-  const interval = Math.max(1, Number(env.WARDEN_WATCH_INTERVAL_MS) || 8);
+  const interval = settings.watchIntervalMs;
   const BURST_MS = 150;
   const BURST_INTERVAL_MS = Math.min(interval, 2);
   const ownExe = probe.realpath(process.execPath) ?? process.execPath;
@@ -492,7 +492,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
   // Compile the policy's matchers now, while the runtime initialises, not on the first process.
   setImmediate(() => warmUp(policy, probe));
   const account = (registration as { accountId?: string }).accountId;
-  if (account && !env.WARDEN_ACCOUNT_ID)
+  if (account && !settings.accountId)
     baseResource.arn = baseResource.arn.replace(':000000000000:', `:${account}:`);
   try {
     const { uri } = await listenTelemetry(onTelemetry);
@@ -557,7 +557,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
                 title: 'Findings did not reach the collector',
                 severity: 3,
                 attacks: [],
-                reason: `${lost} finding(s) not delivered to ${new URL(env.WARDEN_COLLECTOR_URL!).origin} (${shipper.stats.dropped} dropped, ${shipper.stats.buffered} still buffered at shutdown; last error: ${shipper.stats.lastError ?? 'none'}); every one of them is in this log`,
+                reason: `${lost} finding(s) not delivered to ${new URL(settings.collectorUrl!).origin} (${shipper.stats.dropped} dropped, ${shipper.stats.buffered} still buffered at shutdown; last error: ${shipper.stats.lastError ?? 'none'}); every one of them is in this log`,
               },
               blocked: false,
               mode,

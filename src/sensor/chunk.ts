@@ -10,6 +10,7 @@
  * to cut the chunk out and compile it are captured now, before any user code can replace them.
  */
 import * as fs from 'node:fs';
+import { flagOn } from '../settings';
 import { bypass } from './guard';
 
 const { apply } = Reflect;
@@ -71,7 +72,7 @@ export function compileChunk<T>(name: string, req: (id: string) => unknown): T {
   return mod.exports;
 }
 
-const traceLoad = process.env.WARDEN_TRACE_STARTUP === '1';
+const traceLoad = flagOn(process.env.WARDEN_TRACE_STARTUP);
 let judgeChunk: Record<string, Record<string, unknown>> | undefined;
 
 /** One module of the judge chunk (compiled on the first call; see the build's LAZY list). */

@@ -2,6 +2,8 @@
  * The sensor's configuration, read from the environment once at start-up. This is the only
  * module that reads `process.env` (the env hook installs after it).
  */
+import { readSettings, type SettingProblem } from '../settings';
+
 export interface SensorConfig {
   policyPath?: string;
   /** WARDEN_RULES: a detection rules file (YAML or JSON) merged over the default rules. */
@@ -39,40 +41,40 @@ export interface SensorConfig {
   root: boolean;
   /** WARDEN_DISABLE_HOOKS: hook modules not to install (a diagnostic; reported as degraded). */
   disabledHooks: string[];
+  /** Settings that were not understood (reported by the root sensor; see src/settings.ts). */
+  settingProblems: SettingProblem[];
 }
 
 export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorConfig {
-  const mode = env.WARDEN_MODE?.trim().toLowerCase();
+  const settings = readSettings(env);
   const wardenEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (k.startsWith('WARDEN_') && v !== undefined) wardenEnv[k] = v;
   if (!env.WARDEN_FINDINGS && !env.WARDEN_STDOUT) wardenEnv.WARDEN_STDOUT = `/proc/${process.pid}/fd/1`;
   const root = !env.WARDEN_ROOT_PID || env.WARDEN_ROOT_PID === String(process.pid);
   if (root) wardenEnv.WARDEN_ROOT_PID = String(process.pid);
   return {
-    policyPath: env.WARDEN_POLICY || undefined,
-    rulesPath: env.WARDEN_RULES || undefined,
-    modeOverride: mode === 'monitor' || mode === 'enforce' ? mode : undefined,
-    findingsPath: env.WARDEN_FINDINGS || undefined,
-    learnPath: env.WARDEN_LEARN || undefined,
-    stdoutPath: env.WARDEN_FINDINGS ? undefined : env.WARDEN_STDOUT || '/proc/self/fd/1',
-    onPolicyError: env.WARDEN_ON_POLICY_ERROR || undefined,
+    policyPath: settings.policyPath,
+    rulesPath: settings.rulesPath,
+    modeOverride: settings.mode,
+    findingsPath: settings.findingsPath,
+    learnPath: settings.learnPath,
+    stdoutPath: settings.findingsPath ? undefined : env.WARDEN_STDOUT || '/proc/self/fd/1',
+    onPolicyError: settings.onPolicyError,
     runtimeApi: env.AWS_LAMBDA_RUNTIME_API || undefined,
     functionName: env.AWS_LAMBDA_FUNCTION_NAME || 'local-function',
     functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION || undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
-    accountId: env.WARDEN_ACCOUNT_ID || undefined,
-    injectFault: env.WARDEN_INJECT_FAULT || undefined,
+    accountId: settings.accountId,
+    injectFault: settings.injectFault,
     wardenEnv,
-    traceStartup: env.WARDEN_TRACE_STARTUP === '1',
-    runtimePaths: (env.WARDEN_RUNTIME_PATHS ?? '').split(':').filter(Boolean),
+    traceStartup: settings.traceStartup,
+    runtimePaths: settings.runtimePaths,
     sensorFile,
     pathVar: env.PATH,
     channel: env.WARDEN_CHANNEL || undefined,
     root,
-    disabledHooks: (env.WARDEN_DISABLE_HOOKS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    disabledHooks: settings.disabledHooks,
+    settingProblems: root ? settings.problems : [],
   };
 }
 

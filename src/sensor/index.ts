@@ -204,6 +204,24 @@ function start(): void {
         }
       : {}),
   });
+  for (const p of cfg.settingProblems) {
+    try {
+      fs.writeSync(2, `warden: setting: ${p.message}\n`);
+    } catch {
+      // stderr closed: the finding below still goes out
+    }
+    reportNotice(
+      { surface: 'sensor', op: 'startup', api: p.name, message: p.message },
+      {
+        action: 'alert',
+        ruleId: 'warden.sensor.setting-invalid',
+        title: 'Warden setting not understood',
+        severity: 3,
+        attacks: [],
+        reason: p.message,
+      },
+    );
+  }
   if (detection?.error) {
     try {
       fs.writeSync(2, `warden: rules error: ${detection.error}\n`);

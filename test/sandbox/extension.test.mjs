@@ -175,6 +175,34 @@ test('`sh -c` with the in-process process hooks disabled: the extension alone ki
   }
 });
 
+test('WARDEN_MODE=Enforce means enforce to the extension too (one settings module), and a bad value is its finding', async () => {
+  const { dir, cleanup } = tempDir('warden-ext-');
+  try {
+    const marker = join(dir, 'MARKER');
+    const pol = policy(
+      dir,
+      'version: 1\nmode: monitor\nprocess:\n  default: deny\n  allow: [ { exe: sh } ]\n',
+    );
+    const r = await invoke(FN, 'index.shell', [{ script: `sleep 1 && touch ${marker}` }], {
+      args: ['--policy', pol, '--env', 'WARDEN_DISABLE_HOOKS=process', '--env', 'WARDEN_MODE=Enforce'],
+    });
+    assert.equal(r.code, 0, r.stderr);
+    await new Promise((done) => setTimeout(done, 1200));
+    assert.equal(existsSync(marker), false, 'the extension enforced');
+    assert.ok(byLayer(r.findings, 'extension').some((f) => f.unmapped.killed));
+
+    const bad = await invoke(FN, 'index.shell', [{ script: 'true' }], {
+      args: ['--policy', pol, '--env', 'WARDEN_MODE=bogus'],
+    });
+    assert.equal(bad.code, 0, bad.stderr);
+    assert.match(bad.stderr, /\[extension warden\].*setting: WARDEN_MODE="bogus"/);
+    const invalid = bad.findings.filter((f) => rule(f) === 'warden.sensor.setting-invalid');
+    assert.deepEqual(invalid.map((f) => f.unmapped.layer).sort(), ['extension', 'sensor']);
+  } finally {
+    cleanup();
+  }
+});
+
 /**
  * One `/bin/sleep` per invocation, started through the raw binding with the sensor's process
  * hooks off, in enforce mode: the extension must kill each, and its finding must carry the request

@@ -49,3 +49,30 @@ test('a valid JSON policy applies', async () => {
   assert.equal(r.out.spawn, 'ERR_WARDEN_BLOCKED');
   assert.equal(r.stderr, '');
 });
+
+test('WARDEN_MODE is read one way: `Enforce` enforces; `bogus` is reported on stderr and as a finding, and the policy keeps its own mode', async () => {
+  const body = `${REPORT}
+    try { require('child_process').execSync('touch $DIR/m'); record('spawn', 'ran'); } catch (e) { record('spawn', codeOf(e)); }`;
+  const cased = await runSensor(body, { env: { WARDEN_MODE: 'Enforce' } });
+  assert.equal(cased.out.spawn, 'ERR_WARDEN_BLOCKED', cased.stderr);
+  assert.equal(findingsFor(cased.findings, 'warden.sensor.setting-invalid').length, 0);
+
+  const bogus = await runSensor(body, {
+    env: { WARDEN_MODE: 'bogus' },
+    policy: 'version: 1\nmode: enforce\nprocess: { default: deny }\n',
+  });
+  assert.equal(bogus.out.spawn, 'ERR_WARDEN_BLOCKED', "the policy's own mode (enforce) stands");
+  assert.match(bogus.stderr, /warden: setting: WARDEN_MODE="bogus": not one of monitor, enforce/);
+  const f = findingsFor(bogus.findings, 'warden.sensor.setting-invalid');
+  assert.equal(f.length, 1, describe(bogus.findings));
+  assert.match(f[0].finding_info.desc, /WARDEN_MODE="bogus"/);
+
+  const typo = await runSensor(body, { env: { WARDEN_MDOE: 'enforce' } });
+  assert.equal(typo.out.spawn, 'ran', 'the default policy monitors');
+  assert.match(typo.stderr, /WARDEN_MDOE is not a Warden setting \(did you mean WARDEN_MODE\?\)/);
+  assert.equal(
+    findingsFor(typo.findings, 'warden.sensor.setting-invalid').length,
+    1,
+    describe(typo.findings),
+  );
+});
