@@ -36,6 +36,11 @@ export interface FindingInput {
   layer?: 'sensor' | 'extension';
   /** The process was killed (the extension's enforcement), rather than the call refused. */
   killed?: boolean;
+  /**
+   * Past the per-invocation budget of distinct findings: this one stands for every further
+   * occurrence of its rule by its package (whatever the subject), counted.
+   */
+  aggregated?: { budget: number };
 }
 
 export type OcsfObject = Record<string, unknown>;
@@ -274,6 +279,9 @@ export function toFinding(input: FindingInput): OcsfObject {
       pid: input.pid,
       layer: input.layer ?? 'sensor',
       ...(input.killed ? { killed: true } : {}),
+      ...(input.aggregated
+        ? { aggregated: { budget: input.aggregated.budget, occurrences: input.count } }
+        : {}),
       // The attacker-controlled input a detector traced into the call (where, what, its effect).
       ...(verdict.input ? { input: verdict.input } : {}),
       // What outbound data carried: which credential and how encoded, never its value.

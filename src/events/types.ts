@@ -139,7 +139,7 @@ export interface SecretEvent {
 
 export interface SensorFaultEvent {
   surface: 'sensor';
-  op: 'fault' | 'policy-error' | 'startup' | 'tamper';
+  op: 'fault' | 'policy-error' | 'startup' | 'tamper' | 'volume';
   api: string;
   message: string;
   count?: number;

@@ -51,7 +51,8 @@ export function openChannel(o: ChannelOptions): SensorChannel {
   let state: 'idle' | 'connecting' | 'open' | 'closed' = 'idle';
   let attempts = 0;
   let dropped = 0;
-  const queue: string[] = [];
+  /** Lines waiting for the connection; `control`: the sensor's own word (hello, start, end). */
+  const queue: { text: string; control: boolean }[] = [];
   /** Ends not yet acknowledged, oldest first. */
   const awaiting: { id: string; at: number }[] = [];
   const unansweredMs = o.unansweredMs ?? UNANSWERED_MS;
@@ -112,7 +113,7 @@ export function openChannel(o: ChannelOptions): SensorChannel {
       // Paused before Node starts the first read after connecting: the root's socket is drained.
       if (o.root) stopReading(s);
       write(s, `${JSON.stringify({ t: 'hello', pid: process.pid, root: o.root, version: o.version })}\n`);
-      for (const line of queue.splice(0)) write(s, line);
+      for (const line of queue.splice(0)) write(s, line.text);
     });
     if (!o.root) s.on('data', received);
     s.on('error', () => {});
@@ -143,31 +144,51 @@ export function openChannel(o: ChannelOptions): SensorChannel {
     setTimeout(connect, 0).unref();
   }
 
+  /**
+   * Finding lines are bounded (past MAX_UNSENT_BYTES unsent, or MAX_QUEUED before the connection,
+   * a line is dropped and counted: every finding is on stdout anyway). Control lines (an
+   * invocation's start and end) are never dropped: they go ahead whatever is unsent, and before
+   * the connection one makes room by dropping the oldest finding line. A lost end would make the
+   * extension report a silent sensor that was only busy.
+   */
+  const sendLine = (line: string, control: boolean) => {
+    const text = `${line}\n`;
+    if (state === 'open' && socket) {
+      if (!control && socket.writableLength > MAX_UNSENT_BYTES) {
+        dropped++;
+        return;
+      }
+      write(socket, text);
+      return;
+    }
+    if (state === 'closed') return;
+    if (queue.length >= MAX_QUEUED) {
+      if (!control) {
+        dropped++;
+        return;
+      }
+      const finding = queue.findIndex((q) => !q.control);
+      if (finding >= 0) {
+        queue.splice(finding, 1);
+        dropped++;
+      } else if (queue.length >= MAX_QUEUED * 4) {
+        return; // nothing but control lines queued: bounded all the same
+      }
+    }
+    queue.push({ text, control });
+    if (state === 'idle' && attempts === 0) connect();
+  };
+
   return {
     get dropped() {
       return dropped;
     },
     send(line) {
-      const text = `${line}\n`;
-      if (state === 'open' && socket) {
-        if (socket.writableLength > MAX_UNSENT_BYTES) {
-          dropped++;
-          return;
-        }
-        write(socket, text);
-        return;
-      }
-      if (state === 'closed') return;
-      if (queue.length >= MAX_QUEUED) {
-        dropped++;
-        return;
-      }
-      queue.push(text);
-      if (state === 'idle' && attempts === 0) connect();
+      sendLine(line, false);
     },
     invocationStarted(requestId, at, arn) {
       if (!o.root || state === 'closed') return;
-      this.send(JSON.stringify({ t: 'start', id: requestId, at, arn }));
+      sendLine(JSON.stringify({ t: 'start', id: requestId, at, arn }), true);
     },
     invocationEnded(requestId) {
       if (!o.root || state === 'closed') return;
@@ -191,7 +212,7 @@ export function openChannel(o: ChannelOptions): SensorChannel {
       if (awaiting.length < 64) awaiting.push({ id: requestId, at: now });
       // Written now, before the runtime posts the response: once it has, the sandbox may be
       // frozen before a deferred write runs, and the extension would find the sensor silent.
-      this.send(JSON.stringify({ t: 'end', id: requestId }));
+      sendLine(JSON.stringify({ t: 'end', id: requestId }), true);
     },
   };
 }

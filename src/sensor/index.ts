@@ -350,7 +350,30 @@ function start(): void {
       },
     );
   }
+  let channelDropsReported = 0;
   onInvocationEnd((ctx) => {
+    // Finding lines the channel had to drop (the extension not reading): every one is on stdout.
+    const drops = channel ? channel.dropped - channelDropsReported : 0;
+    if (drops > 0) {
+      channelDropsReported += drops;
+      reportNotice(
+        {
+          surface: 'sensor',
+          op: 'volume',
+          api: 'channel',
+          message: `${drops} finding line(s) not sent to the extension`,
+        },
+        {
+          action: 'alert',
+          ruleId: 'warden.sensor.channel-dropped',
+          title: "Findings not sent to Warden's extension (they are on stdout)",
+          severity: 2,
+          attacks: [],
+          reason: `${drops} finding line(s) were dropped from the channel to the extension (more than 1 MB unsent): they are in the function's log, not in what the extension ships`,
+        },
+        ctx,
+      );
+    }
     try {
       flushInvocation(ctx);
     } catch (e) {

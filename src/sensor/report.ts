@@ -43,6 +43,10 @@ const detectState: DetectState = newDetectState();
 interface Seen {
   count: number;
   reported: number;
+  /** When it was last written (ms), for the periodic count updates. */
+  lastEmit: number;
+  /** Stands for every occurrence of its rule and package past the budget. */
+  aggregated?: boolean;
   firstSeen: number;
   uid: string;
   event: SensorEvent;
@@ -53,10 +57,29 @@ interface Seen {
   resource: FunctionResource;
 }
 
-const MAX_KEYS_PER_INVOCATION = 2000;
+/**
+ * Distinct findings per invocation written one by one. Past it, a finding of a rule (and
+ * blocked-or-not) already reported in this invocation is folded into one aggregate finding per
+ * rule and package, counted; the first finding of any other rule is still written on its own, so
+ * a new kind of action (a blocked shell after 100,000 denied writes) is never lost in the noise.
+ * The invocation's end reports how many were aggregated.
+ */
+const FINDINGS_BUDGET = 2000;
+/** A repeated finding's count is written again at least this often (and at 10, 100, 1000 …). */
+const COUNT_UPDATE_MS = 1000;
+
+interface Bucket {
+  seen: Map<string, Seen>;
+  /** Distinct findings written one by one (not aggregates). */
+  distinct: number;
+  /** Rules (with blocked or not) written one by one in this invocation. */
+  rules: Set<string>;
+  /** Occurrences folded into aggregates. */
+  aggregated: number;
+}
 
 let state: SensorState | undefined;
-const seenByInvocation = new Map<string, Map<string, Seen>>();
+const seenByInvocation = new Map<string, Bucket>();
 const counters = { events: 0, findings: 0, blocked: 0, faults: 0, suppressed: 0 };
 
 export function setState(s: SensorState): void {
@@ -110,9 +133,34 @@ function emit(s: SensorState, seen: Seen, activityId: 1 | 2, now: number): void 
     activityId,
     firstSeen: seen.firstSeen,
     pid: process.pid,
+    ...(seen.aggregated ? { aggregated: { budget: FINDINGS_BUDGET } } : {}),
   });
   counters.findings++;
   s.sink.write(JSON.stringify(finding));
+  seen.lastEmit = now;
+}
+
+function isPowerOfTen(n: number): boolean {
+  let p = 10;
+  while (p < n) p *= 10;
+  return p === n;
+}
+
+/**
+ * One more occurrence of a finding already in the bucket. Its count is written again at 10, 100,
+ * 1000 … and at least every COUNT_UPDATE_MS, so a runtime killed without notice (a timeout: SIGKILL)
+ * loses at most that much of the count; the rest is written at the invocation's end.
+ */
+function repeat(s: SensorState, seen: Seen, now: number): void {
+  seen.count++;
+  if (seen.reported === 0) {
+    // Its first report failed (the stack or memory ran out as it was written): try again now.
+    emit(s, seen, 1, now);
+    seen.reported = seen.count;
+  } else if (isPowerOfTen(seen.count) || now - seen.lastEmit >= COUNT_UPDATE_MS) {
+    emit(s, seen, 2, now);
+    seen.reported = seen.count;
+  }
 }
 
 /** The function as this invocation names it (the invoked ARN, alias or version included). */
@@ -150,29 +198,40 @@ function record(
   const bucketKey = ctx?.requestId ?? '<init>';
   let bucket = seenByInvocation.get(bucketKey);
   if (!bucket) {
-    bucket = new Map();
+    bucket = { seen: new Map(), distinct: 0, rules: new Set(), aggregated: 0 };
     seenByInvocation.set(bucketKey, bucket);
   }
   const subject = subjectOf(ev);
-  const key = `${verdict.ruleId}\u0001${verdict.action}\u0001${blocked}\u0001${caller?.package ?? ''}\u0001${subject.length > 2048 ? `${subject.slice(0, 2048)}#${subject.length}` : subject}`;
-  const prior = bucket.get(key);
+  const kind = `${verdict.ruleId}\u0001${verdict.action}\u0001${blocked}\u0001${caller?.package ?? ''}`;
+  const key = `${kind}\u0001${subject.length > 2048 ? `${subject.slice(0, 2048)}#${subject.length}` : subject}`;
+  const prior = bucket.seen.get(key);
   const now = Date.now();
   if (prior) {
-    prior.count++;
-    // Its first report failed (the stack or memory ran out as it was written): try again now.
-    if (prior.reported === 0) {
-      emit(s, prior, 1, now);
-      prior.reported = prior.count;
-    }
+    repeat(s, prior, now);
     return;
   }
-  if (bucket.size >= MAX_KEYS_PER_INVOCATION) {
+  const rule = `${verdict.ruleId}\u0001${blocked}`;
+  let aggregated = false;
+  let slot = key;
+  if (bucket.distinct >= FINDINGS_BUDGET && bucket.rules.has(rule)) {
+    bucket.aggregated++;
     counters.suppressed++;
-    return;
+    slot = `\u0002${kind}`;
+    const aggregate = bucket.seen.get(slot);
+    if (aggregate) {
+      repeat(s, aggregate, now);
+      return;
+    }
+    aggregated = true;
+  } else {
+    bucket.distinct++;
+    bucket.rules.add(rule);
   }
   const seen: Seen = {
     count: 1,
     reported: 0,
+    lastEmit: now,
+    ...(aggregated ? { aggregated } : {}),
     firstSeen: now,
     uid: newUid(),
     event: ev,
@@ -182,9 +241,36 @@ function record(
     requestId: ctx?.requestId,
     resource: resourceFor(s, ctx),
   };
-  bucket.set(key, seen);
+  bucket.seen.set(slot, seen);
   emit(s, seen, 1, now);
   seen.reported = 1;
+}
+
+/** The invocation's end: how many findings past the budget were folded into aggregates. */
+function reportAggregation(s: SensorState, bucket: Bucket, ctx: InvocationContext | undefined): void {
+  if (bucket.aggregated === 0) return;
+  const n = bucket.aggregated;
+  bucket.aggregated = 0;
+  record(
+    s,
+    {
+      surface: 'sensor',
+      op: 'volume',
+      api: 'report',
+      message: `${n} finding(s) past the budget of ${FINDINGS_BUDGET} distinct findings were aggregated`,
+    },
+    {
+      action: 'alert',
+      ruleId: 'warden.sensor.findings-aggregated',
+      title: 'Findings aggregated past the per-invocation budget',
+      severity: 3,
+      attacks: [],
+      reason: `this invocation made more than ${FINDINGS_BUDGET} distinct findings: ${n} more were counted in one aggregate finding per rule and package (unmapped.aggregated), not written one by one; every rule's first finding was`,
+    },
+    false,
+    undefined,
+    ctx,
+  );
 }
 
 /** Emits an Update with the final count for findings that repeated; drops the bucket. */
@@ -196,8 +282,9 @@ export function flushInvocation(ctx: InvocationContext | undefined): void {
   const key = ctx?.requestId ?? '<init>';
   const bucket = seenByInvocation.get(key);
   if (!bucket) return;
+  reportAggregation(s, bucket, ctx);
   const now = Date.now();
-  for (const seen of bucket.values()) {
+  for (const seen of bucket.seen.values()) {
     if (seen.count > seen.reported) {
       // Never reported (its first write failed): a Create with the full count, else an Update.
       emit(s, seen, seen.reported === 0 ? 1 : 2, now);

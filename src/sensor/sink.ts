@@ -14,6 +14,16 @@ export interface Sink {
   readonly fd: number | undefined;
 }
 
+/** A write that failed after `written` bytes of the line had gone out. */
+class PartialWrite extends Error {
+  constructor(
+    readonly written: number,
+    reason: unknown,
+  ) {
+    super(`partial write: ${reason instanceof Error ? reason.message : String(reason)}`);
+  }
+}
+
 function writeAll(fd: number, text: string): void {
   const buf = Buffer.from(text, 'utf8');
   let off = 0;
@@ -24,8 +34,45 @@ function writeAll(fd: number, text: string): void {
     } catch (e) {
       // A non-blocking stdout pipe that is full: retry briefly, then give up on this line.
       if ((e as NodeJS.ErrnoException).code === 'EAGAIN' && spins++ < 1000) continue;
-      throw e;
+      throw off > 0 ? new PartialWrite(off, e) : e;
     }
+  }
+}
+
+/** The size of a regular file open at `fd`, or undefined (a pipe, a socket, a tty). */
+function regularFileSize(fd: number): number | undefined {
+  try {
+    const st = fs.fstatSync(fd);
+    return st.isFile() ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes one line to a findings file, whole or not at all: when the disk fills (ENOSPC, EFBIG)
+ * in the middle of a line, the file is cut back to where the line began, so the file never
+ * keeps a torn line that the next append would be glued to. (Only when nothing else appended
+ * meanwhile: children of the function share the file.)
+ */
+function appendLine(fd: number, text: string): void {
+  const before = regularFileSize(fd);
+  try {
+    writeAll(fd, text);
+  } catch (e) {
+    if (e instanceof PartialWrite && before !== undefined && regularFileSize(fd) === before + e.written) {
+      try {
+        fs.ftruncateSync(fd, before);
+      } catch {
+        // cannot cut it back: the line below ends the torn one, so the next is whole
+        try {
+          fs.writeSync(fd, '\n');
+        } catch {
+          // nothing more to do
+        }
+      }
+    }
+    throw e;
   }
 }
 
@@ -66,7 +113,8 @@ export function createSink(
       const text = `${line}\n`;
       if (fd !== undefined) {
         try {
-          writeAll(fd, text);
+          if (findingsPath) appendLine(fd, text);
+          else writeAll(fd, text);
           return;
         } catch {
           fd = undefined;

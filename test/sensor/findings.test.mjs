@@ -1,11 +1,21 @@
 // Findings: OCSF Detection Findings that validate against the schema, correlated to the
 // invocation, counted (not repeated) within one, and always written somewhere.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { describe, findingsFor, NODE, parseLines, REPORT, ROOT, runSensor, tempDir } from '../helpers.mjs';
+import {
+  describe,
+  findingsFor,
+  NODE,
+  parseLines,
+  REPORT,
+  ROOT,
+  runSensor,
+  SENSOR,
+  tempDir,
+} from '../helpers.mjs';
 import { validateDetectionFinding } from '../ocsf.mjs';
 
 const EVERY_SURFACE = `${REPORT}
@@ -93,14 +103,22 @@ test('identical findings within one invocation are counted, not repeated; a new 
   const reads = findingsFor(r.findings, 'warden.files.read');
   const byReq = (id) => reads.filter((f) => f.metadata.correlation_uid === id);
   for (const id of ['a', 'b']) {
-    const [create, update, ...rest] = byReq(id);
-    assert.equal(rest.length, 0, describe(reads));
+    // A Create, then Updates of its count as it grows (at 10, then the final 50 at the end).
+    const [create, ...updates] = byReq(id);
     assert.equal(create.activity_id, 1);
     assert.equal(create.count, 1);
-    assert.equal(update.activity_id, 2);
-    assert.equal(update.count, 50);
-    assert.equal(update.finding_info.uid, create.finding_info.uid, 'the update names the same finding');
-    assert.deepEqual(validateDetectionFinding(update), []);
+    assert.deepEqual(
+      updates.map((u) => [u.activity_id, u.count]),
+      [
+        [2, 10],
+        [2, 50],
+      ],
+      describe(reads),
+    );
+    for (const update of updates) {
+      assert.equal(update.finding_info.uid, create.finding_info.uid, 'the update names the same finding');
+      assert.deepEqual(validateDetectionFinding(update), []);
+    }
   }
 });
 
@@ -182,4 +200,82 @@ test('function code that closes stdout and every descriptor on it cannot silence
   } finally {
     cleanup();
   }
+});
+
+test('a findings file that fills up never keeps a torn line (the next append is not glued to it)', () => {
+  // RLIMIT_FSIZE stands in for a full disk: a write past it stops part-way with EFBIG, as one
+  // past the last free block stops with ENOSPC.
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = join(dir, 'findings.jsonl');
+    const main = join(dir, 'main.js');
+    writeFileSync(
+      main,
+      "const fs = require('fs'); for (let i = 0; i < 300; i++) { try { fs.writeFileSync('/var/warden-torn-' + i + '-' + 'x'.repeat(i % 50), 'x'); } catch {} }\n",
+    );
+    execFileSync(
+      'bash',
+      ['-c', `trap '' XFSZ; ulimit -f 8; exec "$0" --require "$1" "$2" > /dev/null`, NODE, SENSOR, main],
+      { env: { PATH: process.env.PATH, WARDEN_MODE: 'enforce', WARDEN_FINDINGS: file } },
+    );
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.length > 0 && text.length <= 8192, `${text.length} bytes`);
+    assert.ok(text.endsWith('\n'), 'the file ends with a whole line');
+    for (const line of text.trimEnd().split('\n'))
+      assert.doesNotThrow(() => JSON.parse(line), line.slice(0, 80));
+  } finally {
+    cleanup();
+  }
+});
+
+test('never silent under volume: past the budget findings are aggregated, and a new kind of action is still reported on its own', async () => {
+  const r = await runSensor(
+    `${REPORT}
+    const fs = require('fs');
+    const api = globalThis[Symbol.for('warden.sensor')];
+    api.runInInvocation({ requestId: 'flood' }, () => {
+      let refused = 0;
+      for (let i = 0; i < 20000; i++) { try { fs.writeFileSync('/var/warden-flood-' + i, 'x'); } catch (e) { if (e.code === 'ERR_WARDEN_BLOCKED') refused++; } }
+      record('refused', refused);
+      try { require('child_process').execSync('touch $DIR/m'); record('spawn', 'ran'); } catch (e) { record('spawn', codeOf(e)); }
+    });
+  `,
+    { mode: 'enforce', timeout: 120000 },
+  );
+  assert.equal(r.out.refused, 20000);
+  assert.equal(r.out.spawn, 'ERR_WARDEN_BLOCKED');
+  // The shell after the flood: its own findings, written one by one.
+  assert.ok(
+    findingsFor(r.findings, 'warden.process.spawn', 'Blocked').length >= 1,
+    describe(r.findings.slice(-5)),
+  );
+  assert.ok(r.findings.length < 6000, `${r.findings.length} lines: the flood was not aggregated`);
+  // Every refused write is accounted for: written one by one, or counted in an aggregate.
+  const writes = r.findings.filter((f) => f.finding_info.analytic.uid === 'warden.files.write');
+  const finalCount = new Map();
+  for (const f of writes)
+    finalCount.set(f.finding_info.uid, Math.max(finalCount.get(f.finding_info.uid) ?? 0, f.count));
+  const total = [...finalCount.values()].reduce((a, b) => a + b, 0);
+  assert.equal(total, 20000, 'refused writes accounted for in findings');
+  const aggregate = writes.find((f) => f.unmapped.aggregated);
+  assert.ok(aggregate, 'an aggregate finding for the writes past the budget');
+  const note = findingsFor(r.findings, 'warden.sensor.findings-aggregated');
+  assert.equal(note.length, 1, describe(note));
+  assert.match(note[0].finding_info.desc, /more than 2000 distinct findings/);
+});
+
+test('a repeated finding writes its count as it grows, so a runtime killed without notice loses at most a second of it', async () => {
+  const r = await runSensor(
+    `${REPORT}
+    const fs = require('fs');
+    const api = globalThis[Symbol.for('warden.sensor')];
+    api.runInInvocation({ requestId: 'killed' }, () => {
+      for (let i = 0; i < 100; i++) { try { fs.writeFileSync('/var/warden-same', 'x'); } catch {} }
+      process.kill(process.pid, 'SIGKILL'); // as a timeout ends a runtime: no exit handlers
+    });
+  `,
+    { mode: 'enforce' },
+  );
+  const counts = findingsFor(r.findings, 'warden.files.write').map((f) => f.count);
+  assert.equal(Math.max(...counts), 100, JSON.stringify(counts));
 });

@@ -483,3 +483,44 @@ test("the channel is read at the extension's ticks, and not by the sensor while 
   await wait(100);
   assert.deepEqual(troubles, ['lost']);
 });
+
+test("past a megabyte unsent, the channel drops finding lines but never an invocation's start or end", async () => {
+  const ends = [];
+  let findings = 0;
+  const ch = new lib.ChannelServer({
+    hello: () => {},
+    finding: () => findings++,
+    end: (id) => ends.push(id),
+    start: () => {},
+    closed: () => {},
+  });
+  const address = `\0warden-flood-${process.pid}`;
+  await ch.listen(address);
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+  const sensor = lib.openChannel({
+    address: `@${address.slice(1)}`,
+    root: true,
+    version: 't',
+    bypass: (fn) => fn(),
+    onTrouble: () => {},
+  });
+  await wait(100);
+  ch.readNow();
+  await wait(20);
+  // The extension is not reading (between its ticks, or frozen): findings pile up unsent.
+  sensor.invocationStarted('flood', Date.now());
+  const line = JSON.stringify({ class_uid: 2004, pad: 'x'.repeat(2000) });
+  for (let i = 0; i < 3000; i++) sensor.send(line);
+  sensor.invocationEnded('flood');
+  assert.ok(sensor.dropped > 0, 'past the bound, finding lines are dropped (and counted)');
+  for (let i = 0; i < 40 && !ends.includes('flood'); i++) {
+    ch.readNow();
+    await wait(25);
+  }
+  assert.deepEqual(
+    ends,
+    ['flood'],
+    `the end arrived (${findings} finding lines read, ${sensor.dropped} dropped)`,
+  );
+  ch.close();
+});
