@@ -131,6 +131,19 @@ export function setFaultPolicy(fn: FaultPolicy): void {
   onFault = fn;
 }
 
+/** Errors a hook got from Node on the caller's behalf (see `theCallsOwn`). */
+const callOutcomes = new WeakSet<object>();
+
+/**
+ * Marks an error as the call's own outcome: one a hook got from Node doing the call's work for
+ * it (a read's open made by the sensor so the opened file can be judged: ENOENT is the caller's
+ * answer, not a fault). The barrier passes it to the caller unchanged.
+ */
+export function theCallsOwn<E>(e: E): E {
+  if ((typeof e === 'object' && e !== null) || typeof e === 'function') callOutcomes.add(e as object);
+  return e;
+}
+
 const NOT_CALLED = 0;
 const RETURNED = 1;
 const THREW = 2;
@@ -171,7 +184,7 @@ export function runHook(
     return hook(orig, thisArg, args);
   } catch (e) {
     if (called === THREW && e === thrown) throw e;
-    if (isIssuedBlock(e)) throw e;
+    if (isIssuedBlock(e) || (typeof e === 'object' && e !== null && callOutcomes.has(e))) throw e;
     const refusal = onFault(site, e);
     if (refusal) throw refusal;
     if (called === THREW) throw thrown;

@@ -125,3 +125,26 @@ test("under Node's permission model the sensor says it runs degraded, and the fu
     r.stdout,
   );
 });
+
+test("an error Node gives the call is the caller's, not a fault: a missing file is ENOENT in every mode", async () => {
+  const body = `${REPORT}
+    const fs = require('fs');
+    try { fs.readFileSync('/nonexistent/warden/config'); } catch (e) { record('readFileSync', e.code); }
+    try { fs.readFileSync('/nonexistent/warden/config', 'utf8'); } catch (e) { record('utf8', e.code); }
+    try { fs.openSync('/nonexistent/warden/config', 'r'); } catch (e) { record('openSync', e.code); }
+    fs.readFile('/nonexistent/warden/config', (e) => record('readFile', e && e.code));
+    fs.promises.readFile('/nonexistent/warden/config').catch((e) => record('promises', e.code));`;
+  for (const mode of ['monitor', 'enforce']) {
+    const r = await runSensor(body, { mode });
+    assert.deepEqual(
+      r.out,
+      { readFileSync: 'ENOENT', utf8: 'ENOENT', openSync: 'ENOENT', readFile: 'ENOENT', promises: 'ENOENT' },
+      `${mode}: ${r.stderr}`,
+    );
+    assert.equal(
+      findingsFor(r.findings, 'warden.sensor.fault').length,
+      0,
+      `${mode}: ${describe(r.findings)}`,
+    );
+  }
+});

@@ -12,7 +12,7 @@ import { ATTACKS } from '../../events/mitre';
 import type { FileEvent, FileOp } from '../../events/types';
 import { globRoot } from '../../policy/permission-flags';
 import { captureStack, isModuleLoaderRead, type StackHolder } from '../attribution';
-import { hookMethod, inBypass, rawBinding } from '../guard';
+import { hookMethod, inBypass, rawBinding, theCallsOwn } from '../guard';
 import { check, getState, reportNotice } from '../report';
 import { resolveForCheck } from '../resolve-path';
 
@@ -230,7 +230,7 @@ export function installFsHooks(): void {
           const refused = judgePath(name, 'read', requested, resolveForCheck(requested, true, cwd), cwd);
           if (refused) throw refused;
         }
-        throw openError;
+        throw theCallsOwn(openError);
       }
       const err =
         cannotBeRefused(fd) && !state?.readOfInterest?.(requested)

@@ -1,0 +1,2 @@
+// piscina's worker for the piscina-workers case.
+module.exports = (n) => n * n;
