@@ -14,6 +14,7 @@
 // Exit 0 when every run matched, 1 otherwise (each difference is printed).
 import { execFileSync, spawn } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -24,12 +25,21 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const ROOT = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
-const COMPAT = join(ROOT, 'compat');
+const SOURCE = join(ROOT, 'compat');
+/**
+ * Where the corpus runs from: compat/ itself, except in a checkout under a writable temp dir
+ * (/tmp, /var/tmp, /dev/shm), where a function's code never is in Lambda (it is /var/task) and
+ * where the default policy rightly refuses native addons (sharp's): there a copy under
+ * ~/.cache/warden/compat, kept between runs (its install too, while the lock is the same).
+ */
+const COMPAT = /^\/(tmp|var\/tmp|dev\/shm)\//.test(`${SOURCE}/`)
+  ? join(homedir(), '.cache', 'warden', 'compat')
+  : SOURCE;
 let SENSOR = join(ROOT, 'dist', 'sensor.cjs');
 const CLI = join(ROOT, 'dist', 'cli.cjs');
 const require = createRequire(import.meta.url);
@@ -49,10 +59,18 @@ const { values: opts } = parseArgs({
 
 // --- set-up: the corpus's own install (not the project's: no audit noise, no bundle bloat)
 function installCorpus() {
+  if (COMPAT !== SOURCE) {
+    mkdirSync(COMPAT, { recursive: true });
+    for (const entry of readdirSync(SOURCE))
+      if (entry !== 'node_modules' && entry !== 'build') {
+        rmSync(join(COMPAT, entry), { recursive: true, force: true }); // no case left from an older copy
+        cpSync(join(SOURCE, entry), join(COMPAT, entry), { recursive: true, preserveTimestamps: true });
+      }
+  }
   const lock = join(COMPAT, 'package-lock.json');
   const stamp = join(COMPAT, 'node_modules', '.package-lock.json');
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= statSync(lock).mtimeMs) return;
-  console.log('compat: installing the corpus (npm ci in compat/)…');
+  console.log(`compat: installing the corpus (npm ci in ${COMPAT})…`);
   execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: COMPAT,
     stdio: 'inherit',
@@ -75,6 +93,9 @@ function buildBundle() {
 }
 
 // --- the matrix
+if (opts.sensor) SENSOR = opts.sensor; // another build of the sensor, to compare
+installCorpus();
+buildBundle();
 const allCases = readdirSync(join(COMPAT, 'cases'))
   .filter((f) => f.endsWith('.cjs'))
   .map((f) => f.slice(0, -4))
@@ -422,9 +443,6 @@ function writeDoc() {
   );
 }
 
-if (opts.sensor) SENSOR = opts.sensor; // another build of the sensor, to compare
-installCorpus();
-buildBundle();
 const t0 = Date.now();
 console.log(`compat: ${selected.length} cases × ${MODES.join('/')} × Node ${majors.join(', ')}`);
 await runCases();

@@ -116,8 +116,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     kind: 'enum',
     values: FAULT_TARGETS,
     fallback: 'no fault injected',
-    doc: 'test aid: make the judgement of one surface (or reporting) throw, to prove what a fault does',
-    readBy: ['sensor'],
+    doc: 'test aid: make the judgement of one surface (or reporting) throw, to prove what a fault does (the extension: `process`, `all`)',
+    readBy: ['sensor', 'extension'],
   },
   {
     name: 'WARDEN_LEARN',

@@ -325,9 +325,16 @@ export async function run(boot: ExtensionBoot): Promise<void> {
     },
   });
   temp.start();
+  // WARDEN_INJECT_FAULT=process|all (a test aid, as for the sensor): judging a process throws.
+  const injected = settings.injectFault === 'process' || settings.injectFault === 'all';
   const watcher: ProcessWatcher = new ProcessWatcher({
     policy,
-    rules,
+    rules: injected
+      ? (ev, allowed) => {
+          if (ev.surface === 'process') throw new Error('injected fault on process');
+          return rules(ev, allowed);
+        }
+      : rules,
     mode,
     probe,
     drops: {

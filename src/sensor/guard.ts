@@ -235,7 +235,7 @@ function before(
   try {
     look(args);
   } catch (e) {
-    if (isIssuedBlock(e)) throw e;
+    if (isIssuedBlock(e) || (typeof e === 'object' && e !== null && callOutcomes.has(e))) throw e;
     const refusal = onFault(site, e);
     if (refusal) throw refusal;
   }

@@ -175,6 +175,53 @@ test('`sh -c` with the in-process process hooks disabled: the extension alone ki
   }
 });
 
+test('a process whose judgement throws is still judged by the extension: matching no allow rule, killed in enforce mode', async () => {
+  const { dir, cleanup } = tempDir('warden-ext-');
+  try {
+    const marker = join(dir, 'MARKER');
+    const pol = policy(
+      dir,
+      'version: 1\nmode: enforce\nprocess:\n  default: deny\n  allow: [ { exe: sh }, { exe: sleep }, { exe: touch } ]\n',
+    );
+    const r = await invoke(FN, 'index.shell', [{ script: `sleep 1 && touch ${marker}` }], {
+      args: [
+        '--policy',
+        pol,
+        '--env',
+        'WARDEN_DISABLE_HOOKS=process',
+        '--env',
+        'WARDEN_INJECT_FAULT=process',
+      ],
+    });
+    assert.equal(r.code, 0, r.stderr);
+    await new Promise((done) => setTimeout(done, 1200));
+    assert.equal(existsSync(marker), false, 'a fault is never an allow: the shell was killed');
+    const fault = byLayer(r.findings, 'extension').find((f) => rule(f) === 'warden.sensor.fault');
+    assert.ok(fault, JSON.stringify(r.findings.map(rule)));
+    assert.match(fault.finding_info.title, /killed/);
+    assert.equal(fault.unmapped.killed, true);
+
+    // A command line the parser once threw on ($'\\xZZ'): judged all the same, killed for what it runs.
+    const marker2 = join(dir, 'MARKER2');
+    const onlySh = policy(
+      dir,
+      'version: 1\nmode: enforce\nprocess:\n  default: deny\n  allow: [ { exe: sh } ]\n',
+    );
+    const r2 = await invoke(FN, 'index.shell', [{ script: `echo $'\\xZZ'; sleep 1; touch ${marker2}` }], {
+      args: ['--policy', onlySh, '--env', 'WARDEN_DISABLE_HOOKS=process'],
+    });
+    assert.equal(r2.code, 0, r2.stderr);
+    await new Promise((done) => setTimeout(done, 1200));
+    assert.equal(existsSync(marker2), false, 'the extension judged the shell and killed it');
+    assert.ok(
+      byLayer(r2.findings, 'extension').some((f) => f.unmapped.killed),
+      JSON.stringify(r2.findings.map(rule)),
+    );
+  } finally {
+    cleanup();
+  }
+});
+
 test('WARDEN_MODE=Enforce means enforce to the extension too (one settings module), and a bad value is its finding', async () => {
   const { dir, cleanup } = tempDir('warden-ext-');
   try {

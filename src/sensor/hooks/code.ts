@@ -16,6 +16,7 @@ import {
   lockAccessor,
   rawBinding,
   realpathOf,
+  theCallsOwn,
   wrapCall,
   wrapConstruct,
 } from '../guard';
@@ -85,8 +86,13 @@ function hookFunctionConstructors(): void {
       {
         construct(args) {
           if (!judgingGenerated()) return;
-          // Convert once, as V8 would, so a toString side effect does not run twice.
-          for (let i = 0; i < args.length; i++) args[i] = `${args[i] as string}`;
+          // Convert once, as V8 would, so a toString side effect does not run twice; what the
+          // conversion throws is what the constructor would have thrown.
+          try {
+            for (let i = 0; i < args.length; i++) args[i] = `${args[i] as string}`;
+          } catch (e) {
+            throw theCallsOwn(e);
+          }
           judgeSource('function', `new ${name}`, functionSource(args));
         },
       },
