@@ -14,6 +14,8 @@ export interface Engine {
   watchesCode: boolean;
   /** Some rule needs the invocation's input (an injection detector). */
   needsInput: boolean;
+  /** Surfaces where some rule blocks or kills in enforce mode (a fault there is refused too). */
+  blocks: ReadonlySet<Surface>;
 }
 
 export function createEngine(rules: readonly CompiledRule[], skip: ReadonlySet<string> = new Set()): Engine {
@@ -34,5 +36,6 @@ export function createEngine(rules: readonly CompiledRule[], skip: ReadonlySet<s
       bySurface.secrets.length > 0 || kept.some((r) => r.fields.includes('package.read_credentials')),
     watchesCode: bySurface.code.some((r) => r.detector !== undefined),
     needsInput: kept.some((r) => r.detector !== undefined),
+    blocks: new Set(kept.filter((r) => r.action !== 'alert').flatMap((r) => r.surfaces)),
   };
 }

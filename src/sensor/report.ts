@@ -379,13 +379,14 @@ function reportUnreportedFaults(s: SensorState, ctx: InvocationContext | undefin
 
 /**
  * Whether a fault while judging an event of this surface refuses the call: under failClosed
- * always; in enforce mode wherever the policy could deny such an event (`couldDeny`), so a
- * fault the caller provokes never turns a denied call into an allow.
+ * always; in enforce mode wherever the policy could deny such an event (`couldDeny`) or a
+ * detection rule could block it (a code-injection detector on generated code, with a policy that
+ * allows eval), so a fault the caller provokes never turns a refused call into an allow.
  */
 function refusesOnFault(s: SensorState, surface: Surface, op: string | undefined): boolean {
   if (s.failClosed) return true;
   if (s.mode !== 'enforce' || s.observer) return false;
-  return couldDeny(s.policy.policy, surface, op ?? '');
+  return couldDeny(s.policy.policy, surface, op ?? '') || s.engine?.blocks.has(surface) === true;
 }
 
 function faultBlock(surface: Surface, op: string | undefined): WardenBlockedError {

@@ -11,22 +11,27 @@ for (let i = 0; i < 3; i++) { try { require('child_process').execSync('touch $DI
 record('read', require('fs').readFileSync(__filename, 'utf8').length > 0);
 `;
 
-test('fail-open: a fault in monitor mode, or where the policy denies nothing, lets the call through and is reported with a counter', async () => {
-  for (const opts of [
-    { mode: 'monitor' },
-    { policy: 'version: 1\nmode: enforce\nprocess: { default: allow, kill: allow }\n' },
-  ]) {
-    const r = await runSensor(BODY, { ...opts, env: { WARDEN_INJECT_FAULT: 'process' } });
-    assert.deepEqual([r.out.spawn0, r.out.spawn1, r.out.spawn2], ['ran', 'ran', 'ran'], r.stderr);
-    assert.equal(r.out.read, true);
-    const faults = findingsFor(r.findings, 'warden.sensor.fault');
-    assert.ok(faults.length >= 1, describe(r.findings));
-    assert.match(faults[0].finding_info.desc, /injected fault on process.*faults so far: 1/);
-    assert.match(faults[0].finding_info.title, /let through/);
-    const update = faults.find((f) => f.activity_id === 2);
-    assert.ok(!update || update.count >= 2, 'repeats are counted, not repeated');
-    assert.equal(r.code, 0);
-  }
+test('fail-open: a fault in monitor mode, or where neither the policy nor a rule can refuse, lets the call through and is reported with a counter', async () => {
+  const r = await runSensor(BODY, { mode: 'monitor', env: { WARDEN_INJECT_FAULT: 'process' } });
+  assert.deepEqual([r.out.spawn0, r.out.spawn1, r.out.spawn2], ['ran', 'ran', 'ran'], r.stderr);
+  assert.equal(r.out.read, true);
+  const faults = findingsFor(r.findings, 'warden.sensor.fault');
+  assert.ok(faults.length >= 1, describe(r.findings));
+  assert.match(faults[0].finding_info.desc, /injected fault on process.*faults so far: 1/);
+  assert.match(faults[0].finding_info.title, /let through/);
+  const update = faults.find((f) => f.activity_id === 2);
+  assert.ok(!update || update.count >= 2, 'repeats are counted, not repeated');
+  assert.equal(r.code, 0);
+  // Enforce mode, on a surface the default policy allows and no rule blocks (secret reads).
+  const secrets = await runSensor(
+    `${REPORT}
+    const api = globalThis[Symbol.for('warden.sensor')];
+    api.runInInvocation({ requestId: 'r' }, () => record('key', process.env.AWS_SECRET_ACCESS_KEY));`,
+    { mode: 'enforce', env: { WARDEN_INJECT_FAULT: 'secrets', AWS_SECRET_ACCESS_KEY: 'canary-value' } },
+  );
+  assert.equal(secrets.out.key, 'canary-value', secrets.stderr);
+  const f = findingsFor(secrets.findings, 'warden.sensor.fault');
+  assert.ok(f.length >= 1 && /let through/.test(f[0].finding_info.title), describe(secrets.findings));
 });
 
 test('enforce mode: a fault on a surface the policy can deny blocks the call (a fault is never an allow)', async () => {
@@ -147,4 +152,21 @@ test("an error Node gives the call is the caller's, not a fault: a missing file 
       `${mode}: ${describe(r.findings)}`,
     );
   }
+});
+
+test('enforce mode: a fault judging generated code is refused where a detector could block it, though the policy allows eval', async () => {
+  // An invocation whose input looks like code: the injection detectors judge generated code
+  // (and block it in enforce mode), while the default policy allows eval.
+  const body = `${REPORT}
+    const api = globalThis[Symbol.for('warden.sensor')];
+    api.runInInvocation({ requestId: 'r1', event: { body: "require('child_process').execSync('id')" } }, () => {
+      try { record('fn', new Function('return 6 * 7')()); } catch (e) { record('fn', codeOf(e)); }
+    });`;
+  const env = { WARDEN_INJECT_FAULT: 'code' };
+  const mon = await runSensor(body, { mode: 'monitor', env });
+  assert.equal(mon.out.fn, 42, `monitor: let through ${JSON.stringify(mon.out)}`);
+  const enf = await runSensor(body, { mode: 'enforce', env });
+  assert.equal(enf.out.fn, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out));
+  const fault = findingsFor(enf.findings, 'warden.sensor.fault');
+  assert.ok(fault.length >= 1 && /blocked/.test(fault[0].finding_info.title), describe(enf.findings));
 });
