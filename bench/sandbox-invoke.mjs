@@ -1,7 +1,12 @@
 // Warm-invoke latency and init time through the local Lambda sandbox, with and without the
 // Warden layer, alternating blocks of invokes (A B A B …) so machine drift cancels. Each block
 // is a fresh sandbox: its first invoke gives an init time, the rest are warm invokes.
+// Memory: the runtime's RSS after each block's last invoke (Warden's minus plain's) plus every
+// external extension's, together `memory_added_mb`.
 // Usage: node bench/sandbox-invoke.mjs [--runtime nodejs24.x] [--blocks 10] [--per-block 26]
+//          [--function trivial|flood] [--no-extension]
+// --function flood: every invocation makes fresh findings (bench/functions/flood).
+// --no-extension: the layer without its external extension.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +21,8 @@ const { values } = parseArgs({
     blocks: { type: 'string', default: '10' },
     'per-block': { type: 'string', default: '26' },
     client: { type: 'string', default: 'aws' },
+    function: { type: 'string', default: 'trivial' },
+    'no-extension': { type: 'boolean', default: false },
   },
 });
 const runtime = values.runtime ?? ['nodejs24.x', 'nodejs22.x', 'nodejs20.x'].find((r) => lib.findNode(r));
@@ -25,7 +32,10 @@ if (!nodeBin || !client) throw new Error(`${runtime}: no node or no runtime clie
 const blocks = Number(values.blocks);
 const perBlock = Number(values['per-block']);
 
-const samples = { warden: { warm: [], init: [], rss: [] }, plain: { warm: [], init: [], rss: [] } };
+const samples = {
+  warden: { warm: [], init: [], rss: [], ext: [] },
+  plain: { warm: [], init: [], rss: [], ext: [] },
+};
 for (let b = 0; b < blocks; b++) {
   for (const variant of b % 2 ? ['plain', 'warden'] : ['warden', 'plain']) {
     let done = 0;
@@ -34,7 +44,7 @@ for (let b = 0; b < blocks; b++) {
     }));
     await lib.runSandbox({
       packageRoot: root,
-      functionDir: join(root, 'bench', 'functions', 'trivial'),
+      functionDir: join(root, 'bench', 'functions', values.function),
       settings: lib.localSettings({
         functionName: 'bench',
         handler: 'index.handler',
@@ -46,6 +56,7 @@ for (let b = 0; b < blocks; b++) {
       client,
       events,
       noWarden: variant === 'plain',
+      ...(values['no-extension'] ? { layer: { noExtension: true } } : {}),
       extraLayers: [],
       userEnv: {},
       onResult: (r) => {
@@ -53,7 +64,10 @@ for (let b = 0; b < blocks; b++) {
         if (r.initDurationMs !== undefined) samples[variant].init.push(r.initDurationMs);
         else samples[variant].warm.push(r.durationMs);
         // The runtime process's RSS after the block's last warm invoke (init and every invoke done).
-        if (++done === perBlock && r.runtimeRssMb !== undefined) samples[variant].rss.push(r.runtimeRssMb);
+        if (++done === perBlock) {
+          if (r.runtimeRssMb !== undefined) samples[variant].rss.push(r.runtimeRssMb);
+          samples[variant].ext.push(r.extensionsRssMb ?? 0);
+        }
       },
       onFinding: () => {},
       onLog: () => {},
@@ -73,10 +87,31 @@ for (const [variant, s] of Object.entries(samples))
     inits: s.init.length,
     init_p50_ms: pct(s.init, 0.5),
     runtime_rss_p50_mb: pct(s.rss, 0.5),
+    extensions_rss_p50_mb: pct(s.ext, 0.5),
   };
 summary.added = {
   warm_p50_ms: +(summary.warden.warm_p50_ms - summary.plain.warm_p50_ms).toFixed(2),
   init_p50_ms: +(summary.warden.init_p50_ms - summary.plain.init_p50_ms).toFixed(2),
   runtime_rss_mb: +(summary.warden.runtime_rss_p50_mb - summary.plain.runtime_rss_p50_mb).toFixed(1),
+  // Everything Warden costs in memory: the runtime's growth plus its own processes.
+  memory_mb: +(
+    summary.warden.runtime_rss_p50_mb -
+    summary.plain.runtime_rss_p50_mb +
+    summary.warden.extensions_rss_p50_mb -
+    summary.plain.extensions_rss_p50_mb
+  ).toFixed(1),
 };
-console.log(JSON.stringify({ runtime, client: client.label, node: nodeBin, ...summary }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      runtime,
+      client: client.label,
+      node: nodeBin,
+      function: values.function,
+      extension: !values['no-extension'],
+      ...summary,
+    },
+    null,
+    2,
+  ),
+);

@@ -75,6 +75,8 @@ export interface InvokeResult {
   postRuntimeDurationMs?: number;
   /** The runtime process's own resident memory once the invoke is over (MB). */
   runtimeRssMb?: number;
+  /** Resident memory of the external extensions' processes together (MB), after this invoke. */
+  extensionsRssMb?: number;
 }
 
 interface Extension {
@@ -858,6 +860,11 @@ export class Sandbox {
       result.postRuntimeDurationMs = postRuntimeDurationMs;
     const rss = this.runtime && !this.runtime.exitStatus ? residentMemoryMb(this.runtime.pid) : undefined;
     if (rss !== undefined) result.runtimeRssMb = rss;
+    const extensionsRss = [...this.launched.values()]
+      .filter((p) => !p.exitStatus)
+      .map((p) => residentMemoryMb(p.pid))
+      .filter((mb): mb is number => mb !== undefined);
+    if (extensionsRss.length > 0) result.extensionsRssMb = extensionsRss.reduce((a, b) => a + b, 0);
     if (error) result.error = error;
     else if (inv.outcome.kind === 'response') result.response = parseResponse(inv.outcome.body);
     if (status === 'timeout') await this.reset('TIMEOUT');
