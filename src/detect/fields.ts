@@ -5,6 +5,7 @@
  */
 import type { SensorEvent, Surface } from '../events/types';
 import { isRuntimeApi, isShell } from '../policy/decide';
+import { inFunctionDir } from '../policy/task-root';
 import type { DetectContext } from './context';
 import type { FieldValue } from './types';
 
@@ -46,12 +47,7 @@ export function isAwsEndpoint(host: string | undefined): boolean {
   return host !== undefined && AWS_ENDPOINT.test(host.toLowerCase().replace(/\.$/, ''));
 }
 
-/** An absolute path in the function's directory (LAMBDA_TASK_ROOT), outside its node_modules. */
-export function inFunctionDir(p: string, taskRoot: string | undefined): boolean {
-  if (!taskRoot) return false;
-  const r = taskRoot.replace(/\/+$/, '');
-  return p.startsWith(`${r}/`) && !p.slice(r.length).includes('/node_modules/');
-}
+export { inFunctionDir };
 
 /** A shell started with no command string and no script: it reads commands from stdin. */
 function interactiveShell(ev: SensorEvent): boolean {

@@ -276,6 +276,7 @@ function start(): void {
           cfg.wardenEnv,
           () => inputLooksLikeCode(currentInvocation()),
           loaded.mode,
+          !cfg.rulesPath,
         ),
     ],
     ['path', () => detection?.engine.needsInput && installPathHooks()],

@@ -7,9 +7,9 @@
  */
 import { codeLooksLikeInput } from '../detect/detectors/code-injection';
 import { type JoinEscape, joinEscape } from '../detect/detectors/path-traversal';
-import { inFunctionDir } from '../detect/fields';
 import { type TaintedInputs, type TaintedValue, taintedInputs } from '../detect/input';
 import type { InvocationContext } from '../events/types';
+import { inFunctionDir } from '../policy/task-root';
 import { currentInvocation } from './context';
 import { lock, wrapCall } from './guard';
 import { getState } from './report';
@@ -71,21 +71,27 @@ function inTaskRoot(requested: string): boolean {
 /** Source files and secrets of the function's own, by name (the function-code-read rule). */
 const CODE_FILE = /\.(?:[cm]?js|ts|map)$|(?:^|\/)\.env(?:\.|$)/;
 
+/** Why a read the policy cannot refuse is judged all the same (see `readOfInterest`). */
+export type ReadInterest = 'input' | 'code-file';
+
 /**
  * Reads the default policy cannot refuse (not on procfs) skip judgement; these are still
- * judged: a path the invocation's input could have steered, and the function's code files.
+ * judged: a path the invocation's input could have steered (`input`), and the function's code
+ * files (`code-file`: the function-code-read rule, which only Node's module loader may read
+ * without a finding).
  */
-export function readOfInterest(requested: string): boolean {
-  if (CODE_FILE.test(requested) && inTaskRoot(requested)) return true;
+export function readOfInterest(requested: string): ReadInterest | undefined {
   const ctx = currentInvocation();
-  if (!ctx || ctx.event === undefined) return false;
-  const f = factsOf(ctx);
-  if (f.joins?.has(requested)) return true;
-  f.pathLike ??= (inputsOf(ctx)?.values ?? [])
-    .filter((v) => v.value.includes('..') || v.value.startsWith('/'))
-    .map((v) => v.value);
-  for (const v of f.pathLike) if (requested.includes(v)) return true;
-  return false;
+  if (ctx && ctx.event !== undefined) {
+    const f = factsOf(ctx);
+    if (f.joins?.has(requested)) return 'input';
+    f.pathLike ??= (inputsOf(ctx)?.values ?? [])
+      .filter((v) => v.value.includes('..') || v.value.startsWith('/'))
+      .map((v) => v.value);
+    for (const v of f.pathLike) if (requested.includes(v)) return 'input';
+  }
+  if (CODE_FILE.test(requested) && inTaskRoot(requested)) return 'code-file';
+  return undefined;
 }
 
 export function detectFacts(ctx: InvocationContext | undefined) {

@@ -35,7 +35,7 @@ export interface SensorState {
   /** The invocation's input and path joins, for the detectors (see sensor/invocation-facts.ts). */
   invocationFacts?: (ctx: InvocationContext | undefined) => Pick<DetectContext, 'inputs' | 'joins'>;
   /** A read the rules want to see even where the policy could not refuse it (see fs hooks). */
-  readOfInterest?: (requested: string) => boolean;
+  readOfInterest?: (requested: string) => 'input' | 'code-file' | undefined;
 }
 
 const detectState: DetectState = newDetectState();

@@ -229,3 +229,38 @@ test('the layer picks up whatever extensions/ holds, and --layer merges over it'
     cleanup();
   }
 });
+
+test("a benign function's cold start does not compile the judgement code: the runtime's own addon and the handler's own modules are not judged", async () => {
+  // WARDEN_TRACE_STARTUP names the event that first needs the judgement code (compiling it is
+  // ~12 ms of init). The runtime client's rapid-client.node comes from the platform's read-only
+  // directories, which the policy allows whatever it says; Node's loader reading the handler's
+  // files is not the function-code-read rule's business.
+  const r = await invoke('basic', 'index.handler', [{ x: 1 }], { args: ['--env', 'WARDEN_TRACE_STARTUP=1'] });
+  try {
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.results[0].status, 'success', JSON.stringify(r.results[0]));
+    assert.match(r.stderr, /warden: modules hooks/, 'the trace ran');
+    assert.doesNotMatch(
+      r.stderr,
+      /judge chunk loaded/,
+      r.stderr
+        .split('\n')
+        .filter((l) => /judge chunk|at /.test(l))
+        .join('\n'),
+    );
+    // With a rules file of the user's, every addon is judged again (a rule may name any).
+    const rulesFile = `${r.dir}/rules.yaml`;
+    writeFileSync(rulesFile, 'version: 1\nrules: []\n');
+    const withRules = await invoke('basic', 'index.handler', [{ x: 1 }], {
+      args: ['--env', 'WARDEN_TRACE_STARTUP=1', '--env', `WARDEN_RULES=${rulesFile}`],
+    });
+    try {
+      assert.equal(withRules.results[0].status, 'success');
+      assert.match(withRules.stderr, /judge chunk loaded for .*\n(.*\n)*.*(dlopen|\.node)/);
+    } finally {
+      withRules.cleanup();
+    }
+  } finally {
+    r.cleanup();
+  }
+});

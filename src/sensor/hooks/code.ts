@@ -293,7 +293,21 @@ function hookWasm(): void {
   );
 }
 
-function hookDlopen(): void {
+const TEMP_DIR = /^\/(?:tmp|var\/tmp|dev\/shm)\//;
+
+/**
+ * The runtime's own addons (the runtime client's `rapid-client.node`, loaded at every cold
+ * start) come from the platform's read-only directories, which the policy allows whatever its
+ * lists say: with only the built-in rules (none of which can fire on them) they are not judged,
+ * so the judgement code is not compiled for them during init. A rules file of the user's may say
+ * something of any addon: then every one is judged.
+ */
+function platformAddon(real: string, trusted: boolean): boolean {
+  if (!trusted || TEMP_DIR.test(real)) return false;
+  return getState()?.policy.isPlatformPath(real) === true;
+}
+
+function hookDlopen(trustPlatformAddons: boolean): void {
   const orig = process.dlopen;
   lock(
     process,
@@ -304,7 +318,8 @@ function hookDlopen(): void {
         const file = typeof args[1] === 'string' ? args[1] : String(args[1]);
         // Not there: dlopen will fail by itself; judge the path as named.
         const real = realpathOf(file) ?? path.resolve(file);
-        judge({ surface: 'code', op: 'native', api: 'process.dlopen', target: real });
+        if (!platformAddon(real, trustPlatformAddons))
+          judge({ surface: 'code', op: 'native', api: 'process.dlopen', target: real });
         return fn.apply(self, args);
       },
       { surface: 'code', op: 'native', api: 'process.dlopen' },
@@ -393,6 +408,7 @@ export function installCodeHooks(
   wardenEnv: Record<string, string>,
   inputLooksLikeCode: () => boolean,
   mode: Mode,
+  builtInRulesOnly = false,
 ): void {
   const state = getState();
   const policy = state?.policy;
@@ -418,6 +434,6 @@ export function installCodeHooks(
   }
   hookVm();
   hookWasm();
-  hookDlopen();
+  hookDlopen(builtInRulesOnly && !state?.observer);
   hookWorkers(sensorFile, wardenEnv);
 }

@@ -186,6 +186,17 @@ export function installFsHooks(): void {
       return undefined;
     }
   };
+  /**
+   * Whether a read the policy cannot refuse is judged all the same: one the invocation's input
+   * could have steered, or of the function's own code by anyone but Node's module loader (the
+   * function-code-read rule). The loader's own reads of the handler's files are not judged, so
+   * they do not compile the judgement code during init (learning observes them all).
+   */
+  const judgedAnyway = (requested: string): boolean => {
+    const interest = state?.readOfInterest?.(requested);
+    if (interest !== 'code-file' || state?.observer) return interest !== undefined;
+    return !isModuleLoaderRead(captureStack());
+  };
   const closeQuietly = (fd: number) => {
     try {
       rawClose.call(binding, fd);
@@ -226,14 +237,14 @@ export function installFsHooks(): void {
       } catch (openError) {
         // A failed open is still an attempt: a probe the input steered (a traversal to a file
         // that is not there) is judged and reported like one that found its file.
-        if (state?.readOfInterest?.(requested)) {
+        if (judgedAnyway(requested)) {
           const refused = judgePath(name, 'read', requested, resolveForCheck(requested, true, cwd), cwd);
           if (refused) throw refused;
         }
         throw theCallsOwn(openError);
       }
       const err =
-        cannotBeRefused(fd) && !state?.readOfInterest?.(requested)
+        cannotBeRefused(fd) && !judgedAnyway(requested)
           ? undefined
           : judgePath(name, 'read', requested, fdPath(fd) ?? resolveForCheck(requested, true, cwd), cwd);
       if (err) {
@@ -256,7 +267,7 @@ export function installFsHooks(): void {
     // keeps (async stack traces), so nothing is captured unless the file is on procfs. Otherwise:
     // judged now (the caller's stack is live), verified again once opened.
     let onOpened: (fd: number) => Error | undefined;
-    if (readRulesOnlyInProc && !requested.startsWith('/proc') && !state?.readOfInterest?.(requested)) {
+    if (readRulesOnlyInProc && !requested.startsWith('/proc') && !judgedAnyway(requested)) {
       const stack = d.kind === 'callback' ? captureStack() : undefined;
       onOpened = (fd) =>
         cannotBeRefused(fd)
