@@ -19,17 +19,17 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { newDetectState } from '../detect/context';
 import { evaluate } from '../detect/engine';
-import { type RuleFileParser, rulesEngine } from '../detect/rules-engine';
+import type { RuleFileParser } from '../detect/rules-engine';
 import { ATTACKS } from '../events/mitre';
 import { type FunctionResource, type OcsfObject, toFinding } from '../events/ocsf';
 import type { ExecProbe } from '../events/process-event';
 import type { NetworkEvent, ProcessEvent, SensorEvent, Verdict } from '../events/types';
-import { compilePolicy } from '../policy/compile';
+import type { compilePolicy } from '../policy/compile';
 import { OUTSIDE_PROCESS } from '../policy/decide';
 import type { PolicyLoadResult } from '../policy/load';
-import { formatPolicyErrorShort, resolvePolicy } from '../policy/resolve';
 import { createSink } from '../sensor/sink';
 import { readSettings } from '../settings';
+import { startup } from '../startup';
 import { ChannelServer, channelAddress, type Peer, parseChannel } from './channel';
 import { FindingStream, sensorFinding } from './finding-stream';
 import { judgeObservedProcess, judgeSocket, observedProcessEvent } from './judge';
@@ -133,42 +133,34 @@ export interface ExtensionBoot {
 export async function run(boot: ExtensionBoot): Promise<void> {
   const { client, registration, runtimeApi, started, loadedMs, registeredMs } = boot;
   const settings = readSettings(env);
-  for (const p of settings.problems) stderr(`setting: ${p.message}`);
   const layerPolicy = path.join(__dirname, 'policy.json');
-  const policyPath = settings.policyPath ?? (existsSync(layerPolicy) ? layerPolicy : undefined);
-  const loaded = resolvePolicy(
-    { policyPath, modeOverride: settings.mode, onPolicyError: settings.onPolicyError },
-    (file) => readFileSync(file, 'utf8'),
-    // The loader (schema validator, YAML parser) is its own file in the layer, loaded only when
-    // there is a policy file: an extension on the built-in default does not pay for parsing it.
-    () =>
-      (
-        createRequire(__filename)(path.join(__dirname, 'policy-loader.cjs')) as {
-          parsePolicy(file: string, text: string): PolicyLoadResult;
-        }
-      ).parsePolicy,
-  );
+  const layerRules = path.join(__dirname, 'rules.json');
+  // The loader (schema validator, YAML parser) is its own file in the layer, loaded only when
+  // there is a policy or rules file: an extension on the built-in default does not pay for it.
+  const loader = () =>
+    createRequire(__filename)(path.join(__dirname, 'policy-loader.cjs')) as {
+      parsePolicy(file: string, text: string): PolicyLoadResult;
+      parseRuleFile: RuleFileParser;
+    };
   // `${LAMBDA_TASK_ROOT}` in policy paths: the runtime's, once it is found (Lambda's /var/task
   // until then; extensions are not given the variable).
   let runtimeTaskRoot: string | undefined;
-  const policy = compilePolicy(loaded.policy, { runtimeApi, taskRoot: () => runtimeTaskRoot ?? '/var/task' });
+  const shared = startup({
+    settings,
+    env,
+    layerPolicy: existsSync(layerPolicy) ? layerPolicy : undefined,
+    layerRules: existsSync(layerRules) ? layerRules : undefined,
+    read: (file) => readFileSync(file, 'utf8'),
+    policyParser: () => loader().parsePolicy,
+    ruleParser: () => loader().parseRuleFile,
+    compile: { runtimeApi, taskRoot: () => runtimeTaskRoot ?? '/var/task' },
+    // Fileless and drop-and-execute are judge.ts's own here (with the dropped file's evidence).
+    skipRules: new Set(['warden.rule.fileless-execution', 'warden.rule.drop-and-execute']),
+  });
+  const { loaded, policy, policyPath, userPolicy } = shared;
   const mode = loaded.mode;
-  // Detection rules, as the sensor runs them; fileless and drop-and-execute are judge.ts's own
-  // here (with the dropped file's evidence).
-  const layerRules = path.join(__dirname, 'rules.json');
-  const detection = rulesEngine(
-    settings.rulesPath ?? (existsSync(layerRules) ? layerRules : undefined),
-    (file) => readFileSync(file, 'utf8'),
-    () =>
-      (
-        createRequire(__filename)(path.join(__dirname, 'policy-loader.cjs')) as {
-          parseRuleFile: RuleFileParser;
-        }
-      ).parseRuleFile,
-    new Set(['warden.rule.fileless-execution', 'warden.rule.drop-and-execute']),
-  );
+  const detection = shared.detection!; // the extension never learns
   const detectState = newDetectState();
-  const userPolicy = policyPath !== undefined && !loaded.error;
   const rules = (ev: ProcessEvent | NetworkEvent, allowed: boolean): Verdict[] =>
     evaluate(
       detection.engine,
@@ -176,15 +168,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
       { packageOf: () => OUTSIDE_PROCESS, policy, state: detectState, layer: 'extension' },
       { policyAllowed: userPolicy && allowed },
     );
-
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
-  const functionName = env.AWS_LAMBDA_FUNCTION_NAME || 'local-function';
-  const baseResource: FunctionResource = {
-    arn: `arn:aws:lambda:${region ?? 'local'}:${settings.accountId ?? '000000000000'}:function:${functionName}`,
-    name: functionName,
-    version: env.AWS_LAMBDA_FUNCTION_VERSION,
-    region,
-  };
+  const baseResource: FunctionResource = { ...shared.resource };
 
   // Invocations by start: the sensor's word (at once) and telemetry's platform.start (in batches).
   const invocations: Invocation[] = [];
@@ -291,22 +275,11 @@ export async function run(boot: ExtensionBoot): Promise<void> {
       process.pid,
     );
 
-  if (detection.error)
-    notice(
-      'warden.extension.rules-error',
-      "Warden's extension could not load the rules file",
-      detection.error,
-      3,
-    );
-  for (const p of settings.problems)
-    notice('warden.sensor.setting-invalid', 'Warden setting not understood', p.message, 3);
-  if (loaded.error)
-    notice(
-      'warden.extension.policy-error',
-      "Warden's extension could not load the policy",
-      `${formatPolicyErrorShort(loaded.error)}; using ${loaded.fallback}`,
-      3,
-    );
+  // What start-up could not understand: the same notices the sensor reports.
+  for (const n of shared.notices) {
+    stderr(n.line);
+    emit(n.event, n.verdict, false, process.pid);
+  }
 
   let shuttingDown = false;
   let pendingEmits = 0;

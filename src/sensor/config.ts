@@ -2,13 +2,12 @@
  * The sensor's configuration, read from the environment once at start-up. This is the only
  * module that reads `process.env` (the env hook installs after it).
  */
-import { readSettings, type SettingProblem } from '../settings';
+import { readSettings, type Settings } from '../settings';
 
 export interface SensorConfig {
   policyPath?: string;
   /** WARDEN_RULES: a detection rules file (YAML or JSON) merged over the default rules. */
   rulesPath?: string;
-  modeOverride?: 'monitor' | 'enforce';
   findingsPath?: string;
   /** WARDEN_LEARN: learning mode; observations are appended to this file. */
   learnPath?: string;
@@ -18,12 +17,7 @@ export interface SensorConfig {
    * reads them, instead of into the parent's captured output. Set for children by the root.
    */
   stdoutPath?: string;
-  onPolicyError?: string;
   runtimeApi?: string;
-  functionName: string;
-  functionVersion?: string;
-  region?: string;
-  accountId?: string;
   /** Test aid: make the judgement of this surface (or `all`) throw, to prove fail-open. */
   injectFault?: string;
   /** Every WARDEN_* variable at start-up: forced into child processes' environments. */
@@ -41,8 +35,8 @@ export interface SensorConfig {
   root: boolean;
   /** WARDEN_DISABLE_HOOKS: hook modules not to install (a diagnostic; reported as degraded). */
   disabledHooks: string[];
-  /** Settings that were not understood (reported by the root sensor; see src/settings.ts). */
-  settingProblems: SettingProblem[];
+  /** The validated settings; their problems only for the root sensor (children stay quiet). */
+  settings: Settings;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorConfig {
@@ -55,16 +49,10 @@ export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorCo
   return {
     policyPath: settings.policyPath,
     rulesPath: settings.rulesPath,
-    modeOverride: settings.mode,
     findingsPath: settings.findingsPath,
     learnPath: settings.learnPath,
     stdoutPath: settings.findingsPath ? undefined : env.WARDEN_STDOUT || '/proc/self/fd/1',
-    onPolicyError: settings.onPolicyError,
     runtimeApi: env.AWS_LAMBDA_RUNTIME_API || undefined,
-    functionName: env.AWS_LAMBDA_FUNCTION_NAME || 'local-function',
-    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION || undefined,
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
-    accountId: settings.accountId,
     injectFault: settings.injectFault,
     wardenEnv,
     traceStartup: settings.traceStartup,
@@ -74,7 +62,7 @@ export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorCo
     channel: env.WARDEN_CHANNEL || undefined,
     root,
     disabledHooks: settings.disabledHooks,
-    settingProblems: root ? settings.problems : [],
+    settings: root ? settings : { ...settings, problems: [] },
   };
 }
 
@@ -86,8 +74,4 @@ export function credentialValues(env: NodeJS.ProcessEnv, names: Iterable<string>
     if (v) out[n] = v;
   }
   return out;
-}
-
-export function functionArn(cfg: SensorConfig): string {
-  return `arn:aws:lambda:${cfg.region ?? 'local'}:${cfg.accountId ?? '000000000000'}:function:${cfg.functionName}`;
 }

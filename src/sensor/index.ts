@@ -6,19 +6,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { rulesEngine } from '../detect/rules-engine';
 import type { RuleSpec } from '../detect/types';
 import { ATTACKS } from '../events/mitre';
 import type { InvocationContext } from '../events/types';
-import { compilePolicy } from '../policy/compile';
-import { learningPolicy } from '../policy/learning-policy';
 import type { PolicyError, PolicyLoadResult } from '../policy/load';
-import { formatPolicyErrorShort, type LoadedPolicy, resolvePolicy } from '../policy/resolve';
+import { startup } from '../startup';
 import { addRuntimePaths, onStackTamper, setWardenFiles } from './attribution';
 import { settleAll } from './builtin-watch';
 import { openChannel } from './channel';
 import { compileChunk } from './chunk';
-import { credentialValues, functionArn, readConfig, type SensorConfig } from './config';
+import { credentialValues, readConfig, type SensorConfig } from './config';
 import { currentInvocation, lastInvocation, onInvocationEnd, runInInvocation } from './context';
 import { bypass, keepRealpath, lock, rawBinding, setFaultPolicy } from './guard';
 import { installCodeHooks } from './hooks/code';
@@ -58,14 +55,6 @@ function policyLoader(): PolicyLoaderModule {
 
 const VERSION = typeof __WARDEN_VERSION__ === 'string' ? __WARDEN_VERSION__ : '0.0.0-dev';
 const API_KEY = Symbol.for('warden.sensor');
-
-function loadPolicy(cfg: SensorConfig): LoadedPolicy {
-  return resolvePolicy(
-    { policyPath: cfg.policyPath, modeOverride: cfg.modeOverride, onPolicyError: cfg.onPolicyError },
-    (file) => bypass(() => fs.readFileSync(file, 'utf8')),
-    () => policyLoader().parsePolicy,
-  );
-}
 
 /** The function's directory (symlinks resolved, as the file hooks see paths). */
 function taskRootOf(): string | undefined {
@@ -131,23 +120,16 @@ function start(): void {
   const phase = startupPhases(cfg.traceStartup);
   setWardenFiles(sensorFile, path.dirname(sensorFile));
   addRuntimePaths(cfg.runtimePaths);
-  const loaded: LoadedPolicy = cfg.learnPath
-    ? { policy: learningPolicy(), mode: 'monitor' }
-    : loadPolicy(cfg);
-  phase('policy');
-  const compiled = compilePolicy(loaded.policy, {
-    runtimeApi: cfg.runtimeApi,
-    taskRoot: taskRootOf(),
-    platformPaths: platformPathsOf(cfg),
+  const shared = startup({
+    settings: cfg.settings,
+    env: process.env,
+    read: (file) => bypass(() => fs.readFileSync(file, 'utf8')),
+    policyParser: () => policyLoader().parsePolicy,
+    ruleParser: () => policyLoader().parseRuleFile,
+    compile: { runtimeApi: cfg.runtimeApi, taskRoot: taskRootOf(), platformPaths: platformPathsOf(cfg) },
   });
-  phase('compile policy');
-  const detection = cfg.learnPath
-    ? undefined
-    : rulesEngine(
-        cfg.rulesPath,
-        (file) => bypass(() => fs.readFileSync(file, 'utf8')),
-        () => policyLoader().parseRuleFile,
-      );
+  const { loaded, policy: compiled, detection } = shared;
+  phase('policy and rules');
   if (detection?.engine.rules.some((r) => r.id === 'warden.rule.credential-exfiltration'))
     watchCredentials(credentialValues(process.env, compiled.secretNames));
   phase('rules');
@@ -186,78 +168,27 @@ function start(): void {
     mode: loaded.mode,
     failClosed: loaded.policy.failClosed,
     sink,
-    resource: {
-      arn: functionArn(cfg),
-      name: cfg.functionName,
-      version: cfg.functionVersion,
-      region: cfg.region,
-    },
+    resource: shared.resource,
     version: VERSION,
     injectFault: cfg.injectFault,
     ...(cfg.learnPath ? { observer: createObserver(createSink(cfg.learnPath, bypass), taskRootOf()) } : {}),
     ...(detection
       ? {
           engine: detection.engine,
-          userPolicy: cfg.policyPath !== undefined && !loaded.error,
+          userPolicy: shared.userPolicy,
           invocationFacts: detectFacts,
           readOfInterest,
         }
       : {}),
   });
-  for (const p of cfg.settingProblems) {
+  // What start-up could not understand: settings, the policy file, the rules file.
+  for (const n of shared.notices) {
     try {
-      fs.writeSync(2, `warden: setting: ${p.message}\n`);
+      fs.writeSync(2, `warden: ${n.line}\n`);
     } catch {
-      // stderr closed: the finding below still goes out
+      // stderr closed: the finding still goes out
     }
-    reportNotice(
-      { surface: 'sensor', op: 'startup', api: p.name, message: p.message },
-      {
-        action: 'alert',
-        ruleId: 'warden.sensor.setting-invalid',
-        title: 'Warden setting not understood',
-        severity: 3,
-        attacks: [],
-        reason: p.message,
-      },
-    );
-  }
-  if (detection?.error) {
-    try {
-      fs.writeSync(2, `warden: rules error: ${detection.error}\n`);
-    } catch {
-      // stderr closed: the finding below still goes out
-    }
-    reportNotice(
-      { surface: 'sensor', op: 'policy-error', api: 'rules', message: detection.error },
-      {
-        action: 'alert',
-        ruleId: 'warden.sensor.rules-error',
-        title: 'Warden rules file could not be loaded',
-        severity: 3,
-        attacks: [],
-        reason: detection.error,
-      },
-    );
-  }
-  if (loaded.error) {
-    const message = `${formatPolicyErrorShort(loaded.error)}; using ${loaded.fallback}`;
-    try {
-      fs.writeSync(2, `warden: policy error: ${message}\n`);
-    } catch {
-      // stderr closed: the finding below still goes out
-    }
-    reportNotice(
-      { surface: 'sensor', op: 'policy-error', api: 'policy', message },
-      {
-        action: 'alert',
-        ruleId: 'warden.sensor.policy-error',
-        title: 'Warden policy could not be loaded',
-        severity: 3,
-        attacks: [],
-        reason: message,
-      },
-    );
+    reportNotice(n.event, n.verdict);
   }
   phase('sink, channel, state');
   // Builtins hooked on first load (builtin-watch.ts) need the modules hook to see that load.
