@@ -21,6 +21,7 @@ export { OCSF_VERSION, toFinding } from './events/ocsf';
 export { processEvent } from './events/process-event';
 export { ChannelServer, channelAddress, parseChannel } from './extension/channel';
 export { FindingStream, sensorFinding, subjectKey } from './extension/finding-stream';
+export { InvocationTimeline } from './extension/invocation-timeline';
 export { judgeObservedProcess, judgeSocket, observedProcessEvent, scriptOf } from './extension/judge';
 export {
   environValue,

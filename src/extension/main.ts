@@ -32,6 +32,7 @@ import { readSettings } from '../settings';
 import { startup } from '../startup';
 import { ChannelServer, channelAddress, type Peer, parseChannel } from './channel';
 import { FindingStream, sensorFinding } from './finding-stream';
+import { InvocationTimeline } from './invocation-timeline';
 import { judgeObservedProcess, judgeSocket, observedProcessEvent } from './judge';
 import { type ExtensionsClient, listenTelemetry, type TelemetryEvent } from './lambda-api';
 import { findRuntime, ProcessWatcher, type WatchEvent } from './process-watcher';
@@ -105,14 +106,8 @@ function warmUp(policy: ReturnType<typeof compilePolicy>, execProbe: ExecProbe):
 
 /** How long the extension's own findings wait for the channel's (see onEvent). */
 const EMIT_DELAY_MS = 25;
-/** The longest a finding waits for telemetry to name its invocation (see whenAttributable). */
+/** The longest a finding waits for telemetry to name its invocation (see InvocationTimeline). */
 const ATTRIBUTION_WAIT_MS = 3000;
-
-interface Invocation {
-  id: string;
-  start: number;
-  arn?: string;
-}
 
 /** What the entry (entry.ts) hands over once the extension is registered. */
 export interface ExtensionBoot {
@@ -171,55 +166,20 @@ export async function run(boot: ExtensionBoot): Promise<void> {
   const baseResource: FunctionResource = { ...shared.resource };
 
   // Invocations by start: the sensor's word (at once) and telemetry's platform.start (in batches).
-  const invocations: Invocation[] = [];
-  const noteInvocation = (id: string, start: number, arn?: string): void => {
-    const known = invocations.find((i) => i.id === id);
-    if (known) {
-      known.start = Math.min(known.start, start);
-      known.arn ??= arn;
-    } else {
-      invocations.push({ id, start, arn });
-      if (invocations.length > 64) invocations.shift();
-    }
-    invocations.sort((a, b) => a.start - b.start);
-  };
-  const requestIdAt = (time: number): string | undefined => {
-    for (let i = invocations.length - 1; i >= 0; i--)
-      if (invocations[i]!.start <= time + 5) return invocations[i]!.id;
-    return undefined;
-  };
+  const timeline = new InvocationTimeline({
+    base: baseResource,
+    sensorSpeaks: () => !!rootPeer && !rootLost,
+    maxWaitMs: ATTRIBUTION_WAIT_MS,
+  });
   // The first invocation, whichever source names it first: the sensor's presence is judged a
   // moment later, and the watching cost is counted from it.
   let firstInvoke: { cpu: NodeJS.CpuUsage; wall: number } | undefined;
   const invocationSeen = (id: string, start: number, arn?: string): void => {
-    noteInvocation(id, start, arn);
+    timeline.note(id, start, arn);
     if (firstInvoke) return;
     firstInvoke = { cpu: process.cpuUsage(), wall: Date.now() };
     // The sensor's hello may still be unread when its first invocation is named.
     setTimeout(() => checkSensorPresent(), 500).unref();
-  };
-  // Which invocation a moment belongs to: the sensor names each one as it starts; without it,
-  // telemetry's platform.start does, a batch (up to a second) later. A finding the extension makes
-  // while no sensor speaks waits until telemetry has come past its moment (at most
-  // ATTRIBUTION_WAIT_MS, never past SHUTDOWN), so it carries the right request id.
-  let telemetryUpTo = 0;
-  const waiting: { at: number; since: number; run: () => void }[] = [];
-  const whenAttributable = (at: number, run: () => void): void => {
-    if ((rootPeer && !rootLost) || at <= telemetryUpTo) run();
-    else waiting.push({ at, since: Date.now(), run });
-  };
-  const releaseWaiting = (all: boolean): void => {
-    if (waiting.length === 0) return;
-    const now = Date.now();
-    for (const w of waiting.splice(0)) {
-      if (all || w.at <= telemetryUpTo || now - w.since >= ATTRIBUTION_WAIT_MS) w.run();
-      else waiting.push(w);
-    }
-  };
-  const resourceFor = (inv: Invocation | undefined): FunctionResource => {
-    if (!inv?.arn) return baseResource;
-    const parts = inv.arn.split(':');
-    return { ...baseResource, arn: inv.arn, version: parts[7] ?? baseResource.version };
   };
 
   let shipper: Shipper | undefined;
@@ -234,7 +194,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
       stderr((e as Error).message);
     }
   }
-  const stream = new FindingStream({ writeStdout, shipper, requestIdAt });
+  const stream = new FindingStream({ writeStdout, shipper, requestIdAt: (t) => timeline.requestIdAt(t) });
 
   let uidCounter = 0;
   const emit = (
@@ -246,8 +206,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
     happenedAt?: number,
   ): void => {
     const now = Date.now();
-    const id = requestId ?? requestIdAt(happenedAt ?? now);
-    const inv = invocations.find((i) => i.id === id);
+    const id = requestId ?? timeline.requestIdAt(happenedAt ?? now);
     const finding = toFinding({
       uid: `x${process.pid.toString(36)}-${now.toString(36)}-${(++uidCounter).toString(36)}`,
       event,
@@ -256,7 +215,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
       killed,
       mode,
       requestId: id,
-      resource: resourceFor(inv),
+      resource: timeline.resourceOf(id),
       product: { name: 'Warden', version: VERSION },
       time: now,
       count: 1,
@@ -343,7 +302,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
         channel.readNow();
         setImmediate(() => {
           pendingEmits--;
-          whenAttributable(at ?? wallNow(), () => emit(ev, w.verdict, w.killed, pid, undefined, at));
+          timeline.whenAttributable(at ?? wallNow(), () => emit(ev, w.verdict, w.killed, pid, undefined, at));
         }).unref();
       }, EMIT_DELAY_MS).unref();
     },
@@ -407,7 +366,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
     watcher.tick();
     // What the sensors said since the last tick (read now, not when it was sent: see channel.ts).
     channel.readNow();
-    releaseWaiting(false);
+    timeline.release(false);
     const burst = wallNow() - watcher.lastNewProcessAt < BURST_MS;
     setTimeout(loop, burst ? BURST_INTERVAL_MS : interval).unref();
   };
@@ -450,7 +409,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
   const onTelemetry = (events: TelemetryEvent[]): void => {
     for (const e of events) {
       const time = Date.parse(e.time);
-      if (time > telemetryUpTo) telemetryUpTo = time;
+      timeline.telemetryReached(time);
       if (e.type === 'platform.start') {
         const id = (e.record as { requestId?: unknown } | null)?.requestId;
         if (typeof id === 'string' && Number.isFinite(time)) invocationSeen(id, time);
@@ -467,7 +426,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
         if (f) stream.fromSensor(f, 'telemetry');
       }
     }
-    releaseWaiting(false);
+    timeline.release(false);
   };
   // Compile the policy's matchers now, while the runtime initialises, not on the first process.
   setImmediate(() => warmUp(policy, probe));
@@ -513,9 +472,9 @@ export async function run(boot: ExtensionBoot): Promise<void> {
     for (let i = 0; pendingEmits > 0 && i < 20; i++) await new Promise((r) => setTimeout(r, EMIT_DELAY_MS));
     // The sensors' last lines and the telemetry Lambda sent before SHUTDOWN are read first.
     await new Promise((r) => setTimeout(r, 10));
-    releaseWaiting(true);
+    timeline.release(true);
     if (firstInvoke) checkSensorPresent();
-    for (const prior of invocations) checkSilence(prior.id);
+    for (const prior of timeline.all) checkSilence(prior.id);
     shuttingDown = true;
     watcher.stop();
     temp.stop();

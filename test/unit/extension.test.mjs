@@ -524,3 +524,45 @@ test("past a megabyte unsent, the channel drops finding lines but never an invoc
   );
   ch.close();
 });
+
+test('the invocation timeline: which invocation a moment belongs to, and findings held until telemetry names it', () => {
+  let now = 1000;
+  let sensor = false;
+  const base = { arn: 'arn:aws:lambda:us-east-1:123456789012:function:f', name: 'f', region: 'us-east-1' };
+  const t = new lib.InvocationTimeline({ base, sensorSpeaks: () => sensor, maxWaitMs: 3000, now: () => now });
+  t.note('b', 2000);
+  t.note('a', 1000, 'arn:aws:lambda:us-east-1:123456789012:function:f:live');
+  t.note('b', 1990); // the sensor's word, a little earlier than telemetry's
+  assert.deepEqual(
+    t.all.map((i) => [i.id, i.start]),
+    [
+      ['a', 1000],
+      ['b', 1990],
+    ],
+  );
+  assert.equal(t.requestIdAt(999), 'a', 'within the clocks slack');
+  assert.equal(t.requestIdAt(1500), 'a');
+  assert.equal(t.requestIdAt(5000), 'b');
+  assert.equal(t.requestIdAt(900), undefined);
+  assert.equal(t.resourceOf('a').arn, 'arn:aws:lambda:us-east-1:123456789012:function:f:live');
+  assert.equal(t.resourceOf('a').version, 'live');
+  assert.equal(t.resourceOf('b'), base);
+  // No sensor: a finding waits for telemetry to have come past its moment, or for maxWaitMs.
+  const ran = [];
+  t.whenAttributable(2500, () => ran.push('x'));
+  t.whenAttributable(2600, () => ran.push('y'));
+  t.release(false);
+  assert.deepEqual(ran, []);
+  t.telemetryReached(2550);
+  t.release(false);
+  assert.deepEqual(ran, ['x']);
+  now += 3000;
+  t.release(false);
+  assert.deepEqual(ran, ['x', 'y'], 'never held past maxWaitMs');
+  t.whenAttributable(9000, () => ran.push('z'));
+  t.release(true);
+  assert.deepEqual(ran, ['x', 'y', 'z'], 'everything at SHUTDOWN');
+  sensor = true;
+  t.whenAttributable(99999, () => ran.push('now'));
+  assert.deepEqual(ran.at(-1), 'now', 'the sensor names invocations at once');
+});
