@@ -37,8 +37,7 @@ export function blockedError(ev: SensorEvent, verdict: Verdict): WardenBlockedEr
   err.surface = ev.surface;
   err.syscall = ev.op;
   if (ev.surface === 'files') err.path = ev.requested;
-  issued.add(err);
-  return err;
+  return issue(err);
 }
 
 export function isBlockedError(e: unknown): e is WardenBlockedError {

@@ -144,6 +144,11 @@ export function theCallsOwn<E>(e: E): E {
   return e;
 }
 
+/** What reaches the caller through the barrier unchanged: an issued block, or the call's own error. */
+function passesBarrier(e: unknown): boolean {
+  return isIssuedBlock(e) || (typeof e === 'object' && e !== null && callOutcomes.has(e));
+}
+
 const NOT_CALLED = 0;
 const RETURNED = 1;
 const THREW = 2;
@@ -154,7 +159,8 @@ const THREW = 2;
  * the function it is handed. Whatever that original throws (its own error, or a callback's it
  * ran) reaches the caller unchanged, and so does an error the sensor issued to refuse the call;
  * anything else thrown in the hook is the sensor's fault: reported, and then the call is either
- * refused (`setFaultPolicy` decides: enforce mode where the policy could deny, or failClosed) or
+ * refused (`setFaultPolicy` decides: in enforce mode where the policy could deny or a rule block,
+ * or under failClosed) or
  * completes as it would unhooked — the original's result if it already ran, else the original
  * called now. A fault never reaches the caller as itself.
  */
@@ -183,8 +189,7 @@ export function runHook(
   try {
     return hook(orig, thisArg, args);
   } catch (e) {
-    if (called === THREW && e === thrown) throw e;
-    if (isIssuedBlock(e) || (typeof e === 'object' && e !== null && callOutcomes.has(e))) throw e;
+    if ((called === THREW && e === thrown) || passesBarrier(e)) throw e;
     const refusal = onFault(site, e);
     if (refusal) throw refusal;
     if (called === THREW) throw thrown;
@@ -235,7 +240,7 @@ function before(
   try {
     look(args);
   } catch (e) {
-    if (isIssuedBlock(e) || (typeof e === 'object' && e !== null && callOutcomes.has(e))) throw e;
+    if (passesBarrier(e)) throw e;
     const refusal = onFault(site, e);
     if (refusal) throw refusal;
   }

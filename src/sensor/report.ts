@@ -15,6 +15,7 @@ import type { Mode } from '../policy/types';
 import { attribute, captureStack, isModuleLoaderRead, ownerOf, type StackHolder } from './attribution';
 import { currentInvocation } from './context';
 import { blockedError, type WardenBlockedError } from './errors';
+import type { FaultSite } from './guard';
 import type { Observer } from './observe';
 import type { Sink } from './sink';
 
@@ -389,7 +390,21 @@ function refusesOnFault(s: SensorState, surface: Surface, op: string | undefined
   return couldDeny(s.policy.policy, surface, op ?? '') || s.engine?.blocks.has(surface) === true;
 }
 
-function faultBlock(surface: Surface, op: string | undefined): WardenBlockedError {
+/**
+ * A fault while judging (`where`): reported, counted, and the error to refuse the call with when
+ * `refusesOnFault` says so (undefined: the call goes through). Unknown surface: never refused.
+ */
+function faultOutcome(
+  s: SensorState | undefined,
+  where: string,
+  e: unknown,
+  surface?: Surface,
+  op?: string,
+): WardenBlockedError | undefined {
+  const refuse = s !== undefined && surface !== undefined && refusesOnFault(s, surface, op);
+  reportFault(where, e, refuse ? 'blocked' : 'allowed');
+  if (!refuse || surface === undefined) return undefined;
+  counters.blocked++;
   return blockedError(
     { surface: 'sensor', op: 'fault', api: `${surface}.${op ?? '*'}`, message: '' },
     {
@@ -398,25 +413,14 @@ function faultBlock(surface: Surface, op: string | undefined): WardenBlockedErro
       title: 'Blocked on sensor fault',
       severity: 3,
       attacks: [],
-      reason: `the sensor could not judge this ${surface} call, and the policy could deny it`,
+      reason: `the sensor could not judge this ${surface} call, and the policy could deny it or a rule block it`,
     },
   );
 }
 
-/**
- * The hooks' fault barrier (guard.ts `runHook`) asks here: the fault is reported, and the call
- * refused when `refusesOnFault` says so.
- */
-export function onHookFault(
-  site: { surface: Surface; op?: string; api: string } | undefined,
-  e: unknown,
-): Error | undefined {
-  const s = state;
-  const refuse = s !== undefined && site !== undefined && refusesOnFault(s, site.surface, site.op);
-  reportFault(site ? `${site.surface}.${site.api}` : 'hook', e, refuse ? 'blocked' : 'allowed');
-  if (!refuse) return undefined;
-  counters.blocked++;
-  return faultBlock(site.surface, site.op);
+/** The hooks' fault barrier (guard.ts `runHook`) asks here (see `faultOutcome`). */
+export function onHookFault(site: FaultSite | undefined, e: unknown): Error | undefined {
+  return faultOutcome(state, site ? `${site.surface}.${site.api}` : 'hook', e, site?.surface, site?.op);
 }
 
 export function reportNotice(
@@ -524,10 +528,6 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
       verdicts.find((v) => v.action === 'deny')!;
     return blockedError(ev, reason);
   } catch (e) {
-    const refuse = refusesOnFault(s, ev.surface, ev.op);
-    reportFault(`${ev.surface}.${ev.op}`, e, refuse ? 'blocked' : 'allowed');
-    if (!refuse) return undefined;
-    counters.blocked++;
-    return faultBlock(ev.surface, ev.op);
+    return faultOutcome(s, `${ev.surface}.${ev.op}`, e, ev.surface, ev.op);
   }
 }
