@@ -1,12 +1,15 @@
-// The extension's costs and speed, through the local sandbox:
+// The watchers' costs and speed, through the local sandbox:
 //  1. detection latency: a function starts N processes the policy forbids (through the raw
-//     spawn_sync binding, in-process hooks off, so only the extension can stop them); for each,
-//     spawn → killed (the extension's kill time) and spawn → exit seen by the parent;
+//     spawn_sync binding, in-process hooks off, so only a watcher can stop them); for each,
+//     spawn → killed (the watcher's kill time) and spawn → exit seen by the parent. With
+//     `--watcher thread`, the in-process watcher thread of the default layer (only this part
+//     runs); by default the opt-in external extension, alone (the thread off), and then:
 //  2. CPU while watching an idle function, and the extension's peak RSS;
 //  3. init: the init phase with and without the extension (alternating sandboxes), and the
 //     extension's own start-to-registered time;
 //  4. post-runtime duration (platform.report) over many warm invokes, with and without it.
 // Usage: node bench/extension.mjs [--runtime nodejs24.x] [--spawns 120] [--inits 10] [--invokes 200]
+//          [--watcher extension|thread]
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     inits: { type: 'string', default: '10' },
     invokes: { type: 'string', default: '200' },
     'idle-ms': { type: 'string', default: '5000' },
+    watcher: { type: 'string', default: 'extension' },
   },
 });
 const runtime = values.runtime ?? ['nodejs24.x', 'nodejs22.x', 'nodejs20.x'].find((r) => lib.findNode(r));
@@ -29,7 +33,15 @@ const nodeBin = lib.findNode(runtime);
 const client = lib.findAwsClient(runtime, root) ?? lib.builtinClient(root);
 const fnDir = join(root, 'test', 'fixtures', 'functions', 'extension');
 const enforce = JSON.stringify({ version: 1, mode: 'enforce' });
-const enforceLayer = { policy: lib.parsePolicy('policy.json', enforce).policy, policyJson: enforce };
+const thread = values.watcher === 'thread';
+const enforceLayer = {
+  policy: lib.parsePolicy('policy.json', enforce).policy,
+  policyJson: enforce,
+  extension: !thread,
+};
+/** The extension measured alone: the in-process watcher thread off. */
+const EXTENSION_ALONE = { WARDEN_WATCHER: 'off' };
+const watcherLayer = thread ? 'watcher' : 'extension';
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -72,13 +84,13 @@ async function detection(gapMs) {
     handler: 'index.spawnMany',
     events: [{ count: spawns, file: '/bin/sleep', args: ['sleep', '5'], gapMs }],
     layer: enforceLayer,
-    env: { WARDEN_DISABLE_HOOKS: 'process' },
+    env: { WARDEN_DISABLE_HOOKS: 'process', ...(thread ? {} : EXTENSION_ALONE) },
     timeoutSec: 600,
   });
   const killedAt = new Map();
   for (const f of r.findings) {
     const d = f.evidences?.[0]?.data;
-    if (f.unmapped?.layer === 'extension' && d?.killed_at)
+    if (f.unmapped?.layer === watcherLayer && d?.killed_at)
       killedAt.set(f.evidences[0].process.pid, d.killed_at);
   }
   const startToKill = [];
@@ -103,6 +115,16 @@ const burst = await detection(0);
 const lat = { stats: isolated.stats };
 delete isolated.stats;
 delete burst.stats;
+if (thread) {
+  console.log(
+    JSON.stringify(
+      { runtime, client: client.label, watcher: 'thread', detection: { isolated, back_to_back: burst } },
+      null,
+      2,
+    ),
+  );
+  process.exit(0);
+}
 
 // 2. Idle watching.
 // The extension prints its figures when it shuts down; a run whose line did not arrive (seen
@@ -112,6 +134,8 @@ for (let attempt = 0; attempt < 3 && !idle?.stats; attempt++) {
   idle = await run({
     handler: 'index.wait',
     events: [{ ms: Number(values['idle-ms']) }],
+    layer: { extension: true },
+    env: EXTENSION_ALONE,
     timeoutSec: 60,
   });
   if (!idle.stats) process.stderr.write('bench: the extension did not report its figures; running again\n');
@@ -124,7 +148,8 @@ for (let i = 0; i < Number(values.inits); i++) {
     const r = await run({
       handler: 'index.wait',
       events: [{ ms: 0 }],
-      layer: variant === 'without' ? { noExtension: true } : undefined,
+      layer: { extension: variant === 'with' },
+      env: EXTENSION_ALONE,
     });
     inits[variant].push(r.results[0].initDurationMs);
     if (variant === 'with' && r.stats) inits.registered.push(r.stats.registeredMs);
@@ -137,7 +162,8 @@ for (const variant of ['with', 'without']) {
   const r = await run({
     handler: 'index.wait',
     events: Array.from({ length: Number(values.invokes) }, () => ({ ms: 0 })),
-    layer: variant === 'without' ? { noExtension: true } : undefined,
+    layer: { extension: variant === 'with' },
+    env: EXTENSION_ALONE,
   });
   post[variant] = r.results.slice(1).map((x) => x.postRuntimeDurationMs);
   if (variant === 'with') post.rss = r.stats?.maxRssKb;

@@ -4,9 +4,9 @@
 // Memory: the runtime's RSS after each block's last invoke (Warden's minus plain's) plus every
 // external extension's, together `memory_added_mb`.
 // Usage: node bench/sandbox-invoke.mjs [--runtime nodejs24.x] [--blocks 10] [--per-block 26]
-//          [--function trivial|flood] [--no-extension]
+//          [--function trivial|flood] [--extension]
 // --function flood: every invocation makes fresh findings (bench/functions/flood).
-// --no-extension: the layer without its external extension.
+// --extension: the layer with its opt-in external extension (default: without, as `warden layer build`).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ const { values } = parseArgs({
     'per-block': { type: 'string', default: '26' },
     client: { type: 'string', default: 'aws' },
     function: { type: 'string', default: 'trivial' },
-    'no-extension': { type: 'boolean', default: false },
+    extension: { type: 'boolean', default: false },
   },
 });
 const runtime = values.runtime ?? ['nodejs24.x', 'nodejs22.x', 'nodejs20.x'].find((r) => lib.findNode(r));
@@ -56,7 +56,7 @@ for (let b = 0; b < blocks; b++) {
       client,
       events,
       noWarden: variant === 'plain',
-      ...(values['no-extension'] ? { layer: { noExtension: true } } : {}),
+      ...(values.extension ? { layer: { extension: true } } : {}),
       extraLayers: [],
       userEnv: {},
       onResult: (r) => {
@@ -108,7 +108,7 @@ console.log(
       client: client.label,
       node: nodeBin,
       function: values.function,
-      extension: !values['no-extension'],
+      extension: values.extension,
       ...summary,
     },
     null,

@@ -132,7 +132,8 @@ const judgeExports = (() => {
     ]),
   );
 })();
-const lazyStubs = {
+/** Stubs for the LAZY modules, reaching the judge chunk through `chunkModule`'s `judge(key)`. */
+const lazyStubsVia = (chunkModule) => ({
   name: 'warden-lazy-judge',
   setup(b) {
     b.onResolve({ filter: /.*/ }, async (args) => {
@@ -150,7 +151,7 @@ const lazyStubs = {
       resolveDir: join(root, 'src/sensor'),
       loader: 'js',
       // A CommonJS module that is a function (picomatch) gets a function that calls into it.
-      contents: `const c = require('./chunk');
+      contents: `const c = require(${JSON.stringify(chunkModule)});
 const m = () => c.judge(${JSON.stringify(args.path)});
 ${
   judgeExports[args.path].callable
@@ -162,7 +163,31 @@ for (const k of ${JSON.stringify(judgeExports[args.path].names)})
 `,
     }));
   },
-};
+});
+const lazyStubs = lazyStubsVia('./chunk');
+// The in-process watcher's code (src/watcher/worker-main.ts, run in its own thread): a chunk
+// too, compiled only in that thread; what it shares with the sensor's judgement it takes from
+// the judge chunk (its stubs reach it through `warden:judge`, which the sensor provides).
+const watcherBuild = await esbuild.build({
+  ...common,
+  plugins: [lazyStubsVia('warden:judge')],
+  external: ['warden:judge'],
+  minify: true,
+  charset: 'ascii',
+  write: false,
+  metafile: true,
+  stdin: {
+    contents: "module.exports = require('./src/watcher/worker-main.ts');",
+    resolveDir: root,
+    sourcefile: 'watcher-chunk.js',
+  },
+});
+const watcherStateful = Object.keys(watcherBuild.metafile.inputs).filter(
+  (f) => f.startsWith('src/sensor/') && f !== 'src/sensor/sink.ts',
+);
+if (watcherStateful.length > 0)
+  throw new Error(`the watcher chunk would carry sensor state: ${watcherStateful.join(', ')}`);
+const watcherSource = watcherBuild.outputFiles[0].text;
 const sensorBuild = await esbuild.build({
   ...common,
   plugins: [lazyStubs],
@@ -175,7 +200,7 @@ const sensorBuild = await esbuild.build({
   lineLimit: 100,
   banner: { js: `/* Warden sensor ${pkg.version} (Apache-2.0) */` },
   footer: {
-    js: `${asComment('judge', judgeSource)}${asComment('policy-loader', loaderSource)}${asComment('yaml', yamlSource)}`,
+    js: `${asComment('judge', judgeSource)}${asComment('watcher', watcherSource)}${asComment('policy-loader', loaderSource)}${asComment('yaml', yamlSource)}`,
   },
 });
 if (process.env.WARDEN_BUILD_SIZES === '1') {

@@ -27,8 +27,18 @@ export interface SettingSpec {
 }
 
 export const HOOK_MODULES = ['process', 'fs', 'network', 'code', 'path', 'modules', 'env'] as const;
-export const FAULT_TARGETS = ['process', 'files', 'network', 'code', 'secrets', 'all', 'report'] as const;
+export const FAULT_TARGETS = [
+  'process',
+  'files',
+  'network',
+  'code',
+  'secrets',
+  'all',
+  'report',
+  'watcher',
+] as const;
 export const POLICY_ERROR_CHOICES = ['default-monitor', 'default-enforce', 'deny-all'] as const;
+export const WATCHER_CHOICES = ['lazy', 'always', 'off'] as const;
 
 export const SETTINGS: readonly SettingSpec[] = [
   {
@@ -93,8 +103,16 @@ export const SETTINGS: readonly SettingSpec[] = [
     name: 'WARDEN_WATCH_INTERVAL_MS',
     kind: 'int',
     fallback: '8',
-    doc: "the extension's polling interval in ms (2 ms for 150 ms after a process appears)",
-    readBy: ['extension'],
+    doc: "the process watcher's polling interval in ms (2 ms for 150 ms after a process appears)",
+    readBy: ['sensor', 'extension'],
+  },
+  {
+    name: 'WARDEN_WATCHER',
+    kind: 'enum',
+    values: WATCHER_CHOICES,
+    fallback: '`lazy`',
+    doc: "the in-process watcher (a worker thread that watches the function's child processes and their sockets in /proc and kills what the policy denies): `lazy` starts it before the first child process or native addon, `always` at start-up, `off` never (the opt-in extension still watches)",
+    readBy: ['sensor'],
   },
   {
     name: 'WARDEN_DISABLE_HOOKS',
@@ -116,7 +134,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     kind: 'enum',
     values: FAULT_TARGETS,
     fallback: 'no fault injected',
-    doc: 'test aid: make the judgement of one surface (or reporting) throw, to prove what a fault does (the extension: `process`, `all`)',
+    doc: 'test aid: make the judgement of one surface (or reporting) throw, to prove what a fault does (the watcher and the extension: `process`, `all`); `watcher`: the watcher thread stops after its first look',
     readBy: ['sensor', 'extension'],
   },
   {
@@ -254,6 +272,7 @@ export interface Settings {
   collectorToken?: string;
   accountId?: string;
   watchIntervalMs: number;
+  watcher: (typeof WATCHER_CHOICES)[number];
   disabledHooks: string[];
   traceStartup: boolean;
   injectFault?: (typeof FAULT_TARGETS)[number];
@@ -380,6 +399,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   const mode = choice<Mode>('WARDEN_MODE');
   const onPolicyError = choice<(typeof POLICY_ERROR_CHOICES)[number]>('WARDEN_ON_POLICY_ERROR');
   const injectFault = choice<(typeof FAULT_TARGETS)[number]>('WARDEN_INJECT_FAULT');
+  const watcher = choice<(typeof WATCHER_CHOICES)[number]>('WARDEN_WATCHER') ?? 'lazy';
   return {
     ...(mode ? { mode } : {}),
     ...(onPolicyError ? { onPolicyError } : {}),
@@ -392,6 +412,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
     collectorToken: text('WARDEN_COLLECTOR_TOKEN'),
     accountId: account !== undefined && /^\d{12}$/.test(account.trim()) ? account.trim() : undefined,
     watchIntervalMs,
+    watcher,
     disabledHooks,
     traceStartup: flag('WARDEN_TRACE_STARTUP'),
     runtimePaths: (env.WARDEN_RUNTIME_PATHS ?? '').split(':').filter(Boolean),

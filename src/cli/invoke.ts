@@ -52,6 +52,7 @@ export interface InvokeCliOptions {
   findings?: string;
   layer: string[];
   warden: boolean;
+  extension?: boolean;
   timeout: string;
   memory: string;
   env: string[];
@@ -181,6 +182,7 @@ export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promi
     layer = { policy, policyJson: `${JSON.stringify(policy, null, 2)}\n` };
   }
   if (o.rules) layer = { ...layer, rulesJson: rulesJson(loadRulesOrExit(o.rules).specs) };
+  if (o.extension) layer = { ...layer, extension: true };
   if (o.mode) userEnv.WARDEN_MODE = o.mode;
   const findingsFile = path.resolve(o.findings ?? 'warden-findings.jsonl');
   let findings = 0;
@@ -243,6 +245,10 @@ export function registerInvoke(program: Command): void {
       'a further layer, merged over the Warden layer in order (repeatable)',
       collect,
       [],
+    )
+    .option(
+      '--extension',
+      "include Warden's external extension in the layer (opt-in, as for `warden layer build`)",
     )
     .option('--no-warden', 'run without the Warden layer, for comparisons')
     .option('--timeout <seconds>', 'function timeout', '3')

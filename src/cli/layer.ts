@@ -19,16 +19,16 @@ export function registerLayer(program: Command): void {
     .option('--policy <file>', 'compile this policy (YAML or JSON) into the layer as warden/policy.json')
     .option('--rules <file>', 'detection rules (YAML or JSON) merged over the defaults, as warden/rules.json')
     .option(
-      '--no-extension',
-      'leave out the external extension (extensions/warden): the in-process sensor alone',
+      '--extension',
+      'include the external extension (extensions/warden): a second watcher outside the runtime, telemetry, shipping to WARDEN_COLLECTOR_URL',
     )
-    .action(async (opts: { out: string; policy?: string; rules?: string; extension: boolean }) => {
+    .action(async (opts: { out: string; policy?: string; rules?: string; extension?: boolean }) => {
       const policy = opts.policy ? loadPolicyOrExit(opts.policy) : undefined;
       const build = {
         policy,
         policyJson: policy ? `${JSON.stringify(policy, null, 2)}\n` : undefined,
         rulesJson: opts.rules ? rulesJson(loadRulesOrExit(opts.rules).specs) : undefined,
-        noExtension: !opts.extension,
+        extension: opts.extension === true,
       };
       const out = path.resolve(opts.out);
       if (out.endsWith('.zip')) {

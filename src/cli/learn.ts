@@ -96,7 +96,8 @@ async function observeInSandbox(
       nodeBin: setup.nodeBin,
       client: setup.client,
       events: setup.events,
-      layer: { policy, policyJson: `${JSON.stringify(policy)}\n` },
+      // The extension records what child processes run (the sensor sees only their start).
+      layer: { policy, policyJson: `${JSON.stringify(policy)}\n`, extension: true },
       extraLayers: o.layer,
       userEnv: { ...setup.userEnv, WARDEN_LEARN: obsFile },
       onResult: (r) => {

@@ -36,8 +36,8 @@ export interface DetectContext {
   packageOf: () => string;
   policy: CompiledPolicy;
   state: DetectState;
-  /** Which layer judges: the sensor sees calls, the extension sees /proc. */
-  layer: 'sensor' | 'extension';
+  /** Which layer judges: the sensor sees calls, the watcher (in-process thread) and the extension see /proc. */
+  layer: 'sensor' | 'watcher' | 'extension';
   /** The attacker-controllable strings of the invocation's event (extracted once per invocation). */
   inputs?: () => TaintedInputs | undefined;
   /** Node's module loader made this file read (asked lazily: it needs the stack). */

@@ -98,7 +98,7 @@ export const FIELDS: Readonly<Record<string, FieldDef>> = {
   layer: {
     type: 'string',
     surfaces: 'all',
-    doc: '`sensor` (in the process) or `extension` (seen from outside)',
+    doc: '`sensor` (the hooks, in the process), `watcher` (the in-process thread that watches /proc) or `extension` (the opt-in external extension)',
     get: (_ev, ctx) => ctx.layer,
   },
   package: {

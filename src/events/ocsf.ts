@@ -33,8 +33,8 @@ export interface FindingInput {
   firstSeen: number;
   pid: number;
   /** Which Warden layer made it (default: the in-process sensor). */
-  layer?: 'sensor' | 'extension';
-  /** The process was killed (the extension's enforcement), rather than the call refused. */
+  layer?: 'sensor' | 'watcher' | 'extension';
+  /** The process was killed (the watcher's or the extension's enforcement), rather than the call refused. */
   killed?: boolean;
   /**
    * Past the per-invocation budget of distinct findings: this one stands for every further

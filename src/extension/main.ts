@@ -14,18 +14,13 @@
  * with the function for its CPU (a fraction of a core below 1,769 MB) at the moment it runs:
  * watching runs on timers, shipping in the background, the last flush at SHUTDOWN.
  */
-import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { newDetectState } from '../detect/context';
-import { evaluate } from '../detect/engine';
 import type { RuleFileParser } from '../detect/rules-engine';
 import { ATTACKS } from '../events/mitre';
 import { type FunctionResource, type OcsfObject, toFinding } from '../events/ocsf';
-import type { ExecProbe } from '../events/process-event';
-import type { NetworkEvent, ProcessEvent, SensorEvent, Verdict } from '../events/types';
-import type { compilePolicy } from '../policy/compile';
-import { OUTSIDE_PROCESS } from '../policy/decide';
+import type { SensorEvent, Verdict } from '../events/types';
 import type { PolicyLoadResult } from '../policy/load';
 import { createSink } from '../sensor/sink';
 import { readSettings } from '../settings';
@@ -33,13 +28,12 @@ import { startup } from '../startup';
 import { ChannelServer, channelAddress, type Peer, parseChannel } from './channel';
 import { FindingStream, sensorFinding } from './finding-stream';
 import { InvocationTimeline } from './invocation-timeline';
-import { judgeObservedProcess, judgeSocket, observedProcessEvent } from './judge';
 import { type ExtensionsClient, listenTelemetry, type TelemetryEvent } from './lambda-api';
-import { findRuntime, ProcessWatcher, type WatchEvent } from './process-watcher';
-import { bootTimeMs, changeTimeMs, openPaths, readCmdline, readStat } from './procfs';
+import { findRuntime, type WatchEvent } from './process-watcher';
+import { readStat } from './procfs';
 import { Shipper } from './shipper';
 import { stderr } from './stderr';
-import { TempFileWatch } from './temp-files';
+import { createWatch, probe, WATCHER_OWN_RULES, warmUp } from './watch-setup';
 
 declare const __WARDEN_VERSION__: string;
 const VERSION = typeof __WARDEN_VERSION__ === 'string' ? __WARDEN_VERSION__ : '0.0.0-dev';
@@ -50,59 +44,6 @@ const env = process.env;
 /** The extension's own finding lines: the sensor's sink (raw fd 1, EAGAIN retried), on stdout. */
 const stdoutSink = createSink(undefined, (fn) => fn());
 const writeStdout = (line: string): void => stdoutSink.write(line);
-
-const probe: ExecProbe = {
-  isExecutable(file) {
-    try {
-      accessSync(file, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  realpath(file) {
-    try {
-      return realpathSync.native(file);
-    } catch {
-      return undefined;
-    }
-  },
-};
-
-function resolvers(): Set<string> {
-  try {
-    return new Set(
-      [...readFileSync('/etc/resolv.conf', 'latin1').matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]!),
-    );
-  } catch {
-    return new Set();
-  }
-}
-
-/** Judges a made-up process and socket once, so the first real one is judged at full speed. */
-function warmUp(policy: ReturnType<typeof compilePolicy>, execProbe: ExecProbe): void {
-  try {
-    const ev = observedProcessEvent(
-      {
-        pid: 0,
-        ppid: 0,
-        exe: { path: '/bin/sh', deleted: false, memfd: false },
-        argv: ['sh', '-c', 'true'],
-        lineage: [],
-        seenAt: 0,
-      },
-      execProbe,
-    );
-    judgeObservedProcess(policy, ev, { noted: () => undefined, changedAt: () => undefined, sandboxStart: 0 });
-    judgeSocket(
-      policy,
-      { surface: 'network', op: 'connect', api: 'procfs', protocol: 'tcp', ip: '192.0.2.1', port: 443 },
-      { runtime: false, sensorActive: true },
-    );
-  } catch {
-    // only a warm-up
-  }
-}
 
 /** How long the extension's own findings wait for the channel's (see onEvent). */
 const EMIT_DELAY_MS = 25;
@@ -150,19 +91,10 @@ export async function run(boot: ExtensionBoot): Promise<void> {
     ruleParser: () => loader().parseRuleFile,
     compile: { runtimeApi, taskRoot: () => runtimeTaskRoot ?? '/var/task' },
     // Fileless and drop-and-execute are judge.ts's own here (with the dropped file's evidence).
-    skipRules: new Set(['warden.rule.fileless-execution', 'warden.rule.drop-and-execute']),
+    skipRules: WATCHER_OWN_RULES,
   });
-  const { loaded, policy, policyPath, userPolicy } = shared;
+  const { loaded, policy, policyPath } = shared;
   const mode = loaded.mode;
-  const detection = shared.detection!; // the extension never learns
-  const detectState = newDetectState();
-  const rules = (ev: ProcessEvent | NetworkEvent, allowed: boolean): Verdict[] =>
-    evaluate(
-      detection.engine,
-      ev,
-      { packageOf: () => OUTSIDE_PROCESS, policy, state: detectState, layer: 'extension' },
-      { policyAllowed: userPolicy && allowed },
-    );
   const baseResource: FunctionResource = { ...shared.resource };
 
   // Invocations by start: the sensor's word (at once) and telemetry's platform.start (in batches).
@@ -245,41 +177,13 @@ export async function run(boot: ExtensionBoot): Promise<void> {
   let rootPeer: Peer | undefined;
   let rootLost = false;
   // The temp-dir watch and the process watcher.
-  const temp = new TempFileWatch({
-    dirs: ['/tmp', '/dev/shm'],
-    writerOf(file) {
-      const rt = watcher.runtime;
-      if (!rt) return undefined;
-      for (const pid of watcher.members(rt)) {
-        if (openPaths(pid).includes(file)) return `${pid} ${(readCmdline(pid) ?? []).join(' ')}`;
-      }
-      return undefined;
-    },
-  });
-  temp.start();
-  // WARDEN_INJECT_FAULT=process|all (a test aid, as for the sensor): judging a process throws.
-  const injected = settings.injectFault === 'process' || settings.injectFault === 'all';
-  const watcher: ProcessWatcher = new ProcessWatcher({
-    policy,
-    rules: injected
-      ? (ev, allowed) => {
-          if (ev.surface === 'process') throw new Error('injected fault on process');
-          return rules(ev, allowed);
-        }
-      : rules,
-    mode,
-    probe,
-    drops: {
-      noted: (p) => temp.lookup(p),
-      changedAt: changeTimeMs,
-      sandboxStart: started,
-      hash: (p) => temp.hashNow(p),
-    },
+  const { watcher, temp } = createWatch({
+    shared,
+    settings,
+    layer: 'extension',
     selfPid: process.pid,
-    bootTimeMs: bootTimeMs(),
-    now: wallNow,
+    sandboxStart: started,
     sensorActive: () => !!rootPeer && !rootLost,
-    resolvers: resolvers(),
     onEvent(w: WatchEvent) {
       const ev = w.event;
       const pid =
@@ -307,6 +211,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
       }, EMIT_DELAY_MS).unref();
     },
   });
+  temp.start();
 
   // The sensor's side of the stream, and its liveness.
   const ended = new Set<string>();
@@ -429,7 +334,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
     timeline.release(false);
   };
   // Compile the policy's matchers now, while the runtime initialises, not on the first process.
-  setImmediate(() => warmUp(policy, probe));
+  setImmediate(() => warmUp(policy));
   const account = (registration as { accountId?: string }).accountId;
   if (account && !settings.accountId)
     baseResource.arn = baseResource.arn.replace(':000000000000:', `:${account}:`);

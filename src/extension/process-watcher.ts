@@ -72,6 +72,8 @@ export interface WatchEvent {
   event: ProcessEvent | NetworkEvent;
   verdict: Verdict;
   killed: boolean;
+  /** A process judged in the image it started with (not one it exec'd into later). */
+  firstImage?: boolean;
 }
 
 export interface WatcherOptions {
@@ -94,6 +96,11 @@ export interface WatcherOptions {
   sensorActive(): boolean;
   /** DNS resolvers (from /etc/resolv.conf): queries to them carry names the sensor judges. */
   resolvers: ReadonlySet<string>;
+  /**
+   * Whether the runtime's own sockets are looked at now (default: always). In the runtime's own
+   * thread, only once code the sensor's hooks cannot see (a native addon) may have made one.
+   */
+  runtimeSockets?(): boolean;
 }
 
 const HERTZ = 100;
@@ -442,8 +449,8 @@ export class ProcessWatcher {
         action: refuse ? 'deny' : 'alert',
         ruleId: 'warden.sensor.fault',
         title: refuse
-          ? 'Warden extension fault (the process was killed)'
-          : 'Warden extension fault (the process was let run)',
+          ? 'Warden watcher fault (the process was killed)'
+          : 'Warden watcher fault (the process was let run)',
         severity: 3,
         attacks: [],
         reason: `judging pid ${pid} (${exePath}): ${message}`,
@@ -526,7 +533,8 @@ export class ProcessWatcher {
       const h = this.o.drops.hash?.(dropped.path);
       if (h) Object.assign(dropped, h);
     }
-    for (const v of verdicts) this.o.onEvent({ event: ev, verdict: v, killed });
+    const firstImage = execFrom === undefined && t !== undefined;
+    for (const v of verdicts) this.o.onEvent({ event: ev, verdict: v, killed, firstImage });
   }
 
   /** A socket inode in the sandbox's TCP/UDP tables (not a Unix socket). */
@@ -603,8 +611,9 @@ export class ProcessWatcher {
   private checkSockets(rt: RuntimeProcess, members: Set<number>): void {
     if (!this.tables) return;
     const now = this.o.now();
+    const runtimeSockets = this.o.runtimeSockets?.() ?? true;
     for (const pid of members) {
-      if (pid === rt.pid && this.ticks % RUNTIME_FD_EVERY !== 1) continue;
+      if (pid === rt.pid && (!runtimeSockets || this.ticks % RUNTIME_FD_EVERY !== 1)) continue;
       for (const inode of socketInodes(pid)) {
         if (this.knownSockets.has(inode)) continue;
         this.knownSockets.add(inode);

@@ -45,8 +45,12 @@ export interface LayerBuildOptions {
   policyJson?: string;
   /** The user's detection rules to write as rules.json (merged over the defaults at start). */
   rulesJson?: string;
-  /** Leave the external extension out (the in-process sensor alone). Default: included. */
-  noExtension?: boolean;
+  /**
+   * Include the external extension (extensions/warden): defence in depth from outside the runtime,
+   * the Telemetry API, shipping to a collector. Default: left out (the in-process sensor and its
+   * watcher thread guard the function alone, at no extension's cold start or memory).
+   */
+  extension?: boolean;
 }
 
 export function layerSources(root: string): {
@@ -84,7 +88,7 @@ export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions
   copyFileSync(src.handlerMjs, path.join(warden, 'handler.mjs'));
   copyFileSync(src.handlerCjs, path.join(warden, 'handler.cjs'));
   copyFileSync(src.sensor, path.join(warden, 'sensor.cjs'));
-  if (!opts.noExtension) {
+  if (opts.extension) {
     copyFileSync(src.extension, path.join(warden, 'extension.cjs'));
     copyFileSync(src.extensionMain, path.join(warden, 'extension-main.cjs'));
     copyFileSync(src.policyLoader, path.join(warden, 'policy-loader.cjs'));
@@ -104,7 +108,7 @@ export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions
   for (const dir of src.extensionDirs) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) {
-      if (name.startsWith('.') || (opts.noExtension && name === 'warden')) continue;
+      if (name.startsWith('.') || (!opts.extension && name === 'warden')) continue;
       cpSync(path.join(dir, name), path.join(extensions, name), { recursive: true });
     }
   }

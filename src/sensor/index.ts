@@ -6,19 +6,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RuleSpec } from '../detect/types';
 import { ATTACKS } from '../events/mitre';
 import type { InvocationContext } from '../events/types';
-import type { PolicyError, PolicyLoadResult } from '../policy/load';
 import { startup } from '../startup';
+import type { runWatcher, WatcherData } from '../watcher/worker-main';
 import { addRuntimePaths, onStackTamper, setWardenFiles } from './attribution';
 import { settleAll } from './builtin-watch';
 import { openChannel } from './channel';
-import { compileChunk } from './chunk';
+import { compileChunk, judge } from './chunk';
 import { credentialValues, readConfig, type SensorConfig } from './config';
 import { currentInvocation, lastInvocation, onInvocationEnd, runInInvocation } from './context';
 import { bypass, keepRealpath, lock, rawBinding, setFaultPolicy } from './guard';
-import { installCodeHooks } from './hooks/code';
+import { installCodeHooks, nodeWorkerClass } from './hooks/code';
 import { installEnvHooks } from './hooks/env';
 import { installFsHooks } from './hooks/fs';
 import { installModuleHooks } from './hooks/modules';
@@ -27,31 +26,20 @@ import { watchCredentials } from './hooks/outbound';
 import { installProcessHooks } from './hooks/process';
 import { detectFacts, inputLooksLikeCode, installPathHooks, readOfInterest } from './invocation-facts';
 import { createObserver } from './observe';
+import { policyLoader } from './policy-loader';
 import { flushAll, flushInvocation, onHookFault, reportFault, reportNotice, setState, stats } from './report';
 import { createSink, type Sink } from './sink';
+import {
+  configureWatcher,
+  ensureWatcher,
+  WATCHER_MARK,
+  type WatcherConfig,
+  watcherInvocationEnded,
+  watcherInvocationStarted,
+  watcherStatus,
+} from './watcher';
 
 declare const __WARDEN_VERSION__: string;
-
-interface PolicyLoaderModule {
-  parsePolicy(file: string, text: string): PolicyLoadResult;
-  formatPolicyError(e: PolicyError): string;
-  parseRuleFile(
-    file: string,
-    text: string,
-    known: ReadonlySet<string>,
-  ): { ok: true; rules: RuleSpec[] } | { ok: false; error: PolicyError };
-}
-
-/** The policy loader (src/policy/loader-entry.ts), compiled on first use; YAML only if asked for. */
-function policyLoader(): PolicyLoaderModule {
-  let yaml: unknown;
-  const req = (id: string) => {
-    if (id !== 'yaml') return require(id);
-    yaml ??= compileChunk('yaml', require);
-    return yaml;
-  };
-  return compileChunk<PolicyLoaderModule>('policy-loader', req);
-}
 
 const VERSION = typeof __WARDEN_VERSION__ === 'string' ? __WARDEN_VERSION__ : '0.0.0-dev';
 const API_KEY = Symbol.for('warden.sensor');
@@ -191,6 +179,23 @@ function start(): void {
     reportNotice(n.event, n.verdict);
   }
   phase('sink, channel, state');
+  configureWatcher({
+    sensorFile,
+    // Learning runs with the extension, which records what children do.
+    choice: cfg.learnPath ? 'off' : cfg.settings.watcher,
+    data: {
+      env: watcherEnv(process.env),
+      ...(taskRootOf() ? { taskRoot: taskRootOf() } : {}),
+      platformPaths: platformPathsOf(cfg),
+      processStart: performance.timeOrigin,
+      version: VERSION,
+      disabledHooks: cfg.disabledHooks,
+    },
+    workerClass: () => {
+      const wt = bypass(() => require('node:worker_threads') as { Worker?: unknown });
+      return (nodeWorkerClass() ?? wt.Worker) as ReturnType<WatcherConfig['workerClass']>;
+    },
+  });
   // Builtins hooked on first load (builtin-watch.ts) need the modules hook to see that load.
   let modulesWatched = false;
   // The env hook goes last: the others may read the environment while they install.
@@ -282,6 +287,9 @@ function start(): void {
       },
     );
   }
+  // Nothing would start the watcher on demand where the process hooks are off: it starts now.
+  if (cfg.settings.watcher === 'always' || cfg.disabledHooks.includes('process') || !rawBinding('spawn_sync'))
+    ensureWatcher('start-up', false);
   let channelDropsReported = 0;
   onInvocationEnd((ctx) => {
     // Finding lines the channel had to drop (the extension not reading): every one is on stdout.
@@ -316,6 +324,11 @@ function start(): void {
     } catch (e) {
       reportFault('channel', e);
     }
+    try {
+      watcherInvocationEnded(ctx);
+    } catch (e) {
+      reportFault('watcher', e);
+    }
   });
   process.once('exit', () => {
     try {
@@ -335,16 +348,60 @@ function start(): void {
         } catch (e) {
           reportFault('channel', e);
         }
+        try {
+          watcherInvocationStarted(ctx);
+        } catch (e) {
+          reportFault('watcher', e);
+        }
         return runInInvocation(ctx, fn);
       },
       currentInvocation: () => currentInvocation(),
-      stats: () => stats(),
+      stats: () => ({ ...stats(), watcher: watcherStatus() }),
     }),
   );
   lock(globalThis, API_KEY, api);
 }
 
-if (!(globalThis as Record<symbol, unknown>)[API_KEY]) {
+/** What the watcher thread needs of the environment (no credential: it reads none). */
+function watcherEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env))
+    if (v !== undefined && /^(?:WARDEN_|AWS_LAMBDA_|LAMBDA_|AWS_REGION$|AWS_DEFAULT_REGION$|PATH$)/.test(k))
+      out[k] = v;
+  return out;
+}
+
+/**
+ * This file run as the watcher's thread (src/sensor/watcher.ts starts it as the worker's script):
+ * its data, or undefined. Loaded with `--require` (a preload, the runtime's main thread or a
+ * function's own worker), the file is never the main module, and only the watcher's script is.
+ */
+function watcherThreadData(): WatcherData | undefined {
+  if (typeof module === 'undefined' || require.main !== module) return undefined;
+  const wt = require('node:worker_threads') as typeof import('node:worker_threads');
+  if (wt.isMainThread) return undefined;
+  const d = wt.workerData as WatcherData | undefined;
+  return d !== null && typeof d === 'object' && d.mark === WATCHER_MARK ? d : undefined;
+}
+
+const watcherData = watcherThreadData();
+if (watcherData) {
+  if (watcherData.env.WARDEN_TRACE_STARTUP)
+    fs.writeSync(
+      2,
+      `warden: watcher script at ${(performance.timeOrigin + performance.now() - watcherData.requestedAt).toFixed(1)} ms\n`,
+    );
+  // The watcher's code travels as a chunk; what it shares with the sensor's judgement (the policy
+  // decision, the rules engine, the OCSF mapping) it takes from the judge chunk: one copy.
+  const chunk = compileChunk<{ runWatcher: typeof runWatcher }>('watcher', (id) =>
+    id === 'warden:judge' ? { judge } : require(id),
+  );
+  chunk.runWatcher(watcherData, {
+    read: (file) => fs.readFileSync(file, 'utf8'),
+    policyParser: () => policyLoader().parsePolicy,
+    ruleParser: () => policyLoader().parseRuleFile,
+  });
+} else if (!(globalThis as Record<symbol, unknown>)[API_KEY]) {
   try {
     start();
   } catch (e) {

@@ -7,6 +7,7 @@
 import { type DetectContext, type DetectState, newDetectState, remember } from '../detect/context';
 import { type Engine, evaluate } from '../detect/engine';
 import { type FunctionResource, toFinding } from '../events/ocsf';
+import { resourceOfInvocation } from '../events/resource';
 import type { Attribution, InvocationContext, SensorEvent, Surface, Verdict } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
 import { couldDeny } from '../policy/could-deny';
@@ -166,16 +167,7 @@ function repeat(s: SensorState, seen: Seen, now: number): void {
 
 /** The function as this invocation names it (the invoked ARN, alias or version included). */
 function resourceFor(s: SensorState, ctx: InvocationContext | undefined): FunctionResource {
-  const arn = ctx?.functionArn;
-  if (!arn) return s.resource;
-  const parts = arn.split(':');
-  return {
-    ...s.resource,
-    arn,
-    name: parts[6] ?? s.resource.name,
-    region: parts[3] || s.resource.region,
-    version: parts[7] ?? s.resource.version,
-  };
+  return resourceOfInvocation(s.resource, ctx?.functionArn);
 }
 
 /**

@@ -12,6 +12,9 @@ import {
 } from '../helpers.mjs';
 
 const ALLOW_NODE = `version: 1\nprocess:\n  allow: [${JSON.stringify(NODE)}]\n`;
+// These tests are about the child's own sensor. The watcher thread would kill the child first: it
+// runs a script the function wrote to /tmp (drop-and-execute), which these tests do for brevity.
+const NO_WATCHER = { WARDEN_WATCHER: 'off' };
 // A child Node script that tries to run `touch <argv[2]>` and prints how that went.
 const child = `try { require('child_process').execSync('touch ' + process.argv[2]); } catch (e) { process.stdout.write('child:' + e.code); }`;
 
@@ -24,7 +27,7 @@ test('a child Node process started with a scrubbed env still carries the sensor,
     record('forged', cp.execFileSync(process.execPath, ['$DIR/child.js', '$DIR/m2'], { env: { WARDEN_MODE: 'monitor', WARDEN_POLICY: '/dev/null', NODE_OPTIONS: '--no-warnings' } }).toString());
     record('execArgv', cp.execFileSync(process.execPath, ['--no-warnings', '$DIR/child.js', '$DIR/m3']).toString());
   `,
-    { mode: 'enforce', policy: ALLOW_NODE },
+    { mode: 'enforce', policy: ALLOW_NODE, env: NO_WATCHER },
   );
   assert.equal(r.out.scrubbed, 'child:ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
   assert.equal(r.out.forged, 'child:ERR_WARDEN_BLOCKED');
@@ -155,7 +158,12 @@ test('loaded through NODE_OPTIONS (as the Lambda wrapper does), children with a 
     require('fs').writeFileSync('$DIR/child.js', ${JSON.stringify(child)});
     record('scrubbed', cp.execFileSync(process.execPath, ['$DIR/child.js', '$DIR/m1'], { env: {} }).toString());
   `,
-    { mode: 'enforce', policy: ALLOW_NODE, noSensor: true, env: { NODE_OPTIONS: `--require ${SENSOR}` } },
+    {
+      mode: 'enforce',
+      policy: ALLOW_NODE,
+      noSensor: true,
+      env: { ...NO_WATCHER, NODE_OPTIONS: `--require ${SENSOR}` },
+    },
   );
   assert.equal(r.out.scrubbed, 'child:ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
   assert.ok(!r.markers('m1'));

@@ -21,6 +21,7 @@ import {
   wrapConstruct,
 } from '../guard';
 import { check, getState } from '../report';
+import { nativeCodeLoaded } from '../watcher';
 
 const EXCERPT = 400;
 
@@ -318,8 +319,11 @@ function hookDlopen(trustPlatformAddons: boolean): void {
         const file = typeof args[1] === 'string' ? args[1] : String(args[1]);
         // Not there: dlopen will fail by itself; judge the path as named.
         const real = realpathOf(file) ?? path.resolve(file);
-        if (!platformAddon(real, trustPlatformAddons))
+        if (!platformAddon(real, trustPlatformAddons)) {
           judge({ surface: 'code', op: 'native', api: 'process.dlopen', target: real });
+          // Native code can spawn and connect where the hooks do not see it: the watcher does.
+          nativeCodeLoaded();
+        }
         return fn.apply(self, args);
       },
       { surface: 'code', op: 'native', api: 'process.dlopen' },
@@ -371,12 +375,20 @@ export function workerOptionsWithSensor(
   return { ...opts, env: next };
 }
 
+let nodeWorker: Function | undefined;
+
+/** The Worker class as Node made it, once the hook has wrapped it (the sensor's own watcher uses it). */
+export function nodeWorkerClass(): Function | undefined {
+  return nodeWorker;
+}
+
 function hookWorkerClass(
   wt: Record<string, unknown>,
   sensorFile: string,
   wardenEnv: Record<string, string>,
 ): void {
   const orig = wt.Worker as Function;
+  nodeWorker = orig;
   lock(
     wt,
     'Worker',

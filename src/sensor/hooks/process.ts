@@ -15,6 +15,7 @@ import type { SensorConfig } from '../config';
 import type { WardenBlockedError } from '../errors';
 import { bypass, handleOwner, inBypass, lock, rawBinding, realpathOf, wrapCall } from '../guard';
 import { check } from '../report';
+import { ensureWatcher, sensorJudgedSpawn } from '../watcher';
 
 // Linux errno values (Lambda runs Linux; loading os only for these costs start-up time).
 const UV_EACCES = -13;
@@ -242,11 +243,15 @@ export function installProcessHooks(cfg: SensorConfig): void {
         proto.spawn as Function,
         (orig, handle, args) => {
           const a = inBypass() ? undefined : readSpawnArgs(args);
-          if (a) {
-            const err = check(spawnEvent('process_wrap', a, pathVar));
+          const ev = a && spawnEvent('process_wrap', a, pathVar);
+          if (a && ev) {
+            const err = check(ev);
             if (err) return failChildProcess(handle as object, err);
             injectEnv(a, cfg);
           }
+          // What the child does after its start (an exec, a connection) is the watcher's.
+          ensureWatcher('a child process');
+          if (ev) sensorJudgedSpawn(ev);
           const r = orig.apply(handle, args);
           const pid = (handle as { pid?: unknown }).pid;
           if (r === 0 && typeof pid === 'number' && children.size < MAX_CHILDREN) children.add(pid);
@@ -265,11 +270,14 @@ export function installProcessHooks(cfg: SensorConfig): void {
         spawnSyncBinding.spawn as Function,
         (orig, self, args) => {
           const a = inBypass() ? undefined : readSpawnArgs(args);
-          if (a) {
-            const err = check(spawnEvent('spawn_sync', a, pathVar));
+          const ev = a && spawnEvent('spawn_sync', a, pathVar);
+          if (a && ev) {
+            const err = check(ev);
             if (err) return blockedSyncResult(err);
             injectEnv(a, cfg);
           }
+          ensureWatcher('a child process');
+          if (ev) sensorJudgedSpawn(ev);
           return orig.apply(self, args);
         },
         { surface: 'process', op: 'spawn', api: 'spawn_sync.spawn' },
