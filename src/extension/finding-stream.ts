@@ -12,7 +12,8 @@ import type { Shipper } from './shipper';
 export type Source = 'channel' | 'telemetry' | 'extension';
 
 interface Kept {
-  finding: OcsfObject;
+  /** Held only while it may still be shipped (a later duplicate adds to its `seen_by`). */
+  finding?: OcsfObject;
   sources: Set<Source>;
   /** Further occurrences from the same layer (kept up to MAX_REPEATS per invocation). */
   repeats: number;
@@ -77,11 +78,12 @@ export class FindingStream {
       this.stats.duplicates++;
       if (!prior.sources.has(source)) {
         prior.sources.add(source);
-        unmappedOf(prior.finding).seen_by = layersOf(prior.sources);
+        if (prior.finding) unmappedOf(prior.finding).seen_by = layersOf(prior.sources);
       }
       return false;
     }
-    const kept: Kept = { finding, sources: new Set([source]), repeats: 0 };
+    // Without a collector nothing is held: what is remembered is only what de-duplication needs.
+    const kept: Kept = { ...(this.o.shipper ? { finding } : {}), sources: new Set([source]), repeats: 0 };
     unmappedOf(finding).seen_by = layersOf(kept.sources);
     if (uid) this.byUid.set(uid, kept);
     if (subject && !sameSubject) this.bySubject.set(subject, kept);
@@ -107,7 +109,7 @@ export class FindingStream {
   }
 
   private trim(map: Map<string, Kept>): void {
-    const max = this.o.maxRemembered ?? 5000;
+    const max = this.o.maxRemembered ?? 1000;
     if (map.size <= max) return;
     const drop = map.size - max;
     let i = 0;

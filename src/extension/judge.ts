@@ -35,15 +35,83 @@ export interface ProcessFacts {
 const INTERPRETERS =
   /^(?:sh|bash|dash|zsh|ash|ksh|mksh|busybox|node|nodejs|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*)$/;
 
-/** The script an interpreter runs (`sh x.sh`, `python3 -u x.py`), or undefined. */
+/**
+ * Options whose value is the next argument (`node --require x.js app.js`: the script is app.js).
+ * Node's (its options inherited by a child through `process.execArgv` included) and Python's.
+ */
+const NODE_VALUE_OPTIONS = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '-C',
+  '--conditions',
+  '--env-file',
+  '--env-file-if-exists',
+  '--input-type',
+  '--title',
+  '--max-http-header-size',
+  '--inspect-port',
+  '--debug-port',
+  '--disable-warning',
+  '--redirect-warnings',
+  '--icu-data-dir',
+  '--openssl-config',
+  '--dns-result-order',
+  '--unhandled-rejections',
+  '--diagnostic-dir',
+  '--heapsnapshot-signal',
+  '--heapsnapshot-near-heap-limit',
+  '--report-dir',
+  '--report-directory',
+  '--report-filename',
+  '--report-signal',
+  '--secure-heap',
+  '--secure-heap-min',
+  '--tls-cipher-list',
+  '--tls-keylog',
+  '--watch-path',
+  '--experimental-policy',
+  '--policy-integrity',
+  '--cpu-prof-dir',
+  '--cpu-prof-name',
+  '--cpu-prof-interval',
+  '--heap-prof-dir',
+  '--heap-prof-name',
+  '--heap-prof-interval',
+  '--localstorage-file',
+  '--stack-trace-limit',
+  '--max-old-space-size',
+  '--max-semi-space-size',
+  '--stack-size',
+  '--test-reporter',
+  '--test-reporter-destination',
+  '--test-name-pattern',
+  '--test-concurrency',
+  '--run',
+]);
+const PYTHON_VALUE_OPTIONS = new Set(['-W', '-X', '--check-hash-based-pycs']);
+
+/** The script an interpreter runs (`sh x.sh`, `python3 -u x.py`, `node -r a.js b.js`), or undefined. */
 export function scriptOf(exe: string, argv: readonly string[], cwd: string | undefined): string | undefined {
-  if (!INTERPRETERS.test(exe.slice(exe.lastIndexOf('/') + 1))) return undefined;
+  const name = exe.slice(exe.lastIndexOf('/') + 1);
+  if (!INTERPRETERS.test(name)) return undefined;
+  const valued = /^node/.test(name)
+    ? NODE_VALUE_OPTIONS
+    : /^python/.test(name)
+      ? PYTHON_VALUE_OPTIONS
+      : undefined;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') return absolute(argv[i + 1], cwd);
     if (a.startsWith('-')) {
-      // Options that run code from the argument itself (`-c`, `-e`) mean there is no script file.
+      // Options that run code from the argument itself (`-c`, `-e`), or a module by name
+      // (`python -m`), mean there is no script file.
       if (/^-[A-Za-z]*[ce]/.test(a) || a === '--eval' || a === '--print') return undefined;
+      if (a === '-p' && valued === NODE_VALUE_OPTIONS) return undefined;
+      if (valued === PYTHON_VALUE_OPTIONS && /^-[A-Za-z]*m/.test(a)) return undefined;
+      if (valued?.has(a)) i++;
       continue;
     }
     return absolute(a, cwd);

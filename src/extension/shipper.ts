@@ -56,7 +56,7 @@ export class Shipper {
     if (this.target.protocol !== 'http:' && this.target.protocol !== 'https:')
       throw new Error(`WARDEN_COLLECTOR_URL must be http(s): ${options.url}`);
     this.o = {
-      maxBuffered: 5000,
+      maxBuffered: 2000,
       batchSize: 200,
       lingerMs: 200,
       requestTimeoutMs: 3000,

@@ -92,3 +92,20 @@ test('a watcher thread that dies is reported at the end of the invocation and st
   assert.ok(lost[0].finding_info.attacks.some((a) => a.technique.uid === 'T1562.001'));
   assert.ok(['starting', 'watching', 'stopped'].includes(r.out.after), r.out.after);
 });
+
+test('a script the function wrote to /tmp and forked (Node allowed) is killed: drop-and-execute, the script named past the inherited --require', async () => {
+  const r = await runSensor(
+    `${REPORT}
+    const M = require('path').join('$DIR', 'dropped.js');
+    require('fs').writeFileSync(M, 'setTimeout(() => require("fs").writeFileSync(' + JSON.stringify(M + '.ran') + ', ""), 1500)');
+    const c = require('child_process').fork(M);
+    c.on('exit', (code, signal) => record('signal', signal));`,
+    { mode: 'enforce', policy: `version: 1\nprocess:\n  allow: [${JSON.stringify(process.execPath)}]\n` },
+  );
+  assert.equal(r.out.signal, 'SIGKILL', r.stderr + describe(r.findings));
+  assert.ok(!r.markers('dropped.js.ran'));
+  const drop = r.findings.find((f) => f.finding_info.analytic.uid === 'warden.process.drop-exec');
+  assert.ok(drop, describe(r.findings));
+  assert.equal(drop.unmapped.layer, 'watcher');
+  assert.equal(drop.evidences[0].data.script, `${r.dir}/dropped.js`);
+});

@@ -178,6 +178,20 @@ test('fileless (memfd, deleted) and drop-and-execute verdicts, and the scripts i
   assert.equal(lib.scriptOf('/usr/bin/python3', ['python3', '-u', 'x.py'], '/t'), '/t/x.py');
   assert.equal(lib.scriptOf('/usr/bin/python3', ['python3', '-c', 'print(1)'], '/t'), undefined);
   assert.equal(lib.scriptOf('/usr/bin/curl', ['curl', 'x'], '/t'), undefined);
+  // Options whose value is the next argument (inherited from process.execArgv, a fork's --require).
+  assert.equal(
+    lib.scriptOf('/usr/bin/node', ['node', '--require', '/opt/warden/sensor.cjs', 'app.js'], '/t'),
+    '/t/app.js',
+  );
+  assert.equal(
+    lib.scriptOf('/usr/bin/node', ['node', '--max-http-header-size', '81920', '--expose-gc', 'app.js'], '/t'),
+    '/t/app.js',
+  );
+  assert.equal(lib.scriptOf('/usr/bin/node', ['node', '--require=/x.js', 'app.js'], '/t'), '/t/app.js');
+  assert.equal(lib.scriptOf('/usr/bin/node', ['node', '-p', '1+1'], '/t'), undefined);
+  assert.equal(lib.scriptOf('/usr/bin/python3', ['python3', '-W', 'ignore', 'x.py'], '/t'), '/t/x.py');
+  assert.equal(lib.scriptOf('/usr/bin/python3', ['python3', '-m', 'http.server'], '/t'), undefined);
+  assert.equal(lib.scriptOf('/bin/sh', ['sh', '-p', 'x.sh'], '/t'), '/t/x.sh');
 });
 
 test('sockets: outside the process the host name is unknown, so host rules soften a default deny', () => {
