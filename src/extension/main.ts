@@ -32,6 +32,7 @@ import { type ExtensionsClient, listenTelemetry, type TelemetryEvent } from './l
 import { findRuntime, type WatchEvent } from './process-watcher';
 import { readStat } from './procfs';
 import { Shipper } from './shipper';
+import { lostFindingsFinding, statsLine } from './shutdown-report';
 import { stderr } from './stderr';
 import { createWatch, probe, WATCHER_OWN_RULES, warmUp } from './watch-setup';
 
@@ -387,69 +388,30 @@ export async function run(boot: ExtensionBoot): Promise<void> {
     const deadline = Math.min(event.deadlineMs, Date.now() + 2000) - 150;
     if (shipper) {
       await shipper.flush(deadline);
-      const lost = shipper.stats.dropped + shipper.stats.buffered;
       // The collector missed some: say so where findings always arrive (stdout).
-      if (lost > 0)
-        writeStdout(
-          JSON.stringify(
-            toFinding({
-              uid: `x${process.pid.toString(36)}-${Date.now().toString(36)}-lost`,
-              event: { surface: 'sensor', op: 'fault', api: 'collector', message: 'findings not delivered' },
-              verdict: {
-                action: 'alert',
-                ruleId: 'warden.extension.findings-dropped',
-                title: 'Findings did not reach the collector',
-                severity: 3,
-                attacks: [],
-                reason: `${lost} finding(s) not delivered to ${new URL(settings.collectorUrl!).origin} (${shipper.stats.dropped} dropped, ${shipper.stats.buffered} still buffered at shutdown; last error: ${shipper.stats.lastError ?? 'none'}); every one of them is in this log`,
-              },
-              blocked: false,
-              mode,
-              resource: baseResource,
-              product: { name: 'Warden', version: VERSION },
-              time: Date.now(),
-              count: lost,
-              activityId: 1,
-              firstSeen: started,
-              pid: process.pid,
-              layer: 'extension',
-            }),
-          ),
-        );
-    }
-    const cpu = process.cpuUsage();
-    const watching = firstInvoke
-      ? {
-          cpuMs: Math.round((cpu.user + cpu.system - firstInvoke.cpu.user - firstInvoke.cpu.system) / 1000),
-          wallMs: Date.now() - firstInvoke.wall,
-        }
-      : undefined;
-    stderr(
-      JSON.stringify({
-        shutdown: event.shutdownReason,
-        policy: loaded.error ? loaded.fallback : (policyPath ?? 'built-in default'),
+      const lost = lostFindingsFinding({
+        stats: shipper.stats,
+        collectorUrl: settings.collectorUrl!,
         mode,
-        runtime: watcher.runtime
-          ? {
-              pid: watcher.runtime.pid,
-              cgroup: !!watcher.runtime.cgroupProcs,
-              sensor: watcher.runtime.sensorExpected,
-            }
-          : null,
-        watcher: {
-          ...watcher.stats,
-          tickMsTotal: Math.round(watcher.stats.tickMsTotal),
-          tickMsMax: Math.round(watcher.stats.tickMsMax * 100) / 100,
-          intervalMs: interval,
-        },
+        resource: baseResource,
+        version: VERSION,
+        started,
+      });
+      if (lost) writeStdout(JSON.stringify(lost));
+    }
+    stderr(
+      statsLine({
+        shutdownReason: event.shutdownReason,
+        policy: (loaded.error ? loaded.fallback : policyPath) ?? 'built-in default',
+        mode,
+        watcher,
+        intervalMs: interval,
         stream: stream.stats,
         channel: channel.stats,
-        shipper: shipper?.stats,
+        ...(shipper ? { shipper: shipper.stats } : {}),
         tempFiles: { noted: temp.count, overflow: temp.overflow },
-        cpuMs: Math.round((cpu.user + cpu.system) / 1000),
-        sinceFirstInvoke: watching,
-        maxRssKb: process.resourceUsage().maxRSS,
-        uptimeMs: Date.now() - started,
+        ...(firstInvoke ? { firstInvoke } : {}),
+        started,
         loadedMs,
         registeredMs,
       }),

@@ -425,7 +425,6 @@ export class ProcessWatcher {
   ): void {
     this.stats.judged++;
     const refuse = this.o.mode === 'enforce' && couldDeny(this.o.policy.policy, 'process', 'spawn');
-    let killed = false;
     const ev: ProcessEvent = {
       surface: 'process',
       op: 'spawn',
@@ -434,29 +433,33 @@ export class ProcessWatcher {
       exe: exePath,
       argv,
     };
-    if (refuse) {
-      const pids = this.kill(pid, startTicks);
-      if (pids.length > 0) {
-        killed = true;
-        if (t) t.killed = true;
-        this.stats.killed += pids.length;
-      }
-    }
     const message = e instanceof Error ? e.message : String(e);
-    this.o.onEvent({
-      event: ev,
-      verdict: {
-        action: refuse ? 'deny' : 'alert',
-        ruleId: 'warden.sensor.fault',
-        title: refuse
-          ? 'Warden watcher fault (the process was killed)'
-          : 'Warden watcher fault (the process was let run)',
-        severity: 3,
-        attacks: [],
-        reason: `judging pid ${pid} (${exePath}): ${message}`,
-      },
-      killed,
-    });
+    const report = (killed: boolean): void =>
+      this.o.onEvent({
+        event: ev,
+        verdict: {
+          action: refuse ? 'deny' : 'alert',
+          ruleId: 'warden.sensor.fault',
+          title: refuse
+            ? 'Warden watcher fault (the process was killed)'
+            : 'Warden watcher fault (the process was let run)',
+          severity: 3,
+          attacks: [],
+          reason: `judging pid ${pid} (${exePath}): ${message}`,
+        },
+        killed,
+      });
+    if (refuse) {
+      let reported = false;
+      const pids = this.kill(pid, startTicks, () => {
+        if (t) t.killed = true;
+        reported = true;
+        report(true);
+      });
+      this.stats.killed += pids.length;
+      if (reported) return;
+    }
+    report(false);
   }
 
   private lineage(ppid: number, rt: RuntimeProcess): { lineage: string[]; parentExe?: string } {
@@ -516,25 +519,29 @@ export class ProcessWatcher {
     ];
     if (verdicts.length === 0) return;
     const verdict = verdicts.find((v) => v.action === 'deny') ?? verdicts[0]!;
-    let killed = false;
-    if (verdict.action === 'deny' && this.o.mode === 'enforce') {
-      const pids = this.kill(pid, startTicks);
-      if (pids.length > 0) {
-        killed = true;
-        if (t) t.killed = true;
-        ev.observed!.killed = pids;
-        ev.observed!.killedAt = this.o.now();
-        this.stats.killed += pids.length;
-      }
-    }
-    // The evidence after the kill, never before it: the dropped file's hash, if not yet taken.
-    const dropped = ev.observed?.dropped;
-    if (dropped && !dropped.sha256) {
-      const h = this.o.drops.hash?.(dropped.path);
-      if (h) Object.assign(dropped, h);
-    }
     const firstImage = execFrom === undefined && t !== undefined;
-    for (const v of verdicts) this.o.onEvent({ event: ev, verdict: v, killed, firstImage });
+    const report = (killed: boolean): void => {
+      // The dropped file's hash, if not yet taken: once the process is stopped, never before.
+      const dropped = ev.observed?.dropped;
+      if (dropped && !dropped.sha256) {
+        const h = this.o.drops.hash?.(dropped.path);
+        if (h) Object.assign(dropped, h);
+      }
+      for (const v of verdicts) this.o.onEvent({ event: ev, verdict: v, killed, firstImage });
+    };
+    if (verdict.action === 'deny' && this.o.mode === 'enforce') {
+      let reported = false;
+      const pids = this.kill(pid, startTicks, (planned) => {
+        if (t) t.killed = true;
+        ev.observed!.killed = planned;
+        ev.observed!.killedAt = this.o.now();
+        reported = true;
+        report(true);
+      });
+      this.stats.killed += pids.length;
+      if (reported) return;
+    }
+    report(false);
   }
 
   /** A socket inode in the sandbox's TCP/UDP tables (not a Unix socket). */
@@ -556,9 +563,11 @@ export class ProcessWatcher {
   /**
    * SIGKILL for a process and everything under it, children first. The process is stopped
    * before its children are collected, so it cannot start more while they die; its identity
-   * (pid + start time) is checked right before, so a reused pid is never hit.
+   * (pid + start time) is checked right before, so a reused pid is never hit. `announce` runs
+   * once the tree is stopped and before it dies, with the pids about to be killed: the finding
+   * is written before anyone (the function waiting on its child) can see the child end.
    */
-  kill(pid: number, startTicks: number): number[] {
+  kill(pid: number, startTicks: number, announce?: (pids: number[]) => void): number[] {
     if (pid <= 1 || pid === this.o.selfPid || pid === process.ppid) return [];
     const st = readStat(pid);
     if (!st || st.startTicks !== startTicks) return [];
@@ -584,8 +593,14 @@ export class ProcessWatcher {
         }
       }
     }
+    order.reverse();
+    try {
+      announce?.([...order, pid]);
+    } catch {
+      // the kill does not wait on its report
+    }
     const killed: number[] = [];
-    for (const c of order.reverse()) {
+    for (const c of order) {
       try {
         process.kill(c, 'SIGKILL');
         killed.push(c);
@@ -681,18 +696,22 @@ export class ProcessWatcher {
     this.stats.sockets++;
     const t = this.tracked.get(owner);
     ev.owner = { pid: owner, cmdline: t?.cmdline || (readCmdline(owner) ?? []).join(' ') };
-    let killed = false;
+    const report = (killed: boolean): void => {
+      for (const v of verdicts) this.o.onEvent({ event: ev, verdict: v, killed });
+    };
     if (verdict.action === 'deny' && this.o.mode === 'enforce') {
       const start = isRuntime ? rt.startTicks : (t?.startTicks ?? readStat(owner)?.startTicks ?? -1);
-      const pids = this.kill(owner, start);
-      if (pids.length > 0) {
-        killed = true;
-        ev.owner.killed = pids;
+      let reported = false;
+      const pids = this.kill(owner, start, (planned) => {
+        ev.owner!.killed = planned;
         if (t) t.killed = true;
-        this.stats.killed += pids.length;
-      }
+        reported = true;
+        report(true);
+      });
+      this.stats.killed += pids.length;
+      if (reported) return;
     }
-    for (const v of verdicts) this.o.onEvent({ event: ev, verdict: v, killed });
+    report(false);
   }
 }
 

@@ -169,6 +169,31 @@ function start(data: WatcherData, loaders: WatcherLoaders, view: SharedView): vo
   });
   watcher.setRuntime(runtimeProcess(env, data.taskRoot));
   warmUp(shared.policy);
+  // The finding's code too: a kill waits for its finding to be written (see ProcessWatcher.kill).
+  JSON.stringify(
+    toFinding({
+      uid: 'warm-up',
+      event: { surface: 'sensor', op: 'startup', api: 'watcher', message: 'warm-up' },
+      verdict: {
+        action: 'alert',
+        ruleId: 'warden.sensor.warm-up',
+        title: '',
+        severity: 1,
+        attacks: [],
+        reason: '',
+      },
+      blocked: false,
+      mode,
+      resource: shared.resource,
+      product: { name: 'Warden', version: data.version },
+      time: 0,
+      count: 1,
+      activityId: 1,
+      firstSeen: 0,
+      pid: 0,
+      layer: 'watcher',
+    }),
+  );
   phase('warm');
   temp.start();
   // The first look: what already runs (nothing, usually) is judged before the sensor goes on.
