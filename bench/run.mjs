@@ -207,6 +207,19 @@ const flood = Object.fromEntries(
     ]),
   ]),
 );
+// The same flood in a 128 MB function (Lambda's default size: the runtime's heap limits follow it).
+const flood128 = runJson('sandbox-invoke.mjs', [
+  '--runtime',
+  'nodejs24.x',
+  '--function',
+  'flood',
+  '--memory',
+  '128',
+  '--blocks',
+  '2',
+  '--per-block',
+  quick ? '200' : '1000',
+]);
 const memoryBy = {
   'nodejs22.x': invoke22.added?.memory_mb ?? null,
   'nodejs24.x': invoke.added?.memory_mb ?? null,
@@ -331,6 +344,7 @@ const results = {
   // The same after 2,000 invocations that each make findings.
   memory_added_mb_flood: worst(floodBy),
   memory_added_mb_flood_by_runtime: floodBy,
+  memory_added_mb_flood_128mb_function: flood128.added?.memory_mb ?? null,
   // Exec to kill, p95, of the in-process watcher thread (the default layer), and of the opt-in extension.
   kill_p95_ms: threadWatcher.detection?.isolated?.start_to_kill_ms?.p95 ?? null,
   kill_p95_ms_back_to_back: threadWatcher.detection?.back_to_back?.start_to_kill_ms?.p95 ?? null,
@@ -453,7 +467,7 @@ ${['fs_read', 'fs_promises_read', 'spawn', 'http', 'fetch', 'net_connect', 'requ
     r.memory_added_mb_flood_by_runtime,
   )
     .map(([k, v]) => `${k} ${v}`)
-    .join(', ')}) |
+    .join(', ')}; in a 128 MB function, nodejs24.x: ${r.memory_added_mb_flood_128mb_function} MB) |
 | exec → kill p95, the in-process watcher thread (processes one at a time / back to back; target ≤ 20) | ${r.kill_p95_ms} ms / ${r.kill_p95_ms_back_to_back} ms |
 | exec → kill p95, the opt-in extension | ${r.kill_p95_ms_extension} ms |
 | sensor RSS added: the runtime process in the sandbox after init + 25 warm invokes (p50 of blocks) | ${r.sensor_rss_added_mb} MB (plain ${r.invoke.plain?.runtime_rss_p50_mb} MB, Warden ${r.invoke.warden?.runtime_rss_p50_mb} MB) |

@@ -4,7 +4,7 @@
 // Memory: the runtime's RSS after each block's last invoke (Warden's minus plain's) plus every
 // external extension's, together `memory_added_mb`.
 // Usage: node bench/sandbox-invoke.mjs [--runtime nodejs24.x] [--blocks 10] [--per-block 26]
-//          [--function trivial|flood] [--extension]
+//          [--function trivial|flood] [--extension] [--memory 1024]
 // --function flood: every invocation makes fresh findings (bench/functions/flood).
 // --extension: the layer with its opt-in external extension (default: without, as `warden layer build`).
 import { createRequire } from 'node:module';
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     client: { type: 'string', default: 'aws' },
     function: { type: 'string', default: 'trivial' },
     extension: { type: 'boolean', default: false },
+    memory: { type: 'string', default: '1024' },
   },
 });
 const runtime = values.runtime ?? ['nodejs24.x', 'nodejs22.x', 'nodejs20.x'].find((r) => lib.findNode(r));
@@ -48,7 +49,7 @@ for (let b = 0; b < blocks; b++) {
       settings: lib.localSettings({
         functionName: 'bench',
         handler: 'index.handler',
-        memoryMb: 1024,
+        memoryMb: Number(values.memory),
         timeoutSec: 10,
         runtime,
       }),

@@ -31,7 +31,13 @@ export {
   parseStat,
 } from './extension/procfs';
 export { Shipper } from './extension/shipper';
-export { isOutbound, parseProcAddress, parseSocketTable } from './extension/sockets';
+export {
+  isOutbound,
+  parseProcAddress,
+  parseSocketTable,
+  SocketTables,
+  unixInodes,
+} from './extension/sockets';
 export { parseHandlerString } from './layer/user-handler';
 export {
   argumentShape,

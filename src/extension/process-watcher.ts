@@ -63,6 +63,8 @@ interface Tracked {
   key: string;
   /** Still the unexec'd copy of its parent. */
   clone?: boolean;
+  /** Whether its appearance was weighed for fast polling (at its first image). */
+  weighed?: boolean;
   cmdline: string;
   exePath: string;
   killed: boolean;
@@ -101,6 +103,12 @@ export interface WatcherOptions {
    * thread, only once code the sensor's hooks cannot see (a native addon) may have made one.
    */
   runtimeSockets?(): boolean;
+  /**
+   * A command line the sensor judged at its start (its own child, a command of a shell string it
+   * parsed): such a process does not put the watcher into its fast polling, which is for what
+   * nobody saw coming (a script's commands, a binary's children).
+   */
+  expected?(argv: readonly string[]): boolean;
 }
 
 const HERTZ = 100;
@@ -376,7 +384,7 @@ export class ProcessWatcher {
       t = { pid, startTicks: st.startTicks, ppid: st.ppid, key: '', cmdline: '', exePath: '', killed: false };
       this.tracked.set(pid, t);
       this.stats.processes++;
-      this.lastNewProcessAt = this.o.now();
+      if (!this.o.expected) this.lastNewProcessAt = this.o.now();
     }
     if (t.killed) return;
     const exe = readExe(pid);
@@ -403,6 +411,10 @@ export class ProcessWatcher {
     t.cmdline = argv.join(' ');
     t.exePath = exe.path;
     if (t.clone) return;
+    if (this.o.expected && !t.weighed) {
+      t.weighed = true;
+      if (!this.o.expected(argv)) this.lastNewProcessAt = this.o.now();
+    }
     try {
       this.judge(pid, t.startTicks, ppidNow, exe, argv, rt, t, execFrom);
     } catch (e) {
@@ -638,10 +650,14 @@ export class ProcessWatcher {
     if (this.knownSockets.size > 100_000) this.knownSockets.clear();
     if (this.pending.size === 0 || now - this.lastTableRead < SOCKET_TABLE_MS) return;
     this.lastTableRead = now;
-    const { found, reads } = this.tables.find(new Set(this.pending.keys()));
+    const { found, unix, reads } = this.tables.find(new Set(this.pending.keys()));
     this.stats.tableReads += reads;
     let listening: Set<number> | undefined;
     for (const [inode, p] of this.pending) {
+      if (unix.has(inode)) {
+        this.pending.delete(inode);
+        continue;
+      }
       p.looks++;
       const e = found.get(inode);
       if (!e) {

@@ -71,20 +71,46 @@ const TABLES = [
   ['tcp6', 'tcp'],
 ] as const;
 
+/** Inodes of the Unix sockets in a `/proc/<pid>/net/unix` table (column 7). */
+export function unixInodes(text: string): Set<number> {
+  const out = new Set<number>();
+  let at = text.indexOf('\n') + 1;
+  while (at > 0 && at < text.length) {
+    const end = text.indexOf('\n', at);
+    const cols = text
+      .slice(at, end < 0 ? text.length : end)
+      .trim()
+      .split(/\s+/);
+    if (cols.length >= 7) out.add(Number(cols[6]));
+    at = end < 0 ? 0 : end + 1;
+  }
+  return out;
+}
+
 /**
  * Finds sockets by inode in one network namespace's tables. The TCP tables are slow to read (the
- * kernel walks its whole hash table: ~1 ms each here), so they are read only when a socket is
- * being looked for, cheapest first, stopping once every inode asked for is found.
+ * kernel walks its whole hash table: ~1–4 ms each here), so they are read only when a socket is
+ * being looked for, cheapest first, stopping once every inode asked for is found. The Unix table
+ * (~0.1 ms) is read first: a child's stdio socket pairs are Unix sockets, and a look that finds
+ * only those reads no inet table at all.
  */
 export class SocketTables {
   constructor(private readonly pid: number) {}
 
-  /** Entries for these inodes (those found), and how many table files were read. */
-  find(inodes: ReadonlySet<number>): { found: Map<number, SocketEntry>; reads: number } {
+  /** Entries for these inodes (those found), the Unix sockets among them, and how many table files were read. */
+  find(inodes: ReadonlySet<number>): { found: Map<number, SocketEntry>; unix: Set<number>; reads: number } {
     const found = new Map<number, SocketEntry>();
+    const unix = new Set<number>();
     let reads = 0;
+    try {
+      const all = unixInodes(readFileSync(`/proc/${this.pid}/net/unix`, 'latin1'));
+      reads++;
+      for (const inode of inodes) if (all.has(inode)) unix.add(inode);
+    } catch {
+      // no Unix table: the inet tables decide
+    }
     for (const [file, protocol] of TABLES) {
-      if (found.size === inodes.size) break;
+      if (found.size + unix.size >= inodes.size) break;
       let text: string;
       try {
         text = readFileSync(`/proc/${this.pid}/net/${file}`, 'latin1');
@@ -94,7 +120,7 @@ export class SocketTables {
       }
       for (const e of parseSocketTable(text, protocol)) if (inodes.has(e.inode)) found.set(e.inode, e);
     }
-    return { found, reads };
+    return { found, unix, reads };
   }
 
   /** Local ports with a TCP listener (to tell accepted connections from outbound ones). */

@@ -65,6 +65,8 @@ export interface WatchSetupOptions {
   onEvent(e: WatchEvent): void;
   /** Whether the runtime's own sockets are judged now (default: always). */
   runtimeSockets?(): boolean;
+  /** A command line the sensor judged at its start (see WatcherOptions.expected). */
+  expected?(argv: readonly string[]): boolean;
 }
 
 export interface WatchSetup {
@@ -120,6 +122,7 @@ export function createWatch(o: WatchSetupOptions): WatchSetup {
     sensorActive: o.sensorActive,
     resolvers: resolvers(),
     ...(o.runtimeSockets ? { runtimeSockets: o.runtimeSockets } : {}),
+    ...(o.expected ? { expected: o.expected } : {}),
     onEvent: o.onEvent,
   });
   return { watcher, temp };

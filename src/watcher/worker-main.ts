@@ -144,6 +144,7 @@ function start(data: WatcherData, loaders: WatcherLoaders, view: SharedView): vo
     // hooks are off or native code it cannot see has been loaded.
     sensorActive: () => !hooksOff('network'),
     runtimeSockets: () => hooksOff('network') || ownSockets(view),
+    expected: (argv) => sensorSpawned(view, argv),
     onEvent(w: WatchEvent) {
       const ev = w.event;
       // A start the sensor judged (and reported) is not reported twice; what only the outside

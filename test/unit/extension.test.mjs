@@ -580,3 +580,38 @@ test('the invocation timeline: which invocation a moment belongs to, and finding
   t.whenAttributable(99999, () => ran.push('now'));
   assert.deepEqual(ran.at(-1), 'now', 'the sensor names invocations at once');
 });
+
+test("a child's stdio socket pairs are found in the Unix table, and no inet table is read for them", async () => {
+  const { spawn } = await import('node:child_process');
+  const { readdirSync, readlinkSync } = await import('node:fs');
+  const child = spawn('sleep', ['2'], { stdio: 'pipe' });
+  try {
+    const inodes = new Set(
+      readdirSync(`/proc/${child.pid}/fd`)
+        .map((f) => {
+          try {
+            return readlinkSync(`/proc/${child.pid}/fd/${f}`);
+          } catch {
+            return '';
+          }
+        })
+        .filter((l) => l.startsWith('socket:'))
+        .map((l) => Number(l.slice(8, -1))),
+    );
+    assert.ok(inodes.size >= 1);
+    const r = new lib.SocketTables(child.pid).find(inodes);
+    assert.deepEqual([...r.unix].sort(), [...inodes].sort());
+    assert.equal(r.found.size, 0);
+    assert.equal(r.reads, 1, 'the Unix table only');
+    assert.deepEqual(
+      [
+        ...lib.unixInodes(
+          'Num RefCount Protocol Flags Type St Inode Path\nffff: 00000002 00000000 00010000 0001 01 4242 /run/x.sock\n',
+        ),
+      ],
+      [4242],
+    );
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
