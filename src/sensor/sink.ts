@@ -25,9 +25,22 @@ class PartialWrite extends Error {
 }
 
 function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, 'utf8');
+  // The whole line as a string first: Node encodes it without a Buffer on the JS heap (a finding
+  // flood would otherwise make one per line). A short write or a full pipe goes on from a Buffer.
   let off = 0;
   let spins = 0;
+  const length = Buffer.byteLength(text, 'utf8');
+  for (;;) {
+    try {
+      off = fs.writeSync(fd, text);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN' && spins++ < 1000) continue;
+      throw e;
+    }
+  }
+  if (off >= length) return;
+  const buf = Buffer.from(text, 'utf8');
   while (off < buf.length) {
     try {
       off += fs.writeSync(fd, buf, off, buf.length - off);
