@@ -5,7 +5,9 @@
  * moment (at most `maxWaitMs`; everything at SHUTDOWN), so it carries the right request id. One
  * job, kept apart from the extension's wiring (main.ts).
  */
+
 import type { FunctionResource } from '../events/ocsf';
+import { resourceOfInvocation } from '../events/resource';
 
 export interface Invocation {
   id: string;
@@ -60,9 +62,7 @@ export class InvocationTimeline {
   /** The function as this invocation names it (its invoked ARN: an alias or version). */
   resourceOf(id: string | undefined): FunctionResource {
     const inv = id === undefined ? undefined : this.list.find((i) => i.id === id);
-    if (!inv?.arn) return this.o.base;
-    const parts = inv.arn.split(':');
-    return { ...this.o.base, arn: inv.arn, version: parts[7] ?? this.o.base.version };
+    return resourceOfInvocation(this.o.base, inv?.arn);
   }
 
   /** Telemetry has delivered its events up to this moment. */

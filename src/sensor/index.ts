@@ -105,6 +105,8 @@ function start(): void {
   keepRealpath();
   const sensorFile = __filename;
   const cfg = readConfig(process.env, sensorFile);
+  // The function's directory, resolved once (a realpath: start-up time).
+  const taskRoot = taskRootOf();
   const phase = startupPhases(cfg.traceStartup);
   setWardenFiles(sensorFile, path.dirname(sensorFile));
   addRuntimePaths(cfg.runtimePaths);
@@ -114,7 +116,7 @@ function start(): void {
     read: (file) => bypass(() => fs.readFileSync(file, 'utf8')),
     policyParser: () => policyLoader().parsePolicy,
     ruleParser: () => policyLoader().parseRuleFile,
-    compile: { runtimeApi: cfg.runtimeApi, taskRoot: taskRootOf(), platformPaths: platformPathsOf(cfg) },
+    compile: { runtimeApi: cfg.runtimeApi, taskRoot, platformPaths: platformPathsOf(cfg) },
   });
   const { loaded, policy: compiled, detection } = shared;
   phase('policy and rules');
@@ -159,7 +161,7 @@ function start(): void {
     resource: shared.resource,
     version: VERSION,
     injectFault: cfg.injectFault,
-    ...(cfg.learnPath ? { observer: createObserver(createSink(cfg.learnPath, bypass), taskRootOf()) } : {}),
+    ...(cfg.learnPath ? { observer: createObserver(createSink(cfg.learnPath, bypass), taskRoot) } : {}),
     ...(detection
       ? {
           engine: detection.engine,
@@ -185,7 +187,7 @@ function start(): void {
     choice: cfg.learnPath ? 'off' : cfg.settings.watcher,
     data: {
       env: watcherEnv(process.env),
-      ...(taskRootOf() ? { taskRoot: taskRootOf() } : {}),
+      ...(taskRoot ? { taskRoot } : {}),
       platformPaths: platformPathsOf(cfg),
       processStart: performance.timeOrigin,
       version: VERSION,
