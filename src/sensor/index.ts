@@ -189,7 +189,6 @@ function start(): void {
       env: watcherEnv(process.env),
       ...(taskRoot ? { taskRoot } : {}),
       platformPaths: platformPathsOf(cfg),
-      processStart: performance.timeOrigin,
       version: VERSION,
       disabledHooks: cfg.disabledHooks,
     },

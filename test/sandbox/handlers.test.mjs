@@ -23,6 +23,7 @@ for (const [label, args] of MODES) {
       ],
       ['mjs', 'app.handler', { format: 'mjs', echo: 7 }],
       ['basic', 'index.text', 'plain text'],
+      ['basic', 'index.loadedBy', { parent: NODE_MAJOR >= 24 ? 'none' : 'object' }],
     ];
     for (const [fn, handler, expected] of cases) {
       const r = await invoke(fn, handler, [{ value: 7 }], { args });
