@@ -4,7 +4,8 @@
  * the sensor (a spawn about to happen) and the extension (a process seen in /proc), so both
  * layers judge the same process the same way.
  */
-import * as path from 'node:path';
+import path = require('node:path');
+
 import { isShell } from '../policy/decide';
 import { commandsOfArgv, parseShellCommands, shellScriptIndex } from '../shell/parse';
 import type { ProcessEvent } from './types';

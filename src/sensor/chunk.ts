@@ -9,7 +9,8 @@
  * swapped under the same name later is not read), and the string and function primitives used
  * to cut the chunk out and compile it are captured now, before any user code can replace them.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
+
 import { flagOn } from '../settings';
 import { bypass } from './guard';
 

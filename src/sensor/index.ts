@@ -4,8 +4,9 @@
  * for the handler wrapper (invocation context) and for diagnostics. Loading twice (a child
  * that got both `--require` and NODE_OPTIONS, a worker) is a no-op.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
+
 import { ATTACKS } from '../events/mitre';
 import type { InvocationContext } from '../events/types';
 import { startup } from '../startup';

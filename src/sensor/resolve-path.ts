@@ -1,7 +1,8 @@
 /**
  * The path a file call will act on, as the kernel resolves it: what the file hooks judge.
  */
-import * as path from 'node:path';
+import path = require('node:path');
+
 import { realpathOf } from './guard';
 
 /**

@@ -4,7 +4,7 @@
  * and no user patch of `process.stdout` or `console` can swallow it. When the file cannot be
  * opened or written, lines fall back to stdout (CloudWatch): findings are never lost silently.
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 
 export interface Sink {
   write(line: string): void;

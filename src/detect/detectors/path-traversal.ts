@@ -5,7 +5,8 @@
  * notes such joins while the invocation carries input with `..`, see `noteJoin`). A `../`
  * that stays inside its directory, or that never reaches a file call, does not fire.
  */
-import * as path from 'node:path';
+import path = require('node:path');
+
 import type { SensorEvent } from '../../events/types';
 import type { DetectContext } from '../context';
 import type { TaintedValue } from '../input';

@@ -3,7 +3,8 @@
  * policy judges it, every vm entry point and the contextify binding behind them),
  * WebAssembly compilation, native addons (process.dlopen) and worker threads.
  */
-import * as path from 'node:path';
+import path = require('node:path');
+
 import type { CodeEvent } from '../../events/types';
 import type { Mode } from '../../policy/types';
 import { calledByNode } from '../attribution';

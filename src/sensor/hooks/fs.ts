@@ -6,8 +6,9 @@
  * `..` through them) before the check; a blocked call fails the way its API fails: a throw
  * (sync), the callback's error (FSReqCallback) or a rejected promise (kUsePromises).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
+
 import { ATTACKS } from '../../events/mitre';
 import type { FileEvent, FileOp } from '../../events/types';
 import { globRoot } from '../../policy/permission-flags';

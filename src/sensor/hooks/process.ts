@@ -7,7 +7,8 @@
  * a thrown error, a `result.error`) with ERR_WARDEN_BLOCKED. Also: process.kill, and
  * re-injection of the sensor into child environments (even a scrubbed `env: {}`).
  */
-import * as fs from 'node:fs';
+import fs = require('node:fs');
+
 import { type ExecProbe, processEvent } from '../../events/process-event';
 import type { ProcessEvent } from '../../events/types';
 import { isShell } from '../../policy/decide';
