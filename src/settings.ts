@@ -110,7 +110,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     name: 'WARDEN_WATCHER',
     kind: 'enum',
     values: WATCHER_CHOICES,
-    fallback: '`lazy`',
+    fallback: '`lazy`; `off` in a layer built with the extension, which watches from outside',
     doc: "the in-process watcher (a worker thread that watches the function's child processes and their sockets in /proc and kills what the policy denies): `lazy` starts it before the first child process or native addon, `always` at start-up, `off` never (the opt-in extension still watches)",
     readBy: ['sensor'],
   },
@@ -272,7 +272,8 @@ export interface Settings {
   collectorToken?: string;
   accountId?: string;
   watchIntervalMs: number;
-  watcher: (typeof WATCHER_CHOICES)[number];
+  /** Unset: the sensor decides (`lazy`, or `off` beside the extension). */
+  watcher?: (typeof WATCHER_CHOICES)[number];
   disabledHooks: string[];
   traceStartup: boolean;
   injectFault?: (typeof FAULT_TARGETS)[number];
@@ -399,7 +400,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   const mode = choice<Mode>('WARDEN_MODE');
   const onPolicyError = choice<(typeof POLICY_ERROR_CHOICES)[number]>('WARDEN_ON_POLICY_ERROR');
   const injectFault = choice<(typeof FAULT_TARGETS)[number]>('WARDEN_INJECT_FAULT');
-  const watcher = choice<(typeof WATCHER_CHOICES)[number]>('WARDEN_WATCHER') ?? 'lazy';
+  const watcher = choice<(typeof WATCHER_CHOICES)[number]>('WARDEN_WATCHER');
   return {
     ...(mode ? { mode } : {}),
     ...(onPolicyError ? { onPolicyError } : {}),
@@ -412,7 +413,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
     collectorToken: text('WARDEN_COLLECTOR_TOKEN'),
     accountId: account !== undefined && /^\d{12}$/.test(account.trim()) ? account.trim() : undefined,
     watchIntervalMs,
-    watcher,
+    ...(watcher ? { watcher } : {}),
     disabledHooks,
     traceStartup: flag('WARDEN_TRACE_STARTUP'),
     runtimePaths: (env.WARDEN_RUNTIME_PATHS ?? '').split(':').filter(Boolean),

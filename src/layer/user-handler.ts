@@ -14,7 +14,9 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import * as path from 'node:path';
+
+import path = require('node:path');
+
 import { pathToFileURL } from 'node:url';
 
 export type UserHandler = (...args: unknown[]) => unknown;

@@ -182,10 +182,13 @@ function start(): void {
     reportNotice(n.event, n.verdict);
   }
   phase('sink, channel, state');
+  // Learning runs with the extension, which records what children do. The opt-in extension
+  // watches the runtime's processes from outside: beside it the in-process watcher stays off
+  // unless WARDEN_WATCHER asks for it (two watchers would report the same kill twice).
+  const watcherChoice = cfg.learnPath ? 'off' : (cfg.settings.watcher ?? (cfg.channel ? 'off' : 'lazy'));
   configureWatcher({
     sensorFile,
-    // Learning runs with the extension, which records what children do.
-    choice: cfg.learnPath ? 'off' : cfg.settings.watcher,
+    choice: watcherChoice,
     data: {
       env: watcherEnv(process.env),
       ...(taskRoot ? { taskRoot } : {}),
@@ -290,7 +293,7 @@ function start(): void {
     );
   }
   // Nothing would start the watcher on demand where the process hooks are off: it starts now.
-  if (cfg.settings.watcher === 'always' || cfg.disabledHooks.includes('process') || !rawBinding('spawn_sync'))
+  if (watcherChoice === 'always' || cfg.disabledHooks.includes('process') || !rawBinding('spawn_sync'))
     ensureWatcher('start-up', false);
   let channelDropsReported = 0;
   onInvocationEnd((ctx) => {

@@ -52,7 +52,8 @@ function isAlive(pid) {
  */
 const WATCHERS = [
   { layer: 'watcher', args: [] },
-  { layer: 'extension', args: ['--extension', '--env', 'WARDEN_WATCHER=off'] },
+  // Beside the extension, the in-process watcher stays off by default (one outside watcher).
+  { layer: 'extension', args: ['--extension'] },
 ];
 const title = (w, t) => `[${w.layer}] ${t}`;
 const invokeWith = (w, fn, handler, events, opts = {}) =>
@@ -85,6 +86,13 @@ async function sleepsKilledPerInvocation(w, count, args, env) {
       );
       assert.ok(finding, `a finding for pid ${result.response.pid}`);
       assert.equal(finding.metadata.correlation_uid, result.requestId, `request id of invoke ${i}`);
+      // One watcher reported it: the extension and an in-process watcher would report it twice.
+      const about = r.findings.filter((x) => x.evidences[0].process?.pid === result.response.pid);
+      assert.deepEqual(
+        about.map((x) => x.unmapped.layer),
+        [w.layer],
+        `pid ${result.response.pid} reported once`,
+      );
       return { result, finding };
     });
   } finally {

@@ -74,6 +74,22 @@ test('WARDEN_WATCHER=off: the script runs its course; =always: the watcher start
   assert.equal(always.out.watcher, 'watching', always.stderr);
 });
 
+test('beside the opt-in extension (a channel to it) the watcher stays off unless WARDEN_WATCHER asks', async () => {
+  const body = `${REPORT}${API}
+    require('child_process').spawnSync('true');
+    record('watcher', api.stats().watcher);`;
+  const channel = { WARDEN_CHANNEL: '@warden/nowhere' };
+  const policy = 'version: 1\nprocess:\n  allow: [ { exe: "true" } ]\n';
+  const beside = await runSensor(body, { mode: 'enforce', policy, env: channel });
+  assert.equal(beside.out.watcher, 'off', beside.stderr);
+  const asked = await runSensor(body, {
+    mode: 'enforce',
+    policy,
+    env: { ...channel, WARDEN_WATCHER: 'lazy' },
+  });
+  assert.equal(asked.out.watcher, 'watching', asked.stderr);
+});
+
 test('a watcher thread that dies is reported at the end of the invocation and started again', async () => {
   const r = await runSensor(
     `${REPORT}${API}
