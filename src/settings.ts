@@ -209,6 +209,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     internal: true,
   },
   {
+    name: 'WARDEN_WATCHER_SHARED',
+    kind: 'flag',
+    fallback: "this thread's sensor starts its own watcher when it needs one",
+    doc: "a function's worker thread: the first message on its port is the watcher's shared memory from the thread that made it (read and removed before function code)",
+    readBy: ['sensor'],
+    internal: true,
+  },
+  {
     name: 'WARDEN_PROC_CHILDREN',
     kind: 'flag',
     fallback: "the kernel's /proc/<pid>/task/<tid>/children files when it has them",

@@ -3,6 +3,7 @@
  * module that reads `process.env` (the env hook installs after it).
  */
 import { readSettings, type Settings } from '../settings';
+import { SHARED_WATCHER_MARK } from '../watcher/shared';
 
 export interface SensorConfig {
   policyPath?: string;
@@ -31,6 +32,8 @@ export interface SensorConfig {
   pathVar?: string;
   /** WARDEN_CHANNEL: the Warden extension's socket (`@name` for the abstract namespace). */
   channel?: string;
+  /** A worker thread whose port's first message is the watcher's shared memory (WARDEN_WATCHER_SHARED). */
+  sharedWatcher: boolean;
   /** This is the runtime's sensor (the first guarded process), not a child process's. */
   root: boolean;
   /** WARDEN_DISABLE_HOOKS: hook modules not to install (a diagnostic; reported as degraded). */
@@ -42,7 +45,8 @@ export interface SensorConfig {
 export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorConfig {
   const settings = readSettings(env);
   const wardenEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('WARDEN_') && v !== undefined) wardenEnv[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (k.startsWith('WARDEN_') && k !== SHARED_WATCHER_MARK && v !== undefined) wardenEnv[k] = v;
   if (!env.WARDEN_FINDINGS && !env.WARDEN_STDOUT) wardenEnv.WARDEN_STDOUT = `/proc/${process.pid}/fd/1`;
   const root = !env.WARDEN_ROOT_PID || env.WARDEN_ROOT_PID === String(process.pid);
   if (root) wardenEnv.WARDEN_ROOT_PID = String(process.pid);
@@ -60,6 +64,7 @@ export function readConfig(env: NodeJS.ProcessEnv, sensorFile: string): SensorCo
     sensorFile,
     pathVar: env.PATH,
     channel: env.WARDEN_CHANNEL || undefined,
+    sharedWatcher: env[SHARED_WATCHER_MARK] === '1',
     root,
     disabledHooks: settings.disabledHooks,
     settings: root ? settings : { ...settings, problems: [] },

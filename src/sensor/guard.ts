@@ -251,6 +251,8 @@ export function wrapConstruct<F extends Function>(
   handlers: {
     construct?: (args: unknown[]) => void;
     apply?: (args: unknown[]) => void;
+    /** After `new`: the object made (a fault here is reported, never thrown: the object exists). */
+    constructed?: (made: object) => void;
   },
   site?: FaultSite,
 ): F {
@@ -259,7 +261,16 @@ export function wrapConstruct<F extends Function>(
       before(handlers.construct, args, site);
       const ctor = t as unknown as new (...a: unknown[]) => object;
       // `new Wrapped()`: construct as the original (same prototype), which keeps V8's fast path.
-      return newTarget === proxy ? Reflect.construct(ctor, args) : Reflect.construct(ctor, args, newTarget);
+      const made =
+        newTarget === proxy ? Reflect.construct(ctor, args) : Reflect.construct(ctor, args, newTarget);
+      if (handlers.constructed) {
+        try {
+          handlers.constructed(made);
+        } catch (e) {
+          onFault(site, e);
+        }
+      }
+      return made;
     },
     apply(t, thisArg, args: unknown[]) {
       before(handlers.apply ?? handlers.construct, args, site);

@@ -10,6 +10,7 @@ import path = require('node:path');
 import { ATTACKS } from '../events/mitre';
 import type { InvocationContext } from '../events/types';
 import { startup } from '../startup';
+import { SHARED_WATCHER_KEY, SHARED_WATCHER_MARK } from '../watcher/shared';
 import type { runWatcher, WatcherData } from '../watcher/worker-main';
 import { addRuntimePaths, onStackTamper, setWardenFiles } from './attribution';
 import { settleAll } from './builtin-watch';
@@ -33,6 +34,7 @@ import { createSink, type Sink } from './sink';
 import {
   configureWatcher,
   ensureWatcher,
+  shareWatcher,
   WATCHER_MARK,
   type WatcherConfig,
   watcherInvocationEnded,
@@ -201,6 +203,7 @@ function start(): void {
       return (nodeWorkerClass() ?? wt.Worker) as ReturnType<WatcherConfig['workerClass']>;
     },
   });
+  if (cfg.sharedWatcher) takeSharedWatcher();
   // Builtins hooked on first load (builtin-watch.ts) need the modules hook to see that load.
   let modulesWatched = false;
   // The env hook goes last: the others may read the environment while they install.
@@ -365,6 +368,23 @@ function start(): void {
     }),
   );
   lock(globalThis, API_KEY, api);
+}
+
+/**
+ * A worker thread the function made: the watcher of the thread that made it (the first message
+ * on this thread's port, posted by the Worker hook; taken, with its mark, before function code).
+ */
+function takeSharedWatcher(): void {
+  delete process.env[SHARED_WATCHER_MARK];
+  const wt = require('node:worker_threads') as typeof import('node:worker_threads');
+  if (wt.isMainThread || !wt.parentPort) return;
+  const got = wt.receiveMessageOnPort(wt.parentPort) as { message?: unknown } | undefined;
+  const message = got?.message;
+  const buffer =
+    message !== null && typeof message === 'object'
+      ? (message as Record<string, unknown>)[SHARED_WATCHER_KEY]
+      : undefined;
+  if (buffer instanceof SharedArrayBuffer) shareWatcher(buffer);
 }
 
 /** What the watcher thread needs of the environment (no credential: it reads none). */

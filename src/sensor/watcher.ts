@@ -24,10 +24,12 @@ import {
   publishInvocation,
   type SharedView,
   STATE_BOOTING,
+  STATE_FAILED,
   STATE_READY,
   setOwnSockets,
   setState,
   stateOf,
+  viewOf,
   waitWhileBooting,
 } from '../watcher/shared';
 import type { WatcherData } from '../watcher/worker-main';
@@ -64,6 +66,11 @@ let gaveUp = false;
 let atStart: { beats: number; time: number } | undefined;
 /** The invocation that started last, published again when the shared memory is made. */
 let lastStarted: InvocationContext | undefined;
+/**
+ * This sensor runs in one of the function's worker threads and shares the watcher the main
+ * thread's sensor started when it made the worker (one watcher per process, not one per thread).
+ */
+let shared = false;
 
 export function configureWatcher(c: WatcherConfig): void {
   config = c;
@@ -158,6 +165,12 @@ function startWorker(reason: string, wait: boolean): void {
 export function ensureWatcher(reason: string, wait = true): void {
   const c = config;
   if (!c || c.choice === 'off' || gaveUp) return;
+  if (shared) {
+    // The main thread's watcher: its first look is awaited like this thread's own would be; its
+    // liveness is the main thread's to check (at every invocation's end).
+    if (wait && view && stateOf(view) === STATE_BOOTING) waitWhileBooting(view, READY_WAIT_MS);
+    return;
+  }
   if (worker && alive()) {
     // Started without waiting (at start-up, or after a restart): the child waits for its first look.
     if (wait && view && stateOf(view) === STATE_BOOTING) waitWhileBooting(view, READY_WAIT_MS);
@@ -246,9 +259,31 @@ export function sensorJudgedSpawn(ev: ProcessEvent): void {
   for (const c of ev.shellCommands ?? []) noteSensorSpawn(v, c.argv);
 }
 
+/**
+ * The Worker hook, as the function makes a worker thread: the watcher starts now (without
+ * waiting: the worker's first child waits for its first look), and its shared memory goes to the
+ * worker's sensor, which then starts no watcher of its own. Undefined when there is none to share.
+ */
+export function watcherForWorker(): SharedArrayBuffer | undefined {
+  const c = config;
+  if (!c || c.choice === 'off' || gaveUp) return undefined;
+  if (!shared) ensureWatcher('a worker thread', false);
+  return view && (shared || worker) ? view.buffer : undefined;
+}
+
+/** A function's worker thread: the watcher the thread that made it shares (see watcherForWorker). */
+export function shareWatcher(buffer: SharedArrayBuffer): void {
+  view = viewOf(buffer);
+  shared = true;
+}
+
 /** Where the watcher stands, for the sensor's stats. */
 export function watcherStatus(): 'off' | 'not started' | 'starting' | 'watching' | 'stopped' | 'failed' {
   if (!config || config.choice === 'off') return 'off';
+  if (shared && view) {
+    const state = stateOf(view);
+    return state === STATE_READY ? 'watching' : state === STATE_FAILED ? 'failed' : 'starting';
+  }
   if (gaveUp) return 'failed';
   if (!worker || !view) return starts > 0 ? 'stopped' : 'not started';
   if (!alive()) return 'stopped';

@@ -25,6 +25,11 @@ const { min, imul } = Math;
 const charCodeAt = String.prototype.charCodeAt;
 const fromCharCode = String.fromCharCode;
 
+/** Tells a worker thread's sensor that its port's first message is the watcher's memory. */
+export const SHARED_WATCHER_MARK = 'WARDEN_WATCHER_SHARED';
+/** The key of that message (a worker's sensor takes only a message that carries it). */
+export const SHARED_WATCHER_KEY = 'warden.watcher.shared';
+
 export const STATE_BOOTING = 0;
 export const STATE_READY = 1;
 export const STATE_FAILED = 2;

@@ -86,12 +86,14 @@ async function sleepsKilledPerInvocation(w, count, args, env) {
       );
       assert.ok(finding, `a finding for pid ${result.response.pid}`);
       assert.equal(finding.metadata.correlation_uid, result.requestId, `request id of invoke ${i}`);
-      // One watcher reported it: the extension and an in-process watcher would report it twice.
+      // One watcher reported it, once per rule: the extension and an in-process watcher would
+      // report each twice.
       const about = r.findings.filter((x) => x.evidences[0].process?.pid === result.response.pid);
-      assert.deepEqual(
-        about.map((x) => x.unmapped.layer),
-        [w.layer],
-        `pid ${result.response.pid} reported once`,
+      const rules = about.map((x) => `${x.unmapped.layer} ${x.finding_info.analytic.uid}`);
+      assert.deepEqual(rules, [...new Set(rules)], `pid ${result.response.pid} reported once per rule`);
+      assert.ok(
+        about.every((x) => x.unmapped.layer === w.layer),
+        rules.join(', '),
       );
       return { result, finding };
     });

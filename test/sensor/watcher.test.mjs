@@ -90,6 +90,50 @@ test('beside the opt-in extension (a channel to it) the watcher stays off unless
   assert.equal(asked.out.watcher, 'watching', asked.stderr);
 });
 
+test("a function's worker thread shares the process's one watcher; its port and environment are the function's", async () => {
+  const r = await runSensor(
+    `${REPORT}${API}
+    const { Worker } = require('worker_threads');
+    const threads = () => require('fs').readdirSync('/proc/self/task').length;
+    require('child_process').spawnSync('true');
+    record('main', api.stats().watcher);
+    const before = threads();
+    const w = new Worker(\`
+      const { parentPort } = require('worker_threads');
+      const api = globalThis[Symbol.for('warden.sensor')];
+      const first = [];
+      parentPort.on('message', (m) => first.push(m));
+      const res = require('child_process').spawnSync('sh', ['$DIR/job.sh']);
+      setTimeout(() => parentPort.postMessage({
+        watcher: api.stats().watcher, signal: res.signal, status: res.status, first,
+        mark: Object.keys(process.env).filter((k) => k.includes('SHARED')),
+      }), 50);
+    \`, { eval: true });
+    w.postMessage('hello');
+    w.on('message', (m) => {
+      record('worker', m);
+      record('threads', threads() - before);
+      w.terminate();
+    });`,
+    {
+      mode: 'enforce',
+      policy:
+        'version: 1\nprocess:\n  default: deny\n  allow: [ { exe: sh }, { exe: "true" } ]\nfiles:\n  exec: { default: allow, deny: [] }\n',
+      files,
+    },
+  );
+  assert.equal(r.out.main, 'watching', r.stderr);
+  assert.equal(r.out.worker.watcher, 'watching', r.stderr);
+  // The function's own first message and environment, untouched.
+  assert.deepEqual(r.out.worker.first, ['hello']);
+  assert.deepEqual(r.out.worker.mark, []);
+  // The worker thread alone: no second watcher thread.
+  assert.equal(r.out.threads, 1);
+  assert.ok(!r.markers('MARKER'), 'sleep was killed before the script went on');
+  const kills = r.findings.filter((f) => f.unmapped.killed && f.evidences[0].process?.cmd_line === 'sleep 2');
+  assert.equal(kills.length, 1, describe(r.findings));
+});
+
 test('a watcher thread that dies is reported at the end of the invocation and started again', async () => {
   const r = await runSensor(
     `${REPORT}${API}

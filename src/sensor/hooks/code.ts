@@ -7,6 +7,7 @@ import path = require('node:path');
 
 import type { CodeEvent } from '../../events/types';
 import type { Mode } from '../../policy/types';
+import { SHARED_WATCHER_KEY, SHARED_WATCHER_MARK } from '../../watcher/shared';
 import { calledByNode } from '../attribution';
 import { whenBuiltinLoaded } from '../builtin-watch';
 import {
@@ -22,7 +23,7 @@ import {
   wrapConstruct,
 } from '../guard';
 import { check, getState } from '../report';
-import { nativeCodeLoaded } from '../watcher';
+import { nativeCodeLoaded, watcherForWorker } from '../watcher';
 
 const EXCERPT = 400;
 
@@ -378,6 +379,22 @@ export function workerOptionsWithSensor(
 
 let nodeWorker: Function | undefined;
 
+/**
+ * The worker's options with the mark that makes its sensor take the watcher's shared memory
+ * (the worker's environment as Node would make it: the given one, else a copy of this thread's).
+ * Undefined where the worker shares this thread's environment (`SHARE_ENV`): no mark can be put
+ * there without this thread seeing it, and that worker's sensor starts its own watcher instead.
+ */
+export function optionsWithSharedWatcher(
+  opts: WorkerOptions | undefined,
+  parentEnv: Record<string, string | undefined>,
+): WorkerOptions | undefined {
+  const env = opts?.env;
+  if (env !== undefined && (env === null || typeof env !== 'object')) return undefined;
+  const base = (env ?? parentEnv) as Record<string, string | undefined>;
+  return { ...opts, env: { ...base, [SHARED_WATCHER_MARK]: '1' } };
+}
+
 /** The Worker class as Node made it, once the hook has wrapped it (the sensor's own watcher uses it). */
 export function nodeWorkerClass(): Function | undefined {
   return nodeWorker;
@@ -390,6 +407,9 @@ function hookWorkerClass(
 ): void {
   const orig = wt.Worker as Function;
   nodeWorker = orig;
+  // Taken now (before function code can replace it): the watcher's memory goes through it.
+  const postMessage = (orig.prototype as { postMessage?: Function }).postMessage;
+  let sharing: SharedArrayBuffer | undefined;
   lock(
     wt,
     'Worker',
@@ -409,6 +429,20 @@ function hookWorkerClass(
             }),
           );
           if (next !== opts) args[1] = next;
+          // One watcher per process: the worker's sensor shares this thread's.
+          sharing = undefined;
+          const buffer = watcherForWorker();
+          const marked =
+            buffer && bypass(() => optionsWithSharedWatcher(args[1] as WorkerOptions, process.env));
+          if (buffer && marked) {
+            args[1] = marked;
+            sharing = buffer;
+          }
+        },
+        constructed(made) {
+          const buffer = sharing;
+          sharing = undefined;
+          if (buffer && postMessage) Reflect.apply(postMessage, made, [{ [SHARED_WATCHER_KEY]: buffer }]);
         },
       },
       { surface: 'code', op: 'worker', api: 'new Worker' },
