@@ -191,6 +191,40 @@ const invoke22 = runJson('sandbox-invoke.mjs', [
   '--per-block',
   '26',
 ]);
+// As teams deploy it: a layer built with a policy (`warden layer build --policy`, compiled into the
+// layer); and a function that starts a child process on every invocation (the watcher runs).
+log('init and memory with a policy in the layer; a function that starts child processes');
+const deployPolicy = join(tmp, 'deploy-policy.json');
+writeFileSync(
+  deployPolicy,
+  JSON.stringify({
+    version: 1,
+    mode: 'enforce',
+    process: { allow: [{ exe: 'true' }] },
+    network: { default: 'deny', allow: [{ host: 'dynamodb.*.amazonaws.com', port: 443 }] },
+    packages: { lodash: [], '@aws-sdk/*': ['network'] },
+  }),
+);
+const invokePolicy = runJson('sandbox-invoke.mjs', [
+  '--runtime',
+  'nodejs24.x',
+  '--blocks',
+  quick ? '4' : '16',
+  '--per-block',
+  '26',
+  '--policy',
+  deployPolicy,
+]);
+const invokeSpawner = runJson('sandbox-invoke.mjs', [
+  '--runtime',
+  'nodejs24.x',
+  '--function',
+  'spawner',
+  '--blocks',
+  quick ? '4' : '8',
+  '--per-block',
+  '26',
+]);
 log('memory under a findings flood: 2,000 invocations with findings, nodejs22.x and nodejs24.x');
 const flood = Object.fromEntries(
   ['nodejs22.x', 'nodejs24.x'].map((rt) => [
@@ -335,6 +369,13 @@ const results = {
   // init_added_ms: kept under its earlier name).
   init_added_ms_extension: invokeExtension.added?.init_p50_ms ?? null,
   init_added_ms_no_extension: invoke.added?.init_p50_ms ?? null,
+  // The default layer built with a policy (compiled into the layer: no policy loader at cold start).
+  init_added_ms_with_policy: invokePolicy.added?.init_p50_ms ?? null,
+  memory_added_mb_with_policy: invokePolicy.added?.memory_mb ?? null,
+  // A function that starts a child process on every invocation (nodejs24.x): the watcher thread
+  // runs beside it; its warm invoke pays each spawn's fork of a bigger process.
+  memory_added_mb_spawning_function: invokeSpawner.added?.memory_mb ?? null,
+  invoke_p50_added_ms_spawning_function: invokeSpawner.added?.warm_p50_ms ?? null,
   // Runtime RSS with Warden minus without, plus every Warden process (the worse runtime).
   memory_added_mb: worst(memoryBy),
   memory_added_mb_by_runtime: memoryBy,
@@ -458,6 +499,7 @@ ${['fs_read', 'fs_promises_read', 'spawn', 'http', 'fetch', 'net_connect', 'requ
 | warm invoke p50 added (trivial handler, ≥ 500 invokes each) | ${r.invoke_p50_added_ms} ms (plain ${r.invoke.plain?.warm_p50_ms} ms, Warden ${r.invoke.warden?.warm_p50_ms} ms) |
 | init duration added, the default layer (p50; target ≤ 20) | ${r.init_added_ms} ms |
 | init added, the layer with the opt-in extension (p50) | ${r.init_added_ms_extension} ms |
+| init added, the default layer built with a policy (p50) | ${r.init_added_ms_with_policy} ms |
 | memory added: runtime RSS growth + every Warden process, after init + 25 warm invokes (worse runtime; target ≤ 12) | ${r.memory_added_mb} MB (${Object.entries(
     r.memory_added_mb_by_runtime,
   )
@@ -468,6 +510,7 @@ ${['fs_read', 'fs_promises_read', 'spawn', 'http', 'fetch', 'net_connect', 'requ
   )
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')}; in a 128 MB function, nodejs24.x: ${r.memory_added_mb_flood_128mb_function} MB) |
+| memory added, a function that starts a child process per invocation (the watcher thread runs; nodejs24.x) | ${r.memory_added_mb_spawning_function} MB (warm invoke +${r.invoke_p50_added_ms_spawning_function} ms) |
 | exec → kill p95, the in-process watcher thread (processes one at a time / back to back; target ≤ 20) | ${r.kill_p95_ms} ms / ${r.kill_p95_ms_back_to_back} ms |
 | exec → kill p95, the opt-in extension | ${r.kill_p95_ms_extension} ms |
 | sensor RSS added: the runtime process in the sandbox after init + 25 warm invokes (p50 of blocks) | ${r.sensor_rss_added_mb} MB (plain ${r.invoke.plain?.runtime_rss_p50_mb} MB, Warden ${r.invoke.warden?.runtime_rss_p50_mb} MB) |

@@ -4,9 +4,11 @@
 // Memory: the runtime's RSS after each block's last invoke (Warden's minus plain's) plus every
 // external extension's, together `memory_added_mb`.
 // Usage: node bench/sandbox-invoke.mjs [--runtime nodejs24.x] [--blocks 10] [--per-block 26]
-//          [--function trivial|flood] [--extension] [--memory 1024]
+//          [--function trivial|flood|spawner] [--extension] [--memory 1024]
 // --function flood: every invocation makes fresh findings (bench/functions/flood).
+// --function spawner: every invocation starts `true`, which its policy allows (the watcher runs).
 // --extension: the layer with its opt-in external extension (default: without, as `warden layer build`).
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     'per-block': { type: 'string', default: '26' },
     client: { type: 'string', default: 'aws' },
     function: { type: 'string', default: 'trivial' },
+    policy: { type: 'string' },
     extension: { type: 'boolean', default: false },
     memory: { type: 'string', default: '1024' },
   },
@@ -31,6 +34,16 @@ const nodeBin = lib.findNode(runtime);
 const client = values.client === 'aws' ? lib.findAwsClient(runtime, root) : lib.builtinClient(root);
 if (!nodeBin || !client) throw new Error(`${runtime}: no node or no runtime client here`);
 const blocks = Number(values.blocks);
+// The policy a function ships with (the layer's policy.json), where it needs one.
+const POLICIES = { spawner: { version: 1, process: { allow: [{ exe: 'true' }] } } };
+const policy = values.policy ? JSON.parse(readFileSync(values.policy, 'utf8')) : POLICIES[values.function];
+const layer = {
+  ...(values.extension ? { extension: true } : {}),
+  // Compiled as `warden layer build --policy` compiles it (validated, normalized, its digest).
+  ...(policy
+    ? { policyJson: lib.compiledJson(lib.parsePolicy('policy.json', JSON.stringify(policy)).policy) }
+    : {}),
+};
 const perBlock = Number(values['per-block']);
 
 const samples = {
@@ -57,7 +70,7 @@ for (let b = 0; b < blocks; b++) {
       client,
       events,
       noWarden: variant === 'plain',
-      ...(values.extension ? { layer: { extension: true } } : {}),
+      ...(Object.keys(layer).length > 0 ? { layer } : {}),
       extraLayers: [],
       userEnv: {},
       onResult: (r) => {

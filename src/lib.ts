@@ -55,6 +55,7 @@ export { isIpLiteral, normalizeIp } from './net/address';
 export { CREDENTIAL_VARIABLES, compilePolicy } from './policy/compile';
 export { couldDeny } from './policy/could-deny';
 export { decide, isShell } from './policy/decide';
+export { compiledJson, readCompiled } from './policy/compiled';
 export { defaultPolicy } from './policy/default-policy';
 export { diffPolicies, formatPolicyDiff } from './policy/diff';
 export { learningPolicy } from './policy/learning-policy';

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { compiledJson } from '../policy/compiled';
 import { localSettings, type RuntimeId } from '../sandbox/environment';
 import { runSandbox } from '../sandbox/run';
 import { defaultRuntime, findNode } from '../sandbox/runtimes';
@@ -112,7 +113,7 @@ export function registerDemo(program: Command): void {
           nodeBin,
           client,
           events,
-          layer: { policy, policyJson: `${JSON.stringify(policy)}\n` },
+          layer: { policy, policyJson: compiledJson(policy) },
           extraLayers: [],
           userEnv: { WARDEN_MODE: mode },
           onStart: (sandbox) => {

@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { LayerBuildOptions } from '../layer/build';
+import { compiledJson } from '../policy/compiled';
 import { localSettings, RUNTIME_IDS, type RuntimeId } from '../sandbox/environment';
 import { runSandbox } from '../sandbox/run';
 import {
@@ -179,7 +180,7 @@ export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promi
   let layer: LayerBuildOptions | undefined;
   if (o.policy) {
     const policy = loadPolicyOrExit(o.policy);
-    layer = { policy, policyJson: `${JSON.stringify(policy, null, 2)}\n` };
+    layer = { policy, policyJson: compiledJson(policy) };
   }
   if (o.rules) layer = { ...layer, rulesJson: rulesJson(loadRulesOrExit(o.rules).specs) };
   if (o.extension) layer = { ...layer, extension: true };

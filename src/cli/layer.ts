@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { buildLayerDir, zipLayer } from '../layer/build';
+import { compiledJson } from '../policy/compiled';
 import { packageRoot } from './invoke';
 import { loadPolicyOrExit } from './load-policy-file';
 import { loadRulesOrExit, rulesJson } from './load-rules-file';
@@ -20,13 +21,13 @@ export function registerLayer(program: Command): void {
     .option('--rules <file>', 'detection rules (YAML or JSON) merged over the defaults, as warden/rules.json')
     .option(
       '--extension',
-      'include the external extension (extensions/warden): a second watcher outside the runtime, telemetry, shipping to WARDEN_COLLECTOR_URL',
+      'include the external extension (extensions/warden): the watcher outside the runtime (instead of the in-process thread), telemetry, shipping to WARDEN_COLLECTOR_URL',
     )
     .action(async (opts: { out: string; policy?: string; rules?: string; extension?: boolean }) => {
       const policy = opts.policy ? loadPolicyOrExit(opts.policy) : undefined;
       const build = {
         policy,
-        policyJson: policy ? `${JSON.stringify(policy, null, 2)}\n` : undefined,
+        policyJson: policy ? compiledJson(policy) : undefined,
         rulesJson: opts.rules ? rulesJson(loadRulesOrExit(opts.rules).specs) : undefined,
         extension: opts.extension === true,
       };

@@ -20,6 +20,7 @@ import { countEntries, learnPolicy } from '../learn/learn';
 import { mergeLearned } from '../learn/merge';
 import { type Observation, observationFromFinding, readObservationLines } from '../learn/observation';
 import { policyYaml } from '../learn/policy-yaml';
+import { compiledJson } from '../policy/compiled';
 import { learningPolicy } from '../policy/learning-policy';
 import { localSettings } from '../sandbox/environment';
 import { runSandbox, sandboxHome } from '../sandbox/run';
@@ -97,7 +98,7 @@ async function observeInSandbox(
       client: setup.client,
       events: setup.events,
       // The extension records what child processes run (the sensor sees only their start).
-      layer: { policy, policyJson: `${JSON.stringify(policy)}\n`, extension: true },
+      layer: { policy, policyJson: compiledJson(policy), extension: true },
       extraLayers: o.layer,
       userEnv: { ...setup.userEnv, WARDEN_LEARN: obsFile },
       onResult: (r) => {

@@ -1,6 +1,7 @@
 import { defaultRules } from '../detect/default-rules';
 import { loadRules } from '../detect/load';
 import type { CompiledRule, RuleSpec } from '../detect/types';
+import { compiledJson } from '../policy/compiled';
 import { formatPolicyError } from '../policy/load';
 import { readFileOrExit } from './load-policy-file';
 
@@ -19,5 +20,5 @@ export function loadRulesOrExit(file: string): { specs: RuleSpec[]; rules: Compi
 
 /** The rules as the layer carries them (warden/rules.json): JSON, no YAML parser at cold start. */
 export function rulesJson(rules: readonly RuleSpec[]): string {
-  return `${JSON.stringify({ version: 1, rules }, null, 2)}\n`;
+  return compiledJson({ version: 1, rules });
 }

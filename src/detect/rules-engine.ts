@@ -4,6 +4,8 @@
  * way to read the file and to load the parser (neither pays for YAML without a file). A file
  * that cannot be loaded is reported and the defaults stay.
  */
+
+import { readCompiled } from '../policy/compiled';
 import type { PolicyError } from '../policy/load';
 import { formatPolicyErrorShort } from '../policy/resolve';
 import { compileRules, mergeRules } from './compile-rules';
@@ -28,7 +30,12 @@ export function rulesEngine(
   if (!rulesPath) return { engine: build([], '') };
   let message: string;
   try {
-    const parsed = parser()(rulesPath, read(rulesPath), new Set(defaultRules().map((r) => r.id)));
+    const text = read(rulesPath);
+    // The layer's compiled rules, as `warden layer build` checked them.
+    const compiled = readCompiled(text);
+    if (compiled && Array.isArray(compiled.rules))
+      return { engine: build(compiled.rules as RuleSpec[], rulesPath) };
+    const parsed = parser()(rulesPath, text, new Set(defaultRules().map((r) => r.id)));
     if (parsed.ok) return { engine: build(parsed.rules, rulesPath) };
     message = formatPolicyErrorShort(parsed.error);
   } catch (e) {

@@ -4,6 +4,8 @@ import type { Capability, Policy } from './types';
 
 import validatePolicy = require('./generated/validate-policy.cjs');
 
+import { withoutDigest } from './compiled';
+
 /** A policy that could not be loaded: where, and why, precisely enough to fix it. */
 export interface PolicyError {
   file: string;
@@ -77,7 +79,8 @@ export function parseText(
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {
     try {
-      return { ok: true, value: JSON.parse(text) };
+      // A compiled file (the layer's) edited since its build: validated as written, digest aside.
+      return { ok: true, value: withoutDigest(JSON.parse(text)) };
     } catch {
       // Fall through: the YAML parser reports the line.
     }

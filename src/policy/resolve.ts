@@ -3,6 +3,8 @@
  * built-in default; on a file that cannot be loaded, the fallback `onPolicyError` names. Shared
  * by the sensor and the extension so both layers always judge by the same policy.
  */
+
+import { readCompiled } from './compiled';
 import { defaultPolicy } from './default-policy';
 import type { PolicyError, PolicyLoadResult } from './load';
 import type { Mode, Policy } from './types';
@@ -47,6 +49,9 @@ export function resolvePolicy(
   let text = '';
   try {
     text = read(choice.policyPath);
+    // The layer's compiled policy, as `warden layer build` validated and normalized it.
+    const compiled = readCompiled(text) as Policy | undefined;
+    if (compiled) return { policy: compiled, mode: choice.modeOverride ?? compiled.mode };
     const result = parse()(choice.policyPath, text);
     if (result.ok) return { policy: result.policy, mode: choice.modeOverride ?? result.policy.mode };
     error = result.error;

@@ -63,6 +63,7 @@ export function chunkSource(name: string): string {
 
 /** Compiles one chunk as a CommonJS module with the given require. */
 export function compileChunk<T>(name: string, req: (id: string) => unknown): T {
+  if (traceLoad) fs.writeSync(2, `warden: ${name} chunk compiled\n`);
   const mod = { exports: {} as T };
   const fn = new FunctionCtor('module', 'exports', 'require', chunkSource(name)) as (
     m: unknown,

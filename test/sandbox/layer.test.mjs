@@ -264,3 +264,43 @@ test("a benign function's cold start does not compile the judgement code: the ru
     r.cleanup();
   }
 });
+
+test("a layer's compiled policy and rules are taken as built (no policy loader at cold start); an edited policy is validated, with its error", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'version: 1\nmode: enforce\nprocess: { allow: [curl] }\n');
+    const rules = join(dir, 'rules.yaml');
+    writeFileSync(rules, 'version: 1\nrules:\n  - { id: warden.rule.shell-spawned, action: alert }\n');
+    const r = await invoke('basic', 'index.handler', [{ x: 1 }], {
+      args: ['--policy', policy, '--rules', rules, '--env', 'WARDEN_TRACE_STARTUP=1'],
+    });
+    try {
+      assert.equal(r.results[0]?.status, 'success', r.stderr);
+      assert.match(r.stderr, /warden: policy and rules/, 'the trace ran');
+      assert.doesNotMatch(r.stderr, /policy-loader chunk compiled/);
+      assert.doesNotMatch(r.stderr, /policy error|rules error/);
+    } finally {
+      r.cleanup();
+    }
+    // The same compiled file, edited by hand: validated like any file, and its mistake reported.
+    const out = join(dir, 'layer');
+    const built = await run(NODE, [CLI, 'layer', 'build', '--policy', policy, '--out', out]);
+    assert.equal(built.code, 0, built.stderr);
+    const compiled = readFileSync(join(out, 'warden', 'policy.json'), 'utf8');
+    assert.match(compiled, /"\$compiled": "fnv1a32:[0-9a-f]{8}"/);
+    const edited = join(dir, 'edited.json');
+    writeFileSync(edited, compiled.replace('"mode": "enforce"', '"mode": "enforcing"'));
+    const e = await invoke('basic', 'index.handler', [{ x: 1 }], {
+      args: ['--env', `WARDEN_POLICY=${edited}`, '--env', 'WARDEN_TRACE_STARTUP=1'],
+    });
+    try {
+      assert.match(e.stderr, /policy-loader chunk compiled/);
+      assert.match(e.stderr, /policy error: .*edited\.json:\d+:\d+: mode: /);
+    } finally {
+      e.cleanup();
+    }
+  } finally {
+    cleanup();
+  }
+});
