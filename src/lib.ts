@@ -53,9 +53,9 @@ export { observationFromFinding, readObservationLines } from './learn/observatio
 export { policyYaml } from './learn/policy-yaml';
 export { isIpLiteral, normalizeIp } from './net/address';
 export { CREDENTIAL_VARIABLES, compilePolicy } from './policy/compile';
+export { compiledJson, readCompiled } from './policy/compiled';
 export { couldDeny } from './policy/could-deny';
 export { decide, isShell } from './policy/decide';
-export { compiledJson, readCompiled } from './policy/compiled';
 export { defaultPolicy } from './policy/default-policy';
 export { diffPolicies, formatPolicyDiff } from './policy/diff';
 export { learningPolicy } from './policy/learning-policy';

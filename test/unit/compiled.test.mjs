@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../helpers.mjs';
 
-const { parsePolicy, parseRuleFile, defaultPolicy, compiledJson, readCompiled, DEFAULT_RULES } = createRequire(
-  import.meta.url,
-)('../../dist/lib.cjs');
+const { parsePolicy, parseRuleFile, defaultPolicy, compiledJson, readCompiled, DEFAULT_RULES } =
+  createRequire(import.meta.url)('../../dist/lib.cjs');
 
 const POLICIES = {
   default: JSON.stringify(defaultPolicy()),
