@@ -206,6 +206,8 @@ export class ProcessWatcher {
   private readonly tracked = new Map<number, Tracked>();
   private tables: SocketTables | undefined;
   private readonly knownSockets = new Set<number>();
+  /** Process and destination of each socket reported (bounded): one finding for all its copies. */
+  private readonly reportedSockets = new Set<string>();
   private readonly pending = new Map<number, { pid: number; since: number; looks: number }>();
   private lastTableRead = 0;
   private runtimeKey = '';
@@ -708,9 +710,15 @@ export class ProcessWatcher {
       ...(isRuntime ? [] : (this.o.rules?.(ev, !policyVerdict) ?? [])),
     ];
     if (verdicts.length === 0) return;
+    const t = this.tracked.get(owner);
+    // A child holding several sockets to one destination (copies it inherited, a pool) is one
+    // finding, and one kill.
+    const subject = `${owner}\u0000${t?.startTicks ?? ''}\u0000${e.remoteIp}\u0000${e.remotePort}`;
+    if (this.reportedSockets.has(subject)) return;
+    if (this.reportedSockets.size >= 4096) this.reportedSockets.clear();
+    this.reportedSockets.add(subject);
     const verdict = verdicts.find((v) => v.action === 'deny') ?? verdicts[0]!;
     this.stats.sockets++;
-    const t = this.tracked.get(owner);
     ev.owner = { pid: owner, cmdline: t?.cmdline || (readCmdline(owner) ?? []).join(' ') };
     const report = (killed: boolean): void => {
       for (const v of verdicts) this.o.onEvent({ event: ev, verdict: v, killed });

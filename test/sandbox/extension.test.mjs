@@ -86,10 +86,14 @@ async function sleepsKilledPerInvocation(w, count, args, env) {
       );
       assert.ok(finding, `a finding for pid ${result.response.pid}`);
       assert.equal(finding.metadata.correlation_uid, result.requestId, `request id of invoke ${i}`);
-      // One watcher reported it, once per rule: the extension and an in-process watcher would
-      // report each twice.
+      // One watcher reported it, once per rule and destination (the sockets the child inherited
+      // to one place are one finding): the extension and an in-process watcher would report
+      // each twice.
       const about = r.findings.filter((x) => x.evidences[0].process?.pid === result.response.pid);
-      const rules = about.map((x) => `${x.unmapped.layer} ${x.finding_info.analytic.uid}`);
+      const rules = about.map(
+        (x) =>
+          `${x.unmapped.layer} ${x.finding_info.analytic.uid} ${JSON.stringify(x.evidences[0].dst_endpoint ?? null)}`,
+      );
       assert.deepEqual(rules, [...new Set(rules)], `pid ${result.response.pid} reported once per rule`);
       assert.ok(
         about.every((x) => x.unmapped.layer === w.layer),
