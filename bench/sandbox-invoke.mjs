@@ -4,7 +4,8 @@
 // Memory: the runtime's RSS after each block's last invoke (Warden's minus plain's) plus every
 // external extension's, together `memory_added_mb`.
 // Usage: node bench/sandbox-invoke.mjs [--runtime nodejs24.x] [--blocks 10] [--per-block 26]
-//          [--function trivial|flood|spawner] [--extension] [--memory 1024]
+//          [--function trivial|flood|spawner] [--extension] [--memory 1024] [--policy FILE]
+//          [--trace-startup]
 // --function flood: every invocation makes fresh findings (bench/functions/flood).
 // --function spawner: every invocation starts `true`, which its policy allows (the watcher runs).
 // --extension: the layer with its opt-in external extension (default: without, as `warden layer build`).
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     client: { type: 'string', default: 'aws' },
     function: { type: 'string', default: 'trivial' },
     policy: { type: 'string' },
+    'trace-startup': { type: 'boolean', default: false },
     extension: { type: 'boolean', default: false },
     memory: { type: 'string', default: '1024' },
   },
@@ -72,7 +74,8 @@ for (let b = 0; b < blocks; b++) {
       noWarden: variant === 'plain',
       ...(Object.keys(layer).length > 0 ? { layer } : {}),
       extraLayers: [],
-      userEnv: {},
+      // --trace-startup: the sensor's start-up phases (and who first needed the judge chunk).
+      userEnv: values['trace-startup'] && variant !== 'plain' ? { WARDEN_TRACE_STARTUP: '1' } : {},
       onResult: (r) => {
         if (r.status !== 'success') throw new Error(`invoke failed: ${JSON.stringify(r)}`);
         if (r.initDurationMs !== undefined) samples[variant].init.push(r.initDurationMs);
@@ -84,7 +87,9 @@ for (let b = 0; b < blocks; b++) {
         }
       },
       onFinding: () => {},
-      onLog: () => {},
+      onLog: (_source, line) => {
+        if (values['trace-startup']) process.stderr.write(`${line}\n`);
+      },
     });
   }
 }

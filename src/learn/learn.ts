@@ -6,7 +6,8 @@
  */
 import type { ProcessEvent } from '../events/types';
 import { TASK_ROOT_VAR } from '../policy/compile';
-import { capabilityOf, isModuleCode, isShell } from '../policy/decide';
+import { capabilityOf, isShell } from '../policy/decide';
+import { isModuleCode } from '../policy/module-code';
 import type { Capability, NetworkRule, Policy, ProcessRule } from '../policy/types';
 import {
   argumentShape,

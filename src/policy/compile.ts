@@ -66,8 +66,16 @@ function compileList<T, E>(
 
 const GLOB_OPTS = { dot: true } as const;
 
+/**
+ * A glob matcher, compiled on its first test: a cold start that only compiles the policy never
+ * loads the glob library (the judge chunk, several milliseconds).
+ */
 function glob(pattern: string, nocase = false): (s: string) => boolean {
-  return picomatch()(pattern, { ...GLOB_OPTS, nocase });
+  let test: ((s: string) => boolean) | undefined;
+  return (s) => {
+    test ??= picomatch()(pattern, { ...GLOB_OPTS, nocase });
+    return test(s);
+  };
 }
 
 export interface ExeSubject {

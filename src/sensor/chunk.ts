@@ -80,7 +80,13 @@ let judgeChunk: Record<string, Record<string, unknown>> | undefined;
 /** One module of the judge chunk (compiled on the first call; see the build's LAZY list). */
 export function judge(key: string): Record<string, unknown> {
   if (!judgeChunk) {
-    if (traceLoad) fs.writeSync(2, `warden: judge chunk loaded for ${key}\n${new Error('here').stack}\n`);
+    if (traceLoad) {
+      // Who first needed it, as far back as the runtime's frames.
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 40;
+      fs.writeSync(2, `warden: judge chunk loaded for ${key}\n${new Error('first needed').stack}\n`);
+      Error.stackTraceLimit = limit;
+    }
     // Its requires (builtins) must not be judged: judging is what is being loaded.
     judgeChunk = bypass(() => compileChunk<Record<string, Record<string, unknown>>>('judge', require));
   }

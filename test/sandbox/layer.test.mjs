@@ -260,6 +260,23 @@ test("a benign function's cold start does not compile the judgement code: the ru
     } finally {
       withRules.cleanup();
     }
+    // A deployed policy restricting packages and naming hosts by glob: the loader's reads are
+    // not judged for them either, and no glob is compiled before something is matched.
+    const policyFile = `${r.dir}/policy.yaml`;
+    writeFileSync(
+      policyFile,
+      "version: 1\nmode: enforce\nnetwork: { default: deny, allow: [{ host: 'dynamodb.*.amazonaws.com', port: 443 }] }\npackages: { lodash: [], '@aws-sdk/*': [network] }\n",
+    );
+    const withPolicy = await invoke('basic', 'index.handler', [{ x: 1 }], {
+      args: ['--policy', policyFile, '--env', 'WARDEN_TRACE_STARTUP=1'],
+    });
+    try {
+      assert.equal(withPolicy.results[0].status, 'success', withPolicy.stderr);
+      assert.match(withPolicy.stderr, /warden: modules hooks/, 'the trace ran');
+      assert.doesNotMatch(withPolicy.stderr, /judge chunk loaded/);
+    } finally {
+      withPolicy.cleanup();
+    }
   } finally {
     r.cleanup();
   }

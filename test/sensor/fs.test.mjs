@@ -211,11 +211,20 @@ test('file access is attributed to the package that made it; module loading is n
     `${REPORT}
     const evil = require(${JSON.stringify(`${FIXTURE_PACKAGES}/evil-pkg`)});
     try { evil.readFile('/proc/self/environ'); } catch (e) { record('evil', codeOf(e)); }
+    // A file the read list allows, and a .js file: the package still lacks fs-read.
+    try { evil.readFile('$DIR/x.txt'); } catch (e) { record('evilPlain', codeOf(e)); }
+    try { evil.readFile('$DIR/code.js'); } catch (e) { record('evilCode', codeOf(e)); }
     record('own', require('fs').readFileSync('$DIR/x.txt', 'utf8'));
   `,
-    { mode: 'enforce', files: { 'x.txt': 'mine' }, policy: 'version: 1\npackages:\n  evil-pkg: []\n' },
+    {
+      mode: 'enforce',
+      files: { 'x.txt': 'mine', 'code.js': 'module.exports = 1;' },
+      policy: 'version: 1\npackages:\n  evil-pkg: []\n',
+    },
   );
   assert.equal(r.out.evil, 'ERR_WARDEN_BLOCKED');
+  assert.equal(r.out.evilPlain, 'ERR_WARDEN_BLOCKED');
+  assert.equal(r.out.evilCode, 'ERR_WARDEN_BLOCKED');
   assert.equal(r.out.own, 'mine');
   const f = r.findings.filter((x) => x.unmapped.package === 'evil-pkg');
   assert.ok(f.length >= 1, describe(r.findings));

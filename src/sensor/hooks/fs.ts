@@ -11,8 +11,10 @@ import path = require('node:path');
 
 import { ATTACKS } from '../../events/mitre';
 import type { FileEvent, FileOp } from '../../events/types';
+import type { CompiledPolicy } from '../../policy/compile';
+import { isModuleCode } from '../../policy/module-code';
 import { globRoot } from '../../policy/permission-flags';
-import { captureStack, isModuleLoaderRead, type StackHolder } from '../attribution';
+import { captureStack, isModuleLoaderRead, ownerOf, type StackHolder } from '../attribution';
 import { hookMethod, inBypass, rawBinding, theCallsOwn } from '../guard';
 import { check, getState, reportNotice } from '../report';
 import { resolveForCheck } from '../resolve-path';
@@ -160,12 +162,7 @@ export function installFsHooks(): void {
    * not on procfs cannot be refused: one fstat of the opened fd tells, cheaper than its path.
    */
   const readRulesOnlyInProc =
-    !!state &&
-    !state.policy.restrictsPackages &&
-    state.policy.policy.files.read.default === 'allow' &&
-    [...state.policy.policy.files.read.deny, ...state.policy.policy.files.read.alert].every((e) =>
-      globRoot(e.path).startsWith('/proc/'),
-    );
+    !!state && !state.policy.restrictsPackages && readListRefusesOnlyProcfs(state.policy);
   const cannotBeRefused = (fd: number): boolean => {
     if (!readRulesOnlyInProc || procDev === undefined || !rawFstat) return false;
     try {
@@ -431,8 +428,47 @@ function judgePath(
   // Learning attributes every read, and needs to know the module loader's from the function's.
   const stack = kept ?? (state.policy.restrictsPackages || state.observer ? captureStack() : undefined);
   const loaderRead = op === 'read' && stack !== undefined && isModuleLoaderRead(stack);
-  if (loaderRead) ev.loader = true;
+  if (loaderRead) {
+    ev.loader = true;
+    // The module loader loading code is allowed whatever the lists say (it is how a function
+    // runs; what loads is judged on the code surface), as without per-package rules, where such
+    // reads are never judged: outside learning and unless the input steered the path, it is not
+    // judged here either, so a policy's `packages` does not compile the judge chunk at init.
+    if (
+      !state.observer &&
+      isModuleCode(ev, state.policy.taskRoot()) &&
+      state.readOfInterest?.(requested) !== 'input'
+    )
+      return undefined;
+  }
+  // Likewise the platform's own reads (the runtime client reading the function's package.json to
+  // learn its module type, as Node's loader does) where the read list refuses nothing: judged
+  // only for a package's capability, and the platform is no package.
+  if (
+    !state.observer &&
+    op === 'read' &&
+    stack !== undefined &&
+    !ev.path.startsWith('/proc/') &&
+    readListRefusesOnlyProcfs(state.policy) &&
+    state.readOfInterest?.(requested) === undefined &&
+    ownerOf(stack) === '<runtime>'
+  )
+    return undefined;
   return check(ev, { stack, loaderRead });
+}
+
+const procfsOnly = new WeakMap<object, boolean>();
+/** The read list allows by default and every entry that can refuse is under /proc (the default). */
+function readListRefusesOnlyProcfs(policy: CompiledPolicy): boolean {
+  let v = procfsOnly.get(policy);
+  if (v === undefined) {
+    const read = policy.policy.files.read;
+    v =
+      read.default === 'allow' &&
+      [...read.deny, ...read.alert].every((e) => globRoot(e.path).startsWith('/proc/'));
+    procfsOnly.set(policy, v);
+  }
+  return v;
 }
 
 /** The op a spec stands for in this call (open's flags decide read or write). */
