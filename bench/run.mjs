@@ -160,37 +160,18 @@ function runJson(script, args) {
   if (res.status !== 0) throw new Error(`${script}: ${res.stderr.slice(-2000)}`);
   return JSON.parse(res.stdout.slice(res.stdout.indexOf('{')));
 }
+/** One sandbox-invoke run: `blocks` cold starts of 26 invokes each (25 warm) per variant. */
+const sandboxRun = (runtime, blocks, ...extra) =>
+  runJson('sandbox-invoke.mjs', ['--runtime', runtime, '--blocks', blocks, '--per-block', '26', ...extra]);
 log('warm invokes through the sandbox (trivial handler)');
-const invoke = runJson('sandbox-invoke.mjs', [
-  '--runtime',
-  'nodejs24.x',
-  '--blocks',
-  quick ? '8' : '40',
-  '--per-block',
-  '26',
-]);
+const invoke = sandboxRun('nodejs24.x', quick ? '8' : '40');
 // Memory and init, as a team counts them (issue 16's targets): the runtime's growth plus every
 // Warden process, after init and 25 warm invokes, and after 2,000 invocations that each make
 // findings; init of the default layer and of the layer with the opt-in external extension; on
 // nodejs22.x and nodejs24.x.
 log('memory and init: the layer with the opt-in extension, and nodejs22.x');
-const invokeExtension = runJson('sandbox-invoke.mjs', [
-  '--runtime',
-  'nodejs24.x',
-  '--blocks',
-  quick ? '4' : '16',
-  '--per-block',
-  '26',
-  '--extension',
-]);
-const invoke22 = runJson('sandbox-invoke.mjs', [
-  '--runtime',
-  'nodejs22.x',
-  '--blocks',
-  quick ? '4' : '8',
-  '--per-block',
-  '26',
-]);
+const invokeExtension = sandboxRun('nodejs24.x', quick ? '4' : '16', '--extension');
+const invoke22 = sandboxRun('nodejs22.x', quick ? '4' : '8');
 // As teams deploy it: a layer built with a policy (`warden layer build --policy`, compiled into the
 // layer); and a function that starts a child process on every invocation (the watcher runs).
 log('init and memory with a policy in the layer; a function that starts child processes');
@@ -205,26 +186,8 @@ writeFileSync(
     packages: { lodash: [], '@aws-sdk/*': ['network'] },
   }),
 );
-const invokePolicy = runJson('sandbox-invoke.mjs', [
-  '--runtime',
-  'nodejs24.x',
-  '--blocks',
-  quick ? '4' : '16',
-  '--per-block',
-  '26',
-  '--policy',
-  deployPolicy,
-]);
-const invokeSpawner = runJson('sandbox-invoke.mjs', [
-  '--runtime',
-  'nodejs24.x',
-  '--function',
-  'spawner',
-  '--blocks',
-  quick ? '4' : '8',
-  '--per-block',
-  '26',
-]);
+const invokePolicy = sandboxRun('nodejs24.x', quick ? '4' : '16', '--policy', deployPolicy);
+const invokeSpawner = sandboxRun('nodejs24.x', quick ? '4' : '8', '--function', 'spawner');
 log('memory under a findings flood: 2,000 invocations with findings, nodejs22.x and nodejs24.x');
 const flood = Object.fromEntries(
   ['nodejs22.x', 'nodejs24.x'].map((rt) => [
