@@ -62,3 +62,27 @@ export function normalizeIp(input: string): string | undefined {
 export function isIpLiteral(input: string): boolean {
   return normalizeIp(input) !== undefined;
 }
+
+/**
+ * The name a reverse (PTR) lookup of an IP literal queries: `4.3.2.1.in-addr.arpa` for
+ * 1.2.3.4, 32 nibbles under `ip6.arpa` for IPv6 (where a lookup can carry 16 bytes of data).
+ * Undefined when the input is not an IP literal.
+ */
+export function reverseName(input: string): string | undefined {
+  let text = input.trim();
+  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
+  const zone = text.indexOf('%');
+  if (zone > 0 && text.includes(':')) text = text.slice(0, zone);
+  const { IPv4, IPv6 } = ipaddr();
+  if (text.includes(':')) {
+    if (!IPv6.isValid(text)) return undefined;
+    const hex = IPv6.parse(text)
+      .toByteArray()
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('');
+    return `${[...hex].reverse().join('.')}.ip6.arpa`;
+  }
+  const v4 = normalizeIp(text);
+  if (v4 === undefined || !IPv4.isValid(v4)) return undefined;
+  return `${v4.split('.').reverse().join('.')}.in-addr.arpa`;
+}

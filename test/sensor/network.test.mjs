@@ -212,6 +212,71 @@ test('DNS queries through c-ares (dns.resolve*, custom Resolver, promises) are j
   assert.deepEqual(kinds, ['A', 'MX', 'TXT'], describe(r.findings));
 });
 
+test('reverse lookups are judged as the PTR name they query; setServers as the UDP destinations it names', async () => {
+  // Data can ride in a reverse lookup's address (16 bytes in an IPv6 PTR name). The silent
+  // server on loopback counts what got out; lookupService of 127.0.0.1 is answered from
+  // /etc/hosts (nothing leaves the machine even if it were not refused).
+  const script = `${prologue('udp')}
+    const dns = require('dns');
+    (async () => {
+      const srv = await listen('127.0.0.1');
+      const server = '127.0.0.1:' + srv.port;
+      const res1 = new dns.Resolver({ timeout: 100, tries: 1 }); res1.setServers([server]);
+      await new Promise((res) => res1.reverse('2001:db8::6578:6669:6c00', (e) => { record('reverse', codeOf(e)); res(); }));
+      const res2 = new dns.promises.Resolver({ timeout: 100, tries: 1 }); res2.setServers([server]);
+      record('promiseReverse', await res2.reverse('10.9.8.7').then(() => 'ok', (e) => codeOf(e)));
+      await new Promise((res) => dns.lookupService('127.0.0.1', 22, (e) => { record('lookupService', codeOf(e) ?? 'ok'); res(); }));
+      try { new dns.Resolver().setServers(['127.0.0.9']); record('setServers', 'ok'); } catch (e) { record('setServers', codeOf(e)); }
+      try { dns.promises.setServers(['[::ffff:127.0.0.9]:5353']); record('setServersMapped', 'ok'); } catch (e) { record('setServersMapped', codeOf(e)); }
+      record('servers', dns.getServers());
+      await wait(50);
+      record('accepted', accepted);
+      srv.close();
+    })();
+  `;
+  const policy =
+    'version: 1\nnetwork:\n  deny: [{ host: "*.ip6.arpa" }, { host: "*.in-addr.arpa" }, { cidr: 127.0.0.9/32 }]\n';
+  const r = await runSensor(script, { mode: 'enforce', policy });
+  assert.equal(r.out.reverse, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
+  assert.equal(r.out.promiseReverse, 'ERR_WARDEN_BLOCKED');
+  assert.equal(r.out.lookupService, 'ERR_WARDEN_BLOCKED');
+  assert.equal(r.out.setServers, 'ERR_WARDEN_BLOCKED');
+  assert.equal(r.out.setServersMapped, 'ERR_WARDEN_BLOCKED');
+  assert.ok(!r.out.servers.some((s) => s.includes('127.0.0.9')), JSON.stringify(r.out.servers));
+  assert.equal(r.out.accepted, 0, 'no query reached the server');
+  const names = findingsFor(r.findings, 'warden.network.dns')
+    .map((f) => f.evidences[0].query.hostname)
+    .sort();
+  assert.deepEqual(
+    names,
+    [
+      '0.0.c.6.9.6.6.6.8.7.5.6.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa',
+      '1.0.0.127.in-addr.arpa',
+      '7.8.9.10.in-addr.arpa',
+    ],
+    describe(r.findings),
+  );
+  // Monitor: the same calls go through, each reported with the code that made it.
+  const mon = await runSensor(script, { mode: 'monitor', policy });
+  assert.equal(mon.out.lookupService, 'ok', JSON.stringify(mon.out));
+  assert.equal(mon.out.setServers, 'ok');
+  assert.equal(mon.out.accepted, 2, 'both reverse queries reached the server');
+  const seen = [
+    ...findingsFor(mon.findings, 'warden.network.dns'),
+    ...findingsFor(mon.findings, 'warden.network.connect'),
+  ];
+  assert.equal(seen.length, 5, describe(mon.findings));
+  assert.ok(
+    seen.every((f) => f.unmapped.package === '<function>'),
+    describe(seen),
+  );
+  // Benign: the same APIs under a policy that does not deny them.
+  const ok = await runSensor(script, { mode: 'enforce', policy: 'version: 1\n' });
+  assert.equal(ok.out.lookupService, 'ok', JSON.stringify(ok.out));
+  assert.equal(ok.out.setServers, 'ok');
+  assert.equal(ok.out.accepted, 2);
+});
+
 test('function code cannot reach the Runtime API; the runtime itself can', async () => {
   const script = `${prologue()}
     (async () => {

@@ -5,14 +5,17 @@
  *   connected. The constructor hook keeps the caller's stack (V8 keeps frames; reading them
  *   is deferred); the connect hook judges host (`socket._host`), IP and port.
  * - UDP: `udp_wrap.UDP#{send,send6,connect,connect6}` (dgram), the stack kept at creation.
- * - DNS: `cares_wrap.getaddrinfo` (dns.lookup, and every connect by host name) and the c-ares
- *   `ChannelWrap#query*` methods (dns.resolve*, custom Resolvers, dns.promises), called
- *   synchronously from the caller, so the live stack attributes them.
+ * - DNS: `cares_wrap.getaddrinfo` (dns.lookup, and every connect by host name),
+ *   `cares_wrap.getnameinfo` (dns.lookupService, a reverse lookup) and every c-ares
+ *   `ChannelWrap` method that sends (query*, getHostByAddr: dns.resolve*, dns.reverse, custom
+ *   Resolvers, dns.promises), called synchronously from the caller, so the live stack
+ *   attributes them; a reverse lookup is judged as the PTR name it queries. `setServers` is
+ *   judged as the UDP destinations the channel's later queries go to.
  * A refused call fails as the API fails, with ERR_WARDEN_BLOCKED: the socket's `destroy(err)`
  * / 'error' event, the send callback, the lookup callback or promise.
  */
 import type { NetworkEvent } from '../../events/types';
-import { normalizeIp } from '../../net/address';
+import { normalizeIp, reverseName } from '../../net/address';
 import { captureStack, type StackHolder } from '../attribution';
 import type { WardenBlockedError } from '../errors';
 import { handleOwner, hookMethod, inBypass, lock, rawBinding } from '../guard';
@@ -228,13 +231,15 @@ function hookUdp(): void {
 
 function dnsEvent(host: unknown, api: string, rrtype: string): NetworkEvent | undefined {
   if (typeof host !== 'string' || !host) return undefined;
-  if (normalizeIp(host) !== undefined) return undefined; // an IP literal needs no query
+  // An IP literal needs no query, except a reverse lookup: its PTR name is what is sent.
+  const name = rrtype === 'PTR' && normalizeIp(host) !== undefined ? reverseName(host) : host;
+  if (!name || normalizeIp(name) !== undefined) return undefined;
   return {
     surface: 'network',
     op: 'dns',
     api,
     protocol: 'dns',
-    host: host.replace(/\.$/, '').toLowerCase(),
+    host: name.replace(/\.$/, '').toLowerCase(),
     port: 53,
     rrtype,
   };
@@ -257,6 +262,34 @@ function failRequest(req: unknown, err: WardenBlockedError): boolean {
   return false;
 }
 
+/**
+ * ChannelWrap methods that send nothing. Every other method is judged: `query*` and
+ * `getHostByAddr` (Resolver#reverse) as the query they send, `setServers` as the UDP
+ * destinations every later query goes to, and a method a later Node version adds as a query of
+ * its name argument (see test/unit/node-api-inventory.test.mjs).
+ */
+const CHANNEL_LOCAL = new Set(['constructor', 'getServers', 'cancel', 'setLocalAddress']);
+
+/** The servers a channel is given (`[family, ip, port]` triples): each a UDP destination. */
+function judgeServers(servers: unknown): WardenBlockedError | undefined {
+  if (!Array.isArray(servers)) return undefined;
+  for (const s of servers) {
+    if (!Array.isArray(s) || typeof s[1] !== 'string') continue;
+    const ip = normalizeIp(s[1]) ?? s[1];
+    const err = check({
+      surface: 'network',
+      op: 'connect',
+      api: 'dns.setServers',
+      protocol: 'udp',
+      ip,
+      host: ip,
+      port: Number(s[2]) || 53,
+    });
+    if (err) return err;
+  }
+  return undefined;
+}
+
 function hookDns(): void {
   const cares = rawBinding('cares_wrap') as
     | (Record<string, unknown> & { ChannelWrap?: { prototype: Record<string, unknown> } })
@@ -277,20 +310,32 @@ function hookDns(): void {
       if (err) return failRequest(args[0], err) ? 0 : UV_EACCES;
       return fn.apply(self, args);
     };
-  hookMethod(cares, 'getaddrinfo', guard('dns.lookup', 1, 'A/AAAA'), {
-    surface: 'network',
-    op: 'dns',
-    api: 'getaddrinfo',
-  });
+  const site = (api: string) => ({ surface: 'network' as const, op: 'dns', api });
+  hookMethod(cares, 'getaddrinfo', guard('dns.lookup', 1, 'A/AAAA'), site('getaddrinfo'));
+  // dns.lookupService: the system resolver's reverse lookup of the address.
+  hookMethod(cares, 'getnameinfo', guard('dns.lookupService', 1, 'PTR'), site('getnameinfo'));
   const channel = cares.ChannelWrap?.prototype;
   if (!channel) return;
   for (const key of Object.getOwnPropertyNames(channel)) {
-    if (key.startsWith('query'))
-      hookMethod(channel, key, guard(`dns.resolve${key.slice(5)}`, 1, key.slice(5).toUpperCase()), {
-        surface: 'network',
-        op: 'dns',
-        api: key,
-      });
+    if (CHANNEL_LOCAL.has(key)) continue;
+    if (key === 'setServers') {
+      hookMethod(
+        channel,
+        key,
+        (fn, self, args) => {
+          const err = inBypass() ? undefined : judgeServers(args[0]);
+          if (err) throw err;
+          return fn.apply(self, args);
+        },
+        { surface: 'network', op: 'connect', api: 'setServers' },
+      );
+    } else if (key === 'getHostByAddr') {
+      hookMethod(channel, key, guard('dns.reverse', 1, 'PTR'), site(key));
+    } else if (typeof Object.getOwnPropertyDescriptor(channel, key)?.value === 'function') {
+      const rrtype = key.startsWith('query') ? key.slice(5).toUpperCase() : key;
+      const api = key.startsWith('query') ? `dns.resolve${key.slice(5)}` : `dns.${key}`;
+      hookMethod(channel, key, guard(api, 1, rrtype), site(key));
+    }
   }
 }
 

@@ -286,6 +286,8 @@ export function installProcessHooks(cfg: SensorConfig): void {
     );
   }
 
+  hookExecve(cfg);
+
   const killHook = (orig: (...a: unknown[]) => unknown, self: unknown, args: unknown[], api: string) => {
     const pid = Number(args[0]);
     if (!inBypass() && Number.isInteger(pid) && pid !== process.pid && !children.has(pid)) {
@@ -324,4 +326,55 @@ export function installProcessHooks(cfg: SensorConfig): void {
       }),
     );
   }
+}
+
+/**
+ * `process.execve` (Node ≥ 22.15): the process becomes another program — a process start,
+ * judged as a spawn is (the program, its arguments, a shell's command), and the sensor put
+ * back into the new program's environment. Node captured the binding's `execve` when it made
+ * this function, and the binding is not reachable through `process.binding`: the function is
+ * the one way in.
+ */
+function hookExecve(cfg: SensorConfig): void {
+  const execve = (process as unknown as { execve?: unknown }).execve;
+  if (typeof execve !== 'function') return;
+  lock(
+    process,
+    'execve',
+    wrapCall(
+      execve,
+      (orig, self, args) => {
+        if (inBypass() || typeof args[0] !== 'string') return orig.apply(self, args);
+        const argv = Array.isArray(args[1]) ? (args[1] as unknown[]).map(String) : [];
+        // Node's default is the whole environment: read here, not by the caller's code.
+        const env = (args[2] ?? bypass(() => ({ ...process.env }))) as Record<string, unknown>;
+        // Anything but an object of strings is Node's to refuse, as it would without the sensor.
+        const entries = env && typeof env === 'object' ? Object.entries(env) : undefined;
+        const pairs = entries?.every(([, v]) => typeof v === 'string')
+          ? entries.map(([k, v]) => `${k}=${v as string}`)
+          : undefined;
+        let envOut: unknown = args[2];
+        const a: SpawnArgs = {
+          file: args[0],
+          args: argv.length > 0 ? argv : [args[0]],
+          cwd: process.cwd(),
+          envPairs: pairs,
+          setEnvPairs(next) {
+            envOut = Object.fromEntries(
+              next.map((p) => {
+                const at = p.indexOf('=');
+                return [p.slice(0, at), p.slice(at + 1)];
+              }),
+            );
+          },
+        };
+        const ev = spawnEvent('process.execve', a, cfg.pathVar);
+        const err = check(ev);
+        if (err) throw err;
+        if (pairs) injectEnv(a, cfg);
+        return orig.call(self, args[0], args[1] ?? [], envOut);
+      },
+      { surface: 'process', op: 'spawn', api: 'process.execve' },
+    ),
+  );
 }
