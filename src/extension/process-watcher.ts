@@ -237,7 +237,10 @@ export class ProcessWatcher {
     this.runtime = rt;
     this.tables = new SocketTables(rt.pid);
     const exe = readExe(rt.pid);
-    this.runtimeKey = keyOf(exe, readCmdline(rt.pid) ?? []);
+    const argv = readCmdline(rt.pid) ?? [];
+    // Only a complete read names the runtime's image; otherwise the first complete one will
+    // (a partial key would make the runtime look like a new image, or its forks like new processes).
+    this.runtimeKey = exe && argv.length > 0 ? keyOf(exe, argv) : '';
   }
 
   stop(): void {
@@ -374,7 +377,9 @@ export class ProcessWatcher {
     if (argv.length === 0) return; // exiting, or mid-exec
     const key = keyOf(exe, argv);
     if (key === this.runtimeKey) return;
+    const first = this.runtimeKey === '';
     this.runtimeKey = key;
+    if (first) return;
     this.judge(rt.pid, rt.startTicks, readStat(rt.pid)?.ppid ?? 0, exe, argv, rt, undefined);
   }
 
@@ -404,6 +409,7 @@ export class ProcessWatcher {
     t.ppid = ppidNow;
     // A fork not yet exec'd is a copy of its parent, running the parent's code: judged as the
     // parent was. It is looked at again on every tick until it execs.
+    if (ppidNow === rt.pid && this.runtimeKey === '') this.checkRuntimeImage(rt);
     const parentKey = ppidNow === rt.pid ? this.runtimeKey : this.tracked.get(ppidNow)?.key;
     // An image that exec'd this one in place (a shell running its last command with exec) is
     // what started it, as the sensor saw it: that is the parent its rules are judged against.
