@@ -26,7 +26,16 @@ export interface SettingSpec {
   items?: readonly string[];
 }
 
-export const HOOK_MODULES = ['process', 'fs', 'network', 'code', 'path', 'modules', 'env'] as const;
+export const HOOK_MODULES = [
+  'process',
+  'fs',
+  'network',
+  'code',
+  'native-io',
+  'path',
+  'modules',
+  'env',
+] as const;
 export const FAULT_TARGETS = [
   'process',
   'files',

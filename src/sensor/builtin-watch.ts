@@ -11,7 +11,8 @@
  */
 type Patch = (exports: Record<string, unknown>) => void;
 
-const pending = new Map<string, Patch>();
+/** The patches waiting for each builtin's first load, in the order they were asked for. */
+const pending = new Map<string, Patch[]>();
 
 /** A builtin's name without the `node:` scheme. */
 export function bareName(request: string): string {
@@ -23,15 +24,24 @@ function loadedAlready(name: string): boolean {
   return !Array.isArray(list) || list.includes(`NativeModule ${name}`);
 }
 
-function patchNow(name: string, patch: Patch, exports?: unknown): void {
+function patchNow(name: string, patches: readonly Patch[], exports?: unknown): void {
   pending.delete(name);
-  patch((exports ?? require(`node:${name}`)) as Record<string, unknown>);
+  let target = exports;
+  if (target === undefined) {
+    try {
+      target = require(`node:${name}`);
+    } catch {
+      // A builtin this thread cannot load (trace_events in a worker): nothing can reach it here.
+      return;
+    }
+  }
+  for (const patch of patches) patch(target as Record<string, unknown>);
 }
 
 /** Runs `patch` on the builtin's exports now if it is loaded, else when it first is. */
 export function whenBuiltinLoaded(name: string, patch: Patch): void {
-  if (loadedAlready(name)) patchNow(name, patch);
-  else pending.set(name, patch);
+  if (loadedAlready(name)) patchNow(name, [patch]);
+  else pending.set(name, [...(pending.get(name) ?? []), patch]);
 }
 
 /** Whether any builtin waits for its first load (then the load hooks are needed). */

@@ -23,6 +23,7 @@ import { installCodeHooks, nodeWorkerClass } from './hooks/code';
 import { installEnvHooks } from './hooks/env';
 import { installFsHooks } from './hooks/fs';
 import { installModuleHooks } from './hooks/modules';
+import { installNativeIoHooks } from './hooks/native-io';
 import { installNetworkHooks } from './hooks/network';
 import { watchCredentials } from './hooks/outbound';
 import { installProcessHooks } from './hooks/process';
@@ -223,6 +224,8 @@ function start(): void {
           !cfg.rulesPath,
         ),
     ],
+    // Before `modules`: the builtins it hooks on first load need the modules hook to see it.
+    ['native-io', installNativeIoHooks],
     ['path', () => detection?.engine.needsInput && installPathHooks()],
     ['modules', installModuleHooks],
     ['env', installEnvHooks],

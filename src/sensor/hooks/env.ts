@@ -10,65 +10,37 @@
 
 import { ATTACKS } from '../../events/mitre';
 import { BLOCKED_CODE, issue } from '../errors';
-import { hookMethod, inBypass } from '../guard';
+import { bypass, inBypass } from '../guard';
 import { check, getState, reportNotice } from '../report';
 
-/**
- * A diagnostic report (`process.report.getReport()` / `writeReport()`) carries the whole
- * environment, credentials included: judged as a read of every secret variable it would hold.
- */
-function hookDiagnosticReport(
-  names: ReadonlySet<string>,
-  judge: (key: string, api: string) => boolean,
-): void {
-  // Node defines process.report as a lazy getter: wrap the getter so the report module is
-  // loaded (and hooked) on first use, not at every cold start.
-  const desc = Object.getOwnPropertyDescriptor(process, 'report');
-  if (desc?.get && desc.configurable) {
-    const get = desc.get;
-    let hooked: unknown;
-    Object.defineProperty(process, 'report', {
-      ...desc,
-      get() {
-        const report = get.call(this) as Record<string, unknown> | undefined;
-        if (report && hooked !== report) {
-          hooked = report;
-          hookReportMethods(report, names, judge);
-        }
-        return report;
-      },
-    });
-    return;
-  }
-  const report = (process as unknown as { report?: Record<string, unknown> }).report;
-  if (report) hookReportMethods(report, names, judge);
+/** Whether reads of the secret variables are judged at all (policy, packages or rules). */
+function secretsJudged(): boolean {
+  const state = getState();
+  return (
+    !!state &&
+    (!(state.policy.secrets.allowsAll && !state.policy.restrictsPackages) ||
+      state.engine?.watchesSecrets === true)
+  );
 }
 
-function hookReportMethods(
-  report: Record<string, unknown>,
-  names: ReadonlySet<string>,
-  judge: (key: string, api: string) => boolean,
-): void {
-  for (const method of ['getReport', 'writeReport']) {
-    hookMethod(
-      report,
-      method,
-      (fn, self, args) => {
-        const env = process.env;
-        for (const name of names) {
-          if (Object.hasOwn(env, name) && !judge(name, `process.report.${method}`)) {
-            const err = new Error(
-              `Warden blocked secrets read: process.report.${method} would include ${name}`,
-            ) as Error & { code: string };
-            err.code = BLOCKED_CODE;
-            throw issue(err);
-          }
-        }
-        return fn.apply(self, args);
-      },
-      { surface: 'secrets', op: 'read', api: `process.report.${method}` },
-    );
+/**
+ * An API that hands out an image of the whole environment (a heap snapshot, a diagnostic
+ * report): judged as a read of every secret variable the process holds. Returns the error to fail
+ * with (enforce mode), naming what the API would have exposed.
+ */
+export function judgeEnvironmentCopy(api: string): Error | undefined {
+  const state = getState();
+  if (!state || inBypass() || !secretsJudged()) return undefined;
+  for (const name of state.policy.secretNames) {
+    if (!bypass(() => Object.hasOwn(process.env, name))) continue;
+    if (check({ surface: 'secrets', op: 'read', api, name }) === undefined) continue;
+    const err = new Error(`Warden blocked secrets read: ${api} would expose ${name}`) as Error & {
+      code: string;
+    };
+    err.code = BLOCKED_CODE;
+    return issue(err);
   }
+  return undefined;
 }
 
 /**
@@ -108,9 +80,7 @@ export function installEnvHooks(): void {
   const state = getState();
   if (!state) return;
   const names = state.policy.secretNames;
-  const judgeSecrets =
-    !(state.policy.secrets.allowsAll && !state.policy.restrictsPackages) ||
-    state.engine?.watchesSecrets === true;
+  const judgeSecrets = secretsJudged();
   const tamper = (key: string, api: string): boolean => {
     if (!key.startsWith('WARDEN_') || inBypass()) return false;
     reportNotice(
@@ -181,7 +151,6 @@ export function installEnvHooks(): void {
     });
     return proxy;
   };
-  if (judgeSecrets) hookDiagnosticReport(names, judge);
   let current = wrap(process.env);
   try {
     Object.defineProperty(process, 'env', {

@@ -481,6 +481,16 @@ function needsJudging(op: FileOp): boolean {
   return !!state && !(state.policy.files[op].allowsAll && !state.policy.restrictsPackages);
 }
 
+/**
+ * Judges an access another API makes by path in C++, outside the fs binding (hooks/native-io.ts):
+ * the path resolved as the kernel will, judged as this op. Returns the error to fail with.
+ */
+export function judgeFileAccess(api: string, op: FileOp, requested: string) {
+  if (inBypass() || !needsJudging(op)) return undefined;
+  const cwd = process.cwd();
+  return judgePath(api, op, requested, resolveForCheck(requested, true, cwd), cwd);
+}
+
 /** Judges every path argument before the call; returns the error to fail with, if any. */
 function judge(api: string, specs: PathArg[], args: unknown[]) {
   const cwd = process.cwd();

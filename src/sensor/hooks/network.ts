@@ -11,6 +11,7 @@
  *   Resolvers, dns.promises), called synchronously from the caller, so the live stack
  *   attributes them; a reverse lookup is judged as the PTR name it queries. `setServers` is
  *   judged as the UDP destinations the channel's later queries go to.
+ * - Unix domain sockets: `pipe_wrap.Pipe#connect`, judged as a write to the socket file.
  * A refused call fails as the API fails, with ERR_WARDEN_BLOCKED: the socket's `destroy(err)`
  * / 'error' event, the send callback, the lookup callback or promise.
  */
@@ -20,6 +21,7 @@ import { captureStack, type StackHolder } from '../attribution';
 import type { WardenBlockedError } from '../errors';
 import { handleOwner, hookMethod, inBypass, lock, rawBinding } from '../guard';
 import { check, reportFault } from '../report';
+import { judgeFileAccess } from './fs';
 import { dnsData, hookSocketWrites, udpData } from './outbound';
 
 // Linux errno values (Lambda runs Linux; loading os only for these costs start-up time).
@@ -339,8 +341,38 @@ function hookDns(): void {
   }
 }
 
+/**
+ * A Unix domain socket (`net.connect({ path })`, an IPC client, raw `pipe_wrap` use): connecting
+ * needs write permission on the socket file, and is judged as that write (the files policy).
+ * An abstract socket (a leading NUL) has no file. Refused like a TCP connect: the socket's
+ * 'error' carries ERR_WARDEN_BLOCKED.
+ */
+function hookPipe(): void {
+  const pipe = rawBinding('pipe_wrap') as { Pipe?: { prototype: Record<string, unknown> } } | undefined;
+  const proto = pipe?.Pipe?.prototype;
+  if (!proto) return;
+  hookMethod(
+    proto,
+    'connect',
+    (fn, handle, args) => {
+      const address = args[1];
+      if (typeof address === 'string' && address && !address.startsWith('\0')) {
+        const err = judgeFileAccess('net.connect(path)', 'write', address);
+        if (err) {
+          const owner = handleOwner(handle as object);
+          if (owner) swapNextError(owner, 'destroy', err);
+          return UV_EACCES;
+        }
+      }
+      return fn.apply(handle, args);
+    },
+    { surface: 'files', op: 'write', api: 'pipe_wrap.connect' },
+  );
+}
+
 export function installNetworkHooks(): void {
   hookTcp();
+  hookPipe();
   hookUdp();
   hookDns();
 }

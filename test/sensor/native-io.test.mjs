@@ -1,0 +1,123 @@
+// Node APIs that do their I/O in C++, outside the bindings the other hooks watch
+// (docs/node-api-inventory.yaml): each is judged at its public API as the file it reads or
+// writes and the environment it exposes. Monitor reports with the package, enforce refuses
+// before the effect, and the benign use still works.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describe, findingsFor, REPORT, runSensor } from '../helpers.mjs';
+
+const CANARY = { AWS_SECRET_ACCESS_KEY: 'canary-secret-key-0123456789' };
+const script = (body) => `${REPORT}
+const fs = require('fs'), path = require('path');
+const D = ${JSON.stringify('$DIR')};
+const has = (f) => fs.existsSync(path.join(D, f));
+(async () => { ${body} })().catch((e) => record('crash', String(e && e.stack)));
+`;
+const DENY_READ = (file) => `version: 1\nfiles:\n  read: { deny: ["$DIR/${file}"] }\n`;
+const DENY_WRITE = (glob) => `version: 1\nfiles:\n  write: { default: allow, deny: ["$DIR/${glob}"] }\n`;
+
+test('process.loadEnvFile and fs.openAsBlob are judged as reads of the file they name', async () => {
+  const body = `
+    try { process.loadEnvFile(path.join(D, 'secret.env')); record('env', process.env.FROM_FILE ?? 'unset'); } catch (e) { record('env', codeOf(e)); }
+    record('blob', await fs.openAsBlob(path.join(D, 'secret.env')).then((b) => b.text(), (e) => codeOf(e)));
+    try { process.loadEnvFile(path.join(D, 'plain.env')); record('plain', process.env.PLAIN ?? 'unset'); } catch (e) { record('plain', codeOf(e)); }
+    record('plainBlob', await fs.openAsBlob(path.join(D, 'plain.env')).then((b) => b.text(), (e) => codeOf(e)));
+  `;
+  const files = { 'secret.env': 'FROM_FILE=stolen\n', 'plain.env': 'PLAIN=ok\n' };
+  const enf = await runSensor(script(body), { mode: 'enforce', files, policy: DENY_READ('secret.env') });
+  assert.equal(enf.out.env, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
+  assert.equal(enf.out.blob, 'ERR_WARDEN_BLOCKED');
+  assert.equal(enf.out.plain, 'ok', 'a file the policy allows loads');
+  assert.equal(enf.out.plainBlob, 'PLAIN=ok\n');
+  const apis = findingsFor(enf.findings, 'warden.files.read', 'Blocked').map(
+    (f) => f.evidences[0].api?.operation,
+  );
+  assert.equal(apis.length, 2, describe(enf.findings));
+
+  const mon = await runSensor(script(body), { mode: 'monitor', files, policy: DENY_READ('secret.env') });
+  assert.equal(mon.out.env, 'stolen', 'monitor changes nothing');
+  assert.equal(mon.out.blob, 'FROM_FILE=stolen\n');
+  const seen = findingsFor(mon.findings, 'warden.files.read', 'Detected');
+  assert.equal(seen.length, 2, describe(mon.findings));
+  assert.ok(
+    seen.every((f) => f.unmapped.package === '<function>'),
+    describe(seen),
+  );
+});
+
+test('heap snapshots are judged as the file they write and the credentials they hold', async () => {
+  // Through require and through import (the ES module facade copies the exports).
+  const body = `
+    const v8 = require('v8');
+    try { v8.writeHeapSnapshot(path.join(D, 'out', 'a.heapsnapshot')); record('write', has('out/a.heapsnapshot')); } catch (e) { record('write', codeOf(e)); }
+    const esm = await import('node:v8');
+    try { esm.writeHeapSnapshot(path.join(D, 'out', 'b.heapsnapshot')); record('esm', has('out/b.heapsnapshot')); } catch (e) { record('esm', codeOf(e)); }
+    try { v8.writeHeapSnapshot(path.join(D, 'ok.heapsnapshot')); record('allowed', has('ok.heapsnapshot')); } catch (e) { record('allowed', codeOf(e)); }
+  `;
+  const files = { 'out/.keep': '' };
+  const enf = await runSensor(script(body), { mode: 'enforce', files, policy: DENY_WRITE('out/**') });
+  assert.equal(enf.out.write, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
+  assert.equal(enf.out.esm, 'ERR_WARDEN_BLOCKED');
+  assert.equal(enf.out.allowed, true, 'a snapshot where writes are allowed is written');
+
+  // The credentials a snapshot holds: refused where the function may not read them.
+  const secrets = `
+    const v8 = require('v8');
+    try { v8.writeHeapSnapshot(path.join(D, 's.heapsnapshot')); record('write', has('s.heapsnapshot')); } catch (e) { record('write', codeOf(e)); }
+    try { v8.getHeapSnapshot(); record('stream', 'ok'); } catch (e) { record('stream', codeOf(e)); }
+  `;
+  const policy = 'version: 1\nsecrets:\n  default: deny\n';
+  const denied = await runSensor(script(secrets), { mode: 'enforce', env: CANARY, policy });
+  assert.equal(denied.out.write, 'ERR_WARDEN_BLOCKED', JSON.stringify(denied.out));
+  assert.equal(denied.out.stream, 'ERR_WARDEN_BLOCKED');
+  assert.ok(!denied.markers('s.heapsnapshot'));
+  const read = findingsFor(denied.findings, 'warden.secrets', 'Blocked');
+  assert.ok(read.length >= 2, describe(denied.findings));
+  const mon = await runSensor(script(secrets), { mode: 'monitor', env: CANARY, policy });
+  assert.equal(mon.out.write, true);
+  assert.equal(mon.out.stream, 'ok');
+  assert.ok(findingsFor(mon.findings, 'warden.secrets', 'Detected').length >= 2, describe(mon.findings));
+});
+
+test('diagnostic reports: written now or armed for a signal, judged as their file and the environment', async () => {
+  const body = `
+    try { process.report.writeReport(path.join(D, 'out', 'r.json')); record('write', has('out/r.json')); } catch (e) { record('write', codeOf(e)); }
+    try { process.report.writeReport(path.join(D, 'ok.json')); record('allowed', has('ok.json')); } catch (e) { record('allowed', codeOf(e)); }
+    try { process.report.directory = path.join(D, 'out'); process.report.reportOnSignal = true; record('armed', process.report.reportOnSignal); } catch (e) { record('armed', codeOf(e)); }
+  `;
+  const files = { 'out/.keep': '' };
+  const enf = await runSensor(script(body), { mode: 'enforce', files, policy: DENY_WRITE('out/**') });
+  assert.equal(enf.out.write, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
+  assert.equal(enf.out.armed, 'ERR_WARDEN_BLOCKED');
+  assert.equal(enf.out.allowed, true);
+  const mon = await runSensor(script(body), { mode: 'monitor', files, policy: DENY_WRITE('out/**') });
+  assert.equal(mon.out.write, true);
+  assert.equal(mon.out.armed, true);
+  assert.equal(findingsFor(mon.findings, 'warden.files.write', 'Detected').length, 2, describe(mon.findings));
+});
+
+test('a Unix domain socket connection is judged as a write to the socket file', async () => {
+  const body = `
+    const net = require('net');
+    let accepted = 0;
+    const listen = (p) => new Promise((r) => { const s = net.createServer((c) => { accepted++; c.destroy(); }); s.listen(p, () => r(s)); });
+    const connect = (p) => new Promise((res) => { const c = net.connect({ path: p }); c.on('connect', () => { c.destroy(); res('connected'); }); c.on('error', (e) => res(codeOf(e))); });
+    const denied = await listen(path.join(D, 'denied.sock'));
+    const ok = await listen(path.join(D, 'ok.sock'));
+    record('denied', await connect(path.join(D, 'denied.sock')));
+    record('ok', await connect(path.join(D, 'ok.sock')));
+    await new Promise((r) => setTimeout(r, 50));
+    record('accepted', accepted);
+    denied.close(); ok.close();
+  `;
+  const policy = DENY_WRITE('denied.sock');
+  const enf = await runSensor(script(body), { mode: 'enforce', policy });
+  assert.equal(enf.out.denied, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
+  assert.equal(enf.out.ok, 'connected');
+  assert.equal(enf.out.accepted, 1, 'only the allowed connection reached a server');
+  const mon = await runSensor(script(body), { mode: 'monitor', policy });
+  assert.equal(mon.out.denied, 'connected');
+  const f = findingsFor(mon.findings, 'warden.files.write', 'Detected');
+  assert.equal(f.length, 1, describe(mon.findings));
+  assert.equal(f[0].unmapped.package, '<function>');
+});
