@@ -1,5 +1,7 @@
 // Secrets: reads of the AWS credential variables, attributed to the reading package.
 import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { describe, FIXTURE_PACKAGES, findingsFor, REPORT, runSensor } from '../helpers.mjs';
 
@@ -91,4 +93,31 @@ test('function code updates, defines and deletes its own variables as without th
     { mode: 'enforce', policy: 'version: 1\n' },
   );
   assert.deepEqual(r.out, { trace: 'b', other: 'x', inherited: 'own/b', deleted: 'undefined' });
+});
+
+test("starting workers reads no credentials on the caller's behalf: learning records none for it", async () => {
+  // The worker hook builds the worker's environment (the sensor put back in it) from this
+  // thread's: the sensor's own look, never the calling package's read.
+  const r = await runSensor(
+    `${REPORT}
+    const { Worker } = require('worker_threads');
+    const opts = [{ eval: true }, { eval: true, env: process.env }, { eval: true, env: { A: '1' } }];
+    Promise.all(opts.map((o) => new Promise((res) => new Worker('1', o).on('exit', res)))).then(() => record('done', true));
+  `,
+    { env: { AWS_SECRET_ACCESS_KEY: 'canary-key', WARDEN_LEARN: '$DIR/observations.jsonl' }, keep: true },
+  );
+  try {
+    assert.equal(r.out?.done, true, r.stderr);
+    const lines = readFileSync(join(r.dir, 'observations.jsonl'), 'utf8').split('\n').filter(Boolean);
+    assert.ok(
+      lines.some((l) => l.includes('"surface":"code"')),
+      'the workers were observed',
+    );
+    assert.deepEqual(
+      lines.filter((l) => l.includes('"surface":"secrets"')),
+      [],
+    );
+  } finally {
+    rmSync(r.dir, { recursive: true, force: true });
+  }
 });
