@@ -106,6 +106,12 @@ test('the wrapper is relocatable, keeps the user NODE_OPTIONS, swaps the handler
     // Node parses the quoted path: the sensor loads from a directory with spaces.
     const node = await run(wrapper, [NODE, '-p', "typeof globalThis[Symbol.for('warden.sensor')]"], { env });
     assert.equal(node.stdout.trim(), 'object', node.stderr);
+    // The sensor's path as another option's value loads nothing: the wrapper still preloads it.
+    const decoy = `--conditions="${layer}/warden/sensor.cjs"`;
+    const tricked = await run(wrapper, [NODE, '-p', "typeof globalThis[Symbol.for('warden.sensor')]"], {
+      env: { ...env, NODE_OPTIONS: decoy },
+    });
+    assert.equal(tricked.stdout.trim(), 'object', tricked.stderr);
     // Relative invocation works too (paths come from the wrapper's own location).
     const rel = await run('./wrapper', ['/usr/bin/env'], { env, cwd: join(layer, 'warden') });
     assert.match(

@@ -168,3 +168,70 @@ test('loaded through NODE_OPTIONS (as the Lambda wrapper does), children with a 
   assert.equal(r.out.scrubbed, 'child:ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
   assert.ok(!r.markers('m1'));
 });
+
+test("the sensor's path as another option's value does not pass for the sensor: children and workers still carry it", async () => {
+  // `--conditions=<sensor>` names the sensor and loads nothing; a check by substring took it for
+  // a preload and left the child or worker unguarded.
+  const r = await runSensor(
+    `${REPORT}
+    const cp = require('child_process');
+    const { Worker } = require('worker_threads');
+    require('fs').writeFileSync('$DIR/child.js', ${JSON.stringify(child)});
+    const sensor = ${JSON.stringify(SENSOR)};
+    record('child', cp.execFileSync(process.execPath, ['$DIR/child.js', '$DIR/m1'], { env: { NODE_OPTIONS: '--conditions=' + sensor } }).toString());
+    const probe = "require('worker_threads').parentPort.postMessage(typeof globalThis[Symbol.for('warden.sensor')])";
+    const inWorker = (opts) => new Promise((res) => { const w = new Worker(probe, { eval: true, ...opts }); w.on('message', res); w.on('error', (e) => res(codeOf(e))); });
+    (async () => {
+      record('workerArgv', await inWorker({ execArgv: ['--conditions', sensor], env: {} }));
+      record('workerEnv', await inWorker({ env: { NODE_OPTIONS: '--conditions=' + sensor } }));
+    })();
+  `,
+    { mode: 'enforce', policy: `${ALLOW_NODE}code:\n  workers: allow\n`, env: NO_WATCHER },
+  );
+  assert.equal(r.out.child, 'child:ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
+  assert.ok(!r.markers('m1'));
+  assert.equal(r.out.workerArgv, 'object');
+  assert.equal(r.out.workerEnv, 'object');
+});
+
+test('what a child or worker would preload is judged before it starts: a data: URL as code, a file as a module', async () => {
+  const source = "import { writeFileSync } from 'node:fs'; writeFileSync(process.cwd() + '/preloaded', '1');";
+  const payload = `data:text/javascript;base64,${Buffer.from(source).toString('base64')}`;
+  const script = `${REPORT}
+    const cp = require('child_process');
+    const { Worker } = require('worker_threads');
+    const run = (env) => { try { cp.execFileSync(process.execPath, ['-e', '0'], { env, stdio: 'pipe' }); return 'ran'; } catch (e) { return codeOf(e) === 'ERR_WARDEN_BLOCKED' ? codeOf(e) : 'failed: ' + String(e.stderr).slice(0, 300); } };
+    record('import', run({ NODE_OPTIONS: ${JSON.stringify(`--import=${payload}`)} }));
+    record('require', run({ NODE_OPTIONS: '--require $DIR/evil.js' }));
+    record('worker', await new Promise((res) => { try { new Worker('1', { eval: true, execArgv: ['--import', ${JSON.stringify(payload)}] }).on('exit', () => res('ran')).on('error', (e) => res(codeOf(e))); } catch (e) { res(codeOf(e)); } }));
+  `;
+  const policy = `${ALLOW_NODE}code:\n  eval: deny\n  workers: allow\n  modules: { deny: ["$DIR/evil.js"] }\n`;
+  const files = {
+    'evil.js': "require('fs').writeFileSync(require('path').join(__dirname, 'required'), '1');",
+  };
+  const enf = await runSensor(`(async () => { ${script} })();`, {
+    mode: 'enforce',
+    policy,
+    files,
+    env: NO_WATCHER,
+  });
+  assert.equal(enf.out.import, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
+  assert.equal(enf.out.require, 'ERR_WARDEN_BLOCKED');
+  assert.equal(enf.out.worker, 'ERR_WARDEN_BLOCKED');
+  assert.ok(!enf.markers('preloaded') && !enf.markers('required'));
+  const blocked = findingsFor(enf.findings, 'warden.code', 'Blocked').map(
+    (f) => f.evidences[0].api?.operation ?? '',
+  );
+  assert.ok(blocked.length >= 3, describe(enf.findings));
+  // Monitor: reported, and the child starts as it would without Warden.
+  const mon = await runSensor(`(async () => { ${script} })();`, {
+    mode: 'monitor',
+    policy,
+    files,
+    env: NO_WATCHER,
+  });
+  assert.equal(mon.out.require, 'ran', JSON.stringify(mon.out));
+  assert.equal(mon.out.import, 'ran');
+  assert.ok(mon.markers('required') && mon.markers('preloaded'));
+  assert.ok(findingsFor(mon.findings, 'warden.code', 'Detected').length >= 3, describe(mon.findings));
+});

@@ -22,6 +22,7 @@ import {
   wrapCall,
   wrapConstruct,
 } from '../guard';
+import { judgePreloads, loadsSensorFirst, nodeOptionsArgs } from '../preloads';
 import { check, getState } from '../report';
 import { nativeCodeLoaded, watcherForWorker } from '../watcher';
 
@@ -362,9 +363,10 @@ export function workerOptionsWithSensor(
   const execArgv = Array.isArray(opts?.execArgv) ? (opts.execArgv as unknown[]).map(String) : undefined;
   const env = givenEnv ?? parent.env;
   const inherits = execArgv === undefined && givenEnv === undefined;
+  // Loaded only where Warden puts it, first (its path as another option's value loads nothing).
   const preloads =
-    (execArgv ?? (inherits ? parent.execArgv : [])).includes(sensorFile) ||
-    (env.NODE_OPTIONS ?? '').includes(sensorFile);
+    loadsSensorFirst(execArgv ?? (inherits ? parent.execArgv : []), sensorFile) ||
+    loadsSensorFirst(nodeOptionsArgs(env.NODE_OPTIONS ?? ''), sensorFile);
   const settingsKept = Object.entries(wardenEnv).every(([k, v]) => env[k] === v);
   if (preloads && (givenEnv === undefined || settingsKept)) return opts;
   const next: Record<string, string | undefined> = {};
@@ -421,6 +423,20 @@ function hookWorkerClass(
           const src = args[0];
           const target = opts?.eval ? String(src) : src instanceof URL ? src.href : String(src);
           judge(codeEvent('worker', opts?.eval ? 'new Worker(eval)' : 'new Worker', target));
+          // What the worker would preload besides the sensor (its execArgv, its env's NODE_OPTIONS).
+          if (!inBypass()) {
+            const given =
+              opts?.env !== null && typeof opts?.env === 'object'
+                ? (opts.env as Record<string, unknown>)
+                : undefined;
+            const fromEnv =
+              typeof given?.NODE_OPTIONS === 'string' ? nodeOptionsArgs(given.NODE_OPTIONS) : [];
+            const fromArgv = Array.isArray(opts?.execArgv) ? (opts.execArgv as unknown[]).map(String) : [];
+            const refused =
+              judgePreloads(fromArgv, sensorFile, 'execArgv') ??
+              judgePreloads(fromEnv, sensorFile, 'NODE_OPTIONS');
+            if (refused) throw refused;
+          }
           // The sensor's own look at the environment: not a secret read of the function's.
           const next = bypass(() =>
             workerOptionsWithSensor(opts, sensorFile, wardenEnv, {

@@ -15,6 +15,7 @@ import { isShell } from '../../policy/decide';
 import type { SensorConfig } from '../config';
 import type { WardenBlockedError } from '../errors';
 import { bypass, handleOwner, inBypass, lock, rawBinding, realpathOf, wrapCall } from '../guard';
+import { judgePreloads, loadsSensorFirst, nodeOptionsArgs } from '../preloads';
 import { check } from '../report';
 import { ensureWatcher, sensorJudgedSpawn } from '../watcher';
 
@@ -213,13 +214,23 @@ function spawnEvent(api: string, a: SpawnArgs, pathVar: string | undefined): Pro
   return ev;
 }
 
-/** Puts the sensor (and Warden's configuration) back into a child's environment. */
+/** What the child's NODE_OPTIONS would preload besides the sensor, judged before it starts. */
+function judgeChildPreloads(a: SpawnArgs, cfg: SensorConfig): WardenBlockedError | undefined {
+  const options = envValue(a.envPairs, 'NODE_OPTIONS');
+  return options ? judgePreloads(nodeOptionsArgs(options), cfg.sensorFile, 'NODE_OPTIONS') : undefined;
+}
+
+/**
+ * Puts the sensor (and Warden's configuration) back into a child's environment: first in its
+ * NODE_OPTIONS unless it already leads them (its path elsewhere, as another option's value,
+ * loads nothing).
+ */
 function injectEnv(a: SpawnArgs, cfg: SensorConfig): void {
   const pairs = (a.envPairs ?? []).filter((p) => !p.startsWith('WARDEN_'));
   for (const [k, v] of Object.entries(cfg.wardenEnv)) pairs.push(`${k}=${v}`);
   const requireOpt = `--require ${JSON.stringify(cfg.sensorFile)}`;
   const current = envValue(pairs, 'NODE_OPTIONS');
-  if (!current?.includes(cfg.sensorFile)) {
+  if (!loadsSensorFirst(nodeOptionsArgs(current ?? ''), cfg.sensorFile)) {
     const others = pairs.filter((p) => !p.startsWith('NODE_OPTIONS='));
     others.push(`NODE_OPTIONS=${current ? `${requireOpt} ${current}` : requireOpt}`);
     a.setEnvPairs(others);
@@ -246,7 +257,7 @@ export function installProcessHooks(cfg: SensorConfig): void {
           const a = inBypass() ? undefined : readSpawnArgs(args);
           const ev = a && spawnEvent('process_wrap', a, pathVar);
           if (a && ev) {
-            const err = check(ev);
+            const err = check(ev) ?? judgeChildPreloads(a, cfg);
             if (err) return failChildProcess(handle as object, err);
             injectEnv(a, cfg);
           }
@@ -273,7 +284,7 @@ export function installProcessHooks(cfg: SensorConfig): void {
           const a = inBypass() ? undefined : readSpawnArgs(args);
           const ev = a && spawnEvent('spawn_sync', a, pathVar);
           if (a && ev) {
-            const err = check(ev);
+            const err = check(ev) ?? judgeChildPreloads(a, cfg);
             if (err) return blockedSyncResult(err);
             injectEnv(a, cfg);
           }
@@ -369,7 +380,7 @@ function hookExecve(cfg: SensorConfig): void {
           },
         };
         const ev = spawnEvent('process.execve', a, cfg.pathVar);
-        const err = check(ev);
+        const err = check(ev) ?? judgeChildPreloads(a, cfg);
         if (err) throw err;
         if (pairs) injectEnv(a, cfg);
         return orig.call(self, args[0], args[1] ?? [], envOut);
