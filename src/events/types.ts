@@ -122,7 +122,7 @@ export interface FileEvent {
 
 export interface CodeEvent {
   surface: 'code';
-  op: 'eval' | 'function' | 'vm' | 'wasm' | 'native' | 'module' | 'worker';
+  op: 'eval' | 'function' | 'vm' | 'wasm' | 'native' | 'module' | 'worker' | 'inspector';
   api: string;
   /** Source excerpt for generated code, module id, addon path or worker script. */
   target: string;

@@ -279,8 +279,8 @@ function learnPaths(
 }
 
 function learnCode(obs: Observation[], o: Required<LearnOptions>, notes: LearnNotes): Policy['code'] {
-  const used = { eval: new Tally(), wasm: new Tally(), workers: new Tally() };
-  const seen = { eval: false, wasm: false, workers: false };
+  const used = { eval: new Tally(), wasm: new Tally(), workers: new Tally(), inspector: new Tally() };
+  const seen = { eval: false, wasm: false, workers: false, inspector: false };
   const natives = new Map<string, Tally>();
   const modules = new Map<string, Tally>();
   for (const ob of obs) {
@@ -295,6 +295,9 @@ function learnCode(obs: Observation[], o: Required<LearnOptions>, notes: LearnNo
     } else if (ev.op === 'worker') {
       seen.workers = true;
       used.workers.add(ob);
+    } else if (ev.op === 'inspector') {
+      seen.inspector = true;
+      used.inspector.add(ob);
     } else if (ev.op === 'native') {
       tallyOf(natives, portable(ev.target, o.taskRoots)).add(ob);
     } else if (ev.op === 'module' && !/^(\.|\/|file:)/.test(ev.target)) tallyOf(modules, ev.target).add(ob);
@@ -306,10 +309,14 @@ function learnCode(obs: Observation[], o: Required<LearnOptions>, notes: LearnNo
   notes['code.eval'] = seen.eval ? [used.eval.note('code compiled from strings')] : ['never seen'];
   notes['code.wasm'] = seen.wasm ? [used.wasm.note('WebAssembly compiled')] : ['never seen'];
   notes['code.workers'] = seen.workers ? [used.workers.note('worker threads started')] : ['never seen'];
+  notes['code.inspector'] = seen.inspector
+    ? [used.inspector.note('the inspector used: it runs code and reads any object, review it')]
+    : ['never seen'];
   return {
     eval: seen.eval ? 'allow' : 'deny',
     wasm: seen.wasm ? 'allow' : 'deny',
     workers: seen.workers ? 'allow' : 'deny',
+    inspector: seen.inspector ? 'allow' : 'deny',
     nativeAddons: { default: 'deny', allow: nativeList.map((path) => ({ path })), alert: [], deny: [] },
     // The modules it loaded, for review. Loading one is not a capability (what a module then
     // does is judged: packages, processes, network…), and a lazy require on a path the events

@@ -71,7 +71,7 @@ export function mergeLearned(existing: Policy, learned: LearnResult, from: strin
     );
   }
   notes.packages = pkgNotes;
-  for (const k of ['code.eval', 'code.wasm', 'code.workers']) notes[k] = n[k] ?? [];
+  for (const k of ['code.eval', 'code.wasm', 'code.workers', 'code.inspector']) notes[k] = n[k] ?? [];
   const policy: Policy = {
     ...existing,
     process: { ...list('process.allow', existing.process, l.process), kill: existing.process.kill },
@@ -88,6 +88,7 @@ export function mergeLearned(existing: Policy, learned: LearnResult, from: strin
       eval: looser(existing.code.eval, l.code.eval),
       wasm: looser(existing.code.wasm, l.code.wasm),
       workers: looser(existing.code.workers, l.code.workers),
+      inspector: looser(existing.code.inspector, l.code.inspector),
       nativeAddons: list('code.nativeAddons.allow', existing.code.nativeAddons, l.code.nativeAddons),
       modules: list('code.modules.allow', existing.code.modules, l.code.modules),
     },

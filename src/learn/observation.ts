@@ -155,7 +155,7 @@ export function observationFromFinding(f: OcsfObject): Observation | undefined {
       break;
     }
     case 'code': {
-      const codeOps = ['eval', 'function', 'vm', 'wasm', 'native', 'module', 'worker'] as const;
+      const codeOps = ['eval', 'function', 'vm', 'wasm', 'native', 'module', 'worker', 'inspector'] as const;
       const codeOp = codeOps.find((o) => o === op);
       if (!codeOp) return undefined;
       event = {

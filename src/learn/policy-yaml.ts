@@ -39,6 +39,7 @@ function plain(policy: Policy): Record<string, unknown> {
       eval: policy.code.eval,
       wasm: policy.code.wasm,
       workers: policy.code.workers,
+      inspector: policy.code.inspector,
       nativeAddons: compactList(policy.code.nativeAddons),
       modules: compactList(policy.code.modules),
     },

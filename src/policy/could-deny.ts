@@ -30,6 +30,8 @@ export function couldDeny(policy: Policy, surface: Surface, op: string): boolean
           return policy.code.wasm === 'deny';
         case 'worker':
           return policy.code.workers === 'deny';
+        case 'inspector':
+          return policy.code.inspector === 'deny';
         case 'native':
           return denies(policy.code.nativeAddons);
         case 'module':

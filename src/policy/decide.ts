@@ -309,6 +309,18 @@ function decideCode(policy: CompiledPolicy, ev: CodeEvent, packageOf: PackageOf)
         ),
         capabilityVerdict(policy, packageOf, 'workers', ev.api, [ATTACKS.javascript]),
       );
+    case 'inspector':
+      return worst(
+        fromMatch(
+          { action: code.inspector, list: 'default' },
+          'warden.code.inspector',
+          'Inspector used (runs code, reads any object)',
+          4,
+          [ATTACKS.javascript, ATTACKS.impairDefenses],
+          `${ev.api} ${short}`,
+        ),
+        capabilityVerdict(policy, packageOf, 'code', ev.api, [ATTACKS.javascript]),
+      );
     case 'native':
       return worst(
         fromMatch(

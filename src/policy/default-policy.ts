@@ -50,6 +50,8 @@ export function defaultPolicy(): Policy {
       eval: 'allow',
       wasm: 'allow',
       workers: 'allow',
+      // It runs code and reads any object, the sensor's hooks and the real environment included.
+      inspector: 'deny',
       nativeAddons: {
         default: 'allow',
         allow: [],

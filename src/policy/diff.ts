@@ -110,6 +110,7 @@ export function diffPolicies(a: Policy, b: Policy): PolicyChange[] {
   action(out, 'code.eval', a.code.eval, b.code.eval);
   action(out, 'code.wasm', a.code.wasm, b.code.wasm);
   action(out, 'code.workers', a.code.workers, b.code.workers);
+  action(out, 'code.inspector', a.code.inspector, b.code.inspector);
   ruleList(out, 'code.nativeAddons', a.code.nativeAddons, b.code.nativeAddons);
   ruleList(out, 'code.modules', a.code.modules, b.code.modules);
   ruleList(out, 'secrets', a.secrets, b.secrets);

@@ -24,6 +24,7 @@ export function learningPolicy(): Policy {
       eval: 'alert',
       wasm: 'alert',
       workers: 'alert',
+      inspector: 'alert',
       nativeAddons: list<PathRule>(),
       modules: list<{ name: string }>(),
     },

@@ -217,6 +217,7 @@ export function normalizePolicy(doc: Record<string, unknown>): Policy {
       eval: pick(code?.eval as Policy['code']['eval'] | undefined, base.code.eval),
       wasm: pick(code?.wasm as Policy['code']['wasm'] | undefined, base.code.wasm),
       workers: pick(code?.workers as Policy['code']['workers'] | undefined, base.code.workers),
+      inspector: pick(code?.inspector as Policy['code']['inspector'] | undefined, base.code.inspector),
       nativeAddons: mergeList(base.code.nativeAddons, code?.nativeAddons as Record<string, unknown>, asPath),
       modules: mergeList(base.code.modules, code?.modules as Record<string, unknown>, (e: string | object) =>
         typeof e === 'string' ? { name: e } : (e as { name: string }),

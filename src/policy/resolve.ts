@@ -31,7 +31,7 @@ export function denyAllPolicy(): Policy {
   const p = defaultPolicy();
   p.network.default = 'deny';
   p.files.exec.default = 'deny';
-  p.code = { ...p.code, eval: 'deny', wasm: 'deny', workers: 'deny' };
+  p.code = { ...p.code, eval: 'deny', wasm: 'deny', workers: 'deny', inspector: 'deny' };
   p.code.nativeAddons.default = 'deny';
   return p;
 }

@@ -142,6 +142,11 @@ export const policySchema = {
         eval: { ...ref('action'), description: 'eval, Function constructors and vm compilation.' },
         wasm: ref('action'),
         workers: ref('action'),
+        inspector: {
+          ...ref('action'),
+          description:
+            "The inspector (node:inspector sessions, inspector.open, SIGUSR1 to itself): it runs code and reads any object, Warden's own included.",
+        },
         nativeAddons: { ...ref('pathList'), description: 'Native addons (process.dlopen), by path.' },
         modules: ruleList(
           'moduleEntry',

@@ -78,6 +78,8 @@ export interface Policy {
     eval: RuleAction;
     wasm: RuleAction;
     workers: RuleAction;
+    /** The inspector: sessions (Runtime.evaluate, reading any object), opening it to a debugger. */
+    inspector: RuleAction;
     nativeAddons: RuleList<PathRule>;
     modules: RuleList<{ id?: string; name: string }>;
   };

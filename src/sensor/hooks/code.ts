@@ -25,6 +25,7 @@ import {
 import { judgePreloads, loadsSensorFirst, nodeOptionsArgs } from '../preloads';
 import { check, getState } from '../report';
 import { nativeCodeLoaded, watcherForWorker } from '../watcher';
+import { installInspectorHooks } from './inspector';
 
 const EXCERPT = 400;
 
@@ -483,6 +484,7 @@ export function installCodeHooks(
     judging.wasm = policy.policy.code.wasm !== 'allow' || restricts;
     judging.workers = policy.policy.code.workers !== 'allow' || restricts;
   }
+  installInspectorHooks();
   hookFunctionConstructors();
   const policyJudgesEval = !!policy && (policy.policy.code.eval !== 'allow' || policy.restrictsPackages);
   if (policyJudgesEval) hookModuleCompile();

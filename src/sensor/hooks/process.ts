@@ -18,6 +18,7 @@ import { bypass, handleOwner, inBypass, lock, rawBinding, realpathOf, wrapCall }
 import { judgePreloads, loadsSensorFirst, nodeOptionsArgs } from '../preloads';
 import { check } from '../report';
 import { ensureWatcher, sensorJudgedSpawn } from '../watcher';
+import { judgeInspector, opensInspector } from './inspector';
 
 // Linux errno values (Lambda runs Linux; loading os only for these costs start-up time).
 const UV_EACCES = -13;
@@ -301,6 +302,8 @@ export function installProcessHooks(cfg: SensorConfig): void {
 
   const killHook = (orig: (...a: unknown[]) => unknown, self: unknown, args: unknown[], api: string) => {
     const pid = Number(args[0]);
+    // SIGUSR1 to itself opens the inspector.
+    if (pid === process.pid && opensInspector(args[1])) judgeInspector(api, 'SIGUSR1 to itself');
     if (!inBypass() && Number.isInteger(pid) && pid !== process.pid && !children.has(pid)) {
       const err = check({
         surface: 'process',
