@@ -147,6 +147,39 @@ for (const [name, body] of Object.entries(WASM_PATHS)) {
   });
 }
 
+test('WebAssembly: the constructors behind .constructor are the hooked ones, and a module from another realm is judged when instantiated', async () => {
+  // Allowed eval (the vm call), denied wasm: only the WebAssembly steps can be refused.
+  const policy = 'version: 1\ncode:\n  wasm: deny\n';
+  const body = `
+    const bytes = new Uint8Array(${WASM});
+    try { new WebAssembly.Module.prototype.constructor(bytes); record('protoModule', 'compiled'); } catch (e) { record('protoModule', codeOf(e)); }
+    // Compiled by another realm's own, unhooked WebAssembly (the vm call is allowed here).
+    const foreign = require('vm').runInNewContext('new WebAssembly.Module(b)', { b: bytes });
+    try { new WebAssembly.Instance(foreign); record('instance', 'made'); } catch (e) { record('instance', codeOf(e)); }
+    try { new WebAssembly.Instance.prototype.constructor(foreign); record('protoInstance', 'made'); } catch (e) { record('protoInstance', codeOf(e)); }
+    record('instantiate', await WebAssembly.instantiate(foreign).then(() => 'made', (e) => codeOf(e)));
+  `;
+  const enf = await runSensor(script(body), { mode: 'enforce', policy });
+  assert.equal(enf.out.protoModule, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
+  assert.equal(enf.out.instance, 'ERR_WARDEN_BLOCKED');
+  assert.equal(enf.out.protoInstance, 'ERR_WARDEN_BLOCKED');
+  assert.equal(enf.out.instantiate, 'ERR_WARDEN_BLOCKED');
+  const mon = await runSensor(script(body), { mode: 'monitor', policy });
+  assert.deepEqual(
+    [mon.out.protoModule, mon.out.instance, mon.out.protoInstance, mon.out.instantiate],
+    ['compiled', 'made', 'made', 'made'],
+  );
+  // A module compiled through the hooks (judged there) is not judged again when instantiated.
+  const once = await runSensor(
+    script(
+      `const m = new WebAssembly.Module(new Uint8Array(${WASM})); new WebAssembly.Instance(m); await WebAssembly.instantiate(m); record('ok', true);`,
+    ),
+    { mode: 'monitor', policy },
+  );
+  assert.equal(once.out.ok, true);
+  assert.equal(findingsFor(once.findings, 'warden.code.wasm').length, 1, describe(once.findings));
+});
+
 test('native addons: loading from /tmp is refused by the default policy, before dlopen', async () => {
   // Not an ELF file: dlopen itself would fail with "invalid ELF header"; Warden refuses first.
   const body = (

@@ -265,6 +265,15 @@ function wasmSize(v: unknown): string {
   return 'streamed response';
 }
 
+/** Modules compiled through the hooked entry points (judged there): instantiating one is not judged again. */
+const judgedModules = new WeakSet<object>();
+
+function rememberModule(result: unknown): void {
+  if (!result || typeof result !== 'object') return;
+  const m = result instanceof WA.Module ? result : (result as { module?: unknown }).module;
+  if (m && typeof m === 'object') judgedModules.add(m);
+}
+
 function hookWasm(): void {
   const W = WA;
   for (const name of ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming']) {
@@ -272,30 +281,56 @@ function hookWasm(): void {
       W,
       name,
       (fn, self, args) => {
-        if (!(name === 'instantiate' && args[0] instanceof WA.Module)) {
+        const precompiled = args[0] instanceof WA.Module;
+        if (!(name === 'instantiate' && precompiled && judgedModules.has(args[0] as object))) {
           const ev = codeEvent('wasm', `WebAssembly.${name}`, `WebAssembly ${wasmSize(args[0])}`);
           if (!inBypass()) {
             const err = check(ev);
             if (err) return Promise.reject(err);
           }
         }
-        return fn.apply(self, args);
+        const out = fn.apply(self, args) as Promise<unknown>;
+        if (precompiled) return out;
+        // What it compiled was judged here: its instances are not judged again.
+        return typeof out?.then === 'function'
+          ? out.then((r) => {
+              rememberModule(r);
+              return r;
+            })
+          : out;
       },
       { surface: 'code', op: 'wasm', api: `WebAssembly.${name}` },
     );
   }
-  lock(
-    W,
-    'Module',
-    wrapConstruct(
-      W.Module as Function,
-      {
-        construct: (args) =>
-          judge(codeEvent('wasm', 'new WebAssembly.Module', `WebAssembly ${wasmSize(args[0])}`)),
-      },
-      { surface: 'code', op: 'wasm', api: 'new WebAssembly.Module' },
-    ),
+  const ModuleHook = wrapConstruct(
+    W.Module as Function,
+    {
+      construct: (args) =>
+        judge(codeEvent('wasm', 'new WebAssembly.Module', `WebAssembly ${wasmSize(args[0])}`)),
+      constructed: (made) => judgedModules.add(made),
+    },
+    { surface: 'code', op: 'wasm', api: 'new WebAssembly.Module' },
   );
+  // A module that did not come through these (deserialized, cloned from another thread or
+  // realm) is judged when it is instantiated.
+  const InstanceHook = wrapConstruct(
+    W.Instance as Function,
+    {
+      construct: (args) => {
+        const m = args[0];
+        if (m && typeof m === 'object' && judgedModules.has(m)) return;
+        judge(codeEvent('wasm', 'new WebAssembly.Instance', `WebAssembly ${wasmSize(m)}`));
+      },
+    },
+    { surface: 'code', op: 'wasm', api: 'new WebAssembly.Instance' },
+  );
+  const ModuleProto = (W.Module as unknown as { prototype: object }).prototype;
+  const InstanceProto = (W.Instance as unknown as { prototype: object }).prototype;
+  lock(W, 'Module', ModuleHook);
+  lock(W, 'Instance', InstanceHook);
+  // `WebAssembly.Module.prototype.constructor` (and any module's `.constructor`) is the hooked one too.
+  lock(ModuleProto, 'constructor', ModuleHook);
+  lock(InstanceProto, 'constructor', InstanceHook);
 }
 
 const TEMP_DIR = /^\/(?:tmp|var\/tmp|dev\/shm)\//;
