@@ -121,3 +121,39 @@ test("starting workers reads no credentials on the caller's behalf: learning rec
     rmSync(r.dir, { recursive: true, force: true });
   }
 });
+
+test('util.inspect and console.log of process.env do not print the credentials past the guard', async () => {
+  // inspect prints a Proxy's target without running a trap: the target is a shadow whose secret
+  // variables are accessors reading through the guard.
+  const body = `${REPORT}
+    const util = require('util');
+    record('inspect', util.inspect(process.env).includes('canary-key'));
+    record('getters', util.inspect(process.env, { getters: true }).includes('canary-key'));
+    let logged = ''; const write = process.stdout.write; process.stdout.write = (s) => { logged += s; return true; };
+    console.log(process.env); console.dir(process.env); process.stdout.write = write;
+    record('console', logged.includes('canary-key'));
+    process.env.ADDED = 'x'; delete process.env.USER_VAR;
+    record('inspectSync', util.inspect(process.env).includes("ADDED: 'x'") && !util.inspect(process.env).includes('USER_VAR'));
+    record('read', process.env.AWS_SECRET_ACCESS_KEY ?? 'unset');
+  `;
+  const env = { AWS_SECRET_ACCESS_KEY: 'canary-key', USER_VAR: 'u' };
+  const deny = 'version: 1\nsecrets:\n  default: deny\n';
+  const enf = await runSensor(body, { mode: 'enforce', env, policy: deny });
+  assert.deepEqual(
+    { ...enf.out },
+    { inspect: false, getters: false, console: false, inspectSync: true, read: 'unset' },
+    enf.stderr,
+  );
+  assert.ok(
+    findingsFor(enf.findings, 'warden.secrets', 'Blocked').some(
+      (f) =>
+        f.evidences[0].api?.operation === 'util.inspect(process.env)' || /inspect/.test(JSON.stringify(f)),
+    ),
+    describe(enf.findings),
+  );
+  // Monitor: a read through inspect's getters is the function's to make, and reported.
+  const mon = await runSensor(body, { mode: 'monitor', env, policy: deny });
+  assert.equal(mon.out.inspect, false, 'the value is never printed without a read');
+  assert.equal(mon.out.getters, true);
+  assert.equal(mon.out.read, 'canary-key');
+});

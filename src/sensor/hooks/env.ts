@@ -76,6 +76,15 @@ function keyWalk(): { started(keys: readonly (string | symbol)[]): void; inOrder
   };
 }
 
+/** The shadow of the current environment, refreshed after Node changes it in C++. */
+let currentShadow: { sync(): void } | undefined;
+
+/** After an API that sets variables in C++ (`process.loadEnvFile`): the shadow catches up. */
+export function refreshEnvShadow(): void {
+  const shadow = currentShadow;
+  if (shadow) bypass(() => shadow.sync());
+}
+
 export function installEnvHooks(): void {
   const state = getState();
   if (!state) return;
@@ -106,49 +115,111 @@ export function installEnvHooks(): void {
     if (typeof key !== 'string' || !names.has(key) || inBypass()) return true;
     return check({ surface: 'secrets', op, api, name: key }) === undefined;
   };
-  const wrap = (target: Record<string, string | undefined>): Record<string, string | undefined> => {
+  /**
+   * The Proxy's own target is a shadow of the environment, never the environment itself:
+   * `util.inspect` (and so `console.log`) prints a Proxy's target without running a trap, and
+   * would print every credential. In the shadow, each secret variable is an accessor that reads
+   * it through the same judgement (inspect shows `[Getter]`; `getters: true` calls it); every
+   * other variable is a copy kept in step by the traps. Every trap works on the real environment.
+   */
+  const shadowOf = (real: Record<string, string | undefined>) => {
+    const shadow: Record<string, unknown> = {};
+    const mirror = (key: string): void => {
+      if (!judgeSecrets || !names.has(key)) {
+        const desc = Reflect.getOwnPropertyDescriptor(real, key);
+        if (desc) Reflect.defineProperty(shadow, key, { ...desc, configurable: true });
+        else Reflect.deleteProperty(shadow, key);
+        return;
+      }
+      if (!Reflect.has(real, key)) {
+        Reflect.deleteProperty(shadow, key);
+        return;
+      }
+      Reflect.defineProperty(shadow, key, {
+        configurable: true,
+        enumerable: true,
+        get: () => (judge(key, 'util.inspect(process.env)') ? Reflect.get(real, key) : undefined),
+      });
+    };
+    return {
+      shadow,
+      mirror,
+      sync(): void {
+        for (const key of Reflect.ownKeys(shadow))
+          if (!Reflect.has(real, key)) Reflect.deleteProperty(shadow, key);
+        for (const key of Reflect.ownKeys(real)) if (typeof key === 'string') mirror(key);
+      },
+    };
+  };
+  const wrap = (real: Record<string, string | undefined>): Record<string, string | undefined> => {
     const walk = keyWalk();
-    const proxy: Record<string, string | undefined> = new Proxy(target, {
-      get(t, key, receiver) {
-        if (judgeSecrets && typeof key === 'string') {
-          // Every key moves the walk along, a secret's or not (see keyWalk).
+    const view = bypass(() => shadowOf(real));
+    bypass(() => view.sync());
+    currentShadow = view;
+    const proxy: Record<string, string | undefined> = new Proxy(
+      view.shadow as Record<string, string | undefined>,
+      {
+        get(_t, key, receiver) {
+          if (judgeSecrets && typeof key === 'string') {
+            // Every key moves the walk along, a secret's or not (see keyWalk).
+            const copying = walk.inOrder(key);
+            if (names.has(key) && !judge(key, 'process.env', copying ? 'enumerate' : 'read'))
+              return undefined;
+          }
+          return Reflect.get(real, key, receiver === proxy ? real : receiver);
+        },
+        has(_t, key) {
+          return Reflect.has(real, key);
+        },
+        ownKeys() {
+          const keys = Reflect.ownKeys(real);
+          walk.started(keys);
+          return keys;
+        },
+        set(_t, key, value, receiver) {
+          if (typeof key === 'string' && tamper(key, 'process.env set')) return true;
+          // The real environment as receiver: process.env's interceptor takes a plain set, but
+          // refuses the partial descriptor that an ordinary [[Set]] through the proxy would define.
+          const done =
+            receiver === proxy ? Reflect.set(real, key, value) : Reflect.set(real, key, value, receiver);
+          if (typeof key === 'string') bypass(() => view.mirror(key));
+          return done;
+        },
+        defineProperty(_t, key, desc) {
+          if (typeof key === 'string' && tamper(key, 'process.env defineProperty')) return true;
+          const done = Reflect.defineProperty(real, key, desc);
+          if (typeof key === 'string') bypass(() => view.mirror(key));
+          return done;
+        },
+        deleteProperty(_t, key) {
+          if (typeof key === 'string' && tamper(key, 'process.env delete')) return true;
+          const done = Reflect.deleteProperty(real, key);
+          if (typeof key === 'string') bypass(() => view.mirror(key));
+          return done;
+        },
+        getOwnPropertyDescriptor(_t, key) {
+          const real_ = Reflect.getOwnPropertyDescriptor(real, key);
+          // Reported configurable (as the environment's own are): the shadow holds no fixed property.
+          const desc = real_ && { ...real_, configurable: true };
+          if (!desc || !judgeSecrets || typeof key !== 'string') return desc;
           const copying = walk.inOrder(key);
-          if (names.has(key) && !judge(key, 'process.env', copying ? 'enumerate' : 'read')) return undefined;
-        }
-        return Reflect.get(t, key, receiver);
+          if (
+            names.has(key) &&
+            !judge(key, 'Object.getOwnPropertyDescriptor(process.env)', copying ? 'enumerate' : 'read')
+          ) {
+            return { ...desc, value: undefined };
+          }
+          return desc;
+        },
+        getPrototypeOf() {
+          return Reflect.getPrototypeOf(real);
+        },
+        // The shadow must stay extensible (the traps report the environment's keys, not its own).
+        preventExtensions() {
+          return false;
+        },
       },
-      ownKeys(t) {
-        const keys = Reflect.ownKeys(t);
-        walk.started(keys);
-        return keys;
-      },
-      set(t, key, value, receiver) {
-        if (typeof key === 'string' && tamper(key, 'process.env set')) return true;
-        // The target as receiver: process.env's interceptor takes a plain set, but refuses the
-        // partial descriptor that an ordinary [[Set]] through the proxy would define on it.
-        return receiver === proxy ? Reflect.set(t, key, value) : Reflect.set(t, key, value, receiver);
-      },
-      defineProperty(t, key, desc) {
-        if (typeof key === 'string' && tamper(key, 'process.env defineProperty')) return true;
-        return Reflect.defineProperty(t, key, desc);
-      },
-      deleteProperty(t, key) {
-        if (typeof key === 'string' && tamper(key, 'process.env delete')) return true;
-        return Reflect.deleteProperty(t, key);
-      },
-      getOwnPropertyDescriptor(t, key) {
-        const desc = Reflect.getOwnPropertyDescriptor(t, key);
-        if (!desc || !judgeSecrets || typeof key !== 'string') return desc;
-        const copying = walk.inOrder(key);
-        if (
-          names.has(key) &&
-          !judge(key, 'Object.getOwnPropertyDescriptor(process.env)', copying ? 'enumerate' : 'read')
-        ) {
-          return { ...desc, value: undefined };
-        }
-        return desc;
-      },
-    });
+    );
     return proxy;
   };
   let current = wrap(process.env);

@@ -14,7 +14,7 @@ import path = require('node:path');
 
 import { whenBuiltinLoaded } from '../builtin-watch';
 import { hookMethod, inBypass, wrapCall } from '../guard';
-import { judgeEnvironmentCopy } from './env';
+import { judgeEnvironmentCopy, refreshEnvShadow } from './env';
 import { judgeFileAccess } from './fs';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -46,7 +46,11 @@ function hookLoadEnvFile(): void {
     (fn, self, args) => {
       const file = args[0] === undefined ? '.env' : pathArg(args[0]);
       if (file !== undefined) refuse(() => judgeFileAccess('process.loadEnvFile', 'read', file));
-      return fn.apply(self, args);
+      try {
+        return fn.apply(self, args);
+      } finally {
+        refreshEnvShadow(); // Node set the variables in C++, past process.env's traps
+      }
     },
     site('files', 'process.loadEnvFile'),
   );
