@@ -3,6 +3,7 @@
 // writes and the environment it exposes. Monitor reports with the package, enforce refuses
 // before the effect, and the benign use still works.
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { describe, findingsFor, REPORT, runSensor } from '../helpers.mjs';
 
@@ -120,4 +121,64 @@ test('a Unix domain socket connection is judged as a write to the socket file', 
   const f = findingsFor(mon.findings, 'warden.files.write', 'Detected');
   assert.equal(f.length, 1, describe(mon.findings));
   assert.equal(f[0].unmapped.package, '<function>');
+});
+
+const require = createRequire(import.meta.url);
+const HAS_SQLITE = (() => {
+  try {
+    return require('node:module').isBuiltin('node:sqlite');
+  } catch {
+    return false;
+  }
+})();
+
+test('node:sqlite: the database, ATTACH and VACUUM INTO targets and backups are judged as the files they open', {
+  skip: !HAS_SQLITE && 'no node:sqlite on this Node',
+}, async () => {
+  const body = `
+    const { DatabaseSync, backup } = require('node:sqlite');
+    const open = (f) => { try { new DatabaseSync(path.join(D, f)).close(); return has(f); } catch (e) { return codeOf(e); } };
+    record('denied', open('out/a.db'));
+    record('allowed', open('ok.db'));
+    const db = new DatabaseSync(':memory:');
+    const run = (sql) => { try { db.exec(sql); return 'ran'; } catch (e) { return codeOf(e) ?? e.message; } };
+    record('attach', run("ATTACH DATABASE '" + path.join(D, 'out', 'b.db') + "' AS b"));
+    record('computed', run("ATTACH ('" + path.join(D, 'ou') + "' || 't/c.db') AS c"));
+    record('vacuum', run("VACUUM INTO '" + path.join(D, 'out', 'd.db') + "'"));
+    record('prepare', (() => { try { db.prepare("VACUUM /* x */ INTO '" + path.join(D, 'out', 'e.db') + "'").run(); return 'ran'; } catch (e) { return codeOf(e); } })());
+    record('benign', run("CREATE TABLE t(x); INSERT INTO t VALUES ('please attach the file; vacuum into it')"));
+    record('attachOk', run("ATTACH DATABASE '" + path.join(D, 'ok2.db') + "' AS ok2"));
+    const src = new DatabaseSync(path.join(D, 'ok.db'));
+    record('backup', await backup(src, path.join(D, 'out', 'f.db')).then(() => has('out/f.db'), (e) => codeOf(e)));
+    src.close();
+    const esm = await import('node:sqlite');
+    record('esm', (() => { try { new esm.DatabaseSync(path.join(D, 'out', 'g.db')); return 'opened'; } catch (e) { return codeOf(e); } })());
+    record('files', ['a', 'b', 'c', 'd', 'e', 'f', 'g'].filter((x) => has('out/' + x + '.db')));
+  `;
+  const files = { 'out/.keep': '' };
+  const enf = await runSensor(script(body), { mode: 'enforce', files, policy: DENY_WRITE('out/**') });
+  assert.equal(enf.out.denied, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
+  assert.equal(enf.out.allowed, true);
+  assert.equal(enf.out.attach, 'ERR_WARDEN_BLOCKED');
+  assert.equal(enf.out.vacuum, 'ERR_WARDEN_BLOCKED');
+  assert.equal(enf.out.prepare, 'ERR_WARDEN_BLOCKED');
+  assert.equal(enf.out.benign, 'ran', 'keywords inside a string literal are data');
+  assert.equal(enf.out.attachOk, 'ran');
+  assert.equal(enf.out.backup, 'ERR_WARDEN_BLOCKED');
+  assert.equal(enf.out.esm, 'ERR_WARDEN_BLOCKED');
+  // A path SQL computes is not known by name: judged as a write in the working directory, which
+  // this policy allows (README, Known limits); a policy that denies writes by default refuses it.
+  assert.deepEqual(enf.out.files, ['c'], 'nothing else was written where writes are denied');
+  const strict = await runSensor(script(body), {
+    mode: 'enforce',
+    files,
+    policy: 'version: 1\nfiles:\n  write: { default: deny, allow: ["$DIR/ok*"] }\n',
+  });
+  assert.equal(strict.out.computed, 'ERR_WARDEN_BLOCKED', JSON.stringify(strict.out));
+  assert.equal(strict.out.attachOk, 'ran');
+  const mon = await runSensor(script(body), { mode: 'monitor', files, policy: DENY_WRITE('out/**') });
+  assert.equal(mon.out.attach, 'ran', JSON.stringify(mon.out));
+  assert.equal(mon.out.vacuum, 'ran');
+  assert.ok(mon.out.files.includes('d'), JSON.stringify(mon.out.files));
+  assert.ok(findingsFor(mon.findings, 'warden.files.write', 'Detected').length >= 5, describe(mon.findings));
 });

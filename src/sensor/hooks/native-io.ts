@@ -13,7 +13,8 @@
 import path = require('node:path');
 
 import { whenBuiltinLoaded } from '../builtin-watch';
-import { hookMethod, inBypass, wrapCall } from '../guard';
+import { hookMethod, inBypass, lock, wrapCall, wrapConstruct } from '../guard';
+import { check } from '../report';
 import { judgeEnvironmentCopy, refreshEnvShadow } from './env';
 import { judgeFileAccess } from './fs';
 
@@ -250,4 +251,185 @@ export function installNativeIoHooks(): void {
   whenBuiltinLoaded('v8', hookV8);
   whenBuiltinLoaded('trace_events', hookTraceEvents);
   whenBuiltinLoaded('worker_threads', hookWorkerHeapSnapshot);
+  // Only where this Node has it (a pending builtin keeps the require hook in place).
+  const { isBuiltin } = require('node:module') as { isBuiltin?: (name: string) => boolean };
+  if (isBuiltin?.('node:sqlite')) whenBuiltinLoaded('sqlite', hookSqlite);
+}
+
+/** A token of SQL: a word, a quoted string (with its quote) or one other character. */
+type SqlToken = { kind: 'word' | 'string' | 'other'; text: string };
+
+/** SQL split into words, strings and other characters, comments dropped (enough to find paths). */
+export function sqlTokens(sql: string): SqlToken[] {
+  const out: SqlToken[] = [];
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      while (i < sql.length && sql[i] !== '\n') i++;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? sql.length : end + 2;
+    } else if (c === "'" || c === '"' || c === '`' || c === '[') {
+      const close = c === '[' ? ']' : c;
+      let text = '';
+      i++;
+      while (i < sql.length) {
+        if (sql[i] === close && sql[i + 1] === close && close !== ']') {
+          text += close;
+          i += 2;
+        } else if (sql[i] === close) {
+          i++;
+          break;
+        } else text += sql[i++];
+      }
+      // SQLite takes a double-quoted name it cannot resolve as a string: both can name a file.
+      out.push({ kind: c === "'" || c === '"' ? 'string' : 'word', text });
+    } else if (/[A-Za-z_]/.test(c)) {
+      let text = '';
+      while (i < sql.length && /[A-Za-z0-9_$]/.test(sql[i]!)) text += sql[i++];
+      out.push({ kind: 'word', text: text.toUpperCase() });
+    } else {
+      out.push({ kind: 'other', text: c });
+      i++;
+    }
+  }
+  return out;
+}
+
+/** What `ATTACH … AS` and `VACUUM … INTO` would open: a literal path, or `undefined` when SQL computes it. */
+export function sqlFileTargets(sql: string): (string | undefined)[] {
+  const t = sqlTokens(sql);
+  const out: (string | undefined)[] = [];
+  for (let i = 0; i < t.length; i++) {
+    if (t[i]!.kind !== 'word') continue;
+    let from = -1;
+    if (t[i]!.text === 'ATTACH') from = t[i + 1]?.text === 'DATABASE' ? i + 2 : i + 1;
+    else if (t[i]!.text === 'VACUUM') {
+      for (let j = i + 1; j < t.length && t[j]!.text !== ';'; j++) {
+        if (t[j]!.kind === 'word' && t[j]!.text === 'INTO') {
+          from = j + 1;
+          break;
+        }
+      }
+    }
+    if (from < 0) continue;
+    const first = t[from];
+    const after = t[from + 1];
+    const literal = first?.kind === 'string' && (!after || after.text === 'AS' || after.text === ';');
+    out.push(literal ? first.text : undefined);
+  }
+  return out;
+}
+
+/** A database file as SQLite names it: a `file:` URI's path, or the name itself. */
+function databasePath(name: string): string | undefined {
+  if (name === '' || name === ':memory:') return undefined;
+  if (name.startsWith('file:')) {
+    const p = decodeURIComponent(
+      name
+        .slice(5)
+        .split('?')[0]!
+        .replace(/^\/\/[^/]*/, ''),
+    );
+    return p === ':memory:' || p === '' ? undefined : path.resolve(p);
+  }
+  return path.resolve(name);
+}
+
+/** Every file a statement would open (ATTACH, VACUUM INTO), judged as writes. */
+function judgeSql(sql: unknown, api: string): void {
+  if (typeof sql !== 'string' || !/attach|vacuum/i.test(sql)) return;
+  for (const target of sqlFileTargets(sql)) {
+    const file = target === undefined ? '(a path computed by the SQL)' : databasePath(target);
+    if (file) refuse(() => judgeFileAccess(api, 'write', file));
+  }
+}
+
+/**
+ * `node:sqlite` opens files in C++: the database (a write, or a read when `readOnly`), what a
+ * statement attaches or vacuums into, a backup's destination, and extensions (native code).
+ */
+function hookSqlite(sqlite: Record<string, unknown>): void {
+  const Db = sqlite.DatabaseSync as (Function & { prototype: Record<string, unknown> }) | undefined;
+  if (typeof Db !== 'function') return;
+  const proto = Db.prototype;
+  const Hooked = wrapConstruct(
+    Db,
+    {
+      construct(args) {
+        const file = pathArg(args[0]);
+        const db = file === undefined ? undefined : databasePath(file);
+        const readOnly = (args[1] as { readOnly?: unknown } | undefined)?.readOnly === true;
+        if (db) refuse(() => judgeFileAccess('new DatabaseSync', readOnly ? 'read' : 'write', db));
+      },
+    },
+    site('files', 'new DatabaseSync'),
+  );
+  lock(sqlite, 'DatabaseSync', Hooked);
+  lock(proto, 'constructor', Hooked);
+  for (const method of ['exec', 'prepare']) {
+    hookMethod(
+      proto,
+      method,
+      (fn, self, args) => {
+        judgeSql(args[0], `DatabaseSync#${method}`);
+        return fn.apply(self, args);
+      },
+      site('files', `DatabaseSync#${method}`),
+    );
+  }
+  hookMethod(
+    proto,
+    'createTagStore',
+    (fn, self, args) => {
+      const store = fn.apply(self, args) as Record<string, unknown> | undefined;
+      // Its queries go to SQLite from C++: each is judged as the SQL its template spells.
+      if (store && typeof store === 'object') {
+        for (const m of ['all', 'get', 'iterate', 'run']) {
+          const orig = store[m];
+          if (typeof orig !== 'function') continue;
+          store[m] = function (this: unknown, strings: unknown, ...values: unknown[]) {
+            if (Array.isArray(strings)) judgeSql(strings.join('?'), `SQLTagStore#${m}`);
+            return Reflect.apply(orig, this, [strings, ...values]);
+          };
+        }
+      }
+      return store;
+    },
+    site('files', 'DatabaseSync#createTagStore'),
+  );
+  hookMethod(
+    proto,
+    'loadExtension',
+    (fn, self, args) => {
+      const file = pathArg(args[0]);
+      if (file !== undefined && !inBypass()) {
+        const err = check({
+          surface: 'code',
+          op: 'native',
+          api: 'DatabaseSync#loadExtension',
+          target: path.resolve(file),
+        });
+        if (err) throw err;
+      }
+      return fn.apply(self, args);
+    },
+    { surface: 'code', op: 'native', api: 'DatabaseSync#loadExtension' },
+  );
+  hookMethod(
+    sqlite,
+    'backup',
+    (fn, self, args) => {
+      const file = pathArg(args[1]);
+      const err =
+        file === undefined || inBypass()
+          ? undefined
+          : judgeFileAccess('sqlite.backup', 'write', path.resolve(file));
+      return err ? Promise.reject(err) : fn.apply(self, args);
+    },
+    site('files', 'sqlite.backup'),
+  );
 }
