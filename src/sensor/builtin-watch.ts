@@ -40,11 +40,11 @@ function patchNow(name: string, patches: readonly Patch[], exports?: unknown): v
 
 /**
  * Builtins never loaded ahead of use by `settleAll`: loading them prints an ExperimentalWarning
- * (node:sqlite on Node 22), which a function that never uses them must not see. Where imports
+ * (node:sqlite on Node 22, node:wasi everywhere), which a function that never uses them must not see. Where imports
  * are not watched, an `import` of one is not seen (README, Known limits); require and
  * process.getBuiltinModule are.
  */
-const NOT_AHEAD = new Set(['sqlite']);
+const NOT_AHEAD = new Set(['sqlite', 'wasi']);
 
 /** Runs `patch` on the builtin's exports now if it is loaded, else when it first is. */
 export function whenBuiltinLoaded(name: string, patch: Patch): void {

@@ -182,3 +182,40 @@ test('node:sqlite: the database, ATTACH and VACUUM INTO targets and backups are 
   assert.ok(mon.out.files.includes('d'), JSON.stringify(mon.out.files));
   assert.ok(findingsFor(mon.findings, 'warden.files.write', 'Detected').length >= 5, describe(mon.findings));
 });
+
+test('node:wasi: preopened directories are judged as reads and writes there, the variables it is given as secret reads', async () => {
+  const body = `
+    const { WASI } = require('wasi');
+    const make = (opts) => { try { new WASI({ version: 'preview1', ...opts }); return 'made'; } catch (e) { return codeOf(e); } };
+    record('preopenDenied', make({ preopens: { '/sandbox': path.join(D, 'out') } }));
+    record('preopenOk', make({ preopens: { '/sandbox': D } }));
+    record('envSecret', make({ env: { AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '' } }));
+    record('envPlain', make({ env: { A: '1' } }));
+  `;
+  const files = { 'out/.keep': '' };
+  // The function may read its credential itself (allowed for <function>); handing it to WASI is judged on its own.
+  const policy = `${DENY_WRITE('out/**')}secrets:\n  default: allow\n`;
+  const enf = await runSensor(script(body), { mode: 'enforce', files, env: CANARY, policy });
+  assert.equal(enf.out.preopenDenied, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
+  assert.equal(enf.out.preopenOk, 'made');
+  assert.equal(enf.out.envPlain, 'made');
+  const secretsDenied = await runSensor(
+    script(body.replace("process.env.AWS_SECRET_ACCESS_KEY ?? ''", "'canary-secret-key-0123456789'")),
+    {
+      mode: 'enforce',
+      files,
+      env: CANARY,
+      policy: 'version: 1\nsecrets:\n  default: deny\n',
+    },
+  );
+  assert.equal(secretsDenied.out.envSecret, 'ERR_WARDEN_BLOCKED', JSON.stringify(secretsDenied.out));
+  assert.equal(secretsDenied.out.envPlain, 'made');
+  const mon = await runSensor(script(body), {
+    mode: 'monitor',
+    files,
+    env: CANARY,
+    policy: DENY_WRITE('out/**'),
+  });
+  assert.equal(mon.out.preopenDenied, 'made', JSON.stringify(mon.out));
+  assert.ok(findingsFor(mon.findings, 'warden.files.write', 'Detected').length >= 1, describe(mon.findings));
+});

@@ -76,6 +76,26 @@ function keyWalk(): { started(keys: readonly (string | symbol)[]): void; inOrder
   };
 }
 
+/**
+ * Variables handed to code that runs outside the guard (a WASI instance): each credential among
+ * them, with the process's own value, is judged as a read of it.
+ */
+export function judgeSecretsIn(vars: Record<string, unknown>, api: string): Error | undefined {
+  const state = getState();
+  if (!state || inBypass() || !secretsJudged()) return undefined;
+  for (const name of state.policy.secretNames) {
+    // Read without the guard's traps (vars may be process.env itself): this judgement is the read.
+    if (!bypass(() => Object.hasOwn(vars, name) && vars[name] === process.env[name])) continue;
+    if (check({ surface: 'secrets', op: 'read', api, name }) === undefined) continue;
+    const err = new Error(`Warden blocked secrets read: ${api} would hand over ${name}`) as Error & {
+      code: string;
+    };
+    err.code = BLOCKED_CODE;
+    return issue(err);
+  }
+  return undefined;
+}
+
 /** The shadow of the current environment, refreshed after Node changes it in C++. */
 let currentShadow: { sync(): void } | undefined;
 

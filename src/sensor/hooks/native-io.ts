@@ -15,7 +15,7 @@ import path = require('node:path');
 import { whenBuiltinLoaded } from '../builtin-watch';
 import { hookMethod, inBypass, lock, wrapCall, wrapConstruct } from '../guard';
 import { check } from '../report';
-import { judgeEnvironmentCopy, refreshEnvShadow } from './env';
+import { judgeEnvironmentCopy, judgeSecretsIn, refreshEnvShadow } from './env';
 import { judgeFileAccess } from './fs';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -254,6 +254,7 @@ export function installNativeIoHooks(): void {
   // Only where this Node has it (a pending builtin keeps the require hook in place).
   const { isBuiltin } = require('node:module') as { isBuiltin?: (name: string) => boolean };
   if (isBuiltin?.('node:sqlite')) whenBuiltinLoaded('sqlite', hookSqlite);
+  whenBuiltinLoaded('wasi', hookWasi);
 }
 
 /** A token of SQL: a word, a quoted string (with its quote) or one other character. */
@@ -432,4 +433,39 @@ function hookSqlite(sqlite: Record<string, unknown>): void {
     },
     site('files', 'sqlite.backup'),
   );
+}
+
+/**
+ * `new WASI({ preopens, env })` hands WebAssembly, in C++, every file under each preopened
+ * directory (judged as a read and a write there) and the variables it is given (a credential
+ * among them judged as a read of it).
+ */
+function hookWasi(wasi: Record<string, unknown>): void {
+  const Wasi = wasi.WASI as (Function & { prototype: Record<string, unknown> }) | undefined;
+  if (typeof Wasi !== 'function') return;
+  const Hooked = wrapConstruct(
+    Wasi,
+    {
+      construct(args) {
+        const opts = args[0] as { preopens?: unknown; env?: unknown } | undefined;
+        const preopens =
+          opts?.preopens && typeof opts.preopens === 'object' ? Object.values(opts.preopens) : [];
+        for (const dir of preopens) {
+          const host = pathArg(dir);
+          if (host === undefined) continue;
+          const inside = path.join(path.resolve(host), '(preopened)');
+          refuse(
+            () => judgeFileAccess('new WASI preopens', 'read', inside),
+            () => judgeFileAccess('new WASI preopens', 'write', inside),
+          );
+        }
+        const env =
+          opts?.env && typeof opts.env === 'object' ? (opts.env as Record<string, unknown>) : undefined;
+        if (env) refuse(() => judgeSecretsIn(env, 'new WASI env'));
+      },
+    },
+    site('files', 'new WASI'),
+  );
+  lock(wasi, 'WASI', Hooked);
+  lock(Wasi.prototype, 'constructor', Hooked);
 }
