@@ -270,56 +270,62 @@ function decideFile(policy: CompiledPolicy, ev: FileEvent, packageOf: PackageOf)
 function decideCode(policy: CompiledPolicy, ev: CodeEvent, packageOf: PackageOf): Verdict | null {
   const code = policy.policy.code;
   const short = ev.target.length > 80 ? `${ev.target.slice(0, 77)}...` : ev.target;
+  /** A kind of code the policy judges with one action, and the package's capability for it. */
+  const kind = (
+    action: RuleAction,
+    ruleId: string,
+    title: string,
+    severity: Verdict['severity'],
+    attacks: Attack[],
+    capability: Capability,
+    reason: string,
+  ) =>
+    worst(
+      fromMatch({ action, list: 'default' }, ruleId, title, severity, attacks, reason),
+      capabilityVerdict(policy, packageOf, capability, ev.api, attacks.slice(0, 1)),
+    );
   switch (ev.op) {
     case 'eval':
     case 'function':
     case 'vm':
-      return worst(
-        fromMatch(
-          { action: code.eval, list: 'default' },
-          'warden.code.eval',
-          'Code generated from a string',
-          3,
-          [ATTACKS.javascript],
-          `${ev.api} ${JSON.stringify(short)}`,
-        ),
-        capabilityVerdict(policy, packageOf, 'code', `${ev.api}`, [ATTACKS.javascript]),
+      return kind(
+        code.eval,
+        'warden.code.eval',
+        'Code generated from a string',
+        3,
+        [ATTACKS.javascript],
+        'code',
+        `${ev.api} ${JSON.stringify(short)}`,
       );
     case 'wasm':
-      return worst(
-        fromMatch(
-          { action: code.wasm, list: 'default' },
-          'warden.code.wasm',
-          'WebAssembly compiled',
-          3,
-          [ATTACKS.obfuscated],
-          ev.api,
-        ),
-        capabilityVerdict(policy, packageOf, 'code', ev.api, [ATTACKS.obfuscated]),
+      return kind(
+        code.wasm,
+        'warden.code.wasm',
+        'WebAssembly compiled',
+        3,
+        [ATTACKS.obfuscated],
+        'code',
+        ev.api,
       );
     case 'worker':
-      return worst(
-        fromMatch(
-          { action: code.workers, list: 'default' },
-          'warden.code.worker',
-          'Worker thread started',
-          3,
-          [ATTACKS.javascript],
-          `${ev.api} ${short}`,
-        ),
-        capabilityVerdict(policy, packageOf, 'workers', ev.api, [ATTACKS.javascript]),
+      return kind(
+        code.workers,
+        'warden.code.worker',
+        'Worker thread started',
+        3,
+        [ATTACKS.javascript],
+        'workers',
+        `${ev.api} ${short}`,
       );
     case 'inspector':
-      return worst(
-        fromMatch(
-          { action: code.inspector, list: 'default' },
-          'warden.code.inspector',
-          'Inspector used (runs code, reads any object)',
-          4,
-          [ATTACKS.javascript, ATTACKS.impairDefenses],
-          `${ev.api} ${short}`,
-        ),
-        capabilityVerdict(policy, packageOf, 'code', ev.api, [ATTACKS.javascript]),
+      return kind(
+        code.inspector,
+        'warden.code.inspector',
+        'Inspector used (runs code, reads any object)',
+        4,
+        [ATTACKS.javascript, ATTACKS.impairDefenses],
+        'code',
+        `${ev.api} ${short}`,
       );
     case 'native':
       return worst(
