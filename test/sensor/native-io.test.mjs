@@ -219,3 +219,15 @@ test('node:wasi: preopened directories are judged as reads and writes there, the
   assert.equal(mon.out.preopenDenied, 'made', JSON.stringify(mon.out));
   assert.ok(findingsFor(mon.findings, 'warden.files.write', 'Detected').length >= 1, describe(mon.findings));
 });
+
+test('v8.setFlagsFromString is judged as code generation (code.eval)', async () => {
+  const body = `
+    try { require('v8').setFlagsFromString('--allow-natives-syntax'); record('flags', 'set'); } catch (e) { record('flags', codeOf(e)); }
+  `;
+  const enf = await runSensor(script(body), { mode: 'enforce', policy: 'version: 1\ncode:\n  eval: deny\n' });
+  assert.equal(enf.out.flags, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
+  const f = findingsFor(enf.findings, 'warden.code.eval', 'Blocked');
+  assert.equal(f.length, 1, describe(enf.findings));
+  const ok = await runSensor(script(body), { mode: 'enforce' });
+  assert.equal(ok.out.flags, 'set');
+});

@@ -169,6 +169,25 @@ const snapshotFile = (file: unknown): string =>
   path.resolve(pathArg(file) ?? `Heap.${process.pid}.heapsnapshot`);
 
 function hookV8(v8: Record<string, unknown>): void {
+  // V8 flags changed at run time change how the code compiled next behaves (natives syntax,
+  // disabled mitigations): judged as code generation (code.eval), with the flags as its target.
+  hookMethod(
+    v8,
+    'setFlagsFromString',
+    (fn, self, args) => {
+      if (!inBypass()) {
+        const err = check({
+          surface: 'code',
+          op: 'eval',
+          api: 'v8.setFlagsFromString',
+          target: String(args[0]).slice(0, 200),
+        });
+        if (err) throw err;
+      }
+      return fn.apply(self, args);
+    },
+    { surface: 'code', op: 'eval', api: 'v8.setFlagsFromString' },
+  );
   hookMethod(
     v8,
     'writeHeapSnapshot',
