@@ -71,6 +71,9 @@ function dataSource(url: string): string {
   }
 }
 
+/** The options that open the inspector in the process they start (`--inspect`, `-brk`, `-wait`, a port). */
+const INSPECT = /^--(inspect|inspect-brk|inspect-wait|inspect-port|debug-port)(=|$)/;
+
 /**
  * Judges what a child or worker would preload besides the sensor (`where`: `NODE_OPTIONS` or
  * `execArgv`). Returns the error to refuse its start with.
@@ -80,6 +83,17 @@ export function judgePreloads(
   sensorFile: string,
   where: string,
 ): WardenBlockedError | undefined {
+  // The inspector opens before any preload (the sensor's too): judged as the capability it is.
+  const inspect = args.find((a) => INSPECT.test(a));
+  if (inspect) {
+    const err = check({
+      surface: 'code',
+      op: 'inspector',
+      api: `${where} ${inspect.split('=')[0]}`,
+      target: inspect,
+    });
+    if (err) return err;
+  }
   for (const { flag, value } of preloadsOf(args)) {
     if (value === sensorFile) continue;
     const api = `${where} ${flag}`;

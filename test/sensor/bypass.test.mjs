@@ -235,3 +235,29 @@ test('what a child or worker would preload is judged before it starts: a data: U
   assert.ok(mon.markers('required') && mon.markers('preloaded'));
   assert.ok(findingsFor(mon.findings, 'warden.code', 'Detected').length >= 3, describe(mon.findings));
 });
+
+test("a Node child's own command line and NODE_OPTIONS are judged too: --inspect (the inspector) and preloads before the script", async () => {
+  // No debugger ever listens: the starts are refused before the child runs.
+  const r = await runSensor(
+    `${REPORT}
+    const cp = require('child_process');
+    const run = (args, env) => { try { cp.execFileSync(process.execPath, args, { env, stdio: 'pipe' }); return 'ran'; } catch (e) { return codeOf(e) === 'ERR_WARDEN_BLOCKED' ? codeOf(e) : 'failed'; } };
+    record('argvInspect', run(['--inspect=127.0.0.1:0', '-e', '0'], {}));
+    record('envInspect', run(['-e', '0'], { NODE_OPTIONS: '--inspect-brk=127.0.0.1:0' }));
+    record('argvRequire', run(['--require', '$DIR/evil.js', '-e', '0'], {}));
+    // A script's own arguments are the script's: not Node options.
+    record('scriptArgs', run(['$DIR/ok.js', '--inspect', '--require', '$DIR/evil.js'], {}));
+  `,
+    {
+      mode: 'enforce',
+      policy: `${ALLOW_NODE}code:\n  modules: { deny: ["$DIR/evil.js"] }\n`,
+      files: { 'evil.js': '', 'ok.js': '' },
+      env: NO_WATCHER,
+    },
+  );
+  assert.equal(r.out.argvInspect, 'ERR_WARDEN_BLOCKED', JSON.stringify(r.out) + r.stderr);
+  assert.equal(r.out.envInspect, 'ERR_WARDEN_BLOCKED');
+  assert.equal(r.out.argvRequire, 'ERR_WARDEN_BLOCKED');
+  assert.equal(r.out.scriptArgs, 'ran');
+  assert.ok(findingsFor(r.findings, 'warden.code.inspector', 'Blocked').length >= 2, describe(r.findings));
+});

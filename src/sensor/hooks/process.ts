@@ -215,10 +215,54 @@ function spawnEvent(api: string, a: SpawnArgs, pathVar: string | undefined): Pro
   return ev;
 }
 
-/** What the child's NODE_OPTIONS would preload besides the sensor, judged before it starts. */
-function judgeChildPreloads(a: SpawnArgs, cfg: SensorConfig): WardenBlockedError | undefined {
+/**
+ * What a Node child would load or open before its own code, judged before it starts: its
+ * NODE_OPTIONS, and the options on its command line when the program is Node itself.
+ */
+function judgeChildPreloads(
+  a: SpawnArgs,
+  cfg: SensorConfig,
+  ev: ProcessEvent,
+): WardenBlockedError | undefined {
   const options = envValue(a.envPairs, 'NODE_OPTIONS');
-  return options ? judgePreloads(nodeOptionsArgs(options), cfg.sensorFile, 'NODE_OPTIONS') : undefined;
+  const fromEnv = options
+    ? judgePreloads(nodeOptionsArgs(options), cfg.sensorFile, 'NODE_OPTIONS')
+    : undefined;
+  if (fromEnv) return fromEnv;
+  const exe = ev.realExe ?? ev.exe;
+  if (!/(^|\/)node$/.test(exe) && exe !== process.execPath) return undefined;
+  return judgePreloads(nodeOptionsOf(a.args.slice(1)), cfg.sensorFile, 'argv');
+}
+
+/** Options that take the next argument as their value (the ones a preload check must step over). */
+const VALUE_OPTIONS = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '-C',
+  '--conditions',
+  '--input-type',
+  '--title',
+  '--env-file',
+  '--max-http-header-size',
+  '--stack-size',
+  '--inspect-port',
+  '--debug-port',
+]);
+
+/** Node's own options on a command line: those before the script, or before `-e` / `-p` and its code. */
+function nodeOptionsOf(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i]!;
+    if (!x.startsWith('-') || x === '-' || x === '--') break;
+    out.push(x);
+    if (x === '-e' || x === '-p' || x === '--eval' || x === '--print') break;
+    if (VALUE_OPTIONS.has(x) && i + 1 < argv.length) out.push(argv[++i]!);
+  }
+  return out;
 }
 
 /**
@@ -258,7 +302,7 @@ export function installProcessHooks(cfg: SensorConfig): void {
           const a = inBypass() ? undefined : readSpawnArgs(args);
           const ev = a && spawnEvent('process_wrap', a, pathVar);
           if (a && ev) {
-            const err = check(ev) ?? judgeChildPreloads(a, cfg);
+            const err = check(ev) ?? judgeChildPreloads(a, cfg, ev);
             if (err) return failChildProcess(handle as object, err);
             injectEnv(a, cfg);
           }
@@ -285,7 +329,7 @@ export function installProcessHooks(cfg: SensorConfig): void {
           const a = inBypass() ? undefined : readSpawnArgs(args);
           const ev = a && spawnEvent('spawn_sync', a, pathVar);
           if (a && ev) {
-            const err = check(ev) ?? judgeChildPreloads(a, cfg);
+            const err = check(ev) ?? judgeChildPreloads(a, cfg, ev);
             if (err) return blockedSyncResult(err);
             injectEnv(a, cfg);
           }
@@ -383,7 +427,7 @@ function hookExecve(cfg: SensorConfig): void {
           },
         };
         const ev = spawnEvent('process.execve', a, cfg.pathVar);
-        const err = check(ev) ?? judgeChildPreloads(a, cfg);
+        const err = check(ev) ?? judgeChildPreloads(a, cfg, ev);
         if (err) throw err;
         if (pairs) injectEnv(a, cfg);
         return orig.call(self, args[0], args[1] ?? [], envOut);
