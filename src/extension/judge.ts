@@ -4,6 +4,7 @@
  * plus the rules only an outside view can apply (fileless and drop-and-execute).
  */
 import { ATTACKS } from '../events/mitre';
+import { NODE_VALUE_OPTIONS } from '../events/node-options';
 import { addInnerCommands, type ExecProbe, processEvent } from '../events/process-event';
 import type { DroppedFile, NetworkEvent, ObservedProcess, ProcessEvent, Verdict } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
@@ -35,62 +36,6 @@ export interface ProcessFacts {
 const INTERPRETERS =
   /^(?:sh|bash|dash|zsh|ash|ksh|mksh|busybox|node|nodejs|python[0-9.]*|perl[0-9.]*|ruby[0-9.]*|php[0-9.]*|lua[0-9.]*)$/;
 
-/**
- * Options whose value is the next argument (`node --require x.js app.js`: the script is app.js).
- * Node's (its options inherited by a child through `process.execArgv` included) and Python's.
- */
-const NODE_VALUE_OPTIONS = new Set([
-  '-r',
-  '--require',
-  '--import',
-  '--loader',
-  '--experimental-loader',
-  '-C',
-  '--conditions',
-  '--env-file',
-  '--env-file-if-exists',
-  '--input-type',
-  '--title',
-  '--max-http-header-size',
-  '--inspect-port',
-  '--debug-port',
-  '--disable-warning',
-  '--redirect-warnings',
-  '--icu-data-dir',
-  '--openssl-config',
-  '--dns-result-order',
-  '--unhandled-rejections',
-  '--diagnostic-dir',
-  '--heapsnapshot-signal',
-  '--heapsnapshot-near-heap-limit',
-  '--report-dir',
-  '--report-directory',
-  '--report-filename',
-  '--report-signal',
-  '--secure-heap',
-  '--secure-heap-min',
-  '--tls-cipher-list',
-  '--tls-keylog',
-  '--watch-path',
-  '--experimental-policy',
-  '--policy-integrity',
-  '--cpu-prof-dir',
-  '--cpu-prof-name',
-  '--cpu-prof-interval',
-  '--heap-prof-dir',
-  '--heap-prof-name',
-  '--heap-prof-interval',
-  '--localstorage-file',
-  '--stack-trace-limit',
-  '--max-old-space-size',
-  '--max-semi-space-size',
-  '--stack-size',
-  '--test-reporter',
-  '--test-reporter-destination',
-  '--test-name-pattern',
-  '--test-concurrency',
-  '--run',
-]);
 const PYTHON_VALUE_OPTIONS = new Set(['-W', '-X', '--check-hash-based-pycs']);
 
 /** The script an interpreter runs (`sh x.sh`, `python3 -u x.py`, `node -r a.js b.js`), or undefined. */

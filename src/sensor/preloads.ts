@@ -57,15 +57,13 @@ export function preloadsOf(args: readonly string[]): { flag: string; value: stri
   return out;
 }
 
-/** The source a `data:` URL carries. */
-function dataSource(url: string): string {
+/** The source a `data:` module URL carries (what `import('data:text/javascript,…')` compiles). */
+export function dataUrlSource(url: string): string {
   const comma = url.indexOf(',');
-  if (comma < 0) return '';
+  const meta = url.slice(5, comma);
   const body = url.slice(comma + 1);
   try {
-    return url.slice(0, comma).endsWith(';base64')
-      ? Buffer.from(body, 'base64').toString('utf8')
-      : decodeURIComponent(body);
+    return meta.endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body);
   } catch {
     return body;
   }
@@ -98,7 +96,7 @@ export function judgePreloads(
     if (value === sensorFile) continue;
     const api = `${where} ${flag}`;
     const ev: CodeEvent = value.startsWith('data:')
-      ? { surface: 'code', op: 'eval', api, target: dataSource(value).slice(0, 200) }
+      ? { surface: 'code', op: 'eval', api, target: dataUrlSource(value).slice(0, 200) }
       : { surface: 'code', op: 'module', api, target: value };
     const err = check(ev);
     if (err) return err;

@@ -23,6 +23,13 @@ function secretsJudged(): boolean {
   );
 }
 
+/** The error a refused secrets read fails with (ERR_WARDEN_BLOCKED). */
+function secretsRefusal(what: string): Error {
+  const err = new Error(`Warden blocked secrets read: ${what}`) as Error & { code: string };
+  err.code = BLOCKED_CODE;
+  return issue(err);
+}
+
 /**
  * An API that hands out an image of the whole environment (a heap snapshot, a diagnostic
  * report): judged as a read of every secret variable the process holds. Returns the error to fail
@@ -34,11 +41,7 @@ export function judgeEnvironmentCopy(api: string): Error | undefined {
   for (const name of state.policy.secretNames) {
     if (!bypass(() => Object.hasOwn(process.env, name))) continue;
     if (check({ surface: 'secrets', op: 'read', api, name }) === undefined) continue;
-    const err = new Error(`Warden blocked secrets read: ${api} would expose ${name}`) as Error & {
-      code: string;
-    };
-    err.code = BLOCKED_CODE;
-    return issue(err);
+    return secretsRefusal(`${api} would expose ${name}`);
   }
   return undefined;
 }
@@ -87,11 +90,7 @@ export function judgeSecretsIn(vars: Record<string, unknown>, api: string): Erro
     // Read without the guard's traps (vars may be process.env itself): this judgement is the read.
     if (!bypass(() => Object.hasOwn(vars, name) && vars[name] === process.env[name])) continue;
     if (check({ surface: 'secrets', op: 'read', api, name }) === undefined) continue;
-    const err = new Error(`Warden blocked secrets read: ${api} would hand over ${name}`) as Error & {
-      code: string;
-    };
-    err.code = BLOCKED_CODE;
-    return issue(err);
+    return secretsRefusal(`${api} would hand over ${name}`);
   }
   return undefined;
 }

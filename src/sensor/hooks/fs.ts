@@ -76,7 +76,8 @@ const PATH_FUNCTIONS: Record<string, PathArg[]> = {
   ],
 };
 
-function asPathString(v: unknown): string | undefined {
+/** A path argument as Node's path APIs take it (a string, a Buffer, a file: URL), else undefined. */
+export function asPathString(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (Buffer.isBuffer(v)) return v.toString('utf8');
   if (v instanceof URL && v.protocol === 'file:') return decodeURIComponent(v.pathname);

@@ -8,6 +8,7 @@ import { builtinModules } from 'node:module';
 import { packageOfFile } from '../attribution';
 import { bareName, builtinsPending, settleAll, settleBeforeImport, settleLoaded } from '../builtin-watch';
 import { inBypass, lock, wrapCall } from '../guard';
+import { dataUrlSource } from '../preloads';
 import { check, getState, reportFault } from '../report';
 
 const builtins = new Set(builtinModules);
@@ -23,18 +24,6 @@ export function moduleName(request: unknown): string {
   }
   const parts = bare.split('/');
   return parts[0]!.startsWith('@') && parts[1] ? `${parts[0]}/${parts[1]}` : parts[0]!;
-}
-
-/** The source a `data:` module URL carries (what `import('data:text/javascript,…')` compiles). */
-function dataUrlSource(url: string): string {
-  const comma = url.indexOf(',');
-  const meta = url.slice(5, comma);
-  const body = url.slice(comma + 1);
-  try {
-    return meta.endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body);
-  } catch {
-    return body;
-  }
 }
 
 /**

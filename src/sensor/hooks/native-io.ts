@@ -16,17 +16,9 @@ import { whenBuiltinLoaded } from '../builtin-watch';
 import { hookMethod, inBypass, lock, wrapCall, wrapConstruct } from '../guard';
 import { check } from '../report';
 import { judgeEnvironmentCopy, judgeSecretsIn, refreshEnvShadow } from './env';
-import { judgeFileAccess } from './fs';
+import { asPathString, judgeFileAccess } from './fs';
 
 type Fn = (...args: unknown[]) => unknown;
-
-/** A path argument as the API takes it (a string, a Buffer, a file: URL), else undefined. */
-function pathArg(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (Buffer.isBuffer(v)) return v.toString('utf8');
-  if (v instanceof URL && v.protocol === 'file:') return decodeURIComponent(v.pathname);
-  return undefined;
-}
 
 /** Judges each effect in order; throws the first refusal (the API is synchronous). */
 function refuse(...errors: (() => Error | undefined)[]): void {
@@ -45,7 +37,7 @@ function hookLoadEnvFile(): void {
     process,
     'loadEnvFile',
     (fn, self, args) => {
-      const file = args[0] === undefined ? '.env' : pathArg(args[0]);
+      const file = args[0] === undefined ? '.env' : asPathString(args[0]);
       if (file !== undefined) refuse(() => judgeFileAccess('process.loadEnvFile', 'read', file));
       try {
         return fn.apply(self, args);
@@ -64,7 +56,7 @@ function hookOpenAsBlob(): void {
     fs,
     'openAsBlob',
     (fn, self, args) => {
-      const file = pathArg(args[0]);
+      const file = asPathString(args[0]);
       if (file === undefined) return fn.apply(self, args);
       const err = inBypass() ? undefined : judgeFileAccess('fs.openAsBlob', 'read', file);
       // It returns a promise: a refusal is its rejection.
@@ -77,7 +69,7 @@ function hookOpenAsBlob(): void {
 /** Where a diagnostic report goes: its file, or a representative name in its directory. */
 function reportPath(report: Record<string, unknown>, file: unknown): string | undefined {
   const name =
-    pathArg(file) ?? (typeof report.filename === 'string' && report.filename ? report.filename : '');
+    asPathString(file) ?? (typeof report.filename === 'string' && report.filename ? report.filename : '');
   if (name === 'stdout' || name === 'stderr') return undefined;
   const target = name || `report.${process.pid}.json`;
   // Node puts the directory, when one is set, before the name whatever the name is.
@@ -166,7 +158,7 @@ function hookDiagnosticReport(): void {
 
 /** A heap snapshot's default file: `Heap.<date>-<pid>-….heapsnapshot` in the working directory. */
 const snapshotFile = (file: unknown): string =>
-  path.resolve(pathArg(file) ?? `Heap.${process.pid}.heapsnapshot`);
+  path.resolve(asPathString(file) ?? `Heap.${process.pid}.heapsnapshot`);
 
 function hookV8(v8: Record<string, unknown>): void {
   // V8 flags changed at run time change how the code compiled next behaves (natives syntax,
@@ -380,7 +372,7 @@ function hookSqlite(sqlite: Record<string, unknown>): void {
     Db,
     {
       construct(args) {
-        const file = pathArg(args[0]);
+        const file = asPathString(args[0]);
         const db = file === undefined ? undefined : databasePath(file);
         const readOnly = (args[1] as { readOnly?: unknown } | undefined)?.readOnly === true;
         if (db) refuse(() => judgeFileAccess('new DatabaseSync', readOnly ? 'read' : 'write', db));
@@ -425,7 +417,7 @@ function hookSqlite(sqlite: Record<string, unknown>): void {
     proto,
     'loadExtension',
     (fn, self, args) => {
-      const file = pathArg(args[0]);
+      const file = asPathString(args[0]);
       if (file !== undefined && !inBypass()) {
         const err = check({
           surface: 'code',
@@ -443,7 +435,7 @@ function hookSqlite(sqlite: Record<string, unknown>): void {
     sqlite,
     'backup',
     (fn, self, args) => {
-      const file = pathArg(args[1]);
+      const file = asPathString(args[1]);
       const err =
         file === undefined || inBypass()
           ? undefined
@@ -470,7 +462,7 @@ function hookWasi(wasi: Record<string, unknown>): void {
         const preopens =
           opts?.preopens && typeof opts.preopens === 'object' ? Object.values(opts.preopens) : [];
         for (const dir of preopens) {
-          const host = pathArg(dir);
+          const host = asPathString(dir);
           if (host === undefined) continue;
           const inside = path.join(path.resolve(host), '(preopened)');
           refuse(

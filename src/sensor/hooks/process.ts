@@ -9,6 +9,7 @@
  */
 import fs = require('node:fs');
 
+import { NODE_VALUE_OPTIONS } from '../../events/node-options';
 import { type ExecProbe, processEvent } from '../../events/process-event';
 import type { ProcessEvent } from '../../events/types';
 import { isShell } from '../../policy/decide';
@@ -234,24 +235,6 @@ function judgeChildPreloads(
   return judgePreloads(nodeOptionsOf(a.args.slice(1)), cfg.sensorFile, 'argv');
 }
 
-/** Options that take the next argument as their value (the ones a preload check must step over). */
-const VALUE_OPTIONS = new Set([
-  '-r',
-  '--require',
-  '--import',
-  '--loader',
-  '--experimental-loader',
-  '-C',
-  '--conditions',
-  '--input-type',
-  '--title',
-  '--env-file',
-  '--max-http-header-size',
-  '--stack-size',
-  '--inspect-port',
-  '--debug-port',
-]);
-
 /** Node's own options on a command line: those before the script, or before `-e` / `-p` and its code. */
 function nodeOptionsOf(argv: readonly string[]): string[] {
   const out: string[] = [];
@@ -260,7 +243,7 @@ function nodeOptionsOf(argv: readonly string[]): string[] {
     if (!x.startsWith('-') || x === '-' || x === '--') break;
     out.push(x);
     if (x === '-e' || x === '-p' || x === '--eval' || x === '--print') break;
-    if (VALUE_OPTIONS.has(x) && i + 1 < argv.length) out.push(argv[++i]!);
+    if (NODE_VALUE_OPTIONS.has(x) && i + 1 < argv.length) out.push(argv[++i]!);
   }
   return out;
 }
