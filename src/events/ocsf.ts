@@ -271,6 +271,7 @@ export function toFinding(input: FindingInput): OcsfObject {
     unmapped: {
       package: input.attribution?.package ?? '<unknown>',
       packages: input.attribution?.chain ?? [],
+      ...(input.attribution?.deputies ? { acting_for: input.attribution.deputies } : {}),
       stack: input.attribution?.stack ?? [],
       mode: input.mode,
       rule_action: verdict.action,

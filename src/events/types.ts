@@ -209,6 +209,11 @@ export interface Attribution {
   chain: string[];
   /** Formatted frames, innermost first. */
   stack: string[];
+  /**
+   * The packages `package` acted for: the others on the stack down to the function's own code
+   * (or the runtime's), innermost first. Absent when the function called `package` directly.
+   */
+  deputies?: string[];
 }
 
 export interface InvocationContext {

@@ -330,8 +330,11 @@ function learnSecrets(obs: Observation[], notes: LearnNotes): string[] {
   const names = new Map<string, Set<string>>();
   for (const ob of obs) {
     if (ob.event.surface !== 'secrets') continue;
-    tallyOf(readers, ob.package).add(ob);
-    entryOf(names, ob.package, () => new Set<string>()).add(ob.event.name);
+    // The packages the reader acted for need the permission too (decide.ts): learned with it.
+    for (const pkg of [ob.package, ...(ob.deputies ?? [])]) {
+      tallyOf(readers, pkg).add(ob);
+      entryOf(names, pkg, () => new Set<string>()).add(ob.event.name);
+    }
   }
   const list = [...readers.keys()].sort();
   notes['secrets.allow'] = list.map((p) =>
@@ -344,12 +347,14 @@ function learnPackages(obs: Observation[], notes: LearnNotes): Record<string, Ca
   const caps = new Map<string, Set<Capability>>();
   const tallies = new Map<string, Tally>();
   for (const ob of obs) {
-    const pkg = ob.package;
-    if (pkg === '<runtime>' || ob.layer === 'extension') continue;
-    const set = entryOf(caps, pkg, () => new Set<Capability>());
-    tallyOf(tallies, pkg).add(ob);
+    if (ob.package === '<runtime>' || ob.layer === 'extension') continue;
     const cap = capabilityOf(ob.event);
-    if (cap) set.add(cap);
+    // A package another acted for needs the capability as much as the one that acted.
+    for (const pkg of [ob.package, ...(cap ? (ob.deputies ?? []) : [])]) {
+      const set = entryOf(caps, pkg, () => new Set<Capability>());
+      tallyOf(tallies, pkg).add(ob);
+      if (cap) set.add(cap);
+    }
   }
   const out: Record<string, Capability[]> = {};
   const keys = [...caps.keys()].sort();

@@ -14,6 +14,11 @@ export interface Observation {
   event: SensorEvent;
   /** The npm package responsible (`<function>`, `<runtime>`, `<unknown>` or a package name). */
   package: string;
+  /**
+   * The packages `package` acted for (others on the stack down to the function's own code):
+   * under a policy they need the same capability, so learning grants it to them too.
+   */
+  deputies?: string[];
   /** How often it happened in the invocation. */
   count: number;
   requestId?: string;
@@ -54,6 +59,9 @@ export function parseObservation(record: unknown): Observation | undefined {
     v: 1,
     event: r.event,
     package: typeof r.package === 'string' ? r.package : '<unknown>',
+    ...(Array.isArray(r.deputies) && r.deputies.every((d) => typeof d === 'string') && r.deputies.length > 0
+      ? { deputies: r.deputies }
+      : {}),
     count: typeof r.count === 'number' && r.count > 0 ? r.count : 1,
     ...(typeof r.requestId === 'string' ? { requestId: r.requestId } : {}),
     layer: r.layer === 'extension' ? 'extension' : 'sensor',
@@ -87,6 +95,7 @@ export function observationFromFinding(f: OcsfObject): Observation | undefined {
     surface?: string;
     op?: string;
     package?: string;
+    acting_for?: unknown;
     layer?: string;
   };
   const ev = ((f.evidences as Evidence[] | undefined)?.[0] ?? {}) as Evidence;
@@ -180,6 +189,9 @@ export function observationFromFinding(f: OcsfObject): Observation | undefined {
     v: 1,
     event,
     package: unmapped.package ?? '<unknown>',
+    ...(Array.isArray(unmapped.acting_for) && unmapped.acting_for.length > 0
+      ? { deputies: unmapped.acting_for.filter((d): d is string => typeof d === 'string') }
+      : {}),
     count: typeof f.count === 'number' && f.count > 0 ? f.count : 1,
     ...(typeof corr === 'string' ? { requestId: corr } : {}),
     layer: unmapped.layer === 'extension' ? 'extension' : 'sensor',

@@ -19,7 +19,18 @@ import type { CompiledPolicy, ListMatch } from './compile';
 import { isModuleCode } from './module-code';
 import type { Capability } from './types';
 
-export type PackageOf = () => string;
+/**
+ * The package that made the call, and, where the caller knows them, the packages it acted for
+ * (see attribution.ts `deputiesOf`): a package-scoped permission holds only when every one of
+ * them has it, so a package cannot borrow another's by calling it.
+ */
+export type PackageOf = (() => string) & { deputies?: () => readonly string[] };
+
+/** The package that made the call first, then those it acted for. */
+function holdersOf(packageOf: PackageOf): readonly string[] {
+  const deputies = packageOf.deputies?.() ?? [];
+  return deputies.length === 0 ? [packageOf()] : [packageOf(), ...deputies];
+}
 
 /**
  * The package of what the extension sees from outside the process (a process in /proc, a
@@ -71,16 +82,20 @@ function capabilityVerdict(
   if (!policy.restrictsPackages) return null;
   const pkg = packageOf();
   if (pkg === OUTSIDE_PROCESS) return null;
-  const caps = policy.capabilitiesOf(pkg);
-  if (!caps || caps.has(capability)) return null;
-  return {
-    action: 'deny',
-    ruleId: 'warden.package.capability',
-    title: `Package ${pkg} used capability "${capability}" it is not granted`,
-    severity: 4,
-    attacks,
-    reason: `${what}: package "${pkg}" is limited to [${[...caps].join(', ')}]`,
-  };
+  for (const holder of holdersOf(packageOf)) {
+    const caps = policy.capabilitiesOf(holder);
+    if (!caps || caps.has(capability)) continue;
+    const through = holder === pkg ? '' : ` (through ${pkg}, which it called)`;
+    return {
+      action: 'deny',
+      ruleId: 'warden.package.capability',
+      title: `Package ${holder} used capability "${capability}" it is not granted`,
+      severity: 4,
+      attacks,
+      reason: `${what}: package "${holder}" is limited to [${[...caps].join(', ')}]${through}`,
+    };
+  }
+  return null;
 }
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash', 'ksh', 'mksh', 'busybox', 'fish', 'csh', 'tcsh']);
@@ -356,14 +371,21 @@ function decideSecret(policy: CompiledPolicy, ev: SecretEvent, packageOf: Packag
   const list = policy.secrets;
   let verdict: Verdict | null = null;
   if (!list.allowsAll) {
-    verdict = fromMatch(
-      list.match(packageOf()),
-      'warden.secrets.read',
-      'Credential environment variable read',
-      4,
-      [ATTACKS.unsecuredCredentials],
-      `${ev.api} ${ev.name} by ${packageOf()}`,
-    );
+    const pkg = packageOf();
+    for (const holder of holdersOf(packageOf)) {
+      const through = holder === pkg ? '' : ` through ${pkg}`;
+      verdict = worst(
+        verdict,
+        fromMatch(
+          list.match(holder),
+          'warden.secrets.read',
+          'Credential environment variable read',
+          4,
+          [ATTACKS.unsecuredCredentials],
+          `${ev.api} ${ev.name} by ${holder}${through}`,
+        ),
+      );
+    }
   }
   return worst(
     verdict,

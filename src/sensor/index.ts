@@ -18,6 +18,7 @@ import { openChannel } from './channel';
 import { compileChunk, judge } from './chunk';
 import { credentialValues, readConfig, type SensorConfig } from './config';
 import { currentInvocation, lastInvocation, onInvocationEnd, runInInvocation } from './context';
+import { setFileReader } from './file-owner';
 import { bypass, keepRealpath, lock, rawBinding, setFaultPolicy } from './guard';
 import { installCodeHooks, nodeWorkerClass } from './hooks/code';
 import { installEnvHooks } from './hooks/env';
@@ -56,6 +57,17 @@ function taskRootOf(): string | undefined {
     return bypass(() => fs.realpathSync(root));
   } catch {
     return root;
+  }
+}
+
+/** The directory of the script `node` was started with (symlinks resolved), if any. */
+function mainScriptDir(): string | undefined {
+  const main = process.argv[1];
+  if (!main || !path.isAbsolute(main)) return undefined;
+  try {
+    return path.dirname(bypass(() => fs.realpathSync(main)));
+  } catch {
+    return undefined;
   }
 }
 
@@ -114,6 +126,33 @@ function start(): void {
   const phase = startupPhases(cfg.traceStartup);
   setWardenFiles(sensorFile, path.dirname(sensorFile));
   addRuntimePaths(cfg.runtimePaths);
+  setFileReader(
+    {
+      read: (file) => {
+        try {
+          return bypass(() => fs.readFileSync(file));
+        } catch {
+          return undefined;
+        }
+      },
+      list: (dir) => {
+        try {
+          return bypass(() => fs.readdirSync(dir));
+        } catch {
+          return [];
+        }
+      },
+      sha256: (text) =>
+        bypass(() =>
+          (require('node:crypto') as typeof import('node:crypto'))
+            .createHash('sha256')
+            .update(text)
+            .digest('hex'),
+        ),
+    },
+    // Outside Lambda (a plain `node --require`), the function is the main script's directory.
+    taskRoot ?? mainScriptDir(),
+  );
   const shared = startup({
     settings: cfg.settings,
     env: process.env,

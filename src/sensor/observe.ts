@@ -11,7 +11,13 @@ import type { Sink } from './sink';
 const MAX_PER_INVOCATION = 5000;
 
 export interface Observer {
-  record(ev: SensorEvent, pkg: string, ctx: InvocationContext | undefined): void;
+  /** `deputies`: the packages `pkg` acted for (attribution.ts), for events of a capability. */
+  record(
+    ev: SensorEvent,
+    pkg: string,
+    ctx: InvocationContext | undefined,
+    deputies?: readonly string[],
+  ): void;
   flush(): void;
   flushAll(): void;
   readonly dropped: number;
@@ -30,7 +36,7 @@ export function createObserver(sink: Sink, taskRoot?: string): Observer {
     get dropped() {
       return dropped;
     },
-    record(ev, pkg, ctx) {
+    record(ev, pkg, ctx, deputies) {
       if (ev.surface === 'sensor') return;
       const key = ctx?.requestId ?? '<init>';
       let bucket = buckets.get(key);
@@ -38,7 +44,8 @@ export function createObserver(sink: Sink, taskRoot?: string): Observer {
         bucket = new Map();
         buckets.set(key, bucket);
       }
-      const subject = `${pkg}\u0001${observationSubject(ev)}`;
+      const acting = deputies && deputies.length > 0 ? deputies.join(',') : '';
+      const subject = `${pkg}\u0001${acting}\u0001${observationSubject(ev)}`;
       const prior = bucket.get(subject);
       if (prior) {
         prior.count++;
@@ -53,6 +60,7 @@ export function createObserver(sink: Sink, taskRoot?: string): Observer {
         v: 1,
         event: ev,
         package: pkg,
+        ...(acting ? { deputies: [...deputies!] } : {}),
         count: 1,
         ...(ctx?.requestId ? { requestId: ctx.requestId } : {}),
         layer: 'sensor',

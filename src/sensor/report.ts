@@ -11,9 +11,16 @@ import { resourceOfInvocation } from '../events/resource';
 import type { Attribution, InvocationContext, SensorEvent, Surface, Verdict } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
 import { couldDeny } from '../policy/could-deny';
-import { ACTION_RANK, decide } from '../policy/decide';
+import { ACTION_RANK, capabilityOf, decide, type PackageOf } from '../policy/decide';
 import type { Mode } from '../policy/types';
-import { attribute, captureStack, isModuleLoaderRead, ownerOf, type StackHolder } from './attribution';
+import {
+  attribute,
+  captureStack,
+  deputiesOf,
+  isModuleLoaderRead,
+  ownerOf,
+  type StackHolder,
+} from './attribution';
 import { currentInvocation } from './context';
 import { blockedError, type WardenBlockedError } from './errors';
 import type { FaultSite } from './guard';
@@ -459,20 +466,36 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
     let holder = opts?.stack;
     let owner: string | undefined;
     // Judgement needs only the package; the formatted stack is made when a finding is.
-    const packageOf = () => {
-      if (owner === undefined) {
-        holder ??= captureStack();
-        owner = ownerOf(holder);
-      }
-      return opts?.loaderRead && owner !== '<runtime>' ? '<runtime>' : owner;
-    };
+    let deputies: string[] | undefined;
+    const packageOf: PackageOf & { deputies: () => readonly string[] } = Object.assign(
+      () => {
+        if (owner === undefined) {
+          holder ??= captureStack();
+          owner = ownerOf(holder);
+        }
+        return opts?.loaderRead && owner !== '<runtime>' ? '<runtime>' : owner;
+      },
+      {
+        deputies: () => {
+          if (opts?.loaderRead) return [];
+          holder ??= captureStack();
+          deputies ??= deputiesOf(holder);
+          return deputies;
+        },
+      },
+    );
     // Learning: every event is observed; only the learning policy's explicit denies (the
     // instance metadata endpoints) are judged, and blocked, so learning never reaches them.
     // A data event (what a connection that was already judged carries) is for the rules alone.
     const verdict =
       ev.surface === 'network' && ev.op === 'send' && ev.data ? null : decide(s.policy, ev, packageOf);
     if (s.observer && verdict?.action !== 'deny') {
-      s.observer.record(ev, packageOf(), currentInvocation());
+      s.observer.record(
+        ev,
+        packageOf(),
+        currentInvocation(),
+        capabilityOf(ev) ? packageOf.deputies() : undefined,
+      );
       return undefined;
     }
     const verdicts: Verdict[] = verdict ? [verdict] : [];

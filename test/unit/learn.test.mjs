@@ -406,3 +406,28 @@ test('G0: the six characters mkdtemp appended are data, whatever they spell', ()
   assert.equal(judge(policy, file('write', '/tmp/job-aBcDeF/out.csv')), null);
   assert.equal(judge(policy, file('write', '/tmp/job-aBcDeF/other.sh'))?.ruleId, 'warden.deviation.files');
 });
+
+test('deputies: the packages a reader acted for are learned with its permission, and judged by it', () => {
+  const read = { surface: 'secrets', op: 'read', api: 'process.env', name: 'AWS_SECRET_ACCESS_KEY' };
+  const viaChain = {
+    ...obs(read, '@aws-sdk/credential-provider-env'),
+    deputies: ['@aws-sdk/credential-provider-node', '@smithy/core'],
+  };
+  const { policy } = lib.learnPolicy([viaChain, obs(file('read', '/etc/hosts'), '@smithy/core')], {
+    taskRoots: [TASK],
+  });
+  assert.deepEqual(policy.secrets.allow, [
+    '@aws-sdk/credential-provider-env',
+    '@aws-sdk/credential-provider-node',
+    '@smithy/core',
+  ]);
+  assert.deepEqual(policy.packages['@smithy/core'], ['fs-read', 'secrets']);
+  const compiled = lib.compilePolicy(policy, { taskRoot: TASK });
+  const by = (pkg, deputies) => Object.assign(() => pkg, { deputies: () => deputies });
+  // The same chain again: allowed.
+  assert.equal(lib.decide(compiled, read, by('@aws-sdk/credential-provider-env', viaChain.deputies)), null);
+  // The reader called by a package that never held the permission: refused, naming it.
+  const v = lib.decide(compiled, read, by('@aws-sdk/credential-provider-env', ['left-pad']));
+  assert.equal(v?.action, 'deny');
+  assert.match(v.reason, /by left-pad through @aws-sdk\/credential-provider-env/);
+});

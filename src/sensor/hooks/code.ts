@@ -8,7 +8,7 @@ import path = require('node:path');
 import type { CodeEvent } from '../../events/types';
 import type { Mode } from '../../policy/types';
 import { SHARED_WATCHER_KEY, SHARED_WATCHER_MARK } from '../../watcher/shared';
-import { calledByNode } from '../attribution';
+import { calledByNode, claimScriptName } from '../attribution';
 import { whenBuiltinLoaded } from '../builtin-watch';
 import {
   bypass,
@@ -172,30 +172,62 @@ function defineEvalAccessor(get: () => typeof eval): void {
 /**
  * `Module.prototype._compile(source, filename)` compiles any string as a CommonJS module.
  * Node's own code calls it with a file's content (the loader, `node -e`); any other caller
- * (function code handing it a string) is generating code, judged like eval. Installed with
- * the eval hook.
+ * (function code handing it a string) is generating code, judged like eval when the policy
+ * judges eval (then locked, with the eval hook). Always: a name the loader never compiles (the
+ * sensor's file, one of Node's modules) is claimed, so frames bearing it prove nothing
+ * (attribution.ts). Left assignable when not judging (tools replace it, v8-compile-cache):
+ * whoever replaces it loses the only way to the real one.
  */
-function hookModuleCompile(): void {
+function hookModuleCompile(judge: boolean): void {
   const Module = require('node:module') as unknown as { prototype: Record<string, unknown> };
-  lock(
-    Module.prototype,
-    '_compile',
-    wrapCall(
-      Module.prototype._compile as Function,
-      (fn, self, args) => {
-        if (typeof args[0] === 'string' && !calledByNode()) {
-          judgeSource('eval', 'Module.prototype._compile', args[0]);
-        }
-        return fn.apply(self, args);
-      },
-      { surface: 'code', op: 'eval', api: 'Module.prototype._compile' },
-    ),
+  const wrapped = wrapCall(
+    Module.prototype._compile as Function,
+    (fn, self, args) => {
+      claimScriptName(args[1], true);
+      if (judge && typeof args[0] === 'string' && !calledByNode()) {
+        claimScriptName(args[1]);
+        judgeSource('eval', 'Module.prototype._compile', args[0]);
+      }
+      return fn.apply(self, args);
+    },
+    { surface: 'code', op: 'eval', api: 'Module.prototype._compile' },
   );
+  if (judge) lock(Module.prototype, '_compile', wrapped);
+  else Module.prototype._compile = wrapped;
+}
+
+/** Where each vm entry point takes the script's name: argument index, and the option naming it. */
+const NAME_ARGUMENT: Record<string, [number, string]> = {
+  'vm.runInThisContext': [1, 'filename'],
+  'vm.runInContext': [2, 'filename'],
+  'vm.runInNewContext': [2, 'filename'],
+  'vm.compileFunction': [2, 'filename'],
+  'vm.Script': [1, 'filename'],
+  'vm.SourceTextModule': [1, 'identifier'],
+  'contextify.ContextifyScript': [1, ''],
+  'contextify.compileFunction': [1, ''],
+};
+
+/** The name code from a string is compiled under: claimed, so frames bearing it prove nothing. */
+function claimName(api: string, args: unknown[]): void {
+  const where = NAME_ARGUMENT[api];
+  if (!where) return;
+  const arg = args[where[0]];
+  if (typeof arg === 'string') claimScriptName(arg);
+  else if (where[1] && arg && typeof arg === 'object') {
+    try {
+      claimScriptName((arg as Record<string, unknown>)[where[1]]);
+    } catch {
+      // a throwing getter: vm reads it too and fails
+    }
+  }
 }
 
 function hookVm(): void {
-  const first = (api: string) => (args: unknown[]) =>
+  const first = (api: string) => (args: unknown[]) => {
+    claimName(api, args);
     judgeSource('vm', api, typeof args[0] === 'string' ? args[0] : String(args[0] ?? ''));
+  };
   whenBuiltinLoaded('vm', (vm) => {
     for (const name of ['runInContext', 'runInNewContext', 'runInThisContext', 'compileFunction']) {
       const onCall = first(`vm.${name}`);
@@ -522,7 +554,7 @@ export function installCodeHooks(
   installInspectorHooks();
   hookFunctionConstructors();
   const policyJudgesEval = !!policy && (policy.policy.code.eval !== 'allow' || policy.restrictsPackages);
-  if (policyJudgesEval) hookModuleCompile();
+  hookModuleCompile(policyJudgesEval);
   // Monitor mode changes nothing the function can observe: eval keeps direct-eval semantics.
   if (mode === 'monitor') {
     // The detectors would learn nothing from a reference (no source): only the policy's eval is.

@@ -5,9 +5,15 @@
  * package (`lodash`) or the path, and the package that asked for it.
  */
 import { builtinModules } from 'node:module';
-import { packageOfFile } from '../attribution';
+import {
+  captureStack,
+  claimScriptName,
+  noteOffThreadLoader,
+  packageOfFile,
+  type StackHolder,
+} from '../attribution';
 import { bareName, builtinsPending, settleAll, settleBeforeImport, settleLoaded } from '../builtin-watch';
-import { inBypass, lock, wrapCall } from '../guard';
+import { hookMethod, inBypass, lock, wrapCall } from '../guard';
 import { dataUrlSource } from '../preloads';
 import { check, getState, reportFault } from '../report';
 
@@ -38,6 +44,7 @@ export function installModuleHooks(): void {
   const Module = require('node:module') as unknown as Record<string, unknown> & {
     registerHooks?: (hooks: { resolve?: Function }) => unknown;
   };
+  hookLoaderHooks(Module);
   const judgeModules = !state.policy.modules.allowsAll;
   const judgeDataUrls = state.policy.policy.code.eval !== 'allow' || state.policy.restrictsPackages;
   // A waiting builtin could be reached by an import unseen without an import hook; one is
@@ -113,4 +120,83 @@ export function installModuleHooks(): void {
       return next(specifier, context);
     },
   });
+}
+
+type LoadHook = (url: string, context: unknown, next: (url: string, context?: unknown) => unknown) => unknown;
+
+/** The source a load result carries (string, Buffer or typed array), as text for judgement. */
+function sourceText(result: unknown): string | undefined {
+  const source = (result as { source?: unknown } | null | undefined)?.source;
+  if (typeof source === 'string') return source;
+  if (source instanceof Uint8Array)
+    return Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString('utf8');
+  if (source instanceof ArrayBuffer) return Buffer.from(source).toString('utf8');
+  return undefined;
+}
+
+/**
+ * Loader hooks hand Node the source of any module under any URL: code from a string, judged
+ * like eval (`code.eval`) when the source is not what the file held (what the next hook
+ * returned), attributed to the package that registered the hooks. `module.register` runs its
+ * hooks in another thread, where their source cannot be seen: registering one is judged so.
+ * (Frames of such code are not the file's either: attribution.ts proves each frame's code.)
+ */
+function hookLoaderHooks(Module: Record<string, unknown>): void {
+  hookMethod(
+    Module,
+    'registerHooks',
+    (fn, self, args) => {
+      const hooks = args[0] as { load?: unknown } | null | undefined;
+      if (!hooks || typeof hooks !== 'object' || typeof hooks.load !== 'function' || inBypass())
+        return fn.apply(self, args);
+      const registrant = captureStack();
+      const load = hooks.load as LoadHook;
+      const judged: LoadHook = (url, context, next) => {
+        let fromNext: unknown;
+        let nextCalled = false;
+        const result = load(url, context, (u, c) => {
+          nextCalled = true;
+          fromNext = next(u, c);
+          return fromNext;
+        });
+        const source = sourceText(result);
+        if (source !== undefined && !(nextCalled && sourceText(fromNext) === source)) {
+          // Node compiles it under the URL, or a CommonJS module under its path.
+          claimScriptName(url);
+          if (url.startsWith('file://')) claimScriptName(fileUrlPath(url));
+          judgeLoaderSource('module.registerHooks load', url, source, registrant);
+        }
+        return result;
+      };
+      return fn.apply(self, [{ ...hooks, load: judged }, ...args.slice(1)]);
+    },
+    { surface: 'code', op: 'eval', api: 'module.registerHooks' },
+  );
+  hookMethod(
+    Module,
+    'register',
+    (fn, self, args) => {
+      if (!inBypass())
+        judgeLoaderSource('module.register', String(args[0]), `module.register(${String(args[0])})`);
+      noteOffThreadLoader();
+      return fn.apply(self, args);
+    },
+    { surface: 'code', op: 'eval', api: 'module.register' },
+  );
+}
+
+function fileUrlPath(url: string): string {
+  try {
+    return (require('node:url') as typeof import('node:url')).fileURLToPath(url);
+  } catch {
+    return url;
+  }
+}
+
+function judgeLoaderSource(api: string, url: string, source: string, stack?: StackHolder): void {
+  const err = check(
+    { surface: 'code', op: 'eval', api, target: `${url}: ${source.slice(0, 400)}`, length: source.length },
+    { ...(stack ? { stack } : {}), codeSource: source },
+  );
+  if (err) throw err;
 }
