@@ -199,6 +199,11 @@ export async function runLearn(functionDir: string | undefined, o: LearnCliOptio
       `cannot write --out ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );
   }
+  const natives = result.policy.code.nativeAddons.allow;
+  if (natives.length > 0)
+    process.stderr.write(
+      `warden learn: WARNING: the policy allows ${natives.length} native addon(s) (${natives.map((n) => n.path).join(', ')}): what native code does inside the process (files, connections, processes through libc) is invisible to the sensor; only the watcher judges its processes and connections from outside. Review them.\n`,
+    );
   process.stderr.write(
     `warden learn: ${countEntries(result.policy)} entries from ${result.stats.observations} observation(s) of ${result.stats.invocations} invocation(s) → ${o.out}${failed ? ` (${failed} invoke(s) did not succeed: their behaviour is in the policy too)` : ''}${skipped ? ` (${skipped} line(s) of --from input were not Warden records)` : ''}\n`,
   );

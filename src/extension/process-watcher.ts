@@ -16,6 +16,7 @@ import { type DropFacts, judgeObservedProcess, judgeSocket, observedProcessEvent
 import {
   type ExeLink,
   environValue,
+  exeIdentity,
   HAS_CHILDREN_FILES,
   HotFiles,
   listPids,
@@ -99,8 +100,10 @@ export interface WatcherOptions {
   /** DNS resolvers (from /etc/resolv.conf): queries to them carry names the sensor judges. */
   resolvers: ReadonlySet<string>;
   /**
-   * Whether the runtime's own sockets are looked at now (default: always). In the runtime's own
-   * thread, only once code the sensor's hooks cannot see (a native addon) may have made one.
+   * Whether the runtime's own sockets are looked at now (default: always, every few ticks). In
+   * the runtime's own thread, only once code the sensor's hooks cannot see (a native addon) may
+   * have made one; then at every tick, as are every thread's children (native code starts
+   * processes from any thread, and its connections live as long as it likes).
    */
   runtimeSockets?(): boolean;
   /**
@@ -109,10 +112,20 @@ export interface WatcherOptions {
    * nobody saw coming (a script's commands, a binary's children).
    */
   expected?(argv: readonly string[]): boolean;
+  /**
+   * Ends the runtime when the watcher runs inside it (it never signals its own process): called
+   * in enforce mode for a connection of the runtime itself that the policy denies and only the
+   * watcher could see (native code the sensor cannot see made it), once its finding is written.
+   */
+  endRuntime?(): void;
 }
 
 const HERTZ = 100;
-/** The runtime holds many fds (and the sensor judges its sockets): its fd table every 4th tick. */
+/**
+ * The runtime holds many fds (and the sensor judges its sockets): its fd table every 10th tick,
+ * seen from another process (the extension); at every tick where the owner says the runtime
+ * runs code the sensor cannot see (see `runtimeSockets`).
+ */
 const RUNTIME_FD_EVERY = 10;
 /** Every thread of the tree's processes is looked at for children every 4th tick (main thread: every tick). */
 const ALL_THREADS_EVERY = 4;
@@ -300,7 +313,7 @@ export class ProcessWatcher {
     out.add(rt.pid);
     // A child is listed under the thread that forked it: libuv spawns from the main thread, a
     // worker from its own, so every thread is read every few ticks and the main one every tick.
-    const allThreads = this.ticks % ALL_THREADS_EVERY === 0;
+    const allThreads = this.ticks % ALL_THREADS_EVERY === 0 || this.blindInProcess();
     while (queue.length > 0) {
       const pid = queue.pop()!;
       for (const c of readChildren(pid, allThreads, pid === rt.pid ? this.hot : undefined)) {
@@ -414,7 +427,10 @@ export class ProcessWatcher {
     // An image that exec'd this one in place (a shell running its last command with exec) is
     // what started it, as the sensor saw it: that is the parent its rules are judged against.
     const execFrom = t.key && !t.clone ? t.exePath : undefined;
-    t.clone = parentKey !== undefined && parentKey === key;
+    const sameAsParent = parentKey !== undefined && parentKey === key;
+    t.clone = sameAsParent && this.isUnexecedFork(pid, ppidNow);
+    // Exec'd while being compared: the command line read above is no longer its own.
+    if (sameAsParent && !t.clone && keyOf(readExe(pid), readCmdline(pid) ?? []) !== key) return;
     t.key = key;
     t.cmdline = argv.join(' ');
     t.exePath = exe.path;
@@ -428,6 +444,25 @@ export class ProcessWatcher {
     } catch (e) {
       this.judgementFailed(pid, t.startTicks, exe.path, argv, t, e);
     }
+  }
+
+  /** Code the sensor cannot see runs in the runtime (see `runtimeSockets`). */
+  private blindInProcess(): boolean {
+    return this.o.runtimeSockets?.() === true;
+  }
+
+  /**
+   * A process with its parent's executable and command line is a fork that has not exec'd yet
+   * only if it runs the same file (device and inode) with the same environment: a "twin" of the
+   * runtime (its own executable and arguments, started with a payload in NODE_OPTIONS, by
+   * native code the sensor cannot see) is a new program, judged like any.
+   */
+  private isUnexecedFork(pid: number, parent: number): boolean {
+    const id = exeIdentity(pid);
+    if (id === undefined || id !== exeIdentity(parent)) return false;
+    const env = readEnviron(pid);
+    const parentEnv = readEnviron(parent);
+    return env !== undefined && parentEnv !== undefined && env.equals(parentEnv);
   }
 
   /**
@@ -648,7 +683,11 @@ export class ProcessWatcher {
     const now = this.o.now();
     const runtimeSockets = this.o.runtimeSockets?.() ?? true;
     for (const pid of members) {
-      if (pid === rt.pid && (!runtimeSockets || this.ticks % RUNTIME_FD_EVERY !== 1)) continue;
+      if (
+        pid === rt.pid &&
+        (!runtimeSockets || (!this.o.runtimeSockets && this.ticks % RUNTIME_FD_EVERY !== 1))
+      )
+        continue;
       for (const inode of socketInodes(pid)) {
         if (this.knownSockets.has(inode)) continue;
         this.knownSockets.add(inode);
@@ -729,7 +768,15 @@ export class ProcessWatcher {
     const report = (killed: boolean): void => {
       for (const v of verdicts) this.o.onEvent({ event: ev, verdict: v, killed });
     };
-    if (verdict.action === 'deny' && this.o.mode === 'enforce') {
+    if (verdict.action === 'deny' && this.o.mode === 'enforce' && isRuntime && owner === this.o.selfPid) {
+      if (this.o.endRuntime) {
+        ev.owner.killed = [owner];
+        this.stats.killed++;
+        report(true);
+        this.o.endRuntime();
+        return;
+      }
+    } else if (verdict.action === 'deny' && this.o.mode === 'enforce') {
       const start = isRuntime ? rt.startTicks : (t?.startTicks ?? readStat(owner)?.startTicks ?? -1);
       let reported = false;
       const pids = this.kill(owner, start, (planned) => {

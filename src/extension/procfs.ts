@@ -82,6 +82,14 @@ export function readExe(pid: number): ExeLink | undefined {
   return orUndefined(() => parseExeLink(readlinkSync(`/proc/${pid}/exe`)));
 }
 
+/** The executable's identity (device and inode of the file it runs), whatever path named it. */
+export function exeIdentity(pid: number): string | undefined {
+  return orUndefined(() => {
+    const st = statSync(`/proc/${pid}/exe`);
+    return `${st.dev}:${st.ino}`;
+  });
+}
+
 export function readCwd(pid: number): string | undefined {
   return orUndefined(() => readlinkSync(`/proc/${pid}/cwd`));
 }

@@ -67,6 +67,8 @@ export interface WatchSetupOptions {
   runtimeSockets?(): boolean;
   /** A command line the sensor judged at its start (see WatcherOptions.expected). */
   expected?(argv: readonly string[]): boolean;
+  /** Ends the runtime the watcher runs in (see WatcherOptions.endRuntime). */
+  endRuntime?(): void;
 }
 
 export interface WatchSetup {
@@ -123,6 +125,7 @@ export function createWatch(o: WatchSetupOptions): WatchSetup {
     resolvers: resolvers(),
     ...(o.runtimeSockets ? { runtimeSockets: o.runtimeSockets } : {}),
     ...(o.expected ? { expected: o.expected } : {}),
+    ...(o.endRuntime ? { endRuntime: o.endRuntime } : {}),
     onEvent: o.onEvent,
   });
   return { watcher, temp };

@@ -303,7 +303,13 @@ function learnCode(obs: Observation[], o: Required<LearnOptions>, notes: LearnNo
     } else if (ev.op === 'module' && !/^(\.|\/|file:)/.test(ev.target)) tallyOf(modules, ev.target).add(ob);
   }
   const nativeList = [...natives.keys()].sort();
-  notes['code.nativeAddons.allow'] = nativeList.map((p) => natives.get(p)!.note(`loaded ${p}`));
+  notes['code.nativeAddons.allow'] = nativeList.map((p) =>
+    natives
+      .get(p)!
+      .note(
+        `loaded ${p}: WARNING native code, Warden cannot see what it does inside the process (files, connections, processes through libc); only the watcher's outside view judges it, review it`,
+      ),
+  );
   const moduleList = [...modules.keys()].sort();
   notes['code.modules.allow'] = moduleList.map((m) => modules.get(m)!.note(`loaded ${m}`));
   notes['code.eval'] = seen.eval ? [used.eval.note('code compiled from strings')] : ['never seen'];

@@ -141,9 +141,11 @@ function start(data: WatcherData, loaders: WatcherLoaders, view: SharedView): vo
     selfPid: process.pid,
     sandboxStart: data.processStart,
     // The runtime's own connections are the sensor's (it saw the host name), unless its network
-    // hooks are off or native code it cannot see has been loaded.
-    sensorActive: () => !hooksOff('network'),
+    // hooks are off or native code it cannot see has been loaded: then they are the watcher's
+    // to judge, and a denied one ends the runtime (enforce mode), as a denied child is killed.
+    sensorActive: () => !hooksOff('network') && !ownSockets(view),
     runtimeSockets: () => hooksOff('network') || ownSockets(view),
+    endRuntime: () => process.kill(process.pid, 'SIGKILL'),
     expected: (argv) => sensorSpawned(view, argv),
     onEvent(w: WatchEvent) {
       const ev = w.event;

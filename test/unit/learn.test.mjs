@@ -431,3 +431,14 @@ test('deputies: the packages a reader acted for are learned with its permission,
   assert.equal(v?.action, 'deny');
   assert.match(v.reason, /by left-pad through @aws-sdk\/credential-provider-env/);
 });
+
+test('a native addon is learned with a warning that its code is invisible to the sensor', () => {
+  const addon = `${TASK}/node_modules/@koromix/koffi-linux-x64/koffi.node`;
+  const load = { surface: 'code', op: 'native', api: 'process.dlopen', target: addon };
+  const { policy, notes } = lib.learnPolicy([obs(load, 'koffi')], { taskRoots: [TASK] });
+  assert.equal(policy.code.nativeAddons.allow.length, 1);
+  assert.match(
+    notes['code.nativeAddons.allow'][0],
+    /WARNING native code, Warden cannot see what it does inside the process/,
+  );
+});
