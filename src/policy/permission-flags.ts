@@ -13,24 +13,32 @@ export interface NodeFeatures {
   flags: ReadonlySet<string>;
 }
 
-/** The directory (or file) a path glob stays within. */
+/** The directory (or file) a path glob stays within (`${LAMBDA_TASK_ROOT}` is a literal here). */
 export function globRoot(glob: string): string {
-  const magic = glob.search(/[*?[{]/);
+  const magic = glob
+    .replaceAll('${LAMBDA_TASK_ROOT}', '_'.repeat('${LAMBDA_TASK_ROOT}'.length))
+    .search(/[*?[{]/);
   if (magic < 0) return glob;
   const prefix = glob.slice(0, magic);
   const slash = prefix.lastIndexOf('/');
   return slash <= 0 ? '/' : prefix.slice(0, slash + 1);
 }
 
-function pathFlags(flag: string, list: Policy['files']['read'], f: NodeFeatures): string[] {
+/**
+ * Stands for the platform's own paths, expanded by the layer's wrapper where it runs: the
+ * function's directory, the runtime's, the layers and NODE_PATH and /proc (the watcher) for
+ * reads; the sensor's output files for writes. Without them Node refuses the runtime its own
+ * files and the function dies at init.
+ */
+export const PLATFORM_READ = '@platform-read@';
+export const PLATFORM_WRITE = '@platform-write@';
+
+function pathFlags(flag: string, list: Policy['files']['read'], platform: string): string[] {
   if (list.default !== 'deny') return [`${flag}=*`];
+  // One flag per directory (Node 20.20, 22 and 24 take the flag repeated; a comma list is
+  // refused as of 20.20). `${LAMBDA_TASK_ROOT}` is expanded by the wrapper.
   const roots = [...new Set(list.allow.map((e) => globRoot(e.path)))].sort();
-  if (roots.length === 0) return [];
-  if (f.major < 22) {
-    // Node 20: one comma-separated flag; a directory is written `dir/*`.
-    return [`${flag}=${roots.map((r) => (r.endsWith('/') ? `${r}*` : r)).join(',')}`];
-  }
-  return roots.map((r) => `${flag}=${r}`);
+  return [...roots.map((r) => `${flag}=${r}`), platform];
 }
 
 export interface PermissionFlagsResult {
@@ -49,8 +57,8 @@ export function permissionFlags(policy: Policy, f: NodeFeatures): PermissionFlag
   const notes: string[] = [];
   const flags = [
     enable,
-    ...pathFlags('--allow-fs-read', policy.files.read, f),
-    ...pathFlags('--allow-fs-write', policy.files.write, f),
+    ...pathFlags('--allow-fs-read', policy.files.read, PLATFORM_READ),
+    ...pathFlags('--allow-fs-write', policy.files.write, PLATFORM_WRITE),
   ];
   if (policy.process.default !== 'deny' || policy.process.allow.length > 0)
     flags.push('--allow-child-process');
@@ -70,6 +78,10 @@ export function permissionFlags(policy: Policy, f: NodeFeatures): PermissionFlag
   if (policy.files.read.deny.length > 0)
     notes.push(
       'read denials (e.g. /proc/*/environ) stay with the sensor: Node cannot deny inside an allowed tree',
+    );
+  if (flags.some((x) => x === PLATFORM_READ || x === PLATFORM_WRITE || x.includes('${LAMBDA_TASK_ROOT}')))
+    notes.push(
+      "@platform-read@, @platform-write@ and ${LAMBDA_TASK_ROOT} are expanded by the layer's wrapper where the function runs (the runtime's, the function's and the layers' directories, NODE_PATH, /proc, the package.json files above the function, the sensor's output files)",
     );
   notes.push(
     'with the permission model on, Node refuses process.binding: the sensor keeps only its JavaScript-level hooks',

@@ -16,6 +16,15 @@ import { bypass } from './guard';
 
 const { apply } = Reflect;
 const FunctionCtor = Function;
+// Under `--disallow-code-generation-from-strings` (the permission-model flags of a policy that
+// denies eval), `Function` throws: the chunks are compiled by vm then, taken before user code
+// can touch it (vm does not count as code generation from strings).
+const noCodeFromStrings =
+  process.execArgv.includes('--disallow-code-generation-from-strings') ||
+  /(^|\s)--disallow-code-generation-from-strings(\s|$)/.test(process.env.NODE_OPTIONS ?? '');
+const compileFunction = noCodeFromStrings
+  ? (require('node:vm') as typeof import('node:vm')).compileFunction
+  : undefined;
 const indexOf = String.prototype.indexOf;
 const slice = String.prototype.slice;
 const bufferToString = Buffer.prototype.toString;
@@ -65,11 +74,12 @@ export function chunkSource(name: string): string {
 export function compileChunk<T>(name: string, req: (id: string) => unknown): T {
   if (traceLoad) fs.writeSync(2, `warden: ${name} chunk compiled\n`);
   const mod = { exports: {} as T };
-  const fn = new FunctionCtor('module', 'exports', 'require', chunkSource(name)) as (
-    m: unknown,
-    e: unknown,
-    r: unknown,
-  ) => void;
+  const source = chunkSource(name);
+  const fn = (
+    compileFunction
+      ? compileFunction(source, ['module', 'exports', 'require'], { filename: __filename })
+      : new FunctionCtor('module', 'exports', 'require', source)
+  ) as (m: unknown, e: unknown, r: unknown) => void;
   fn(mod, mod.exports, req);
   return mod.exports;
 }

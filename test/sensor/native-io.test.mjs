@@ -231,3 +231,30 @@ test('v8.setFlagsFromString is judged as code generation (code.eval)', async () 
   const ok = await runSensor(script(body), { mode: 'enforce' });
   assert.equal(ok.out.flags, 'set');
 });
+
+test('OpenSSL engines (native code a library path names) are judged like native addons', async () => {
+  const body = `
+    const engine = path.join(D, 'evil-engine.so');
+    try { require('crypto').setEngine(engine); record('setEngine', 'loaded'); } catch (e) { record('setEngine', codeOf(e)); }
+    try { require('tls').createSecureContext({ privateKeyEngine: engine, privateKeyIdentifier: 'k' }); record('keyEngine', 'loaded'); } catch (e) { record('keyEngine', codeOf(e)); }
+    try { require('tls').createSecureContext().context.setClientCertEngine(engine); record('ctxEngine', 'loaded'); } catch (e) { record('ctxEngine', codeOf(e)); }
+    try { require('tls').createSecureContext({}); record('plain', 'ok'); } catch (e) { record('plain', codeOf(e)); }
+  `;
+  const policy = 'version: 1\ncode:\n  nativeAddons:\n    default: deny\n';
+  const enf = await runSensor(script(body), { mode: 'enforce', policy });
+  assert.equal(enf.out.setEngine, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
+  assert.equal(enf.out.keyEngine, 'ERR_WARDEN_BLOCKED');
+  assert.equal(enf.out.ctxEngine, 'ERR_WARDEN_BLOCKED');
+  assert.equal(enf.out.plain, 'ok', 'a context without an engine is made as ever');
+  const mon = await runSensor(script(body), { mode: 'monitor', policy });
+  const native = findingsFor(mon.findings, 'warden.code').filter((f) =>
+    /Engine|engine/.test(f.evidences[0].data.api),
+  );
+  assert.ok(native.length >= 3, describe(mon.findings));
+  assert.ok(native.every((f) => f.unmapped.package === '<function>'));
+  assert.notEqual(
+    mon.out.setEngine,
+    'ERR_WARDEN_BLOCKED',
+    'monitor refuses nothing (OpenSSL does: no such engine)',
+  );
+});

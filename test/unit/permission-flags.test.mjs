@@ -41,6 +41,7 @@ test('the default policy: reads open, writes to /tmp only, no child processes', 
     '--allow-fs-write=/dev/stdout',
     '--allow-fs-write=/tmp',
     '--allow-fs-write=/tmp/',
+    '@platform-write@',
     '--allow-worker',
     '--allow-addons',
     '--allow-wasi',
@@ -48,10 +49,24 @@ test('the default policy: reads open, writes to /tmp only, no child processes', 
   assert.ok(!r.flags.includes('--allow-child-process'));
 });
 
-test('Node 20 spelling: --experimental-permission and one comma-separated list', () => {
+test('Node 20 spelling: --experimental-permission, each path its own flag (20.20 refuses a comma list)', () => {
   const r = permissionFlags(defaultPolicy(), node20);
   assert.equal(r.flags[0], '--experimental-permission');
-  assert.ok(r.flags.includes('--allow-fs-write=/dev/null,/dev/stderr,/dev/stdout,/tmp,/tmp/*'));
+  assert.ok(r.flags.includes('--allow-fs-write=/dev/null'));
+  assert.ok(r.flags.includes('--allow-fs-write=/tmp/'));
+  assert.ok(!r.flags.some((f) => f.includes(',')));
+});
+
+test("a restricted read list keeps ${LAMBDA_TASK_ROOT} for the wrapper and asks for the platform's own paths", () => {
+  const { policy } = parsePolicy(
+    'p',
+    'version: 1\nfiles:\n  read:\n    default: deny\n    allow: ["${LAMBDA_TASK_ROOT}/**", "/etc/ssl/**"]\n',
+  );
+  const r = permissionFlags(policy, node22);
+  assert.ok(r.flags.includes('--allow-fs-read=${LAMBDA_TASK_ROOT}/'), r.flags.join(' '));
+  assert.ok(r.flags.includes('--allow-fs-read=/etc/ssl/'));
+  assert.ok(r.flags.includes('@platform-read@'));
+  assert.ok(!r.flags.includes('--allow-fs-read=/'));
 });
 
 test('hard denials become flags: eval, workers, addons; allowed processes keep --allow-child-process', () => {

@@ -13,8 +13,9 @@
 import path = require('node:path');
 
 import { whenBuiltinLoaded } from '../builtin-watch';
-import { hookMethod, inBypass, lock, wrapCall, wrapConstruct } from '../guard';
+import { hookMethod, inBypass, lock, realpathOf, wrapCall, wrapConstruct } from '../guard';
 import { check } from '../report';
+import { nativeCodeLoaded } from '../watcher';
 import { judgeEnvironmentCopy, judgeSecretsIn, refreshEnvShadow } from './env';
 import { asPathString, judgeFileAccess } from './fs';
 
@@ -266,6 +267,107 @@ export function installNativeIoHooks(): void {
   const { isBuiltin } = require('node:module') as { isBuiltin?: (name: string) => boolean };
   if (isBuiltin?.('node:sqlite')) whenBuiltinLoaded('sqlite', hookSqlite);
   whenBuiltinLoaded('wasi', hookWasi);
+  whenBuiltinLoaded('crypto', hookCryptoEngine);
+  whenBuiltinLoaded('tls', hookTlsEngines);
+  whenBuiltinLoaded('_tls_common', hookTlsEngines);
+  // https and http2 load tls themselves (Node's own require, unseen): its exports are hooked
+  // with theirs, at no cost then.
+  for (const user of ['https', 'http2'])
+    whenBuiltinLoaded(user, () => hookTlsEngines(require('node:tls') as Record<string, unknown>));
+}
+
+/**
+ * OpenSSL engines are shared objects OpenSSL loads itself (by id, or by path for a dynamic
+ * engine): native code, judged like an addon (`code.nativeAddons`, the path resolved) and, like
+ * one, put under the watcher's every-tick view. Reached by `crypto.setEngine`, and by a TLS
+ * context's `privateKeyEngine` / `clientCertEngine` (the context's own methods, whoever made it).
+ */
+function judgeEngine(api: string, engine: unknown): void {
+  if (inBypass()) return;
+  const id = typeof engine === 'string' ? engine : String(engine);
+  const target = id.includes('/') ? (realpathOf(id) ?? path.resolve(id)) : `openssl-engine:${id}`;
+  const err = check({ surface: 'code', op: 'native', api, target });
+  if (err) throw err;
+  nativeCodeLoaded();
+}
+
+function hookCryptoEngine(crypto: Record<string, unknown>): void {
+  hookMethod(
+    crypto,
+    'setEngine',
+    (fn, self, args) => {
+      judgeEngine('crypto.setEngine', args[0]);
+      return fn.apply(self, args);
+    },
+    { surface: 'code', op: 'native', api: 'crypto.setEngine' },
+  );
+}
+
+const ENGINE_METHODS: Record<string, (args: unknown[]) => unknown> = {
+  setEngineKey: (args) => args[1], // (keyName, engineId)
+  setClientCertEngine: (args) => args[0], // (engineId)
+};
+let enginesHooked = false;
+
+/** The native SecureContext's engine methods, hooked on its prototype once an instance is seen. */
+function hookContextPrototype(context: unknown): void {
+  if (enginesHooked || !context || typeof context !== 'object') return;
+  const proto = Object.getPrototypeOf(context) as Record<string, unknown> | null;
+  if (!proto) return;
+  enginesHooked = true;
+  for (const [name, engineOf] of Object.entries(ENGINE_METHODS)) {
+    hookMethod(
+      proto,
+      name,
+      (fn, self, args) => {
+        judgeEngine(`tls.createSecureContext ${name}`, engineOf(args));
+        return fn.apply(self, args);
+      },
+      { surface: 'code', op: 'native', api: `SecureContext.${name}` },
+    );
+  }
+}
+
+/**
+ * Making a TLS context costs milliseconds (OpenSSL's set-up), too much for start-up: the native
+ * prototype is reached through the first context anyone makes (`tls.createSecureContext`, which
+ * `tls.connect` and https use, or the `SecureContext` class of `_tls_common`), and hooked before
+ * that context is handed out; the engine options are judged at the call as well.
+ */
+const tlsModulesHooked = new WeakSet<object>();
+
+function hookTlsEngines(mod: Record<string, unknown>): void {
+  if (tlsModulesHooked.has(mod)) return;
+  tlsModulesHooked.add(mod);
+  if (typeof mod.createSecureContext === 'function')
+    hookMethod(
+      mod,
+      'createSecureContext',
+      (fn, self, args) => {
+        const opts = args[0] as { privateKeyEngine?: unknown; clientCertEngine?: unknown } | undefined;
+        if (opts && typeof opts === 'object') {
+          if (opts.privateKeyEngine !== undefined)
+            judgeEngine('tls.createSecureContext privateKeyEngine', opts.privateKeyEngine);
+          if (opts.clientCertEngine !== undefined)
+            judgeEngine('tls.createSecureContext clientCertEngine', opts.clientCertEngine);
+        }
+        const ctx = fn.apply(self, args) as { context?: unknown } | undefined;
+        hookContextPrototype(ctx?.context);
+        return ctx;
+      },
+      { surface: 'code', op: 'native', api: 'tls.createSecureContext' },
+    );
+  const Ctor = mod.SecureContext;
+  if (typeof Ctor === 'function')
+    lock(
+      mod,
+      'SecureContext',
+      wrapConstruct(
+        Ctor as Function,
+        { constructed: (made) => hookContextPrototype((made as { context?: unknown }).context) },
+        { surface: 'code', op: 'native', api: 'SecureContext' },
+      ),
+    );
 }
 
 /** A token of SQL: a word, a quoted string (with its quote) or one other character. */
