@@ -190,8 +190,10 @@ export const FIELDS: Readonly<Record<string, FieldDef>> = {
   'network.ip': net('IP connected (normalized)', 'string', (ev) => ev.ip),
   'network.port': net('destination port', 'number', (ev) => ev.port),
   'network.protocol': net('tcp, udp or dns', 'string', (ev) => ev.protocol),
-  'network.runtime_api': net('the destination is the Lambda Runtime API', 'boolean', (ev, ctx) =>
-    isRuntimeApi(ctx.policy, ev),
+  'network.runtime_api': net(
+    'the destination is the Lambda Runtime API (a listener on its address is not a call to it)',
+    'boolean',
+    (ev, ctx) => ev.op !== 'listen' && isRuntimeApi(ctx.policy, ev),
   ),
   'network.aws_endpoint': net(
     "the host is one of AWS's service endpoints (`*.amazonaws.com`, `*.api.aws`)",

@@ -38,6 +38,7 @@ export const ATTACKS = {
   ingressToolTransfer: attack('commandAndControl', 'T1105', 'Ingress Tool Transfer'),
   reflectiveLoading: attack('defenseEvasion', 'T1620', 'Reflective Code Loading'),
   indicatorRemoval: attack('defenseEvasion', 'T1070.004', 'Indicator Removal: File Deletion'),
+  nonStandardPort: attack('commandAndControl', 'T1571', 'Non-Standard Port'),
 } as const;
 
 /** ATT&CK Enterprise tactics by id (the ones Warden's rules may tag). */

@@ -81,7 +81,8 @@ export interface NetworkEvent {
   surface: 'network';
   /** Set when the extension saw the socket in the kernel's tables: its owner. */
   owner?: { pid: number; cmdline: string; killed?: number[] };
-  op: 'connect' | 'send' | 'dns';
+  /** `listen`: a TCP server socket accepting connections (ip/port: where it listens). */
+  op: 'connect' | 'send' | 'dns' | 'listen';
   api: string;
   protocol: 'tcp' | 'udp' | 'dns';
   /** The destination as the code named it (hostname or IP literal), when known. */

@@ -190,6 +190,22 @@ function argumentsShape(argvs: string[][]): string[] {
   return out;
 }
 
+/** Listening is allowed when the function listened while learning (Lambda Web Adapter's server). */
+function learnListen(obs: Observation[], notes: LearnNotes): 'allow' | 'deny' {
+  const seen = new Tally();
+  const where = new Set<string>();
+  for (const o of obs) {
+    if (o.event.surface !== 'network' || o.event.op !== 'listen') continue;
+    seen.add(o);
+    where.add(`${o.event.ip ?? '?'}:${o.event.port ?? '?'}`);
+  }
+  notes['network.listen'] =
+    where.size > 0
+      ? [seen.note(`listened on ${[...where].sort().join(', ')} for inbound connections`)]
+      : ['never seen'];
+  return where.size > 0 ? 'allow' : 'deny';
+}
+
 function learnNetwork(obs: Observation[], notes: LearnNotes): NetworkRule[] {
   const groups = new Map<
     string,
@@ -197,7 +213,7 @@ function learnNetwork(obs: Observation[], notes: LearnNotes): NetworkRule[] {
   >();
   for (const o of obs) {
     const ev = o.event;
-    if (ev.surface !== 'network') continue;
+    if (ev.surface !== 'network' || ev.op === 'listen') continue;
     const named = ev.host && ev.host !== ev.ip && !/^[\d.]+$|:/.test(ev.host);
     let key: string;
     let rule: NetworkRule;
@@ -465,7 +481,14 @@ export function learnPolicy(observations: readonly Observation[], options: Learn
       deny: [],
       kill: 'deny',
     },
-    network: { default: 'deny', allow: learnNetwork(obs, notes), alert: [], deny: [], runtimeApi: 'deny' },
+    network: {
+      default: 'deny',
+      allow: learnNetwork(obs, notes),
+      alert: [],
+      deny: [],
+      runtimeApi: 'deny',
+      listen: learnListen(obs, notes),
+    },
     files: {
       read: {
         default: 'deny',

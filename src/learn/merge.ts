@@ -71,13 +71,15 @@ export function mergeLearned(existing: Policy, learned: LearnResult, from: strin
     );
   }
   notes.packages = pkgNotes;
-  for (const k of ['code.eval', 'code.wasm', 'code.workers', 'code.inspector']) notes[k] = n[k] ?? [];
+  for (const k of ['code.eval', 'code.wasm', 'code.workers', 'code.inspector', 'network.listen'])
+    notes[k] = n[k] ?? [];
   const policy: Policy = {
     ...existing,
     process: { ...list('process.allow', existing.process, l.process), kill: existing.process.kill },
     network: {
       ...list('network.allow', existing.network, l.network),
       runtimeApi: existing.network.runtimeApi,
+      listen: looser(existing.network.listen, l.network.listen),
     },
     files: {
       read: list('files.read.allow', existing.files.read, l.files.read),

@@ -29,7 +29,11 @@ function plain(policy: Policy): Record<string, unknown> {
     ...(policy.learned ? { learned: policy.learned } : {}),
     onPolicyError: policy.onPolicyError,
     process: { ...compactList(policy.process), kill: policy.process.kill },
-    network: { ...compactList(policy.network), runtimeApi: policy.network.runtimeApi },
+    network: {
+      ...compactList(policy.network),
+      runtimeApi: policy.network.runtimeApi,
+      listen: policy.network.listen,
+    },
     files: {
       read: compactList(policy.files.read),
       write: compactList(policy.files.write),

@@ -16,7 +16,9 @@ export function couldDeny(policy: Policy, surface: Surface, op: string): boolean
     case 'process':
       return op === 'kill' ? policy.process.kill === 'deny' : denies(policy.process);
     case 'network':
-      return denies(policy.network) || policy.network.runtimeApi === 'deny';
+      return (
+        denies(policy.network) || policy.network.runtimeApi === 'deny' || policy.network.listen === 'deny'
+      );
     case 'files':
       if (op === 'read' || op === 'write' || op === 'exec') return denies(policy.files[op]);
       return denies(policy.files.read) || denies(policy.files.write) || denies(policy.files.exec);

@@ -198,9 +198,25 @@ export function isRuntimeApi(policy: CompiledPolicy, ev: NetworkEvent): boolean 
   return ev.host !== undefined && ev.host.toLowerCase() === api.host;
 }
 
+/** Listening for inbound connections: one action (`network.listen`), and the package's capability. */
+function decideListen(policy: CompiledPolicy, ev: NetworkEvent, packageOf: PackageOf): Verdict | null {
+  const where = `listen ${ev.ip ?? '?'}:${ev.port ?? '?'}`;
+  const verdict = fromMatch(
+    { action: policy.policy.network.listen, list: 'default' },
+    'warden.network.listen',
+    'Listening for inbound connections',
+    3,
+    [ATTACKS.nonStandardPort],
+    where,
+  );
+  if (verdict) verdict.reason = `${where}: network.listen is ${policy.policy.network.listen}`;
+  return worst(verdict, capabilityVerdict(policy, packageOf, 'network', where, [ATTACKS.nonStandardPort]));
+}
+
 const METADATA = new Set(['169.254.169.254', 'fd00:ec2::254', '169.254.170.2']);
 
 function decideNetwork(policy: CompiledPolicy, ev: NetworkEvent, packageOf: PackageOf): Verdict | null {
+  if (ev.op === 'listen') return decideListen(policy, ev, packageOf);
   // The runtime's own calls to the Runtime API are how Lambda works, whatever the lists say.
   if (isRuntimeApi(policy, ev) && packageOf() === '<runtime>') return null;
   const dest = `${ev.host ?? ev.ip ?? '?'}${ev.ip && ev.host && ev.ip !== ev.host ? ` (${ev.ip})` : ''}${ev.port !== undefined ? `:${ev.port}` : ''}`;

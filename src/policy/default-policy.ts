@@ -24,6 +24,8 @@ export function defaultPolicy(): Policy {
         { id: 'container-credentials', cidr: '169.254.170.2/32' },
       ],
       runtimeApi: 'deny',
+      // Lambda gives a function no inbound path; a learned policy denies what it never saw.
+      listen: 'allow',
     },
     files: {
       read: {

@@ -106,6 +106,7 @@ export function diffPolicies(a: Policy, b: Policy): PolicyChange[] {
   action(out, 'process.kill', a.process.kill, b.process.kill);
   ruleList(out, 'network', a.network, b.network);
   action(out, 'network.runtimeApi', a.network.runtimeApi, b.network.runtimeApi);
+  action(out, 'network.listen', a.network.listen, b.network.listen);
   for (const op of ['read', 'write', 'exec'] as const) ruleList(out, `files.${op}`, a.files[op], b.files[op]);
   action(out, 'code.eval', a.code.eval, b.code.eval);
   action(out, 'code.wasm', a.code.wasm, b.code.wasm);

@@ -18,6 +18,7 @@ export function learningPolicy(): Policy {
       // falls back to them): blocked, and reported.
       deny: defaultPolicy().network.deny,
       runtimeApi: 'alert',
+      listen: 'alert',
     },
     files: { read: list<PathRule>(), write: list<PathRule>(), exec: list<PathRule>() },
     code: {

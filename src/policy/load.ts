@@ -207,6 +207,7 @@ export function normalizePolicy(doc: Record<string, unknown>): Policy {
         net?.runtimeApi as Policy['network']['runtimeApi'] | undefined,
         base.network.runtimeApi,
       ),
+      listen: pick(net?.listen as Policy['network']['listen'] | undefined, base.network.listen),
     },
     files: {
       read: mergeList(base.files.read, files?.read as Record<string, unknown>, asPath),

@@ -122,6 +122,11 @@ export const policySchema = {
     }),
     network: ruleList('networkEntry', 'Outbound connections, datagrams and DNS queries.', {
       runtimeApi: { ...ref('action'), description: 'Function code connecting to AWS_LAMBDA_RUNTIME_API.' },
+      listen: {
+        ...ref('action'),
+        description:
+          'Listening for inbound TCP connections (net.Server.listen, a bind shell). A Unix socket server is a write of its socket file (files.write).',
+      },
     }),
     files: {
       type: 'object',

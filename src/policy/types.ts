@@ -72,6 +72,8 @@ export interface Policy {
   network: RuleList<NetworkRule> & {
     /** Connections from function code (not the runtime) to `AWS_LAMBDA_RUNTIME_API`. */
     runtimeApi: RuleAction;
+    /** Listening for inbound TCP connections (`net.Server.listen` and anything that reaches `TCP#listen`). */
+    listen: RuleAction;
   };
   files: { read: RuleList<PathRule>; write: RuleList<PathRule>; exec: RuleList<PathRule> };
   code: {

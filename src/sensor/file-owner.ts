@@ -11,8 +11,9 @@
  *   `<name>` and the folder holding that `node_modules` is the function's (or a layer's) top
  *   level, pnpm's store, or a package that declares `<name>` as a dependency (or a package
  *   beside it there does: npm places a nested dependency's own dependencies beside it). A
- *   package's own folder named `node_modules/@aws-sdk/…` is that package's code. Nothing under a
- *   writable directory (`/tmp`) outside the function's directory is anyone's package.
+ *   package's own folder named `node_modules/@aws-sdk/…` is that package's code. Nothing written
+ *   to a writable directory (`/tmp`) since this process started is anyone's package (code
+ *   dropped there at run time, `<unknown>`), unless it is in the function's directory.
  *
  * Reads go through the reader the sensor gives (its own, unjudged); results are cached per
  * file and per folder for the life of the process.
@@ -22,6 +23,8 @@ export interface FileReader {
   list(dir: string): string[];
   /** SHA-256, hex (the sensor loads `crypto` unjudged, on first use). */
   sha256(data: Uint8Array): string;
+  /** When the file last changed (ms since the epoch: its ctime, which no one can set back). */
+  changedAt(file: string): number | undefined;
 }
 
 const WRITABLE = ['/tmp/', '/dev/shm/', '/var/tmp/'];
@@ -109,9 +112,18 @@ function manifestOf(dir: string): Manifest | null {
   return m;
 }
 
-function isWritable(path: string): boolean {
+// When this process started (ms since the epoch).
+const processStart = performance.timeOrigin;
+
+/**
+ * Code that may have been dropped at run time: in a writable directory (outside the function's),
+ * and changed since this process started (or of unknown age). A checkout in /tmp made before is not.
+ */
+function dropped(path: string): boolean {
   if (taskRoot && path.startsWith(taskRoot)) return false;
-  return WRITABLE.some((w) => path.startsWith(w));
+  if (!WRITABLE.some((w) => path.startsWith(w))) return false;
+  const changed = reader?.changedAt(path);
+  return changed === undefined || changed >= processStart;
 }
 
 /** Names declared by the packages installed in `<holder>/node_modules` (npm's nested placement). */
@@ -133,11 +145,11 @@ function declaredBeside(holder: string): ReadonlySet<string> {
 
 /** True when npm could have put package `name` in `<holder>/node_modules/`. */
 function installedBy(holder: string, name: string): boolean {
-  if (!holder.includes(NM)) return !isWritable(`${holder}/`);
+  if (!holder.includes(NM)) return !dropped(`${holder}${NM}${name}/package.json`);
   // pnpm's store: <top>/node_modules/.pnpm/<id>/node_modules/<name>
   const store = holder.lastIndexOf('/node_modules/.pnpm/');
   if (store >= 0 && !holder.slice(store + NM.length + 6).includes('/'))
-    return !holder.slice(0, store).includes(NM) && !isWritable(`${holder.slice(0, store)}/`);
+    return !holder.slice(0, store).includes(NM) && !dropped(`${holder}${NM}${name}/package.json`);
   const holderOwner = packageDirOwner(holder);
   if (holderOwner === undefined) return false;
   return manifestOf(holder)?.declares.has(name) === true || declaredBeside(holder).has(name);
@@ -164,7 +176,7 @@ export function ownerOfPath(file: string): string {
 
 function computeOwner(file: string): string {
   const idx = file.lastIndexOf(NM);
-  if (idx < 0) return isWritable(file) ? '<unknown>' : '<function>';
+  if (idx < 0) return dropped(file) ? '<unknown>' : '<function>';
   const rest = file.slice(idx + NM.length).split('/');
   const name = rest[0]?.startsWith('@') && rest[1] ? `${rest[0]}/${rest[1]}` : rest[0];
   const holder = file.slice(0, idx);

@@ -142,6 +142,13 @@ function start(): void {
           return [];
         }
       },
+      changedAt: (file) => {
+        try {
+          return bypass(() => fs.statSync(file).ctimeMs);
+        } catch {
+          return undefined;
+        }
+      },
       sha256: (text) =>
         bypass(() =>
           (require('node:crypto') as typeof import('node:crypto'))

@@ -4,8 +4,8 @@
 // --disallow-code-generation-from-strings), and with the sensor's file hooks off, Node itself
 // refuses what the policy denies.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { invoke } from '../sandbox-helpers.mjs';
@@ -25,8 +25,10 @@ code:
 `;
 
 test('nodePermissions: the function starts and runs; what the policy denies is refused by the sensor, and by Node where the sensor looks away', async () => {
-  // Outside /tmp (where the policy allows writes), in a directory this test owns.
-  const outside = mkdtempSync(join(process.cwd(), '.perm-outside-'));
+  // Outside /tmp (where the policy allows writes; a checkout may be there too), in a directory
+  // this test owns.
+  mkdirSync(join(homedir(), '.cache'), { recursive: true });
+  const outside = mkdtempSync(join(homedir(), '.cache', 'warden-perm-outside-'));
   const policyDir = mkdtempSync(join(tmpdir(), 'warden-perm-policy-'));
   const policy = join(policyDir, 'policy.yaml');
   writeFileSync(policy, POLICY);

@@ -8,7 +8,9 @@ import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { describe, findingsFor, REPORT, runSensor } from '../helpers.mjs';
 
-const NATIVE_OK = 'code:\n  nativeAddons:\n    default: allow\n';
+// koffi's addon, allowed by path (a checkout under /tmp would otherwise trip the rule against
+// addons loaded from temp directories, which an explicit allow overrides).
+const NATIVE_OK = 'code:\n  nativeAddons:\n    default: allow\n    allow: ["/**/koffi.node"]\n    deny: []\n';
 
 const KOFFI = JSON.stringify(createRequire(import.meta.url).resolve('koffi'));
 

@@ -3,7 +3,11 @@
 // writes and the environment it exposes. Monitor reports with the package, enforce refuses
 // before the effect, and the benign use still works.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { describe, findingsFor, REPORT, runSensor } from '../helpers.mjs';
 
@@ -98,29 +102,39 @@ test('diagnostic reports: written now or armed for a signal, judged as their fil
 });
 
 test('a Unix domain socket connection is judged as a write to the socket file', async () => {
-  const body = `
-    const net = require('net');
-    let accepted = 0;
-    const listen = (p) => new Promise((r) => { const s = net.createServer((c) => { accepted++; c.destroy(); }); s.listen(p, () => r(s)); });
-    const connect = (p) => new Promise((res) => { const c = net.connect({ path: p }); c.on('connect', () => { c.destroy(); res('connected'); }); c.on('error', (e) => res(codeOf(e))); });
-    const denied = await listen(path.join(D, 'denied.sock'));
-    const ok = await listen(path.join(D, 'ok.sock'));
-    record('denied', await connect(path.join(D, 'denied.sock')));
-    record('ok', await connect(path.join(D, 'ok.sock')));
-    await new Promise((r) => setTimeout(r, 50));
-    record('accepted', accepted);
-    denied.close(); ok.close();
-  `;
-  const policy = DENY_WRITE('denied.sock');
-  const enf = await runSensor(script(body), { mode: 'enforce', policy });
-  assert.equal(enf.out.denied, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
-  assert.equal(enf.out.ok, 'connected');
-  assert.equal(enf.out.accepted, 1, 'only the allowed connection reached a server');
-  const mon = await runSensor(script(body), { mode: 'monitor', policy });
-  assert.equal(mon.out.denied, 'connected');
-  const f = findingsFor(mon.findings, 'warden.files.write', 'Detected');
-  assert.equal(f.length, 1, describe(mon.findings));
-  assert.equal(f[0].unmapped.package, '<function>');
+  // The server another process runs (this test's): the function only connects to it.
+  const serverDir = mkdtempSync(path.join(tmpdir(), 'warden-uds-'));
+  const socket = path.join(serverDir, 'denied.sock');
+  let accepted = 0;
+  const server = createServer((c) => {
+    accepted++;
+    c.destroy();
+  });
+  await new Promise((r) => server.listen(socket, r));
+  try {
+    const body = `
+      const net = require('net');
+      const connect = (p) => new Promise((res) => { const c = net.connect({ path: p }); c.on('connect', () => { c.destroy(); res('connected'); }); c.on('error', (e) => res(codeOf(e))); });
+      record('denied', await connect(${JSON.stringify(socket)}));
+    `;
+    const policy = `version: 1\nfiles:\n  write: { default: allow, deny: ["${socket}"] }\n`;
+    const enf = await runSensor(script(body), { mode: 'enforce', policy });
+    assert.equal(enf.out.denied, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
+    assert.equal(accepted, 0, 'the refused connection never reached the server');
+    const mon = await runSensor(script(body), { mode: 'monitor', policy });
+    assert.equal(mon.out.denied, 'connected');
+    assert.equal(accepted, 1);
+    const f = findingsFor(mon.findings, 'warden.files.write', 'Detected');
+    assert.equal(f.length, 1, describe(mon.findings));
+    assert.equal(f[0].unmapped.package, '<function>');
+    // A socket file the policy lets the function write: connected, no finding.
+    const ok = await runSensor(script(body), { mode: 'enforce', policy: 'version: 1\n' });
+    assert.equal(ok.out.denied, 'connected');
+    assert.equal(findingsFor(ok.findings, 'warden.files.write').length, 0, describe(ok.findings));
+  } finally {
+    server.close();
+    rmSync(serverDir, { recursive: true, force: true });
+  }
 });
 
 const require = createRequire(import.meta.url);

@@ -370,3 +370,45 @@ test('every spelling of the Runtime API address is the Runtime API', async () =>
   for (const h of hosts) assert.equal(r.out[h], 'ERR_WARDEN_BLOCKED', `${h}: ${JSON.stringify(r.out)}`);
   assert.equal(r.out.accepted, 0);
 });
+
+test('listening for inbound connections is judged (network.listen); a Unix socket server as a write of its socket file', async () => {
+  const body = `${REPORT}
+    const net = require('net');
+    const listen = (arg) => new Promise((resolve) => {
+      const server = net.createServer(() => {});
+      server.on('error', (e) => resolve(codeOf(e)));
+      server.listen(arg, () => { const a = server.address(); server.close(); resolve(typeof a === 'string' ? 'listening' : 'listening ' + a.address); });
+    });
+    (async () => {
+      record('tcp', await listen({ host: '127.0.0.1', port: 0 }));
+      record('unix', await listen(require('path').join(process.env.DIR, 'srv.sock')));
+    })();`;
+  const env = { DIR: '$DIR' };
+  const deny =
+    'version: 1\nnetwork:\n  listen: deny\nfiles:\n  write:\n    default: allow\n    deny: ["$DIR/*.sock"]\n';
+  const enf = await runSensor(body, { mode: 'enforce', policy: deny, env });
+  assert.equal(enf.out.tcp, 'ERR_WARDEN_BLOCKED', JSON.stringify(enf.out) + enf.stderr);
+  assert.ok(['ERR_WARDEN_BLOCKED', 'EACCES'].includes(enf.out.unix), enf.out.unix);
+  assert.ok(!enf.markers('srv.sock'), 'the socket file was not created');
+  const listens = findingsFor(enf.findings, 'warden.network.listen', 'Blocked');
+  assert.equal(listens.length, 1, describe(enf.findings));
+  assert.equal(listens[0].evidences[0].dst_endpoint?.ip ?? listens[0].evidences[0].data.ip, '127.0.0.1');
+
+  const mon = await runSensor(body, { mode: 'monitor', policy: deny, env });
+  assert.equal(mon.out.tcp, 'listening 127.0.0.1');
+  assert.equal(mon.out.unix, 'listening');
+  assert.equal(
+    findingsFor(mon.findings, 'warden.network.listen', 'Detected').length,
+    1,
+    describe(mon.findings),
+  );
+
+  // `listen: allow` (the default policy's) lets it listen and says nothing.
+  const allowed = await runSensor(body, {
+    mode: 'enforce',
+    policy: 'version: 1\nnetwork:\n  listen: allow\n',
+    env,
+  });
+  assert.deepEqual(allowed.out, { tcp: 'listening 127.0.0.1', unix: 'listening' });
+  assert.equal(findingsFor(allowed.findings, 'warden.network.listen').length, 0, describe(allowed.findings));
+});

@@ -145,6 +145,47 @@ function hookTcp(): void {
     );
   }
   rememberCreator(tcp, 'TCP', hookSocketWrites);
+  hookTcpListen(proto);
+}
+
+/**
+ * A TCP server (`net.Server.listen`, http.createServer, a bind shell) accepts connections once
+ * its handle's `listen` runs: judged there as `network.listen`, with where it is bound (the
+ * handle's own address). Refused like Node refuses a listen: the server's 'error' carries
+ * ERR_WARDEN_BLOCKED; a raw caller gets -EACCES.
+ */
+function hookTcpListen(proto: Record<string, unknown>): void {
+  hookMethod(
+    proto,
+    'listen',
+    (fn, handle, args) => {
+      if (!inBypass()) {
+        const bound: { address?: string; port?: number } = {};
+        try {
+          (handle as { getsockname?: (out: object) => number }).getsockname?.(bound);
+        } catch {
+          // not bound yet: judged without an address
+        }
+        const ip =
+          typeof bound.address === 'string' ? (normalizeIp(bound.address) ?? bound.address) : undefined;
+        const err = check({
+          surface: 'network',
+          op: 'listen',
+          api: 'tcp_wrap.listen',
+          protocol: 'tcp',
+          ...(ip !== undefined ? { ip, host: ip } : {}),
+          ...(typeof bound.port === 'number' ? { port: bound.port } : {}),
+        });
+        if (err) {
+          const owner = handleOwner(handle as object);
+          if (owner) swapNextError(owner, 'emit', err);
+          return UV_EACCES;
+        }
+      }
+      return fn.apply(handle, args);
+    },
+    { surface: 'network', op: 'listen', api: 'tcp_wrap.listen' },
+  );
 }
 
 const blockedUdp = new WeakMap<object, WardenBlockedError>();
@@ -367,6 +408,24 @@ function hookPipe(): void {
       return fn.apply(handle, args);
     },
     { surface: 'files', op: 'write', api: 'pipe_wrap.connect' },
+  );
+  // A Unix socket server creates its socket file at bind: judged as that write.
+  hookMethod(
+    proto,
+    'bind',
+    (fn, handle, args) => {
+      const address = args[0];
+      if (typeof address === 'string' && address && !address.startsWith('\0')) {
+        const err = judgeFileAccess('net.Server.listen(path)', 'write', address);
+        if (err) {
+          const owner = handleOwner(handle as object);
+          if (owner) swapNextError(owner, 'emit', err);
+          return UV_EACCES;
+        }
+      }
+      return fn.apply(handle, args);
+    },
+    { surface: 'files', op: 'write', api: 'pipe_wrap.bind' },
   );
 }
 
