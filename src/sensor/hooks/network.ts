@@ -392,40 +392,35 @@ function hookPipe(): void {
   const pipe = rawBinding('pipe_wrap') as { Pipe?: { prototype: Record<string, unknown> } } | undefined;
   const proto = pipe?.Pipe?.prototype;
   if (!proto) return;
-  hookMethod(
-    proto,
-    'connect',
-    (fn, handle, args) => {
-      const address = args[1];
-      if (typeof address === 'string' && address && !address.startsWith('\0')) {
-        const err = judgeFileAccess('net.connect(path)', 'write', address);
-        if (err) {
-          const owner = handleOwner(handle as object);
-          if (owner) swapNextError(owner, 'destroy', err);
-          return UV_EACCES;
-        }
-      }
-      return fn.apply(handle, args);
-    },
-    { surface: 'files', op: 'write', api: 'pipe_wrap.connect' },
-  );
+  hookSocketFileWrite(proto, 'connect', 1, 'net.connect(path)', 'destroy');
   // A Unix socket server creates its socket file at bind: judged as that write.
+  hookSocketFileWrite(proto, 'bind', 0, 'net.Server.listen(path)', 'emit');
+}
+
+/** `Pipe#<method>` judged as a write of the socket file its argument `at` names. */
+function hookSocketFileWrite(
+  proto: Record<string, unknown>,
+  method: 'connect' | 'bind',
+  at: number,
+  api: string,
+  errorVia: 'destroy' | 'emit',
+): void {
   hookMethod(
     proto,
-    'bind',
+    method,
     (fn, handle, args) => {
-      const address = args[0];
+      const address = args[at];
       if (typeof address === 'string' && address && !address.startsWith('\0')) {
-        const err = judgeFileAccess('net.Server.listen(path)', 'write', address);
+        const err = judgeFileAccess(api, 'write', address);
         if (err) {
           const owner = handleOwner(handle as object);
-          if (owner) swapNextError(owner, 'emit', err);
+          if (owner) swapNextError(owner, errorVia, err);
           return UV_EACCES;
         }
       }
       return fn.apply(handle, args);
     },
-    { surface: 'files', op: 'write', api: 'pipe_wrap.bind' },
+    { surface: 'files', op: 'write', api: `pipe_wrap.${method}` },
   );
 }
 
