@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
 import { defaultPolicy } from '../policy/default-policy';
-import { PLATFORM_READ, PLATFORM_WRITE, permissionFlags } from '../policy/permission-flags';
+import {
+  PLATFORM_READ,
+  PLATFORM_WRITE,
+  permissionFlags,
+  TASK_ROOT_PLACEHOLDER,
+} from '../policy/permission-flags';
 import { loadPolicyOrExit } from './load-policy-file';
 
 export function registerPermissionFlags(program: Command): void {
@@ -46,7 +51,7 @@ export function expandHere(flags: readonly string[], env: NodeJS.ProcessEnv, cwd
     } else if (flag === PLATFORM_WRITE) {
       for (const file of [env.WARDEN_FINDINGS, env.WARDEN_LEARN].filter(Boolean))
         add(`--allow-fs-write=${file}`);
-    } else add(flag.replaceAll('${LAMBDA_TASK_ROOT}', root));
+    } else add(flag.replaceAll(TASK_ROOT_PLACEHOLDER, root));
   }
   return out;
 }

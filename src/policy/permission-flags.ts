@@ -13,10 +13,14 @@ export interface NodeFeatures {
   flags: ReadonlySet<string>;
 }
 
-/** The directory (or file) a path glob stays within (`${LAMBDA_TASK_ROOT}` is a literal here). */
+/** The function's directory as a policy path names it, expanded where the function runs. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the policy's own placeholder, not a template
+export const TASK_ROOT_PLACEHOLDER = '${LAMBDA_TASK_ROOT}';
+
+/** The directory (or file) a path glob stays within (TASK_ROOT_PLACEHOLDER is a literal here). */
 export function globRoot(glob: string): string {
   const magic = glob
-    .replaceAll('${LAMBDA_TASK_ROOT}', '_'.repeat('${LAMBDA_TASK_ROOT}'.length))
+    .replaceAll(TASK_ROOT_PLACEHOLDER, '_'.repeat(TASK_ROOT_PLACEHOLDER.length))
     .search(/[*?[{]/);
   if (magic < 0) return glob;
   const prefix = glob.slice(0, magic);
@@ -79,9 +83,9 @@ export function permissionFlags(policy: Policy, f: NodeFeatures): PermissionFlag
     notes.push(
       'read denials (e.g. /proc/*/environ) stay with the sensor: Node cannot deny inside an allowed tree',
     );
-  if (flags.some((x) => x === PLATFORM_READ || x === PLATFORM_WRITE || x.includes('${LAMBDA_TASK_ROOT}')))
+  if (flags.some((x) => x === PLATFORM_READ || x === PLATFORM_WRITE || x.includes(TASK_ROOT_PLACEHOLDER)))
     notes.push(
-      "@platform-read@, @platform-write@ and ${LAMBDA_TASK_ROOT} are expanded by the layer's wrapper where the function runs (the runtime's, the function's and the layers' directories, NODE_PATH, /proc, the package.json files above the function, the sensor's output files)",
+      `@platform-read@, @platform-write@ and ${TASK_ROOT_PLACEHOLDER} are expanded by the layer's wrapper where the function runs (the runtime's, the function's and the layers' directories, NODE_PATH, /proc, the package.json files above the function, the sensor's output files)`,
     );
   notes.push(
     'with the permission model on, Node refuses process.binding: the sensor keeps only its JavaScript-level hooks',

@@ -57,13 +57,15 @@ test('Node 20 spelling: --experimental-permission, each path its own flag (20.20
   assert.ok(!r.flags.some((f) => f.includes(',')));
 });
 
-test("a restricted read list keeps ${LAMBDA_TASK_ROOT} for the wrapper and asks for the platform's own paths", () => {
+const ROOT = `$${'{LAMBDA_TASK_ROOT}'}`;
+
+test("a restricted read list keeps the task root's placeholder for the wrapper and asks for the platform's own paths", () => {
   const { policy } = parsePolicy(
     'p',
-    'version: 1\nfiles:\n  read:\n    default: deny\n    allow: ["${LAMBDA_TASK_ROOT}/**", "/etc/ssl/**"]\n',
+    `version: 1\nfiles:\n  read:\n    default: deny\n    allow: ["${ROOT}/**", "/etc/ssl/**"]\n`,
   );
   const r = permissionFlags(policy, node22);
-  assert.ok(r.flags.includes('--allow-fs-read=${LAMBDA_TASK_ROOT}/'), r.flags.join(' '));
+  assert.ok(r.flags.includes(`--allow-fs-read=${ROOT}/`), r.flags.join(' '));
   assert.ok(r.flags.includes('--allow-fs-read=/etc/ssl/'));
   assert.ok(r.flags.includes('@platform-read@'));
   assert.ok(!r.flags.includes('--allow-fs-read=/'));
