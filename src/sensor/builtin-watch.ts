@@ -41,11 +41,11 @@ function patchNow(name: string, patches: readonly Patch[], exports?: unknown): v
 /**
  * Builtins never loaded ahead of use by `settleAll`: loading them prints an ExperimentalWarning
  * (node:sqlite on Node 22, node:wasi everywhere), which a function that never uses them must not
- * see, or costs a cold start milliseconds it may never need (tls and what loads it: ~10 ms on
- * Node 24). Where imports are not watched, an `import` of one is not seen (README, Known
+ * see, or costs a cold start milliseconds it may never need (crypto ~4 ms, tls and what loads
+ * it ~10 ms on Node 24). Where imports are not watched, an `import` of one is not seen (README, Known
  * limits); require and process.getBuiltinModule are.
  */
-const NOT_AHEAD = new Set(['sqlite', 'wasi', 'tls', '_tls_common', 'https', 'http2']);
+const NOT_AHEAD = new Set(['sqlite', 'wasi', 'crypto', 'tls', '_tls_common', 'https', 'http2']);
 
 /** Runs `patch` on the builtin's exports now if it is loaded, else when it first is. */
 export function whenBuiltinLoaded(name: string, patch: Patch): void {
