@@ -19,7 +19,7 @@
  * and a tamper finding) instead of feeding it forged frames.
  */
 import type { Attribution } from '../events/types';
-import { ownerOfPath, ranFromFile } from './file-owner';
+import { ownerOfPath, ranFromFile, WRITABLE } from './file-owner';
 
 export interface StackHolder {
   stack?: unknown;
@@ -44,7 +44,6 @@ let sensorFile = '';
 let runtimePaths: string[] = ['/var/runtime/'];
 /** Installed copies of the runtime client; never trusted from writable temp dirs. */
 const RUNTIME_PACKAGES = ['/node_modules/aws-lambda-ric/'];
-const WRITABLE = ['/tmp/', '/dev/shm/', '/var/tmp/'];
 
 /** Extra runtime locations (WARDEN_RUNTIME_PATHS, set by the layer's wrapper or the sandbox). */
 export function addRuntimePaths(paths: readonly string[]): void {

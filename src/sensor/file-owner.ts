@@ -27,7 +27,8 @@ export interface FileReader {
   changedAt(file: string): number | undefined;
 }
 
-const WRITABLE = ['/tmp/', '/dev/shm/', '/var/tmp/'];
+/** Directories any code in the sandbox can write to: where code is dropped. */
+export const WRITABLE = ['/tmp/', '/dev/shm/', '/var/tmp/'];
 const NM = '/node_modules/';
 const DEPENDENCY_FIELDS = [
   'dependencies',

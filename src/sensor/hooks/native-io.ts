@@ -283,9 +283,16 @@ export function installNativeIoHooks(): void {
  * context's `privateKeyEngine` / `clientCertEngine` (the context's own methods, whoever made it).
  */
 function judgeEngine(api: string, engine: unknown): void {
-  if (inBypass()) return;
   const id = typeof engine === 'string' ? engine : String(engine);
-  const target = id.includes('/') ? (realpathOf(id) ?? path.resolve(id)) : `openssl-engine:${id}`;
+  judgeNativeLoad(api, id.includes('/') ? (realpathOf(id) ?? path.resolve(id)) : `openssl-engine:${id}`);
+}
+
+/**
+ * Native code a library loads for Node (an OpenSSL engine, an SQLite extension): judged like an
+ * addon, and, like one, put under the watcher's every-tick view once loaded.
+ */
+function judgeNativeLoad(api: string, target: string): void {
+  if (inBypass()) return;
   const err = check({ surface: 'code', op: 'native', api, target });
   if (err) throw err;
   nativeCodeLoaded();
@@ -520,15 +527,7 @@ function hookSqlite(sqlite: Record<string, unknown>): void {
     'loadExtension',
     (fn, self, args) => {
       const file = asPathString(args[0]);
-      if (file !== undefined && !inBypass()) {
-        const err = check({
-          surface: 'code',
-          op: 'native',
-          api: 'DatabaseSync#loadExtension',
-          target: path.resolve(file),
-        });
-        if (err) throw err;
-      }
+      if (file !== undefined) judgeNativeLoad('DatabaseSync#loadExtension', path.resolve(file));
       return fn.apply(self, args);
     },
     { surface: 'code', op: 'native', api: 'DatabaseSync#loadExtension' },
