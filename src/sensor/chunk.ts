@@ -18,10 +18,17 @@ const { apply } = Reflect;
 const FunctionCtor = Function;
 // Under `--disallow-code-generation-from-strings` (the permission-model flags of a policy that
 // denies eval), `Function` throws: the chunks are compiled by vm then, taken before user code
-// can touch it (vm does not count as code generation from strings).
-const noCodeFromStrings =
-  process.execArgv.includes('--disallow-code-generation-from-strings') ||
-  /(^|\s)--disallow-code-generation-from-strings(\s|$)/.test(process.env.NODE_OPTIONS ?? '');
+// can touch it (vm does not count as code generation from strings). Asked of V8 itself: the
+// flag holds for every thread of the process, and a worker (the watcher) has no execArgv of
+// its own to read it from.
+const noCodeFromStrings = (() => {
+  try {
+    FunctionCtor('');
+    return false;
+  } catch {
+    return true;
+  }
+})();
 const compileFunction = noCodeFromStrings
   ? (require('node:vm') as typeof import('node:vm')).compileFunction
   : undefined;

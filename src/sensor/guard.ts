@@ -230,6 +230,29 @@ export function hookMethod(
   return lock(owner, name, wrapCall(orig, apply, site));
 }
 
+/**
+ * Hooks a public module's export `owner[name]` (see `wrapCall`) and leaves it as assignable as
+ * it was: function code and test doubles may still replace it (a replacement reaches only what
+ * the hooked function reached: the original is held here alone). For the public entry points
+ * hooked where Node refuses their bindings (hooks/api-fallback.ts); returns false when there
+ * is nothing to hook.
+ */
+export function hookExport(
+  owner: object,
+  name: PropertyKey,
+  apply: (orig: AnyFn, thisArg: unknown, args: unknown[]) => unknown,
+  site?: FaultSite,
+): boolean {
+  const desc = Object.getOwnPropertyDescriptor(owner, name);
+  if (!desc || typeof desc.value !== 'function' || (!desc.writable && !desc.configurable)) return false;
+  try {
+    defineProperty(owner, name, { ...desc, value: wrapCall(desc.value as AnyFn, apply, site) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs a hook that only looks before the call, inside the fault barrier (see `runHook`). */
 function before(
   look: ((args: unknown[]) => void) | undefined,
@@ -295,7 +318,7 @@ export function rawBinding(name: string): Binding | undefined {
   const warn = proc.emitWarning;
   try {
     proc.emitWarning = () => undefined; // DEP0111 is for users, not for the sensor
-    b = proc.binding?.(name);
+    b = bypass(() => proc.binding?.(name)); // not function code reaching past the hooks
   } catch {
     b = undefined;
   } finally {
@@ -329,7 +352,12 @@ let realpathFn: ((p: string, encoding: string) => unknown) | undefined;
  */
 export function keepRealpath(): void {
   const binding = rawBinding('fs');
-  if (!binding) return;
+  if (!binding) {
+    // Node refuses the binding (permission model): the public function, as it is now.
+    const native = (require('node:fs') as typeof import('node:fs')).realpathSync.native;
+    realpathFn = (p, encoding) => native(p, encoding as BufferEncoding);
+    return;
+  }
   const fn = binding.realpath;
   if (typeof fn === 'function') {
     realpathFn = (p, encoding) => fn.call(binding, p, encoding);

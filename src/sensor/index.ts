@@ -13,6 +13,7 @@ import { startup } from '../startup';
 import { SHARED_WATCHER_KEY, SHARED_WATCHER_MARK } from '../watcher/shared';
 import type { runWatcher, WatcherData } from '../watcher/worker-main';
 import { addRuntimePaths, onStackTamper, setWardenFiles } from './attribution';
+import { reportRefusedBindingAccess } from './binding-access';
 import { settleAll } from './builtin-watch';
 import { openChannel } from './channel';
 import { compileChunk, judge } from './chunk';
@@ -20,9 +21,11 @@ import { credentialValues, readConfig, type SensorConfig } from './config';
 import { currentInvocation, lastInvocation, onInvocationEnd, runInInvocation } from './context';
 import { setFileReader } from './file-owner';
 import { bypass, keepRealpath, lock, rawBinding, setFaultPolicy } from './guard';
+import { bindingOrClasses } from './handle-classes';
 import { installCodeHooks, nodeWorkerClass } from './hooks/code';
 import { installEnvHooks } from './hooks/env';
 import { installFsHooks } from './hooks/fs';
+import { hookFsExports } from './hooks/fs-exports';
 import { installModuleHooks } from './hooks/modules';
 import { installNativeIoHooks } from './hooks/native-io';
 import { installNetworkHooks } from './hooks/network';
@@ -256,7 +259,13 @@ function start(): void {
   // The env hook goes last: the others may read the environment while they install.
   for (const [name, install] of [
     ['process', () => installProcessHooks(cfg)],
-    ['fs', installFsHooks],
+    [
+      'fs',
+      () => {
+        installFsHooks();
+        if (!rawBinding('fs')) hookFsExports();
+      },
+    ],
     ['network', installNetworkHooks],
     [
       'code',
@@ -285,6 +294,10 @@ function start(): void {
     }
     phase(`${name} hooks`);
   }
+  // Where Node refuses its bindings some public exports are hooked instead (fs-exports.ts, dns,
+  // child_process): ES modules' named imports of builtins read the exports as they are synced.
+  if (!rawBinding('fs'))
+    (require('node:module') as { syncBuiltinESMExports(): void }).syncBuiltinESMExports();
   if (!modulesWatched) {
     try {
       settleAll();
@@ -323,29 +336,35 @@ function start(): void {
       },
     );
   }
-  if (!rawBinding('fs') || !rawBinding('spawn_sync')) {
-    // Node's permission model (or an embedder) refuses process.binding: only the JavaScript-
-    // level hooks are in place. Say so rather than look fully armed.
+  reportRefusedBindingAccess();
+  const unreachable = classesUnreachable(cfg.disabledHooks);
+  if (unreachable.length > 0) {
+    // Node's permission model refuses process.binding, and a Node version changed what the
+    // sensor finds those classes from: say so rather than look fully armed.
     reportNotice(
       {
         surface: 'sensor',
         op: 'startup',
         api: 'process.binding',
-        message: 'raw bindings unavailable: binding-level hooks not installed',
+        message: `binding classes not found: ${unreachable.join(', ')}`,
       },
       {
         action: 'alert',
         ruleId: 'warden.sensor.degraded',
-        title: 'Warden runs degraded: Node refused access to its bindings',
+        title:
+          "Warden runs degraded: Node refused access to its bindings and some of their classes weren't found",
         severity: 3,
         attacks: [],
-        reason:
-          'process.binding is refused (permission model?): processes, files and sockets are guarded by Node, not by Warden',
+        reason: `process.binding is refused (permission model) and the handle classes of ${unreachable.join(', ')} were not found from instances: those surfaces are guarded by Node's permission model and the process watcher only`,
       },
     );
   }
   // Nothing would start the watcher on demand where the process hooks are off: it starts now.
-  if (watcherChoice === 'always' || cfg.disabledHooks.includes('process') || !rawBinding('spawn_sync'))
+  if (
+    watcherChoice === 'always' ||
+    cfg.disabledHooks.includes('process') ||
+    !bindingOrClasses('process_wrap')
+  )
     ensureWatcher('start-up', false);
   let channelDropsReported = 0;
   onInvocationEnd((ctx) => {
@@ -488,4 +507,16 @@ if (watcherData) {
       // nothing left to report to
     }
   }
+}
+
+/** The handle classes, of the hook modules in place, that neither process.binding nor an instance gave. */
+function classesUnreachable(disabled: readonly string[]): string[] {
+  if (rawBinding('fs') && rawBinding('spawn_sync')) return [];
+  const byHooks: Record<string, string[]> = {
+    process: ['process_wrap'],
+    network: ['tcp_wrap', 'pipe_wrap', 'udp_wrap', 'cares_wrap'],
+  };
+  return Object.entries(byHooks)
+    .filter(([hooks]) => !disabled.includes(hooks))
+    .flatMap(([, names]) => names.filter((n) => !bindingOrClasses(n)));
 }

@@ -114,7 +114,7 @@ test('a fault while reporting never turns a block into a pass', async () => {
   assert.ok(findingsFor(r.findings, 'warden.sensor.fault').length >= 1, describe(r.findings));
 });
 
-test("under Node's permission model the sensor says it runs degraded, and the function still runs", async () => {
+test("under Node's permission model the sensor still sees the call Node refuses, is not degraded, and the function still runs", async () => {
   const flags = process.allowedNodeEnvironmentFlags.has('--permission')
     ? ['--permission']
     : ['--experimental-permission'];
@@ -127,8 +127,15 @@ test("under Node's permission model the sensor says it runs degraded, and the fu
   );
   assert.equal(r.out.alive, true, r.stderr);
   assert.equal(r.out.spawn, 'ERR_ACCESS_DENIED', 'Node itself refuses the child process');
+  // Judged at the public API first (monitor mode: reported, then Node's own refusal stands).
   assert.ok(
-    r.stdoutFindings.some((f) => f.finding_info.analytic.uid === 'warden.sensor.degraded'),
+    r.stdoutFindings.some(
+      (f) => f.finding_info.analytic.uid === 'warden.process.spawn' && f.unmapped.layer === 'sensor',
+    ),
+    r.stdout,
+  );
+  assert.ok(
+    !r.stdoutFindings.some((f) => f.finding_info.analytic.uid === 'warden.sensor.degraded'),
     r.stdout,
   );
 });

@@ -317,6 +317,24 @@ test('path joins: input with `..` that leaves the base, also after a filter ate 
   assert.equal(esc(['/tmp/up', '../x'], 'unrelated/../y'), undefined, 'not the input');
 });
 
+test('a fold nothing saw (path frozen under the permission model, a normalised concatenation): input that climbs out of the function to the file read', () => {
+  const values = (...v) => v.map((value) => ({ value, source: 'path' }));
+  const fold = (requested, ...input) => lib.foldedEscape(requested, values(...input), '/var/task');
+  assert.equal(fold('/proc/self/environ', '../../../../proc/self/environ').base, '/var/task');
+  assert.equal(fold('/etc/passwd', 'docs/../../../etc/passwd').base, '/var/task', 'climbs after a name');
+  assert.equal(
+    fold('/proc/self/environ', '/docs/../../../proc/self/environ').base,
+    '/var/task',
+    'a slice joined',
+  );
+  assert.equal(fold('/var/task/docs/a.md', '../docs/a.md'), undefined, 'stays in the function');
+  assert.equal(fold('/etc/passwd', 'etc/passwd'), undefined, 'no climb');
+  assert.equal(fold('/etc/passwd', 'a/../b'), undefined, 'a climb that stays inside its base');
+  assert.equal(fold('/tmp/uploads/a/b.txt', 'a/x/../b.txt'), undefined, 'relative, joined whole: stays in');
+  assert.equal(fold('/etc/shadow', '../../etc/passwd'), undefined, 'not the file read');
+  assert.equal(lib.foldedEscape('/etc/passwd', values('../../etc/passwd'), undefined), undefined);
+});
+
 test('code injection: names assembled from strings and decoders count as reaching for the runtime', () => {
   const policy = lib.compilePolicy(lib.defaultPolicy(), {});
   const detect = (source, input) =>

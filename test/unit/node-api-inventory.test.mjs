@@ -61,3 +61,29 @@ test("the README's known limits name every gap's public API", () => {
   const unnamed = [...apis].filter((api) => !limits.includes(`\`${api}`));
   assert.deepEqual(unnamed, [], 'each gap is named in README "Known limits" (as `api…`)');
 });
+
+test(`Node ${process.version}: every binding process.binding hands out with an effect is one the sensor reports reaching for under the permission model`, () => {
+  const { EFFECTFUL_BINDINGS } = createRequire(import.meta.url)('../../dist/lib.cjs');
+  const handedOut = (name) => {
+    const warn = process.emitWarning;
+    process.emitWarning = () => undefined;
+    try {
+      process.binding(name);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      process.emitWarning = warn;
+    }
+  };
+  const effectful = Object.entries(inventory)
+    .filter(([name, b]) => b.effect !== 'none' && handedOut(name))
+    .map(([name]) => name);
+  assert.deepEqual(
+    effectful.filter((n) => !EFFECTFUL_BINDINGS.has(n)),
+    [],
+    'src/sensor/effectful-bindings.ts lacks these',
+  );
+  for (const n of EFFECTFUL_BINDINGS)
+    assert.ok(inventory[n] && inventory[n].effect !== 'none', `${n}: listed, no effect`);
+});

@@ -1,9 +1,10 @@
 /**
  * Path traversal: a string of the invocation's event reaches a file path and the path escapes
- * the directory the code joined it to. Two ways in: the input is in the path as written
- * (`"/data/" + key`), or `path.join` / `path.resolve` already folded its `..` away (the sensor
- * notes such joins while the invocation carries input with `..`, see `noteJoin`). A `../`
- * that stays inside its directory, or that never reaches a file call, does not fire.
+ * the directory the code joined it to. Three ways in: the input is in the path as written
+ * (`"/data/" + key`); `path.join` / `path.resolve` already folded its `..` away (the sensor
+ * notes such joins while the invocation carries input with `..`, see `noteJoin`); or a fold
+ * nothing saw (`foldedEscape`). A `../` that stays inside its directory, or that never reaches a
+ * file call, does not fire.
  */
 import path = require('node:path');
 
@@ -108,5 +109,43 @@ export const pathTraversal: Detector = (ev: SensorEvent, ctx: DetectContext): De
         input: evidence(inputs.trigger, t.source, v, `escaped ${base}`),
       };
   }
+  const folded = foldedEscape(ev.requested, inputs.values, ctx.policy.taskRoot());
+  if (folded)
+    return {
+      reason: `input from ${folded.input.source} climbs with .. to ${ev.path}, out of ${folded.base}`,
+      input: evidence(inputs.trigger, folded.input.source, folded.input.value, `escaped ${folded.base}`),
+    };
   return null;
 };
+
+/**
+ * The input's `..` already folded away by a join this detector did not see (under Node's
+ * permission model the `path` module is frozen, so `path.join` cannot be watched; or the code
+ * normalised a concatenation itself): the input climbs above its base (it starts with `..`
+ * once normalised), what follows the climb is how the path read ends, and the file is outside
+ * the function's directory (the base the input climbed from is inside it, or the input would
+ * need no `..` to get there).
+ */
+export function foldedEscape(
+  requested: string,
+  values: readonly TaintedValue[],
+  taskRoot: string | undefined,
+): JoinEscape | undefined {
+  if (!taskRoot) return undefined;
+  const resolved = path.resolve(requested);
+  if (within(resolved, taskRoot)) return undefined;
+  for (const v of values) {
+    const value = v.value.replace(/\\/g, '/');
+    const at = value.search(/(^|\/)\.\.(\/|$)/);
+    if (at < 0) continue;
+    // A relative input is joined whole (`a/x/../b.txt` stays in its base); an absolute one (a
+    // request path) by a slice, from its first `..` on (`/docs/../../x` → `../../x`).
+    const climb = value.startsWith('/') ? value.slice(value[at] === '.' ? at : at + 1) : value;
+    const normal = path.posix.normalize(climb);
+    if (!normal.startsWith('../')) continue;
+    const tail = normal.replace(/^(\.\.\/)+/, '');
+    if (tail.length < 3 || tail.startsWith('..')) continue;
+    if (resolved.endsWith(`/${tail}`)) return { base: taskRoot, input: v };
+  }
+  return undefined;
+}

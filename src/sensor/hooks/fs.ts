@@ -92,7 +92,8 @@ function deviceOf(p: string): number | undefined {
   }
 }
 
-function openOp(flags: unknown): FileOp {
+/** What an open with these O_* bits is (anything but a number: a read, Node's default). */
+export function openOp(flags: unknown): FileOp {
   if (typeof flags !== 'number') return 'read';
   if ((flags & O_ACCMODE) !== fs.constants.O_RDONLY) return 'write';
   return flags & WRITE_FLAGS ? 'write' : 'read';
@@ -108,24 +109,7 @@ type Delivery = { kind: 'sync' } | { kind: 'callback'; req: { oncomplete?: Funct
 function guardSinkDescriptor(binding: Record<string, unknown>): void {
   const kUsePromises = binding.kUsePromises;
   hookMethod(binding, 'close', (orig, thisArg, args) => {
-    const sinkFd = getState()?.sink.fd;
-    if (sinkFd === undefined || args[0] !== sinkFd || inBypass()) return Reflect.apply(orig, thisArg, args);
-    reportNotice(
-      {
-        surface: 'sensor',
-        op: 'tamper',
-        api: 'fs.close',
-        message: `close of Warden's findings descriptor ${sinkFd}`,
-      },
-      {
-        action: 'alert',
-        ruleId: 'warden.sensor.tamper',
-        title: "Attempt to close Warden's findings channel",
-        severity: 4,
-        attacks: [ATTACKS.impairDefenses],
-        reason: `fs.close(${sinkFd}): the descriptor Warden reports findings on`,
-      },
-    );
+    if (!refusesSinkClose(args[0])) return Reflect.apply(orig, thisArg, args);
     const last = args[args.length - 1] as { oncomplete?: (err: unknown) => void } | undefined;
     if (last === kUsePromises && kUsePromises !== undefined) return Promise.resolve();
     if (last && typeof last === 'object' && typeof last.oncomplete === 'function') {
@@ -136,10 +120,33 @@ function guardSinkDescriptor(binding: Record<string, unknown>): void {
   });
 }
 
+/** Whether `fd` is the sink's descriptor, closed by function code: then reported, and refused. */
+export function refusesSinkClose(fd: unknown): boolean {
+  const sinkFd = getState()?.sink.fd;
+  if (sinkFd === undefined || fd !== sinkFd || inBypass()) return false;
+  reportNotice(
+    {
+      surface: 'sensor',
+      op: 'tamper',
+      api: 'fs.close',
+      message: `close of Warden's findings descriptor ${sinkFd}`,
+    },
+    {
+      action: 'alert',
+      ruleId: 'warden.sensor.tamper',
+      title: "Attempt to close Warden's findings channel",
+      severity: 4,
+      attacks: [ATTACKS.impairDefenses],
+      reason: `fs.close(${sinkFd}): the descriptor Warden reports findings on`,
+    },
+  );
+  return true;
+}
+
 export function installFsHooks(): void {
   hookDirReads();
   const binding = rawBinding('fs');
-  if (!binding) return;
+  if (!binding) return; // Node refuses it: the public API is hooked instead (fs-exports.ts)
   guardSinkDescriptor(binding);
   const FSReqCallback = binding.FSReqCallback as (new () => object) | undefined;
   const kUsePromises = binding.kUsePromises;
@@ -442,6 +449,15 @@ function judgePath(
     )
       return undefined;
   }
+  // The platform learning the function's module type (the runtime client, and Warden's own
+  // handler for the runtime: the nearest package.json at or above the function's directory), as
+  // Lambda's runtime does for every function: never the function's doing, under any read list.
+  if (
+    op === 'read' &&
+    isPackageScopeFile(ev.path, state.policy.taskRoot()) &&
+    ownerOf(stack ?? captureStack()) === '<runtime>'
+  )
+    return undefined;
   // Likewise the platform's own reads (the runtime client reading the function's package.json to
   // learn its module type, as Node's loader does) where the read list refuses nothing: judged
   // only for a package's capability, and the platform is no package.
@@ -456,6 +472,13 @@ function judgePath(
   )
     return undefined;
   return check(ev, { stack, loaderRead });
+}
+
+/** A package.json in `taskRoot` or a directory above it (where Node looks for a package's type). */
+export function isPackageScopeFile(file: string, taskRoot: string | undefined): boolean {
+  if (!taskRoot || !file.endsWith('/package.json')) return false;
+  const dir = file.slice(0, -'/package.json'.length);
+  return dir === '' || taskRoot === dir || taskRoot.startsWith(`${dir}/`);
 }
 
 const procfsOnly = new WeakMap<object, boolean>();
@@ -486,10 +509,10 @@ function needsJudging(op: FileOp): boolean {
  * Judges an access another API makes by path in C++, outside the fs binding (hooks/native-io.ts):
  * the path resolved as the kernel will, judged as this op. Returns the error to fail with.
  */
-export function judgeFileAccess(api: string, op: FileOp, requested: string) {
+export function judgeFileAccess(api: string, op: FileOp, requested: string, follow = true) {
   if (inBypass() || !needsJudging(op)) return undefined;
   const cwd = process.cwd();
-  return judgePath(api, op, requested, resolveForCheck(requested, true, cwd), cwd);
+  return judgePath(api, op, requested, resolveForCheck(requested, follow, cwd), cwd);
 }
 
 /** Judges every path argument before the call; returns the error to fail with, if any. */

@@ -19,7 +19,8 @@ import type { NetworkEvent } from '../../events/types';
 import { normalizeIp, reverseName } from '../../net/address';
 import { captureStack, type StackHolder } from '../attribution';
 import type { WardenBlockedError } from '../errors';
-import { handleOwner, hookMethod, inBypass, lock, rawBinding } from '../guard';
+import { handleOwner, hookExport, hookMethod, inBypass, lock, rawBinding } from '../guard';
+import { bindingOrClasses } from '../handle-classes';
 import { check, reportFault } from '../report';
 import { judgeFileAccess } from './fs';
 import { dnsData, hookSocketWrites, udpData } from './outbound';
@@ -27,6 +28,38 @@ import { dnsData, hookSocketWrites, udpData } from './outbound';
 // Linux errno values (Lambda runs Linux; loading os only for these costs start-up time).
 const UV_EACCES = -13;
 const handleStacks = new WeakMap<object, StackHolder>();
+const bindingNameOf: Record<string, string> = { TCP: 'tcp_wrap', UDP: 'udp_wrap' };
+
+/**
+ * Where Node refuses its bindings, the stack of whoever made a handle is kept by the public
+ * call that makes it: `net.Socket#connect` (net, tls, http, https, fetch) makes the socket's
+ * TCP or Pipe handle before it returns; `dgram.createSocket` makes a UDP handle.
+ */
+function rememberCreatorAtPublicApi(name: string): void {
+  const keep = (handle: unknown, stack: StackHolder) => {
+    if (handle && typeof handle === 'object' && !handleStacks.has(handle)) handleStacks.set(handle, stack);
+  };
+  if (name === 'TCP') {
+    const net = require('node:net') as { Socket: { prototype: Record<string, unknown> } };
+    hookExport(net.Socket.prototype, 'connect', (fn, socket, args) => {
+      const stack = captureStack();
+      try {
+        return fn.apply(socket, args);
+      } finally {
+        keep((socket as { _handle?: unknown } | undefined)?._handle, stack);
+      }
+    });
+  } else if (name === 'UDP') {
+    const dgram = require('node:dgram') as Record<string, unknown>;
+    hookExport(dgram, 'createSocket', (fn, self, args) => {
+      const stack = captureStack();
+      const socket = fn.apply(self, args) as object;
+      const state = Object.getOwnPropertySymbols(socket).find((x) => x.description === 'state symbol');
+      if (state) keep((socket as Record<symbol, { handle?: unknown }>)[state]?.handle, stack);
+      return socket;
+    });
+  }
+}
 const udpConnected = new WeakMap<object, { ip?: string; port?: number }>();
 
 /** Makes the next call of `method` on this one object carry our error instead of Node's. */
@@ -97,6 +130,14 @@ function judgeUdpData(handle: object, buffers: unknown, address: unknown, port: 
 
 /** Hooks a binding class's constructor to remember the stack of whoever created each handle. */
 function rememberCreator(binding: Record<string, unknown>, name: string, onFirst?: () => void): void {
+  if (binding !== rawBinding(bindingNameOf[name] ?? '')) {
+    // Classes found from instances (the permission model): no constructor to hook. What the
+    // first handle would have set up is set up now, and the creator's stack is kept by the
+    // public API that makes the handle.
+    onFirst?.();
+    rememberCreatorAtPublicApi(name);
+    return;
+  }
   const Ctor = binding[name];
   if (typeof Ctor !== 'function') return;
   lock(
@@ -124,7 +165,7 @@ function rememberCreator(binding: Record<string, unknown>, name: string, onFirst
 }
 
 function hookTcp(): void {
-  const tcp = rawBinding('tcp_wrap') as
+  const tcp = bindingOrClasses('tcp_wrap') as
     | (Record<string, unknown> & { TCP?: { prototype: Record<string, unknown> } })
     | undefined;
   const proto = tcp?.TCP?.prototype;
@@ -215,7 +256,7 @@ function hookDgramConnect(): void {
 }
 
 function hookUdp(): void {
-  const udp = rawBinding('udp_wrap') as
+  const udp = bindingOrClasses('udp_wrap') as
     | (Record<string, unknown> & { UDP?: { prototype: Record<string, unknown> } })
     | undefined;
   const proto = udp?.UDP?.prototype;
@@ -334,7 +375,7 @@ function judgeServers(servers: unknown): WardenBlockedError | undefined {
 }
 
 function hookDns(): void {
-  const cares = rawBinding('cares_wrap') as
+  const cares = bindingOrClasses('cares_wrap') as
     | (Record<string, unknown> & { ChannelWrap?: { prototype: Record<string, unknown> } })
     | undefined;
   if (!cares) return;
@@ -354,9 +395,13 @@ function hookDns(): void {
       return fn.apply(self, args);
     };
   const site = (api: string) => ({ surface: 'network' as const, op: 'dns', api });
-  hookMethod(cares, 'getaddrinfo', guard('dns.lookup', 1, 'A/AAAA'), site('getaddrinfo'));
-  // dns.lookupService: the system resolver's reverse lookup of the address.
-  hookMethod(cares, 'getnameinfo', guard('dns.lookupService', 1, 'PTR'), site('getnameinfo'));
+  if (typeof cares.getaddrinfo === 'function') {
+    hookMethod(cares, 'getaddrinfo', guard('dns.lookup', 1, 'A/AAAA'), site('getaddrinfo'));
+    // dns.lookupService: the system resolver's reverse lookup of the address.
+    hookMethod(cares, 'getnameinfo', guard('dns.lookupService', 1, 'PTR'), site('getnameinfo'));
+  } else {
+    hookPublicLookups();
+  }
   const channel = cares.ChannelWrap?.prototype;
   if (!channel) return;
   for (const key of Object.getOwnPropertyNames(channel)) {
@@ -383,13 +428,59 @@ function hookDns(): void {
 }
 
 /**
+ * The system resolver where Node refuses its bindings (`getaddrinfo` and `getnameinfo` are
+ * binding functions, with no instance to reach them from): `dns.lookup` (which net, http and
+ * fetch call through the module, at call time), `dns.lookupService` and their promise forms,
+ * judged at the call, with the caller's stack live.
+ */
+function hookPublicLookups(): void {
+  const dns = require('node:dns') as Record<string, unknown> & { promises: Record<string, unknown> };
+  const judgeLookup = (host: unknown, api: string, rrtype: string) => {
+    if (inBypass()) return undefined;
+    const ev = dnsEvent(host, api, rrtype);
+    const err = ev ? check(ev) : undefined;
+    if (err) (err as WardenBlockedError & { hostname?: unknown }).hostname = host;
+    return err;
+  };
+  for (const [name, rrtype] of [
+    ['lookup', 'A/AAAA'],
+    ['lookupService', 'PTR'],
+  ] as const) {
+    const api = `dns.${name}`;
+    const site = { surface: 'network' as const, op: 'dns', api };
+    hookExport(
+      dns,
+      name,
+      (fn, self, args) => {
+        const err = judgeLookup(args[0], api, rrtype);
+        const cb = args[args.length - 1];
+        if (!err) return fn.apply(self, args);
+        if (typeof cb !== 'function') throw err;
+        process.nextTick(() => cb(err));
+        return undefined;
+      },
+      site,
+    );
+    hookExport(
+      dns.promises,
+      name,
+      (fn, self, args) => {
+        const err = judgeLookup(args[0], api, rrtype);
+        return err ? Promise.reject(err) : fn.apply(self, args);
+      },
+      site,
+    );
+  }
+}
+
+/**
  * A Unix domain socket (`net.connect({ path })`, an IPC client, raw `pipe_wrap` use): connecting
  * needs write permission on the socket file, and is judged as that write (the files policy).
  * An abstract socket (a leading NUL) has no file. Refused like a TCP connect: the socket's
  * 'error' carries ERR_WARDEN_BLOCKED.
  */
 function hookPipe(): void {
-  const pipe = rawBinding('pipe_wrap') as { Pipe?: { prototype: Record<string, unknown> } } | undefined;
+  const pipe = bindingOrClasses('pipe_wrap') as { Pipe?: { prototype: Record<string, unknown> } } | undefined;
   const proto = pipe?.Pipe?.prototype;
   if (!proto) return;
   hookSocketFileWrite(proto, 'connect', 1, 'net.connect(path)', 'destroy');

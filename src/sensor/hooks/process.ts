@@ -15,7 +15,8 @@ import type { ProcessEvent } from '../../events/types';
 import { isShell } from '../../policy/decide';
 import type { SensorConfig } from '../config';
 import type { WardenBlockedError } from '../errors';
-import { bypass, handleOwner, inBypass, lock, rawBinding, realpathOf, wrapCall } from '../guard';
+import { bypass, handleOwner, hookExport, inBypass, lock, rawBinding, realpathOf, wrapCall } from '../guard';
+import { bindingOrClasses } from '../handle-classes';
 import { judgePreloads, loadsSensorFirst, nodeOptionsArgs } from '../preloads';
 import { check } from '../report';
 import { ensureWatcher, sensorJudgedSpawn } from '../watcher';
@@ -184,14 +185,17 @@ function envValue(pairs: string[] | undefined, key: string): string | undefined 
 const probe: ExecProbe = {
   isExecutable(file) {
     // existsSync first: a PATH miss then costs no thrown error (accessSync builds one, with
-    // its stack, for every directory of PATH the program is not in).
-    if (!fs.existsSync(file)) return false;
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
+    // its stack, for every directory of PATH the program is not in). The sensor's own look,
+    // not the function's (fs-exports.ts judges metadata calls under Node's permission model).
+    return bypass(() => {
+      try {
+        if (!fs.existsSync(file)) return false;
+        fs.accessSync(file, fs.constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
   },
   realpath: realpathOf,
 };
@@ -269,7 +273,7 @@ function injectEnv(a: SpawnArgs, cfg: SensorConfig): void {
 
 export function installProcessHooks(cfg: SensorConfig): void {
   const pathVar = cfg.pathVar;
-  const processWrap = rawBinding('process_wrap') as
+  const processWrap = bindingOrClasses('process_wrap') as
     | { Process?: { prototype: Record<string, unknown> } }
     | undefined;
   const spawnSyncBinding = rawBinding('spawn_sync') as Record<string, unknown> | undefined;
@@ -323,7 +327,7 @@ export function installProcessHooks(cfg: SensorConfig): void {
         { surface: 'process', op: 'spawn', api: 'spawn_sync.spawn' },
       ),
     );
-  }
+  } else hookSyncSpawnExports(cfg);
 
   hookExecve(cfg);
 
@@ -365,6 +369,90 @@ export function installProcessHooks(cfg: SensorConfig): void {
         op: 'kill',
         api: 'process._kill',
       }),
+    );
+  }
+}
+
+/**
+ * The call `child_process.spawnSync`, `execSync` or `execFileSync` makes, as Node normalises it
+ * (lib/child_process.js `normalizeSpawnArguments`, Linux): a shell command becomes
+ * `<shell> -c <command>`, argv[0] is `argv0` or the file, the environment is `env` or the
+ * whole of process.env. `setEnvPairs` puts the environment the child gets into the options
+ * the call is made with (`options()`).
+ */
+function syncSpawnArgs(
+  api: 'spawnSync' | 'execSync' | 'execFileSync',
+  call: unknown[],
+): (SpawnArgs & { options(): Record<string, unknown> }) | undefined {
+  if (typeof call[0] !== 'string') return undefined; // Node refuses it, as without the sensor
+  const hasArgs = api !== 'execSync' && Array.isArray(call[1]);
+  const optionsAt = api === 'execSync' ? 1 : hasArgs ? 2 : 1;
+  const given = call[optionsAt];
+  let opts = (given && typeof given === 'object' ? given : {}) as Record<string, unknown>;
+  if (api === 'execSync') opts = { ...opts, shell: typeof opts.shell === 'string' ? opts.shell : true };
+  let file = call[0];
+  let args = hasArgs ? (call[1] as unknown[]).map(String) : [];
+  if (opts.shell) {
+    const command = [file, ...args].join(' ');
+    file = typeof opts.shell === 'string' ? opts.shell : '/bin/sh';
+    args = ['-c', command];
+  }
+  const argv0 = typeof opts.argv0 === 'string' ? opts.argv0 : file;
+  const env = (
+    opts.env && typeof opts.env === 'object' ? opts.env : bypass(() => ({ ...process.env }))
+  ) as Record<string, unknown>;
+  const cwd = opts.cwd instanceof URL ? opts.cwd.pathname : opts.cwd;
+  let envOut: Record<string, string> | undefined;
+  return {
+    file,
+    args: [argv0, ...args],
+    cwd: typeof cwd === 'string' ? cwd : process.cwd(),
+    envPairs: Object.entries(env)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${String(v)}`),
+    setEnvPairs(pairs) {
+      envOut = {};
+      for (const p of pairs) {
+        const at = p.indexOf('=');
+        envOut[p.slice(0, at)] = p.slice(at + 1);
+      }
+    },
+    options: () => (envOut ? { ...(given && typeof given === 'object' ? given : {}), env: envOut } : opts),
+  };
+}
+
+/**
+ * Where Node refuses `process.binding` (the permission model), `spawn_sync.spawn` cannot be
+ * reached: the three public sync calls are judged instead, before Node runs them, and the
+ * sensor is put into the child's environment. They fail as a refused spawn does: spawnSync
+ * returns `{ error }`, execSync and execFileSync throw it. (child_process is loaded by then: the
+ * Process class is found from one of its instances, handle-classes.ts.)
+ */
+function hookSyncSpawnExports(cfg: SensorConfig): void {
+  const childProcess = require('node:child_process') as Record<string, unknown>;
+  for (const api of ['spawnSync', 'execSync', 'execFileSync'] as const) {
+    hookExport(
+      childProcess,
+      api,
+      (orig, self, call) => {
+        const a = inBypass() ? undefined : syncSpawnArgs(api, call);
+        if (!a) return orig.apply(self, call);
+        const ev = spawnEvent(`child_process.${api}`, a, cfg.pathVar);
+        const err = check(ev) ?? judgeChildPreloads(a, cfg, ev);
+        if (err) {
+          if (api !== 'spawnSync') throw err;
+          return { pid: 0, output: null, stdout: null, stderr: null, status: null, signal: null, error: err };
+        }
+        injectEnv(a, cfg);
+        ensureWatcher('a child process');
+        sensorJudgedSpawn(ev);
+        const next = [...call];
+        if (api === 'execSync') next[1] = a.options();
+        else if (Array.isArray(call[1])) next[2] = a.options();
+        else next[1] = a.options();
+        return orig.apply(self, next);
+      },
+      { surface: 'process', op: 'spawn', api: `child_process.${api}` },
     );
   }
 }

@@ -1,0 +1,264 @@
+/**
+ * Files where Node refuses `process.binding` (the permission model): the `fs` binding's
+ * functions are out of reach, so the public API that takes paths is hooked instead — each
+ * function in its callback, sync and promise form (`fs.open`, `fs.openSync`,
+ * `fs.promises.open`). Streams, `fs.cp`'s walk and the module loader call these through the
+ * module object at call time and are judged through them; a Dir's listing is judged where it
+ * always is (hooks/fs.ts). Judged before the call on the path as the kernel will resolve it
+ * (no fd check after the open: Node's own permission check stands behind it there). A refused
+ * call fails as the API fails: a throw, the callback's error, a rejected promise.
+ */
+import fs = require('node:fs');
+import path = require('node:path');
+
+import type { FileOp } from '../../events/types';
+import { globRoot } from '../../policy/permission-flags';
+import { hookExport } from '../guard';
+import { asPathString, judgeFileAccess, openOp, refusesSinkClose } from './fs';
+
+type Spec = { index: number; op: FileOp | 'open'; follow: boolean };
+
+const read0: Spec[] = [{ index: 0, op: 'read', follow: true }];
+const write0: Spec[] = [{ index: 0, op: 'write', follow: true }];
+const writeLink0: Spec[] = [{ index: 0, op: 'write', follow: false }];
+
+/** The path-taking functions of `fs` (base names), with which argument is which access. */
+const PATH_EXPORTS: Record<string, Spec[]> = {
+  open: [{ index: 0, op: 'open', follow: true }],
+  readFile: [{ index: 0, op: 'open', follow: true }],
+  writeFile: write0,
+  appendFile: write0,
+  readdir: read0,
+  rename: [
+    { index: 0, op: 'write', follow: false },
+    { index: 1, op: 'write', follow: false },
+  ],
+  rm: writeLink0,
+  rmdir: writeLink0,
+  mkdir: writeLink0,
+  mkdtemp: writeLink0,
+  mkdtempDisposable: writeLink0, // Node ≥ 24: removed when disposed
+  link: [
+    { index: 0, op: 'read', follow: false },
+    { index: 1, op: 'write', follow: false },
+  ],
+  symlink: [{ index: 1, op: 'write', follow: false }],
+  unlink: writeLink0,
+  copyFile: [
+    { index: 0, op: 'read', follow: true },
+    { index: 1, op: 'write', follow: true },
+  ],
+  cp: [
+    { index: 0, op: 'read', follow: true },
+    { index: 1, op: 'write', follow: false },
+  ],
+  chmod: write0,
+  lchmod: writeLink0,
+  chown: write0,
+  lchown: writeLink0,
+  utimes: write0,
+  lutimes: writeLink0,
+  truncate: write0,
+};
+
+/** What opening with these flags is: Node's flag strings (`'r'`, `'a+'`…) or O_* bits. */
+export function openFlagsOp(flags: unknown): FileOp {
+  if (typeof flags === 'string') return /^(r|rs|sr)$/.test(flags) ? 'read' : 'write';
+  return openOp(flags); // O_* bits; omitted: 'r'
+}
+
+/** The access one spec stands for in this call (an open's flags, a readFile's `flag`). */
+function opOf(name: string, spec: Spec, args: unknown[]): FileOp {
+  if (spec.op !== 'open') return spec.op;
+  if (name === 'open') return openFlagsOp(args[1]);
+  const options = args[1];
+  return options && typeof options === 'object' ? openFlagsOp((options as { flag?: unknown }).flag) : 'read';
+}
+
+/** Judges every path argument; the error to fail the call with, if any. */
+function judge(api: string, name: string, specs: Spec[], args: unknown[]) {
+  for (const spec of specs) {
+    const requested = asPathString(args[spec.index]);
+    if (requested === undefined) continue; // an fd or a FileHandle: judged when it was opened
+    const err = judgeFileAccess(api, opOf(name, spec, args), requested, spec.follow);
+    if (err) return err;
+  }
+  return undefined;
+}
+
+type Form = 'callback' | 'sync' | 'promise';
+
+/**
+ * Inside a judged call: Node's own fs functions call others through the module object
+ * (`readFileSync` calls `fs.openSync`, so tests can replace it), and the access judged at the
+ * entry is not judged again. Only the synchronous part counts: what runs later (a stream's open,
+ * `fs.cp`'s walk) is judged when it is called.
+ */
+let judgedDepth = 0;
+
+function hookForm(owner: Record<string, unknown>, key: string, name: string, specs: Spec[], form: Form) {
+  const api = form === 'promise' ? `fs.promises.${key}` : `fs.${key}`;
+  hookExport(
+    owner,
+    key,
+    (fn, self, args) => {
+      const err = judgedDepth > 0 ? undefined : judge(api, name, specs, args);
+      if (!err) {
+        judgedDepth++;
+        try {
+          return fn.apply(self, args);
+        } finally {
+          judgedDepth--;
+        }
+      }
+      if (form === 'promise') return Promise.reject(err);
+      const cb = args[args.length - 1];
+      if (form === 'sync' || typeof cb !== 'function') throw err;
+      process.nextTick(() => cb(err));
+      return undefined;
+    },
+    { surface: 'files', api },
+  );
+}
+
+/** The directories a glob call walks from (its patterns' fixed prefixes, from `cwd`). */
+function globRoots(args: unknown[]): string[] {
+  const patterns = Array.isArray(args[0]) ? args[0] : [args[0]];
+  const options = args[1] && typeof args[1] === 'object' ? (args[1] as { cwd?: unknown }) : {};
+  const cwd = asPathString(options.cwd) ?? process.cwd();
+  return patterns
+    .filter((p): p is string => typeof p === 'string')
+    .map((p) => path.resolve(cwd, globRoot(p.startsWith('/') ? p : `${cwd}/${p}`)));
+}
+
+/**
+ * `fs.glob` (Node ≥ 22) lists directories: judged as a read of the directory each pattern walks
+ * from, before the walk; the walk's own listings are judged as they are made (a listing it is
+ * refused, glob skips, as it skips any unreadable directory).
+ */
+function hookGlob(mod: Record<string, unknown> & { promises: Record<string, unknown> }): void {
+  const judgeRoots = (api: string, args: unknown[]) => {
+    if (judgedDepth > 0) return undefined;
+    for (const root of globRoots(args)) {
+      const err = judgeFileAccess(api, 'read', root);
+      if (err) return err;
+    }
+    return undefined;
+  };
+  const site = (api: string) => ({ surface: 'files' as const, op: 'read', api });
+  hookExport(
+    mod,
+    'glob',
+    (fn, self, args) => {
+      const err = judgeRoots('fs.glob', args);
+      const cb = args[args.length - 1];
+      if (!err) return fn.apply(self, args);
+      if (typeof cb !== 'function') throw err;
+      process.nextTick(() => cb(err));
+      return undefined;
+    },
+    site('fs.glob'),
+  );
+  hookExport(
+    mod,
+    'globSync',
+    (fn, self, args) => {
+      const err = judgeRoots('fs.globSync', args);
+      if (err) throw err;
+      return fn.apply(self, args);
+    },
+    site('fs.globSync'),
+  );
+  // An async iterator whose first step fails with the refusal, as a failed walk would.
+  hookExport(
+    mod.promises,
+    'glob',
+    (fn, self, args) => {
+      const err = judgeRoots('fs.promises.glob', args);
+      if (!err) return fn.apply(self, args);
+      return {
+        next: () => Promise.reject(err),
+        return: () => Promise.resolve({ done: true, value: undefined }),
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      };
+    },
+    site('fs.promises.glob'),
+  );
+}
+
+/**
+ * Metadata of a path (whether it exists, its stat, its link target): no content, so the policy
+ * does not judge it (as with the bindings) — but Node's model refuses it outside the
+ * directories it allows, where a probe of the function's code or of `/etc` would then fail
+ * unseen. Such a call is judged as the read Node is about to refuse: reported with its package,
+ * refused as the policy refuses (the policy cannot allow it: Node allows a superset of it).
+ */
+const METADATA_EXPORTS = ['access', 'exists', 'stat', 'lstat', 'readlink', 'realpath', 'statfs'];
+
+type Permission = { has(scope: string, reference?: string): boolean };
+
+function hookMetadata(mod: Record<string, unknown> & { promises: Record<string, unknown> }): void {
+  const permission = (process as unknown as { permission?: Permission }).permission;
+  if (!permission || typeof permission.has !== 'function') return;
+  const has = permission.has.bind(permission);
+  const judgeRefused = (api: string, args: unknown[]) => {
+    if (judgedDepth > 0) return undefined;
+    const requested = asPathString(args[0]);
+    if (requested === undefined) return undefined;
+    const absolute = path.resolve(requested);
+    let allowed: boolean;
+    try {
+      allowed = has('fs.read', absolute);
+    } catch {
+      return undefined;
+    }
+    return allowed ? undefined : judgeFileAccess(api, 'read', requested, false);
+  };
+  for (const name of METADATA_EXPORTS) {
+    for (const [owner, key, form] of [
+      [mod, name, 'callback'],
+      [mod, `${name}Sync`, 'sync'],
+      [mod.promises, name, 'promise'],
+    ] as const) {
+      const api = form === 'promise' ? `fs.promises.${key}` : `fs.${key}`;
+      hookExport(
+        owner,
+        key,
+        (fn, self, args) => {
+          const err = judgeRefused(api, args);
+          if (!err) return fn.apply(self, args);
+          if (key === 'existsSync') return false;
+          if (form === 'promise') return Promise.reject(err);
+          const cb = args[args.length - 1];
+          if (form === 'sync' || typeof cb !== 'function') throw err;
+          process.nextTick(() => (key === 'exists' ? cb(false) : cb(err)));
+          return undefined;
+        },
+        { surface: 'files', op: 'read', api },
+      );
+    }
+  }
+}
+
+export function hookFsExports(): void {
+  const mod = fs as unknown as Record<string, unknown> & { promises: Record<string, unknown> };
+  for (const [name, specs] of Object.entries(PATH_EXPORTS)) {
+    hookForm(mod, name, name, specs, 'callback');
+    hookForm(mod, `${name}Sync`, name, specs, 'sync');
+    hookForm(mod.promises, name, name, specs, 'promise');
+  }
+  hookGlob(mod);
+  hookMetadata(mod);
+  // The sink's descriptor (hooks/fs.ts `refusesSinkClose`): a FileHandle closes only its own.
+  hookExport(mod, 'close', (fn, self, args) => {
+    if (!refusesSinkClose(args[0])) return fn.apply(self, args);
+    const cb = args[args.length - 1];
+    if (typeof cb === 'function') process.nextTick(() => cb(null));
+    return undefined;
+  });
+  hookExport(mod, 'closeSync', (fn, self, args) =>
+    refusesSinkClose(args[0]) ? undefined : fn.apply(self, args),
+  );
+}
