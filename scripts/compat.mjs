@@ -1,8 +1,9 @@
 // The compatibility suite: real npm packages that Lambda functions depend on (compat/, pinned in
 // compat/package-lock.json), each exercised the way a handler uses it (loopback only), run plain,
 // under the sensor in monitor mode (no policy) and in enforce mode (the default policy, or the
-// case's reviewed policy where it runs programs), on every Node given: the output and exit status
-// must be identical, and no finding may appear on this benign code unless the case names it.
+// case's reviewed policy where it runs programs), and on Node ≥ 22 in enforce mode under Node's
+// permission model as the layer adds it (nodePermissions: auto), on every Node given: the output
+// and exit status must be identical, and no finding may appear on this benign code unless the case names it.
 // Also: the own test suites of packages that ship them (the same pass count), and a subset
 // through the local Lambda sandbox (the same responses with and without Warden).
 //
@@ -129,6 +130,35 @@ const CANARY = {
   AWS_DEFAULT_REGION: 'us-east-1',
 };
 const MODES = ['plain', 'monitor', 'enforce'];
+/**
+ * Enforce mode as the layer runs it where `nodePermissions: auto` applies (Node ≥ 22): under
+ * Node's permission model, with the flags the layer build computes for the case's policy, where
+ * Node refuses process.binding and the sensor judges at the public APIs (README).
+ */
+const PERMISSION = 'enforce+permission';
+const modesOn = (major) => (major >= 22 ? [...MODES, PERMISSION] : MODES);
+
+/** The permission-model flags of a case's enforce policy on this Node, as the wrapper expands them. */
+function permissionArgs(name, major, findingsFile) {
+  const meta = metaOf(name);
+  const policy = meta.enforcePolicy
+    ? lib.parsePolicy(
+        meta.enforcePolicy,
+        readFileSync(join(COMPAT, 'policies', `${meta.enforcePolicy}.yaml`), 'utf8'),
+      ).policy
+    : { ...lib.defaultPolicy(), mode: 'enforce' };
+  const r = lib.permissionModelApplies(policy, lib.lambdaNodeFeatures(major));
+  if (!r) return [];
+  return r.flags.flatMap((f) =>
+    f === '@platform-read@'
+      ? [COMPAT, ...process.env.PATH.split(':').filter((d) => d.startsWith('/'))].map(
+          (d) => `--allow-fs-read=${d}`,
+        )
+      : f === '@platform-write@'
+        ? [`--allow-fs-write=${findingsFile}`]
+        : [f.replaceAll(`$${'{LAMBDA_TASK_ROOT}'}`, COMPAT)],
+  );
+}
 
 /** Runs a command, resolving with its exit code and output (never rejects). */
 function run(bin, args, env, cwd, timeoutMs = 60000) {
@@ -168,11 +198,13 @@ async function runMode(name, mode, node) {
     const env = { PATH: process.env.PATH, HOME: dir, TZ: 'UTC', LANG: 'C.UTF-8', ...CANARY };
     const args = [join(COMPAT, 'run-case.cjs'), name];
     if (mode !== 'plain') {
+      const enforce = mode === 'enforce' || mode === PERMISSION;
       args.unshift('--require', SENSOR);
-      env.WARDEN_MODE = mode;
+      env.WARDEN_MODE = enforce ? 'enforce' : mode;
       env.WARDEN_FINDINGS = join(dir, 'findings.jsonl');
-      if (mode === 'enforce' && meta.enforcePolicy)
+      if (enforce && meta.enforcePolicy)
         env.WARDEN_POLICY = join(COMPAT, 'policies', `${meta.enforcePolicy}.yaml`);
+      if (mode === PERMISSION) args.unshift(...permissionArgs(name, node.major, env.WARDEN_FINDINGS));
     }
     const r = await run(node.bin, args, env, COMPAT);
     return {
@@ -216,19 +248,19 @@ async function runCases() {
   for (const node of nodes) for (const name of selected) jobs.push({ node, name });
   await pool(jobs, 2, async ({ node, name }) => {
     const results = {};
-    for (const mode of MODES) results[mode] = await runMode(name, mode, node);
+    for (const mode of modesOn(node.major)) results[mode] = await runMode(name, mode, node);
     const where = `${name} on Node ${node.major}`;
     const failures = [];
     const base = results.plain;
     if (base.code !== 0)
       failures.push(`plain run failed (${base.code}): ${base.stdout} ${base.stderr.slice(0, 300)}`);
-    for (const mode of ['monitor', 'enforce']) {
+    for (const mode of modesOn(node.major).slice(1)) {
       const r = results[mode];
       if (r.code !== base.code || r.stdout !== base.stdout)
         failures.push(
           `${mode}: output differs\n    plain:   ${base.code} ${base.stdout.slice(0, 400)}\n    ${mode}: ${r.code} ${r.stdout.slice(0, 400)}\n    ${r.stderr.slice(0, 400)}`,
         );
-      const allowed = expectedRules(name, mode);
+      const allowed = expectedRules(name, mode === PERMISSION ? 'enforce' : mode);
       const noise = r.findings.filter((f) => !allowed.has(ruleOf(f)));
       if (noise.length > 0)
         failures.push(
@@ -415,7 +447,7 @@ function writeDoc() {
   const body = [
     '<!-- results -->',
     '',
-    `Last full run: ${new Date().toISOString().slice(0, 10)}, \`npm run compat\` (${selected.length} cases × plain / monitor / enforce × Node ${majors.join(', ')}): ${problems.length === 0 ? 'every run matched' : `${problems.length} problem(s)`}.`,
+    `Last full run: ${new Date().toISOString().slice(0, 10)}, \`npm run compat\` (${selected.length} cases × plain / monitor / enforce / enforce under the permission model (Node ≥ 22) × Node ${majors.join(', ')}): ${problems.length === 0 ? 'every run matched' : `${problems.length} problem(s)`}.`,
     '',
     head,
     rule,
@@ -444,7 +476,9 @@ function writeDoc() {
 }
 
 const t0 = Date.now();
-console.log(`compat: ${selected.length} cases × ${MODES.join('/')} × Node ${majors.join(', ')}`);
+console.log(
+  `compat: ${selected.length} cases × ${MODES.join('/')} (+ ${PERMISSION} on Node ≥ 22) × Node ${majors.join(', ')}`,
+);
 await runCases();
 if (!opts['no-suites']) await runSuites();
 if (!opts['no-sandbox']) await runSandbox();

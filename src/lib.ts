@@ -60,7 +60,7 @@ export { defaultPolicy } from './policy/default-policy';
 export { diffPolicies, formatPolicyDiff } from './policy/diff';
 export { learningPolicy } from './policy/learning-policy';
 export { formatPolicyError, normalizePolicy, parsePolicy } from './policy/load';
-export { lambdaNodeFeatures, permissionFlags } from './policy/permission-flags';
+export { lambdaNodeFeatures, permissionFlags, permissionModelApplies } from './policy/permission-flags';
 export { policySchema } from './policy/schema';
 export {
   bootstrapNodeArgs,

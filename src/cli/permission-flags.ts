@@ -35,7 +35,7 @@ export function registerPermissionFlags(program: Command): void {
  * The flags for a run here, as the layer's wrapper expands them in Lambda (layer/warden/wrapper,
  * which knows the runtime's and the layers' directories): `${LAMBDA_TASK_ROOT}` is the
  * function's directory (LAMBDA_TASK_ROOT, else the working directory), the platform's reads are
- * that directory and NODE_PATH's, its writes the sensor's output files; each path once.
+ * that directory, NODE_PATH's and PATH's (the sensor resolves programs there), its writes the sensor's output files; each path once.
  */
 export function expandHere(flags: readonly string[], env: NodeJS.ProcessEnv, cwd: string): string[] {
   const root = env.LAMBDA_TASK_ROOT || cwd;
@@ -46,8 +46,8 @@ export function expandHere(flags: readonly string[], env: NodeJS.ProcessEnv, cwd
   };
   for (const flag of flags) {
     if (flag === PLATFORM_READ) {
-      for (const dir of [root, ...(env.NODE_PATH ?? '').split(':')].filter(Boolean))
-        add(`--allow-fs-read=${dir}`);
+      for (const dir of [root, ...`${env.NODE_PATH ?? ''}:${env.PATH ?? ''}`.split(':')])
+        if (dir.startsWith('/')) add(`--allow-fs-read=${dir}`);
     } else if (flag === PLATFORM_WRITE) {
       for (const file of [env.WARDEN_FINDINGS, env.WARDEN_LEARN].filter(Boolean))
         add(`--allow-fs-write=${file}`);

@@ -13,7 +13,8 @@
  *   warden/rules.json         the user's detection rules, when given (merged over the defaults)
  *   warden/default-policy.json the sensor's built-in default, for review and as a starting point
  *                             (not loaded: the sensor carries it, so no policy file costs no parse)
- *   warden/permission-flags   Node permission-model flags per Node major, when the policy asks
+ *   warden/permission-flags   Node permission-model flags per Node major where the policy's
+ *                             `nodePermissions` applies (`auto`: enforce mode, Node 22 and 24)
  *   extensions/warden         the external extension's launcher (runs extension.cjs with the runtime's node)
  *   extensions/*              any other external extensions the package ships
  */
@@ -31,7 +32,7 @@ import {
 } from 'node:fs';
 import * as path from 'node:path';
 import { defaultPolicy } from '../policy/default-policy';
-import { LAMBDA_NODE_MAJORS, lambdaNodeFeatures, permissionFlags } from '../policy/permission-flags';
+import { LAMBDA_NODE_MAJORS, lambdaNodeFeatures, permissionModelApplies } from '../policy/permission-flags';
 import type { Policy } from '../policy/types';
 
 export interface LayerSources {
@@ -96,12 +97,16 @@ export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions
   if (opts.policyJson) writeFileSync(path.join(warden, 'policy.json'), opts.policyJson);
   if (opts.rulesJson) writeFileSync(path.join(warden, 'rules.json'), opts.rulesJson);
   writeFileSync(path.join(warden, 'default-policy.json'), `${JSON.stringify(defaultPolicy(), null, 2)}\n`);
-  if (opts.policy?.nodePermissions) {
-    const lines = LAMBDA_NODE_MAJORS.map((major) => {
-      const r = permissionFlags(opts.policy as Policy, lambdaNodeFeatures(major));
-      return `${major} ${r.flags.join(' ')}`;
+  const policy = opts.policy;
+  if (policy) {
+    const lines = LAMBDA_NODE_MAJORS.flatMap((major) => {
+      const r = permissionModelApplies(policy, lambdaNodeFeatures(major));
+      return r ? [`${major} ${r.flags.join(' ')}`] : [];
     });
-    writeFileSync(path.join(warden, 'permission-flags'), `${lines.join('\n')}\n`);
+    // `auto` holds for the policy's enforce mode only: WARDEN_MODE=monitor set on the function
+    // turns the flags off with it (the wrapper reads this line).
+    if (lines.length > 0 && policy.nodePermissions === 'auto') lines.unshift('mode enforce');
+    if (lines.length > 0) writeFileSync(path.join(warden, 'permission-flags'), `${lines.join('\n')}\n`);
   }
   const extensions = path.join(out, 'extensions');
   mkdirSync(extensions, { recursive: true });

@@ -472,7 +472,7 @@ export function learnPolicy(observations: readonly Observation[], options: Learn
     version: 1,
     mode: 'enforce',
     failClosed: false,
-    nodePermissions: false,
+    nodePermissions: 'auto',
     onPolicyError: 'default-enforce',
     process: {
       default: 'deny',

@@ -11,7 +11,7 @@ export function defaultPolicy(): Policy {
     version: 1,
     mode: 'monitor',
     failClosed: false,
-    nodePermissions: false,
+    nodePermissions: 'auto',
     onPolicyError: 'default-monitor',
     process: { default: 'deny', allow: [], alert: [], deny: [], kill: 'deny' },
     network: {

@@ -90,7 +90,20 @@ export function diffPolicies(a: Policy, b: Policy): PolicyChange[] {
     a.mode === b.mode ? 'neutral' : b.mode === 'monitor' ? 'widens' : 'narrows',
   );
   flag(out, 'failClosed', a.failClosed, b.failClosed, true);
-  flag(out, 'nodePermissions', a.nodePermissions, b.nodePermissions, true);
+  // Stricter in the order false, auto, true (auto is on only where it can be).
+  const permissionRank = { false: 0, auto: 1, true: 2 } as const;
+  scalar(
+    out,
+    'nodePermissions',
+    a.nodePermissions,
+    b.nodePermissions,
+    a.nodePermissions === b.nodePermissions
+      ? 'neutral'
+      : permissionRank[String(b.nodePermissions) as 'auto'] >
+          permissionRank[String(a.nodePermissions) as 'auto']
+        ? 'narrows'
+        : 'widens',
+  );
   const fallback = { 'default-monitor': 0, 'default-enforce': 1, 'deny-all': 2 } as const;
   scalar(
     out,

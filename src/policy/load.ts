@@ -195,7 +195,7 @@ export function normalizePolicy(doc: Record<string, unknown>): Policy {
     version: 1,
     mode: pick(doc.mode as Policy['mode'] | undefined, base.mode),
     failClosed: pick(doc.failClosed as boolean | undefined, base.failClosed),
-    nodePermissions: pick(doc.nodePermissions as boolean | undefined, base.nodePermissions),
+    nodePermissions: pick(doc.nodePermissions as Policy['nodePermissions'] | undefined, base.nodePermissions),
     onPolicyError: pick(doc.onPolicyError as Policy['onPolicyError'] | undefined, base.onPolicyError),
     process: {
       ...mergeList(base.process, proc, procEntry),

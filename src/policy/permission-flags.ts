@@ -30,8 +30,8 @@ export function globRoot(glob: string): string {
 
 /**
  * Stands for the platform's own paths, expanded by the layer's wrapper where it runs: the
- * function's directory, the runtime's, the layers and NODE_PATH and /proc (the watcher) for
- * reads; the sensor's output files for writes. Without them Node refuses the runtime its own
+ * function's directory, the runtime's, the layers, NODE_PATH, PATH (the sensor resolves the
+ * programs a command names) and /proc (the watcher) for reads; the sensor's output files for writes. Without them Node refuses the runtime its own
  * files and the function dies at init.
  */
 export const PLATFORM_READ = '@platform-read@';
@@ -67,14 +67,19 @@ export function permissionFlags(policy: Policy, f: NodeFeatures): PermissionFlag
   if (policy.process.default !== 'deny' || policy.process.allow.length > 0)
     flags.push('--allow-child-process');
   else notes.push('child processes: denied by Node (policy process.default is deny with no allow entries)');
-  if (policy.code.workers !== 'deny') flags.push('--allow-worker');
-  else notes.push('worker threads: denied by Node (policy code.workers is deny)');
-  if (f.flags.has('--allow-addons')) {
-    if (policy.code.nativeAddons.default !== 'deny' || policy.code.nativeAddons.allow.length > 0)
-      flags.push('--allow-addons');
-    else notes.push('native addons: denied by Node (policy code.nativeAddons.default is deny)');
-  }
+  // Granted whatever the policy says, and judged by the sensor: Warden's process watcher is a
+  // worker thread, and the runtime's own client is a native addon (aws-lambda-ric's
+  // rapid-client.node), which Node's all-or-nothing switch would refuse with the function's.
+  flags.push('--allow-worker');
+  if (policy.code.workers === 'deny')
+    notes.push("worker threads: refused by the sensor (Warden's watcher is one)");
+  if (f.flags.has('--allow-addons')) flags.push('--allow-addons');
+  if (policy.code.nativeAddons.default === 'deny')
+    notes.push("native addons: refused by the sensor, by path (the runtime's own client is one)");
   if (f.flags.has('--allow-wasi')) flags.push('--allow-wasi');
+  // Node warns at every start for each of these grants (a SecurityWarning on stderr and a
+  // 'warning' event): the layer added them, not the function, which must not see them.
+  if (f.flags.has('--disable-warning')) flags.push('--disable-warning=SecurityWarning');
   if (policy.code.eval === 'deny' && f.flags.has('--disallow-code-generation-from-strings')) {
     flags.push('--disallow-code-generation-from-strings');
     notes.push('eval and new Function: refused by V8 (policy code.eval is deny)');
@@ -85,12 +90,39 @@ export function permissionFlags(policy: Policy, f: NodeFeatures): PermissionFlag
     );
   if (flags.some((x) => x === PLATFORM_READ || x === PLATFORM_WRITE || x.includes(TASK_ROOT_PLACEHOLDER)))
     notes.push(
-      `@platform-read@, @platform-write@ and ${TASK_ROOT_PLACEHOLDER} are expanded by the layer's wrapper where the function runs (the runtime's, the function's and the layers' directories, NODE_PATH, /proc, the package.json files above the function, the sensor's output files)`,
+      `@platform-read@, @platform-write@ and ${TASK_ROOT_PLACEHOLDER} are expanded by the layer's wrapper where the function runs (the runtime's, the function's and the layers' directories, NODE_PATH, PATH, /proc, the package.json files above the function, the sensor's output files)`,
     );
   notes.push(
-    'with the permission model on, Node refuses process.binding: the sensor keeps only its JavaScript-level hooks',
+    'with the permission model on, Node refuses process.binding: the sensor judges at the public APIs (fs, child_process, dns) and on the socket and process handle classes instead',
   );
   return { supported: true, flags, notes };
+}
+
+/** Whether any flag narrows what Node allows (else the model would cost the sensor for nothing). */
+export function expressesHardDenial(flags: readonly string[]): boolean {
+  const granted = (flag: string) => flags.includes(flag);
+  return (
+    !granted('--allow-fs-read=*') ||
+    !granted('--allow-fs-write=*') ||
+    !granted('--allow-child-process') ||
+    granted('--disallow-code-generation-from-strings')
+  );
+}
+
+/**
+ * Whether the layer runs the function under Node's permission model on this Node (the policy's
+ * `nodePermissions`): `true` wherever Node has one; `auto` only in enforce mode (monitor mode
+ * changes nothing a function can observe, and the model refuses `process.binding`), on Node 22
+ * and later (20's model is experimental and warns at every start), and only when the flags deny
+ * something.
+ */
+export function permissionModelApplies(policy: Policy, f: NodeFeatures): PermissionFlagsResult | undefined {
+  if (policy.nodePermissions === false) return undefined;
+  const r = permissionFlags(policy, f);
+  if (!r.supported) return undefined;
+  if (policy.nodePermissions === true) return r;
+  if (policy.mode !== 'enforce' || f.major < 22 || !expressesHardDenial(r.flags)) return undefined;
+  return r;
 }
 
 /**
@@ -99,7 +131,13 @@ export function permissionFlags(policy: Policy, f: NodeFeatures): PermissionFlag
  * 22 (≥ 22.13, as Lambda ships) and 24 have `--permission`.
  */
 export function lambdaNodeFeatures(major: 20 | 22 | 24): NodeFeatures {
-  const common = ['--allow-addons', '--allow-wasi', '--allow-child-process', '--allow-worker'];
+  const common = [
+    '--allow-addons',
+    '--allow-wasi',
+    '--allow-child-process',
+    '--allow-worker',
+    '--disable-warning',
+  ];
   const enable = major === 20 ? ['--experimental-permission'] : ['--permission'];
   return { major, flags: new Set([...enable, ...common, '--disallow-code-generation-from-strings']) };
 }

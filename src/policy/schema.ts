@@ -112,9 +112,9 @@ export const policySchema = {
     mode: { type: 'string', enum: ['monitor', 'enforce'] },
     failClosed: { type: 'boolean' },
     nodePermissions: {
-      type: 'boolean',
+      enum: [true, false, 'auto'],
       description:
-        "Also run the function under Node's permission model (flags computed by `warden layer build`; a backstop that costs the sensor its binding-level hooks).",
+        "Also run the function under Node's permission model, as a C++-level backstop of the policy's hard denials (flags computed by `warden layer build`): `auto` (default) in enforce mode on Node 22 and 24 when the policy hard-denies something Node can express; `true` on every runtime; `false` never.",
     },
     onPolicyError: { type: 'string', enum: ['default-monitor', 'default-enforce', 'deny-all'] },
     process: ruleList('processEntry', 'Process spawns (child_process, raw bindings).', {

@@ -61,8 +61,13 @@ export interface Policy {
   mode: Mode;
   /** On a sensor fault: false (default) lets the call through, true blocks it. */
   failClosed: boolean;
-  /** Add Node permission-model flags in the layer's wrapper (computed at layer build). */
-  nodePermissions: boolean;
+  /**
+   * Run the function under Node's permission model too (flags computed at layer build, added by
+   * the layer's wrapper): `auto` (the default) where the policy enforces a hard denial Node can
+   * express and the runtime's Node has a stable model (22 and 24); `true` on every runtime
+   * (Node 20's is experimental); `false` never.
+   */
+  nodePermissions: boolean | 'auto';
   /** What to do when the policy file cannot be loaded. */
   onPolicyError: 'default-monitor' | 'default-enforce' | 'deny-all';
   process: RuleList<ProcessRule> & {

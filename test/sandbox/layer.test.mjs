@@ -123,6 +123,53 @@ test('the wrapper is relocatable, keeps the user NODE_OPTIONS, swaps the handler
   }
 });
 
+test('nodePermissions auto (the default): an enforce policy runs under the permission model on Node 22 and 24, not on 20, not in monitor mode', async () => {
+  const { dir, cleanup } = tempDir('warden-perm-auto-');
+  try {
+    const build = async (text) => {
+      const policy = join(dir, 'policy.yaml');
+      writeFileSync(policy, text);
+      const layer = join(dir, `layer-${Math.random().toString(36).slice(2)}`);
+      const r = await run(NODE, [CLI, 'layer', 'build', '--out', layer, '--policy', policy]);
+      assert.equal(r.code, 0, r.stderr);
+      return layer;
+    };
+    const enforce = await build('version: 1\nmode: enforce\n');
+    const lines = readFileSync(join(enforce, 'warden/permission-flags'), 'utf8').trim().split('\n');
+    assert.deepEqual(
+      lines.map((l) => l.split(' ')[0]),
+      ['mode', '22', '24'],
+    );
+    assert.equal(lines[0], 'mode enforce');
+    assert.ok(lines[2].includes('--disable-warning=SecurityWarning'), lines[2]);
+    const monitor = await build('version: 1\n');
+    assert.ok(!existsSync(join(monitor, 'warden/permission-flags')), 'monitor mode: no flags');
+    const off = await build('version: 1\nmode: enforce\nnodePermissions: false\n');
+    assert.ok(!existsSync(join(off, 'warden/permission-flags')), 'false: no flags');
+
+    const wrapper = join(enforce, 'warden', 'wrapper');
+    const argvOf = async (env) => {
+      const r = await run(wrapper, [NODE, '-p', 'JSON.stringify(process.execArgv)'], {
+        env: { PATH: process.env.PATH, AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${NODE_MAJOR}.x`, ...env },
+      });
+      return { argv: JSON.parse(r.stdout.trim().split('\n').pop()), stderr: r.stderr };
+    };
+    const enforced = await argvOf({});
+    assert.equal(enforced.argv.includes('--permission'), NODE_MAJOR >= 22, enforced.argv.join(' '));
+    // The grants Node warns about at every start are the layer's, not the function's: no warning.
+    assert.doesNotMatch(enforced.stderr, /SecurityWarning/);
+    for (const mode of ['monitor', ' Monitor ']) {
+      const monitored = await argvOf({ WARDEN_MODE: mode });
+      assert.ok(
+        !monitored.argv.some((a) => a.includes('permission')),
+        `${mode}: ${monitored.argv.join(' ')}`,
+      );
+    }
+  } finally {
+    cleanup();
+  }
+});
+
 test('the wrapper adds the permission-model flags of the layer policy for the runtime', async () => {
   const { dir, cleanup } = tempDir('warden-perm-');
   try {

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
-const { permissionFlags, defaultPolicy, parsePolicy } = createRequire(import.meta.url)('../../dist/lib.cjs');
+const { permissionFlags, permissionModelApplies, defaultPolicy, parsePolicy } = createRequire(
+  import.meta.url,
+)('../../dist/lib.cjs');
 
 const node22 = {
   major: 22,
@@ -14,6 +16,7 @@ const node22 = {
     '--allow-worker',
     '--allow-addons',
     '--allow-wasi',
+    '--disable-warning',
     '--disallow-code-generation-from-strings',
   ]),
 };
@@ -45,6 +48,7 @@ test('the default policy: reads open, writes to /tmp only, no child processes', 
     '--allow-worker',
     '--allow-addons',
     '--allow-wasi',
+    '--disable-warning=SecurityWarning',
   ]);
   assert.ok(!r.flags.includes('--allow-child-process'));
 });
@@ -71,18 +75,49 @@ test("a restricted read list keeps the task root's placeholder for the wrapper a
   assert.ok(!r.flags.includes('--allow-fs-read=/'));
 });
 
-test('hard denials become flags: eval, workers, addons; allowed processes keep --allow-child-process', () => {
+test('hard denials become flags: eval; allowed processes keep --allow-child-process; workers and addons stay granted (the watcher is a worker, the runtime client an addon) and judged by the sensor', () => {
   const { policy } = parsePolicy(
     'p',
     'version: 1\nprocess: { allow: [/usr/bin/git] }\ncode: { eval: deny, workers: deny, nativeAddons: { default: deny } }\n',
   );
   const r = permissionFlags(policy, node22);
   assert.ok(r.flags.includes('--allow-child-process'));
-  assert.ok(!r.flags.includes('--allow-worker'));
-  assert.ok(!r.flags.includes('--allow-addons'));
+  assert.ok(r.flags.includes('--allow-worker'));
+  assert.ok(r.flags.includes('--allow-addons'));
   assert.ok(r.flags.includes('--disallow-code-generation-from-strings'));
+  assert.ok(r.notes.some((n) => /native addons: refused by the sensor/.test(n)));
 });
 
 test('no permission model: unsupported', () => {
   assert.equal(permissionFlags(defaultPolicy(), { major: 18, flags: new Set() }).supported, false);
+});
+
+test('nodePermissions auto (the default): on in enforce mode on Node 22 and 24 where the flags deny something; true: everywhere; false: never', () => {
+  const enforce = (extra = '') => parsePolicy('p', `version: 1\nmode: enforce\n${extra}`).policy;
+  assert.equal(defaultPolicy().nodePermissions, 'auto');
+  // The default rules in enforce mode deny writes outside /tmp and every child process.
+  assert.ok(permissionModelApplies(enforce(), node22));
+  assert.equal(permissionModelApplies(enforce(), node20), undefined, 'Node 20: experimental, not by default');
+  assert.equal(permissionModelApplies(defaultPolicy(), node22), undefined, 'monitor mode changes nothing');
+  // Nothing Node can express: the model would only cost the sensor its bindings.
+  const open = enforce(
+    'process: { default: allow }\nfiles: { write: { default: allow }, read: { default: allow } }\n',
+  );
+  assert.equal(permissionModelApplies(open, node22), undefined);
+  assert.ok(permissionModelApplies(enforce('nodePermissions: true\n'), node20));
+  assert.ok(
+    permissionModelApplies({ ...defaultPolicy(), nodePermissions: true }, node22),
+    'true: even in monitor mode',
+  );
+  assert.equal(permissionModelApplies(enforce('nodePermissions: false\n'), node22), undefined);
+  assert.equal(permissionModelApplies(enforce(), { major: 18, flags: new Set() }), undefined);
+});
+
+test('nodePermissions takes true, false or auto, and nothing else', () => {
+  const r = parsePolicy('p', 'version: 1\nnodePermissions: sometimes\n');
+  assert.equal(r.ok, false);
+  assert.equal(r.error.field, 'nodePermissions', JSON.stringify(r.error));
+  assert.equal(r.error.line, 2);
+  for (const v of ['true', 'false', 'auto'])
+    assert.ok(parsePolicy('p', `version: 1\nnodePermissions: ${v}\n`).ok, v);
 });
