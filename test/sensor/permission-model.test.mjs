@@ -304,3 +304,55 @@ const cb = (fn) => new Promise((res) => { try { fn((e, v) => res(e === false || 
     describe(r.findings),
   );
 });
+
+test(`Node ${process.version}: under the permission model a value that answers the check one thing and Node another is read once (URL getters, inherited or changing options, toString)`, async () => {
+  const r = await runSensor(
+    `${REPORT}
+const fs = require('fs');
+const cp = require('child_process');
+const path = require('path');
+const D = ${JSON.stringify('$DIR')};
+const P = path.join(D, 'denied', 'secret');
+const code = (e) => codeOf(e) ?? 'ok';
+const sync = (fn) => { try { const v = fn(); return v && v.error ? code(v.error) : 'ok'; } catch (e) { return code(e); } };
+class Liar extends URL {
+  get href() { return 'file://' + path.join(D, 'allowed.txt'); }
+  get pathname() { return path.join(D, 'allowed.txt'); }
+}
+let reads = 0;
+const changing = { get shell() { return reads++ > 0; } };
+let calls = 0;
+const shifty = { toString() { return calls++ > 0 ? P : path.join(D, 'ok-arg'); } };
+record('urlSubclass', sync(() => fs.readFileSync(new Liar('file://' + P), 'utf8')));
+record('inheritedShell', sync(() => cp.spawnSync('touch ' + path.join(D, 'm1'), [], Object.create({ shell: true }))));
+record('changingShell', sync(() => cp.spawnSync('touch', [path.join(D, 'm2') + '; touch ' + path.join(D, 'm3')], changing)));
+record('shiftyArg', sync(() => cp.execFileSync('cat', [shifty])));
+`,
+    {
+      nodeArgs: WIDE_OPEN,
+      files: { 'denied/secret': 'CANARY', 'allowed.txt': 'fine' },
+      policy: `version: 1
+mode: enforce
+process:
+  default: deny
+  allow: [{ exe: touch }, { exe: /usr/bin/touch }, { exe: cat, argv: ["$DIR/ok-arg"] }, { exe: /usr/bin/cat, argv: ["$DIR/ok-arg"] }]
+files:
+  read:
+    default: allow
+    deny: ["$DIR/denied", "$DIR/denied/**"]
+`,
+    },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.out.urlSubclass,
+    'ERR_WARDEN_BLOCKED',
+    'the URL is judged by what it is, not what its getters say',
+  );
+  assert.equal(r.out.inheritedShell, 'ERR_WARDEN_BLOCKED', 'an inherited shell option is a shell');
+  assert.ok(!r.markers('m1'));
+  // Read once: no shell for the check, none for Node (the file is created under its odd name).
+  assert.ok(!r.markers('m3'), 'the shell the second read asked for never ran');
+  // The argument is stringified once: what was judged (and refused: not the allowed file) runs.
+  assert.notEqual(r.out.shiftyArg, 'ok');
+});

@@ -14,7 +14,7 @@ import path = require('node:path');
 import type { FileOp } from '../../events/types';
 import { globRoot } from '../../policy/permission-flags';
 import { hookExport } from '../guard';
-import { asPathString, judgeFileAccess, openOp, refusesSinkClose } from './fs';
+import { asPathString, judgeFileAccess, openOp, pinPathArg, refusesSinkClose } from './fs';
 
 type Spec = { index: number; op: FileOp | 'open'; follow: boolean };
 
@@ -78,7 +78,7 @@ function opOf(name: string, spec: Spec, args: unknown[]): FileOp {
 /** Judges every path argument; the error to fail the call with, if any. */
 function judge(api: string, name: string, specs: Spec[], args: unknown[]) {
   for (const spec of specs) {
-    const requested = asPathString(args[spec.index]);
+    const requested = pinPathArg(args, spec.index);
     if (requested === undefined) continue; // an fd or a FileHandle: judged when it was opened
     const err = judgeFileAccess(api, opOf(name, spec, args), requested, spec.follow);
     if (err) return err;
@@ -205,7 +205,7 @@ function hookMetadata(mod: Record<string, unknown> & { promises: Record<string, 
   const has = permission.has.bind(permission);
   const judgeRefused = (api: string, args: unknown[]) => {
     if (judgedDepth > 0) return undefined;
-    const requested = asPathString(args[0]);
+    const requested = pinPathArg(args, 0);
     if (requested === undefined) return undefined;
     const absolute = path.resolve(requested);
     let allowed: boolean;

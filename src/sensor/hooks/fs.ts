@@ -80,8 +80,37 @@ const PATH_FUNCTIONS: Record<string, PathArg[]> = {
 export function asPathString(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (Buffer.isBuffer(v)) return v.toString('utf8');
-  if (v instanceof URL && v.protocol === 'file:') return decodeURIComponent(v.pathname);
+  if (v instanceof URL) return urlPath(v);
   return undefined;
+}
+
+// Taken before function code runs: a URL subclass can override `href` and `pathname` with
+// getters that answer the check one path and Node another; the intrinsic getter reads the URL
+// itself, and Node's own conversion makes the path Node would.
+const hrefOf = Object.getOwnPropertyDescriptor(URL.prototype, 'href')?.get;
+const { fileURLToPath } = require('node:url') as typeof import('node:url');
+
+/** The path a `file:` URL names, as Node converts it; undefined where Node would refuse it. */
+function urlPath(v: URL): string | undefined {
+  try {
+    const href = hrefOf ? (Reflect.apply(hrefOf, v, []) as string) : String(v);
+    return href.startsWith('file:') ? fileURLToPath(href) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The path argument `args[index]` as a string, put back into the call in that form when it was
+ * a URL: Node then acts on the very path that was judged (what a URL's overridden getters say
+ * is never read again). A string or Buffer is left as it is; undefined for an fd or a handle.
+ */
+export function pinPathArg(args: unknown[], index: number): string | undefined {
+  const v = args[index];
+  if (!(v instanceof URL)) return asPathString(v);
+  const p = urlPath(v);
+  if (p !== undefined) args[index] = p;
+  return p;
 }
 
 function deviceOf(p: string): number | undefined {

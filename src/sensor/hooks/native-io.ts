@@ -17,7 +17,7 @@ import { hookMethod, inBypass, lock, realpathOf, wrapCall, wrapConstruct } from 
 import { check } from '../report';
 import { nativeCodeLoaded } from '../watcher';
 import { judgeEnvironmentCopy, judgeSecretsIn, refreshEnvShadow } from './env';
-import { asPathString, judgeFileAccess } from './fs';
+import { asPathString, judgeFileAccess, pinPathArg } from './fs';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -38,7 +38,7 @@ function hookLoadEnvFile(): void {
     process,
     'loadEnvFile',
     (fn, self, args) => {
-      const file = args[0] === undefined ? '.env' : asPathString(args[0]);
+      const file = args[0] === undefined ? '.env' : pinPathArg(args, 0);
       if (file !== undefined) refuse(() => judgeFileAccess('process.loadEnvFile', 'read', file));
       try {
         return fn.apply(self, args);
@@ -57,7 +57,7 @@ function hookOpenAsBlob(): void {
     fs,
     'openAsBlob',
     (fn, self, args) => {
-      const file = asPathString(args[0]);
+      const file = pinPathArg(args, 0);
       if (file === undefined) return fn.apply(self, args);
       const err = inBypass() ? undefined : judgeFileAccess('fs.openAsBlob', 'read', file);
       // It returns a promise: a refusal is its rejection.
@@ -481,7 +481,7 @@ function hookSqlite(sqlite: Record<string, unknown>): void {
     Db,
     {
       construct(args) {
-        const file = asPathString(args[0]);
+        const file = pinPathArg(args, 0);
         const db = file === undefined ? undefined : databasePath(file);
         const readOnly = (args[1] as { readOnly?: unknown } | undefined)?.readOnly === true;
         if (db) refuse(() => judgeFileAccess('new DatabaseSync', readOnly ? 'read' : 'write', db));
@@ -526,7 +526,7 @@ function hookSqlite(sqlite: Record<string, unknown>): void {
     proto,
     'loadExtension',
     (fn, self, args) => {
-      const file = asPathString(args[0]);
+      const file = pinPathArg(args, 0);
       if (file !== undefined) judgeNativeLoad('DatabaseSync#loadExtension', path.resolve(file));
       return fn.apply(self, args);
     },
@@ -536,7 +536,7 @@ function hookSqlite(sqlite: Record<string, unknown>): void {
     sqlite,
     'backup',
     (fn, self, args) => {
-      const file = asPathString(args[1]);
+      const file = pinPathArg(args, 1);
       const err =
         file === undefined || inBypass()
           ? undefined

@@ -20,6 +20,7 @@ import { bindingOrClasses } from '../handle-classes';
 import { judgePreloads, loadsSensorFirst, nodeOptionsArgs } from '../preloads';
 import { check } from '../report';
 import { ensureWatcher, sensorJudgedSpawn } from '../watcher';
+import { asPathString } from './fs';
 import { judgeInspector, opensInspector } from './inspector';
 
 // Linux errno values (Lambda runs Linux; loading os only for these costs start-up time).
@@ -373,51 +374,81 @@ export function installProcessHooks(cfg: SensorConfig): void {
   }
 }
 
+/** The options Node's sync spawn reads (lib/child_process.js), inherited ones included. */
+const SYNC_SPAWN_OPTIONS = [
+  'cwd',
+  'env',
+  'argv0',
+  'shell',
+  'stdio',
+  'input',
+  'timeout',
+  'killSignal',
+  'maxBuffer',
+  'encoding',
+  'uid',
+  'gid',
+  'detached',
+  'windowsHide',
+  'windowsVerbatimArguments',
+];
+
 /**
  * The call `child_process.spawnSync`, `execSync` or `execFileSync` makes, as Node normalises it
  * (lib/child_process.js `normalizeSpawnArguments`, Linux): a shell command becomes
  * `<shell> -c <command>`, argv[0] is `argv0` or the file, the environment is `env` or the
- * whole of process.env. `setEnvPairs` puts the environment the child gets into the options
- * the call is made with (`options()`).
+ * whole of process.env. Every value is read once, into a snapshot that Node is then called
+ * with (`callArgs()`): a getter, a Proxy or a `toString` that answers the check one thing
+ * and Node another never gets the second read. `setEnvPairs` sets the child's environment there.
  */
 function syncSpawnArgs(
   api: 'spawnSync' | 'execSync' | 'execFileSync',
   call: unknown[],
-): (SpawnArgs & { options(): Record<string, unknown> }) | undefined {
+): (SpawnArgs & { callArgs(): unknown[] }) | undefined {
   if (typeof call[0] !== 'string') return undefined; // Node refuses it, as without the sensor
-  const hasArgs = api !== 'execSync' && Array.isArray(call[1]);
-  const optionsAt = api === 'execSync' ? 1 : hasArgs ? 2 : 1;
-  const given = call[optionsAt];
-  let opts = (given && typeof given === 'object' ? given : {}) as Record<string, unknown>;
-  if (api === 'execSync') opts = { ...opts, shell: typeof opts.shell === 'string' ? opts.shell : true };
+  // (file, args?, options?): `args` may be left out (options second) or null (options third).
+  const argsGiven = api === 'execSync' ? undefined : call[1];
+  const list = Array.isArray(argsGiven) ? argsGiven.map(String) : undefined;
+  const given = api === 'execSync' ? call[1] : list || argsGiven == null ? call[2] : call[1];
+  const snap: Record<string, unknown> = {};
+  if (given && typeof given === 'object') {
+    Object.assign(snap, given);
+    for (const key of SYNC_SPAWN_OPTIONS)
+      if (!Object.hasOwn(snap, key) && key in given) snap[key] = (given as Record<string, unknown>)[key];
+  }
+  const cwd = snap.cwd === undefined ? undefined : asPathString(snap.cwd);
+  if (cwd !== undefined) snap.cwd = cwd;
+  const shell = api === 'execSync' ? (typeof snap.shell === 'string' ? snap.shell : true) : snap.shell;
   let file = call[0];
-  let args = hasArgs ? (call[1] as unknown[]).map(String) : [];
-  if (opts.shell) {
+  let args = list ?? [];
+  if (shell) {
     const command = [file, ...args].join(' ');
-    file = typeof opts.shell === 'string' ? opts.shell : '/bin/sh';
+    file = typeof shell === 'string' ? shell : '/bin/sh';
     args = ['-c', command];
   }
-  const argv0 = typeof opts.argv0 === 'string' ? opts.argv0 : file;
+  const argv0 = typeof snap.argv0 === 'string' ? snap.argv0 : file;
   const env = (
-    opts.env && typeof opts.env === 'object' ? opts.env : bypass(() => ({ ...process.env }))
+    snap.env && typeof snap.env === 'object'
+      ? { ...(snap.env as object) }
+      : bypass(() => ({ ...process.env }))
   ) as Record<string, unknown>;
-  const cwd = opts.cwd instanceof URL ? opts.cwd.pathname : opts.cwd;
-  let envOut: Record<string, string> | undefined;
+  snap.env = env;
   return {
     file,
     args: [argv0, ...args],
-    cwd: typeof cwd === 'string' ? cwd : process.cwd(),
+    cwd: cwd ?? process.cwd(),
     envPairs: Object.entries(env)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${String(v)}`),
     setEnvPairs(pairs) {
-      envOut = {};
+      const next: Record<string, string> = {};
       for (const p of pairs) {
         const at = p.indexOf('=');
-        envOut[p.slice(0, at)] = p.slice(at + 1);
+        next[p.slice(0, at)] = p.slice(at + 1);
       }
+      snap.env = next;
     },
-    options: () => (envOut ? { ...(given && typeof given === 'object' ? given : {}), env: envOut } : opts),
+    callArgs: () => (api === 'execSync' ? [call[0], snap] : [call[0], list ?? [], snap]),
   };
 }
 
@@ -446,11 +477,7 @@ function hookSyncSpawnExports(cfg: SensorConfig): void {
         injectEnv(a, cfg);
         ensureWatcher('a child process');
         sensorJudgedSpawn(ev);
-        const next = [...call];
-        if (api === 'execSync') next[1] = a.options();
-        else if (Array.isArray(call[1])) next[2] = a.options();
-        else next[1] = a.options();
-        return orig.apply(self, next);
+        return orig.apply(self, a.callArgs());
       },
       { surface: 'process', op: 'spawn', api: `child_process.${api}` },
     );
