@@ -39,12 +39,12 @@ const blocks = Number(values.blocks);
 // The policy a function ships with (the layer's policy.json), where it needs one.
 const POLICIES = { spawner: { version: 1, process: { allow: [{ exe: 'true' }] } } };
 const policy = values.policy ? JSON.parse(readFileSync(values.policy, 'utf8')) : POLICIES[values.function];
+const parsedPolicy = policy ? lib.parsePolicy('policy.json', JSON.stringify(policy)).policy : undefined;
 const layer = {
   ...(values.extension ? { extension: true } : {}),
-  // Compiled as `warden layer build --policy` compiles it (validated, normalized, its digest).
-  ...(policy
-    ? { policyJson: lib.compiledJson(lib.parsePolicy('policy.json', JSON.stringify(policy)).policy) }
-    : {}),
+  // Compiled as `warden layer build --policy` compiles it (validated, normalized, its digest),
+  // with the permission-model flags it computes (nodePermissions: auto in enforce mode).
+  ...(parsedPolicy ? { policyJson: lib.compiledJson(parsedPolicy), policy: parsedPolicy } : {}),
 };
 const perBlock = Number(values['per-block']);
 

@@ -45,7 +45,19 @@ function patchNow(name: string, patches: readonly Patch[], exports?: unknown): v
  * it ~10 ms on Node 24). Where imports are not watched, an `import` of one is not seen (README, Known
  * limits); require and process.getBuiltinModule are.
  */
-const NOT_AHEAD = new Set(['sqlite', 'wasi', 'crypto', 'tls', '_tls_common', 'https', 'http2']);
+const NOT_AHEAD = new Set([
+  'sqlite',
+  'wasi',
+  'crypto',
+  'tls',
+  '_tls_common',
+  'https',
+  'http2',
+  // They spawn through child_process, which is not in this list: loaded ahead, it is hooked
+  // before either could use it (hooks/process.ts).
+  'cluster',
+  'test',
+]);
 
 /** Runs `patch` on the builtin's exports now if it is loaded, else when it first is. */
 export function whenBuiltinLoaded(name: string, patch: Patch): void {

@@ -30,7 +30,7 @@ import { installModuleHooks } from './hooks/modules';
 import { installNativeIoHooks } from './hooks/native-io';
 import { installNetworkHooks } from './hooks/network';
 import { watchCredentials } from './hooks/outbound';
-import { installProcessHooks } from './hooks/process';
+import { installProcessHooks, processClassMissing } from './hooks/process';
 import { detectFacts, inputLooksLikeCode, installPathHooks, readOfInterest } from './invocation-facts';
 import { createObserver } from './observe';
 import { policyLoader } from './policy-loader';
@@ -360,11 +360,7 @@ function start(): void {
     );
   }
   // Nothing would start the watcher on demand where the process hooks are off: it starts now.
-  if (
-    watcherChoice === 'always' ||
-    cfg.disabledHooks.includes('process') ||
-    !bindingOrClasses('process_wrap')
-  )
+  if (watcherChoice === 'always' || cfg.disabledHooks.includes('process') || processClassMissing() === true)
     ensureWatcher('start-up', false);
   let channelDropsReported = 0;
   onInvocationEnd((ctx) => {
@@ -512,11 +508,9 @@ if (watcherData) {
 /** The handle classes, of the hook modules in place, that neither process.binding nor an instance gave. */
 function classesUnreachable(disabled: readonly string[]): string[] {
   if (rawBinding('fs') && rawBinding('spawn_sync')) return [];
-  const byHooks: Record<string, string[]> = {
-    process: ['process_wrap'],
-    network: ['tcp_wrap', 'pipe_wrap', 'udp_wrap', 'cares_wrap'],
-  };
-  return Object.entries(byHooks)
-    .filter(([hooks]) => !disabled.includes(hooks))
-    .flatMap(([, names]) => names.filter((n) => !bindingOrClasses(n)));
+  // The Process class is looked for only once something can spawn (hooks/process.ts), UDP's
+  // once dgram is loaded (hooks/network.ts): not asked here.
+  const missing = !disabled.includes('process') && processClassMissing() === true ? ['process_wrap'] : [];
+  if (disabled.includes('network')) return missing;
+  return [...missing, ...['tcp_wrap', 'pipe_wrap', 'cares_wrap'].filter((n) => !bindingOrClasses(n))];
 }

@@ -356,3 +356,23 @@ files:
   // The argument is stringified once: what was judged (and refused: not the allowed file) runs.
   assert.notEqual(r.out.shiftyArg, 'ok');
 });
+
+test(`Node ${process.version}: where Node's model refuses every child process (the spawn hooks then wait for a module that can spawn), the attempt is still seen`, async () => {
+  const r = await runSensor(
+    `${REPORT}
+const code = (e) => codeOf(e) ?? 'ok';
+try { require('child_process').execFileSync('touch', [require('path').join(${JSON.stringify('$DIR')}, 'm')]); record('spawn', 'ok'); } catch (e) { record('spawn', code(e)); }
+`,
+    {
+      nodeArgs: [PERMISSION, '--allow-fs-read=*', '--allow-fs-write=*', '--allow-worker', '--no-warnings'],
+      policy: 'version: 1\nmode: enforce\nprocess:\n  default: deny\n',
+    },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.out.spawn, 'ERR_WARDEN_BLOCKED', 'judged before Node refuses it');
+  assert.ok(!r.markers('m'));
+  assert.ok(
+    r.findings.some((f) => f.finding_info.analytic.uid === 'warden.process.spawn'),
+    describe(r.findings),
+  );
+});

@@ -13,6 +13,7 @@ import path = require('node:path');
 
 import type { FileOp } from '../../events/types';
 import { globRoot } from '../../policy/permission-flags';
+import { whenBuiltinLoaded } from '../builtin-watch';
 import { hookExport } from '../guard';
 import { asPathString, judgeFileAccess, openOp, pinPathArg, refusesSinkClose } from './fs';
 
@@ -87,6 +88,9 @@ function judge(api: string, name: string, specs: Spec[], args: unknown[]) {
 }
 
 type Form = 'callback' | 'sync' | 'promise';
+type Owner = Record<string, unknown>;
+/** The `fs` module (callback and sync forms) or fs/promises. */
+type Where = 'fs' | 'promises';
 
 /**
  * Inside a judged call: Node's own fs functions call others through the module object
@@ -136,7 +140,7 @@ function globRoots(args: unknown[]): string[] {
  * from, before the walk; the walk's own listings are judged as they are made (a listing it is
  * refused, glob skips, as it skips any unreadable directory).
  */
-function hookGlob(mod: Record<string, unknown> & { promises: Record<string, unknown> }): void {
+function hookGlob(owner: Owner, where: Where): void {
   const judgeRoots = (api: string, args: unknown[]) => {
     if (judgedDepth > 0) return undefined;
     for (const root of globRoots(args)) {
@@ -146,8 +150,28 @@ function hookGlob(mod: Record<string, unknown> & { promises: Record<string, unkn
     return undefined;
   };
   const site = (api: string) => ({ surface: 'files' as const, op: 'read', api });
+  if (where === 'promises') {
+    // An async iterator whose first step fails with the refusal, as a failed walk would.
+    hookExport(
+      owner,
+      'glob',
+      (fn, self, args) => {
+        const err = judgeRoots('fs.promises.glob', args);
+        if (!err) return fn.apply(self, args);
+        return {
+          next: () => Promise.reject(err),
+          return: () => Promise.resolve({ done: true, value: undefined }),
+          [Symbol.asyncIterator]() {
+            return this;
+          },
+        };
+      },
+      site('fs.promises.glob'),
+    );
+    return;
+  }
   hookExport(
-    mod,
+    owner,
     'glob',
     (fn, self, args) => {
       const err = judgeRoots('fs.glob', args);
@@ -160,7 +184,7 @@ function hookGlob(mod: Record<string, unknown> & { promises: Record<string, unkn
     site('fs.glob'),
   );
   hookExport(
-    mod,
+    owner,
     'globSync',
     (fn, self, args) => {
       const err = judgeRoots('fs.globSync', args);
@@ -168,23 +192,6 @@ function hookGlob(mod: Record<string, unknown> & { promises: Record<string, unkn
       return fn.apply(self, args);
     },
     site('fs.globSync'),
-  );
-  // An async iterator whose first step fails with the refusal, as a failed walk would.
-  hookExport(
-    mod.promises,
-    'glob',
-    (fn, self, args) => {
-      const err = judgeRoots('fs.promises.glob', args);
-      if (!err) return fn.apply(self, args);
-      return {
-        next: () => Promise.reject(err),
-        return: () => Promise.resolve({ done: true, value: undefined }),
-        [Symbol.asyncIterator]() {
-          return this;
-        },
-      };
-    },
-    site('fs.promises.glob'),
   );
 }
 
@@ -199,7 +206,7 @@ const METADATA_EXPORTS = ['access', 'exists', 'stat', 'lstat', 'readlink', 'real
 
 type Permission = { has(scope: string, reference?: string): boolean };
 
-function hookMetadata(mod: Record<string, unknown> & { promises: Record<string, unknown> }): void {
+function hookMetadata(owner: Owner, where: Where): void {
   const permission = (process as unknown as { permission?: Permission }).permission;
   if (!permission || typeof permission.has !== 'function') return;
   const has = permission.has.bind(permission);
@@ -217,11 +224,14 @@ function hookMetadata(mod: Record<string, unknown> & { promises: Record<string, 
     return allowed ? undefined : judgeFileAccess(api, 'read', requested, false);
   };
   for (const name of METADATA_EXPORTS) {
-    for (const [owner, key, form] of [
-      [mod, name, 'callback'],
-      [mod, `${name}Sync`, 'sync'],
-      [mod.promises, name, 'promise'],
-    ] as const) {
+    const forms =
+      where === 'promises'
+        ? ([[name, 'promise']] as const)
+        : ([
+            [name, 'callback'],
+            [`${name}Sync`, 'sync'],
+          ] as const);
+    for (const [key, form] of forms) {
       const api = form === 'promise' ? `fs.promises.${key}` : `fs.${key}`;
       hookExport(
         owner,
@@ -242,15 +252,49 @@ function hookMetadata(mod: Record<string, unknown> & { promises: Record<string, 
   }
 }
 
-export function hookFsExports(): void {
-  const mod = fs as unknown as Record<string, unknown> & { promises: Record<string, unknown> };
+/** Every judged form `owner` holds: the `fs` module's callback and sync ones, or fs/promises'. */
+function hookForms(owner: Owner, where: Where): void {
   for (const [name, specs] of Object.entries(PATH_EXPORTS)) {
-    hookForm(mod, name, name, specs, 'callback');
-    hookForm(mod, `${name}Sync`, name, specs, 'sync');
-    hookForm(mod.promises, name, name, specs, 'promise');
+    if (where === 'promises') hookForm(owner, name, name, specs, 'promise');
+    else {
+      hookForm(owner, name, name, specs, 'callback');
+      hookForm(owner, `${name}Sync`, name, specs, 'sync');
+    }
   }
-  hookGlob(mod);
-  hookMetadata(mod);
+  hookGlob(owner, where);
+  hookMetadata(owner, where);
+}
+
+/**
+ * fs/promises is hooked when something first gets it (`fs.promises`, `require`, `import`,
+ * `process.getBuiltinModule`): loading it only to hook it would cost every cold start ~1 ms.
+ */
+function whenPromisesLoaded(mod: Owner, patch: (promises: Owner) => void): void {
+  let done = false;
+  const once = (promises: Owner) => {
+    if (done || !promises || typeof promises !== 'object') return;
+    done = true;
+    patch(promises);
+  };
+  const desc = Object.getOwnPropertyDescriptor(mod, 'promises');
+  const get = desc?.get;
+  if (get && desc.configurable) {
+    Object.defineProperty(mod, 'promises', {
+      ...desc,
+      get(this: unknown) {
+        const promises = Reflect.apply(get, this, []) as Owner;
+        once(promises);
+        return promises;
+      },
+    });
+  } else if (desc && 'value' in desc) once(desc.value as Owner);
+  whenBuiltinLoaded('fs/promises', once);
+}
+
+export function hookFsExports(): void {
+  const mod = fs as unknown as Owner;
+  hookForms(mod, 'fs');
+  whenPromisesLoaded(mod, (promises) => hookForms(promises, 'promises'));
   // The sink's descriptor (hooks/fs.ts `refusesSinkClose`): a FileHandle closes only its own.
   hookExport(mod, 'close', (fn, self, args) => {
     if (!refusesSinkClose(args[0])) return fn.apply(self, args);

@@ -18,6 +18,7 @@
 import type { NetworkEvent } from '../../events/types';
 import { normalizeIp, reverseName } from '../../net/address';
 import { captureStack, type StackHolder } from '../attribution';
+import { whenBuiltinLoaded } from '../builtin-watch';
 import type { WardenBlockedError } from '../errors';
 import { handleOwner, hookExport, hookMethod, inBypass, lock, rawBinding } from '../guard';
 import { bindingOrClasses } from '../handle-classes';
@@ -518,6 +519,9 @@ function hookSocketFileWrite(
 export function installNetworkHooks(): void {
   hookTcp();
   hookPipe();
-  hookUdp();
+  // Where Node refuses the binding, the UDP class is found from a dgram socket: when dgram is
+  // first loaded (the one maker of UDP handles), not at every cold start.
+  if (rawBinding('udp_wrap')) hookUdp();
+  else whenBuiltinLoaded('dgram', hookUdp);
   hookDns();
 }

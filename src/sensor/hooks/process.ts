@@ -13,6 +13,7 @@ import { NODE_VALUE_OPTIONS } from '../../events/node-options';
 import { type ExecProbe, processEvent } from '../../events/process-event';
 import type { ProcessEvent } from '../../events/types';
 import { isShell } from '../../policy/decide';
+import { whenBuiltinLoaded } from '../builtin-watch';
 import type { SensorConfig } from '../config';
 import type { WardenBlockedError } from '../errors';
 import { bypass, handleOwner, hookExport, inBypass, lock, rawBinding, realpathOf, wrapCall } from '../guard';
@@ -272,7 +273,43 @@ function injectEnv(a: SpawnArgs, cfg: SensorConfig): void {
   }
 }
 
+/** Builtins that can start a process: child_process, and those that load it to spawn. */
+const SPAWNING_BUILTINS = ['child_process', 'cluster', 'test'];
+let spawnHooksDone = false;
+let processClassFound: boolean | undefined;
+
+/**
+ * Whether the Process class was looked for and not found (a Node version changed what
+ * handle-classes.ts relies on): undefined while not looked for yet.
+ */
+export function processClassMissing(): boolean | undefined {
+  return processClassFound === undefined ? undefined : !processClassFound;
+}
+
+/** Node's permission model refuses every child process (no --allow-child-process). */
+function childProcessesRefused(): boolean {
+  const permission = (process as unknown as { permission?: { has(scope: string): boolean } }).permission;
+  try {
+    return !!permission && rawBinding('process_wrap') === undefined && !permission.has('child');
+  } catch {
+    return false;
+  }
+}
+
 export function installProcessHooks(cfg: SensorConfig): void {
+  // Where Node's model refuses every child process, nothing can start one: the spawn hooks, which
+  // then only see attempts, are installed when a module that can spawn is first loaded (loading
+  // child_process ahead would cost every cold start ~3 ms).
+  if (childProcessesRefused())
+    for (const name of SPAWNING_BUILTINS) whenBuiltinLoaded(name, () => hookSpawns(cfg));
+  else hookSpawns(cfg);
+  hookExecve(cfg);
+  hookKill();
+}
+
+function hookSpawns(cfg: SensorConfig): void {
+  if (spawnHooksDone) return;
+  spawnHooksDone = true;
   const pathVar = cfg.pathVar;
   const processWrap = bindingOrClasses('process_wrap') as
     | { Process?: { prototype: Record<string, unknown> } }
@@ -280,6 +317,7 @@ export function installProcessHooks(cfg: SensorConfig): void {
   const spawnSyncBinding = rawBinding('spawn_sync') as Record<string, unknown> | undefined;
 
   const proto = processWrap?.Process?.prototype;
+  processClassFound = !!proto;
   if (proto && typeof proto.spawn === 'function') {
     lock(
       proto,
@@ -329,9 +367,9 @@ export function installProcessHooks(cfg: SensorConfig): void {
       ),
     );
   } else hookSyncSpawnExports(cfg);
+}
 
-  hookExecve(cfg);
-
+function hookKill(): void {
   const killHook = (orig: (...a: unknown[]) => unknown, self: unknown, args: unknown[], api: string) => {
     const pid = Number(args[0]);
     // SIGUSR1 to itself opens the inspector.
