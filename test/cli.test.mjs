@@ -101,6 +101,9 @@ test('permission-flags: flags that this Node accepts, and that Node runs with', 
 test('demo: in the sandbox, the attacks work in monitor mode, are blocked in enforce mode, benign requests pass', () => {
   const out = JSON.parse(execFileSync(NODE, [CLI, 'demo', '--json'], { encoding: 'utf8' }));
   const [monitor, enforce] = out.runs;
+  // The closing sentences, computed from the runs (src/cli/demo-outcome.ts): all good here.
+  assert.equal(out.outcome.ok, true, JSON.stringify(out.outcome));
+  assert.ok(out.outcome.sentences.every((x) => x.good));
   assert.equal(monitor.mode, 'monitor');
   assert.match(monitor.canary, /^.{40}$/);
   assert.notEqual(monitor.canary, enforce.canary, 'fresh canaries per sandbox');
@@ -158,6 +161,8 @@ test('demo: in the sandbox, the attacks work in monitor mode, are blocked in enf
   const text = execFileSync(NODE, [CLI, 'demo'], { encoding: 'utf8' });
   assert.match(text, /BLOCKED/);
   assert.match(text, /DETECTED/);
+  assert.match(text, /Warden refused 2 of 2 attacks\./);
+  assert.match(text, /Every benign request succeeded in both modes \(2 requests each\)\./);
 });
 
 test('warden invoke: bad usage exits 2 with a one-line reason', () => {

@@ -12,6 +12,7 @@ import { localSettings, type RuntimeId } from '../sandbox/environment';
 import { runSandbox } from '../sandbox/run';
 import { defaultRuntime, findNode } from '../sandbox/runtimes';
 import type { InvokeResult } from '../sandbox/sandbox';
+import { demoOutcome, leaked } from './demo-outcome';
 import { packageRoot, resolveClient } from './invoke';
 import { loadPolicyOrExit } from './load-policy-file';
 
@@ -34,10 +35,10 @@ interface DemoRun {
 }
 
 const STEPS = [
-  ['benign-convert', 'benign: convert quarterly.md'],
-  ['benign-read', 'benign: read docs/quarterly.md'],
-  ['attack-injection', 'attack: command injection in "name"'],
-  ['attack-traversal', 'attack: path traversal to /proc/self/environ'],
+  ['benign-convert', 'benign: convert quarterly.md', 'benign'],
+  ['benign-read', 'benign: read docs/quarterly.md', 'benign'],
+  ['attack-injection', 'attack: command injection in "name"', 'attack'],
+  ['attack-traversal', 'attack: path traversal to /proc/self/environ', 'attack'],
 ] as const;
 
 function paint(tty: boolean) {
@@ -125,10 +126,13 @@ export function registerDemo(program: Command): void {
         });
         runs.push(run);
       }
-      const leaked = (run: DemoRun, r: InvokeResult) =>
-        !!run.canary && JSON.stringify(r).includes(run.canary);
+      const outcome = demoOutcome(
+        runs,
+        STEPS.map(([, label, kind]) => ({ kind, label })),
+      );
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ runtime, client: client.label, runs })}\n`);
+        process.stdout.write(`${JSON.stringify({ runtime, client: client.label, runs, outcome })}\n`);
+        if (!outcome.ok) process.exitCode = 1;
         return;
       }
       const p = paint(Boolean(process.stdout.isTTY));
@@ -179,16 +183,14 @@ export function registerDemo(program: Command): void {
           `${monitor.findings.length} findings in monitor mode, ${enforce.findings.length} in enforce mode (${blocked} blocked).`,
         ),
       );
-      out.push(
-        enforce.results.some((r) => leaked(enforce, r))
-          ? p.red('The secret leaked in enforce mode.')
-          : p.green('In enforce mode the secret never left the function; the benign requests still worked.'),
-      );
+      for (const sentence of outcome.sentences)
+        out.push(sentence.good ? p.green(sentence.text) : p.red(sentence.text));
       out.push(
         p.dim(
           'Each finding is an OCSF Detection Finding (class 2004); `warden demo --json` prints them whole.',
         ),
       );
       process.stdout.write(`${out.join('\n')}\n`);
+      if (!outcome.ok) process.exitCode = 1;
     });
 }

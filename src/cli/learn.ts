@@ -25,6 +25,7 @@ import { learningPolicy } from '../policy/learning-policy';
 import { localSettings } from '../sandbox/environment';
 import { runSandbox, sandboxHome } from '../sandbox/run';
 import { runtimesHome } from '../sandbox/runtimes';
+import type { InvokeResult } from '../sandbox/sandbox';
 import { type InvokeCliOptions, runCommand, sandboxSetup, UsageError } from './invoke';
 import { loadPolicyOrExit } from './load-policy-file';
 
@@ -73,7 +74,7 @@ function realOrSelf(p: string): string {
 async function observeInSandbox(
   functionDir: string,
   o: LearnCliOptions,
-): Promise<{ observations: Observation[]; failed: number; invocations: number }> {
+): Promise<{ observations: Observation[]; failed: number; invocations: number; failures: InvokeResult[] }> {
   if (!o.handler) throw new UsageError('--handler <file.export> is required with --event');
   const setup = sandboxSetup(functionDir, { ...o, handler: o.handler });
   const work = mkdtempSync(path.join(tmpdir(), 'warden-learn-'));
@@ -81,6 +82,7 @@ async function observeInSandbox(
   const observations: Observation[] = [];
   const bar = progress(setup.events.length);
   let failed = 0;
+  const failures: InvokeResult[] = [];
   try {
     const policy = learningPolicy();
     await runSandbox({
@@ -102,7 +104,10 @@ async function observeInSandbox(
       extraLayers: o.layer,
       userEnv: { ...setup.userEnv, WARDEN_LEARN: obsFile },
       onResult: (r) => {
-        if (r.status !== 'success') failed++;
+        if (r.status !== 'success') {
+          failed++;
+          failures.push(r);
+        }
         bar.step(r.status);
       },
       onFinding: (line) => {
@@ -127,7 +132,30 @@ async function observeInSandbox(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return { observations, failed, invocations: setup.events.length };
+  return { observations, failed, invocations: setup.events.length, failures };
+}
+
+/**
+ * Lambda's errors for a handler that did not load (its module, its export, its syntax, its
+ * name, or the runtime exiting during init): nothing the function does was seen.
+ */
+const LOAD_ERRORS = new Set([
+  'Runtime.ImportModuleError',
+  'Runtime.HandlerNotFound',
+  'Runtime.UserCodeSyntaxError',
+  'Runtime.MalformedHandlerName',
+  'Runtime.ExitError',
+]);
+
+/** Why the sandbox run taught nothing to learn from, if so: the handler did not load, or no invocation succeeded. */
+export function nothingLearned(failures: readonly InvokeResult[], ran: number): string | undefined {
+  const describe = (r: InvokeResult) =>
+    `${r.error?.errorType ?? r.status}: ${(r.error?.errorMessage ?? '').split('\n')[0]?.slice(0, 160)}`;
+  const load = failures.find((r) => r.error && LOAD_ERRORS.has(r.error.errorType));
+  if (load) return `the handler did not load (${describe(load)})`;
+  if (ran > 0 && failures.length >= ran)
+    return `every one of the ${ran} invocation(s) failed (first: ${describe(failures[0] as InvokeResult)})`;
+  return undefined;
 }
 
 export async function runLearn(functionDir: string | undefined, o: LearnCliOptions): Promise<number> {
@@ -162,6 +190,12 @@ export async function runLearn(functionDir: string | undefined, o: LearnCliOptio
   let ran = 0;
   if (functionDir) {
     const r = await observeInSandbox(functionDir, o);
+    // A policy learned from a function that never ran allows nothing it needs: none is written.
+    const why = nothingLearned(r.failures, r.invocations);
+    if (why) {
+      process.stderr.write(`warden learn: ${why}: nothing learned, no policy written\n`);
+      return 1;
+    }
     observations.push(...r.observations);
     failed = r.failed;
     ran = r.invocations;

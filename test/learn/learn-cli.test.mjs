@@ -226,3 +226,53 @@ test("a binary shipped in the function's directory: learned relative to LAMBDA_T
     cleanup();
   }
 });
+
+test('learn writes nothing and exits 1 when the handler does not load or no invocation succeeds', async () => {
+  const { dir, cleanup } = tempDir('warden-learn-fail-');
+  try {
+    const fixtures = join(ROOT, 'test', 'fixtures', 'functions');
+    const events = writeEvents(dir, 'e', [{ n: 1 }, { n: 2 }]);
+    const cases = [
+      ['init-error', 'index.handler', /nothing learned, no policy written/],
+      ['basic', 'index.nosuchexport', /the handler did not load \(Runtime\.HandlerNotFound/],
+      ['basic', 'index.fail', /every one of the 2 invocation\(s\) failed/],
+    ];
+    for (const [fn, handler, said] of cases) {
+      const out = join(dir, `${fn}-${handler}.yaml`);
+      const r = await run(NODE, [
+        CLI,
+        'learn',
+        join(fixtures, fn),
+        '--handler',
+        handler,
+        ...events,
+        '--out',
+        out,
+        '--runtime',
+        RUNTIME,
+      ]);
+      assert.equal(r.code, 1, `${fn} ${handler}: ${r.stderr}`);
+      assert.match(r.stderr, said);
+      assert.ok(!existsSync(out), `${fn} ${handler}: a policy was written`);
+    }
+    // The same handler, loaded and succeeding: learned as before.
+    const mixed = writeEvents(dir, 'm', [{ n: 1 }]);
+    const out = join(dir, 'ok.yaml');
+    const ok = await run(NODE, [
+      CLI,
+      'learn',
+      join(fixtures, 'basic'),
+      '--handler',
+      'index.handler',
+      ...mixed,
+      '--out',
+      out,
+      '--runtime',
+      RUNTIME,
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(existsSync(out));
+  } finally {
+    cleanup();
+  }
+});
