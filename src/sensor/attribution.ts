@@ -361,6 +361,34 @@ export function calledByNode(): boolean {
   return false;
 }
 
+/**
+ * The innermost caller outside Warden: `{ builtin }` for one of V8's own functions (no file:
+ * `Object.keys`, `Reflect.getOwnPropertyDescriptor`), `{ code: true }` for script code (a
+ * language operation such as `for…in` or a spread, made in that frame), undefined when the
+ * stack cannot be read (tampering: the caller is then anyone).
+ */
+export function innermostCaller(): { builtin: string } | { code: true } | undefined {
+  const holder: StackHolder = {};
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 8;
+  } catch {
+    // locked: the capture below still works with whatever limit is set
+  }
+  captureStackTrace(holder, innermostCaller);
+  try {
+    Error.stackTraceLimit = limit;
+  } catch {
+    // see above
+  }
+  for (const site of sitesOf(holder)) {
+    const file = site.getFileName() ?? '';
+    if (file && isSensorFrame(site, file)) continue;
+    return file ? { code: true } : { builtin: site.getFunctionName() ?? '' };
+  }
+  return undefined;
+}
+
 /** True when the innermost frame outside Warden belongs to Node's module loader. */
 export function isModuleLoaderRead(holder: StackHolder): boolean {
   for (const site of sitesOf(holder)) {

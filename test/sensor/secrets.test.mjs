@@ -157,3 +157,32 @@ test('util.inspect and console.log of process.env do not print the credentials p
   assert.equal(mon.out.getters, true);
   assert.equal(mon.out.read, 'canary-key');
 });
+
+test('listing the environment is not reading it: Object.keys, Object.hasOwn and for…in are not credential reads; a descriptor, a spread or the descriptors are', async () => {
+  const strict = 'version: 1\nmode: enforce\nsecrets:\n  default: deny\n';
+  const listing = `${REPORT}
+const keys = Object.keys(process.env).filter((k) => k.startsWith('AWS_'));
+const names = []; for (const k in process.env) if (k.startsWith('AWS_')) names.push(k);
+record('keys', keys.sort().join(','));
+record('forIn', names.sort().join(','));
+record('hasOwn', Object.hasOwn(process.env, 'AWS_SECRET_ACCESS_KEY') && Object.prototype.hasOwnProperty.call(process.env, 'AWS_SESSION_TOKEN'));
+record('debugStyle', Object.keys(process.env).filter((k) => /^debug_/i.test(k)).length);`;
+  const l = await runSensor(listing, { env, policy: strict });
+  assert.equal(l.code, 0, l.stderr);
+  assert.equal(l.out.keys, 'AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY,AWS_SESSION_TOKEN');
+  assert.equal(l.out.forIn, l.out.keys);
+  assert.equal(l.out.hasOwn, true);
+  assert.deepEqual(findingsFor(l.findings, 'warden.secrets'), [], describe(l.findings));
+  for (const [name, expr] of Object.entries({
+    descriptor: `Object.getOwnPropertyDescriptor(process.env, 'AWS_SECRET_ACCESS_KEY').value`,
+    reflect: `Reflect.getOwnPropertyDescriptor(process.env, 'AWS_SECRET_ACCESS_KEY').value`,
+    descriptors: `Object.getOwnPropertyDescriptors(process.env).AWS_SECRET_ACCESS_KEY.value`,
+    spread: `({ ...process.env }).AWS_SECRET_ACCESS_KEY`,
+    entries: `Object.fromEntries(Object.entries(process.env)).AWS_SECRET_ACCESS_KEY`,
+  })) {
+    const r = await runSensor(`${REPORT}\nrecord('v', String(${expr}));`, { env, policy: strict });
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+    assert.notEqual(r.out.v, 'CANARYSECRET', `${name}: the value came out`);
+    assert.ok(findingsFor(r.findings, 'warden.secrets').length >= 1, `${name}: ${describe(r.findings)}`);
+  }
+});

@@ -9,6 +9,7 @@
  */
 
 import { ATTACKS } from '../../events/mitre';
+import { innermostCaller } from '../attribution';
 import { BLOCKED_CODE, issue } from '../errors';
 import { bypass, inBypass } from '../guard';
 import { check, getState, reportNotice } from '../report';
@@ -102,6 +103,23 @@ let currentShadow: { sync(): void } | undefined;
 export function refreshEnvShadow(): void {
   const shadow = currentShadow;
   if (shadow) bypass(() => shadow.sync());
+}
+
+/** V8's own functions that ask for a property's descriptor and hand out no value: its names, whether it is there. */
+const VALUE_BLIND_BUILTINS = new Set(['keys', 'hasOwn', 'hasOwnProperty', 'propertyIsEnumerable']);
+
+/**
+ * Whether a descriptor asked for now reaches no one's hands with its value: `Object.keys`
+ * (the names: the `debug` package lists the environment so), `Object.hasOwn`, or a language
+ * operation in script code (`for…in` lists names; a spread or a rest element reads each value
+ * through `get`, judged there). `Object.getOwnPropertyDescriptor(s)` and
+ * `Reflect.getOwnPropertyDescriptor` hand the value out: judged as the read. A stack that cannot
+ * be read counts as handing it out.
+ */
+function valueBlind(): boolean {
+  const caller = innermostCaller();
+  if (!caller) return false;
+  return 'code' in caller || VALUE_BLIND_BUILTINS.has(caller.builtin);
 }
 
 export function installEnvHooks(): void {
@@ -224,6 +242,7 @@ export function installEnvHooks(): void {
           const copying = walk.inOrder(key);
           if (
             names.has(key) &&
+            !valueBlind() &&
             !judge(key, 'Object.getOwnPropertyDescriptor(process.env)', copying ? 'enumerate' : 'read')
           ) {
             return { ...desc, value: undefined };
