@@ -338,8 +338,8 @@ function isNodeFile(file: string, prefixes: readonly string[]): boolean {
   return prefixes.some((p) => file.startsWith(p)) && !claimedNames.has(file);
 }
 
-/** True when the innermost caller outside the sensor is Node's own code (cheap: a few frames). */
-export function calledByNode(): boolean {
+/** The innermost few frames above `above` (cheap: the stack limit lowered for the capture). */
+function innermostSites(above: Function): CallSiteLike[] {
   const holder: StackHolder = {};
   const limit = Error.stackTraceLimit;
   try {
@@ -347,13 +347,18 @@ export function calledByNode(): boolean {
   } catch {
     // locked: the capture below still works with whatever limit is set
   }
-  captureStackTrace(holder, calledByNode);
+  captureStackTrace(holder, above);
   try {
     Error.stackTraceLimit = limit;
   } catch {
     // see above
   }
-  for (const site of sitesOf(holder)) {
+  return sitesOf(holder);
+}
+
+/** True when the innermost caller outside the sensor is Node's own code (cheap: a few frames). */
+export function calledByNode(): boolean {
+  for (const site of innermostSites(calledByNode)) {
     const file = site.getFileName() ?? '';
     if (!file || isSensorFrame(site, file)) continue;
     return isNodeFile(file, ['node:internal/', 'internal/']);
@@ -368,20 +373,7 @@ export function calledByNode(): boolean {
  * stack cannot be read (tampering: the caller is then anyone).
  */
 export function innermostCaller(): { builtin: string } | { code: true } | undefined {
-  const holder: StackHolder = {};
-  const limit = Error.stackTraceLimit;
-  try {
-    Error.stackTraceLimit = 8;
-  } catch {
-    // locked: the capture below still works with whatever limit is set
-  }
-  captureStackTrace(holder, innermostCaller);
-  try {
-    Error.stackTraceLimit = limit;
-  } catch {
-    // see above
-  }
-  for (const site of sitesOf(holder)) {
+  for (const site of innermostSites(innermostCaller)) {
     const file = site.getFileName() ?? '';
     if (file && isSensorFrame(site, file)) continue;
     return file ? { code: true } : { builtin: site.getFunctionName() ?? '' };
