@@ -7,7 +7,8 @@
  * is hooking what `process.binding` would have handed out (net, tls, http, fetch, dgram,
  * child_process and dns all call them). What only a binding object holds (its functions:
  * `fs.*`, `spawn_sync.spawn`, `cares_wrap.getaddrinfo`) has no instance: those surfaces are
- * hooked at their public API instead (hooks/api-fallback.ts).
+ * hooked at their public API instead (hooks/fs-exports.ts, and in hooks/process.ts and
+ * hooks/network.ts).
  */
 
 import { rawBinding } from './guard';

@@ -15,51 +15,49 @@ import type { FileOp } from '../../events/types';
 import { globRoot } from '../../policy/permission-flags';
 import { whenBuiltinLoaded } from '../builtin-watch';
 import { hookExport } from '../guard';
-import { asPathString, judgeFileAccess, openOp, pinPathArg, refusesSinkClose } from './fs';
+import {
+  asPathString,
+  judgeFileAccess,
+  openOp,
+  PATH_FUNCTIONS,
+  type PathArg,
+  pinPathArg,
+  refusesSinkClose,
+} from './fs';
 
-type Spec = { index: number; op: FileOp | 'open'; follow: boolean };
+/** Public functions whose arguments are those of the binding function of the same name. */
+const SAME_AS_BINDING = [
+  'open',
+  'readdir',
+  'rename',
+  'rmdir',
+  'mkdir',
+  'mkdtemp',
+  'link',
+  'symlink',
+  'unlink',
+  'copyFile',
+  'chmod',
+  'lchmod',
+  'chown',
+  'lchown',
+  'utimes',
+  'lutimes',
+  'truncate',
+];
 
-const read0: Spec[] = [{ index: 0, op: 'read', follow: true }];
-const write0: Spec[] = [{ index: 0, op: 'write', follow: true }];
-const writeLink0: Spec[] = [{ index: 0, op: 'write', follow: false }];
-
-/** The path-taking functions of `fs` (base names), with which argument is which access. */
-const PATH_EXPORTS: Record<string, Spec[]> = {
-  open: [{ index: 0, op: 'open', follow: true }],
-  readFile: [{ index: 0, op: 'open', follow: true }],
-  writeFile: write0,
-  appendFile: write0,
-  readdir: read0,
-  rename: [
-    { index: 0, op: 'write', follow: false },
-    { index: 1, op: 'write', follow: false },
-  ],
-  rm: writeLink0,
-  rmdir: writeLink0,
-  mkdir: writeLink0,
-  mkdtemp: writeLink0,
-  mkdtempDisposable: writeLink0, // Node ≥ 24: removed when disposed
-  link: [
-    { index: 0, op: 'read', follow: false },
-    { index: 1, op: 'write', follow: false },
-  ],
-  symlink: [{ index: 1, op: 'write', follow: false }],
-  unlink: writeLink0,
-  copyFile: [
-    { index: 0, op: 'read', follow: true },
-    { index: 1, op: 'write', follow: true },
-  ],
-  cp: [
-    { index: 0, op: 'read', follow: true },
-    { index: 1, op: 'write', follow: false },
-  ],
-  chmod: write0,
-  lchmod: writeLink0,
-  chown: write0,
-  lchown: writeLink0,
-  utimes: write0,
-  lutimes: writeLink0,
-  truncate: write0,
+/**
+ * The path-taking functions of `fs` (base names), with which argument is which access: those of
+ * the binding function each reaches (hooks/fs.ts `PATH_FUNCTIONS`), one table for both layers.
+ */
+const PATH_EXPORTS: Record<string, PathArg[]> = {
+  ...Object.fromEntries(SAME_AS_BINDING.map((name) => [name, PATH_FUNCTIONS[name]!])),
+  readFile: PATH_FUNCTIONS.readFileUtf8!,
+  writeFile: PATH_FUNCTIONS.writeFileUtf8!,
+  appendFile: PATH_FUNCTIONS.writeFileUtf8!,
+  rm: PATH_FUNCTIONS.rmSync!,
+  mkdtempDisposable: PATH_FUNCTIONS.mkdtemp!, // Node ≥ 24: removed when disposed
+  cp: PATH_FUNCTIONS.cpSyncCheckPaths!,
 };
 
 /** What opening with these flags is: Node's flag strings (`'r'`, `'a+'`…) or O_* bits. */
@@ -69,7 +67,7 @@ export function openFlagsOp(flags: unknown): FileOp {
 }
 
 /** The access one spec stands for in this call (an open's flags, a readFile's `flag`). */
-function opOf(name: string, spec: Spec, args: unknown[]): FileOp {
+function opOf(name: string, spec: PathArg, args: unknown[]): FileOp {
   if (spec.op !== 'open') return spec.op;
   if (name === 'open') return openFlagsOp(args[1]);
   const options = args[1];
@@ -77,7 +75,7 @@ function opOf(name: string, spec: Spec, args: unknown[]): FileOp {
 }
 
 /** Judges every path argument; the error to fail the call with, if any. */
-function judge(api: string, name: string, specs: Spec[], args: unknown[]) {
+function judge(api: string, name: string, specs: PathArg[], args: unknown[]) {
   for (const spec of specs) {
     const requested = pinPathArg(args, spec.index);
     if (requested === undefined) continue; // an fd or a FileHandle: judged when it was opened
@@ -92,6 +90,15 @@ type Owner = Record<string, unknown>;
 /** The `fs` module (callback and sync forms) or fs/promises. */
 type Where = 'fs' | 'promises';
 
+/** Fails a refused call the way its form fails: a rejected promise, the callback's error, a throw. */
+function refuse(form: Form, args: unknown[], err: Error): unknown {
+  if (form === 'promise') return Promise.reject(err);
+  const cb = args[args.length - 1];
+  if (form === 'sync' || typeof cb !== 'function') throw err;
+  process.nextTick(() => cb(err));
+  return undefined;
+}
+
 /**
  * Inside a judged call: Node's own fs functions call others through the module object
  * (`readFileSync` calls `fs.openSync`, so tests can replace it), and the access judged at the
@@ -100,7 +107,7 @@ type Where = 'fs' | 'promises';
  */
 let judgedDepth = 0;
 
-function hookForm(owner: Record<string, unknown>, key: string, name: string, specs: Spec[], form: Form) {
+function hookForm(owner: Record<string, unknown>, key: string, name: string, specs: PathArg[], form: Form) {
   const api = form === 'promise' ? `fs.promises.${key}` : `fs.${key}`;
   hookExport(
     owner,
@@ -115,11 +122,7 @@ function hookForm(owner: Record<string, unknown>, key: string, name: string, spe
           judgedDepth--;
         }
       }
-      if (form === 'promise') return Promise.reject(err);
-      const cb = args[args.length - 1];
-      if (form === 'sync' || typeof cb !== 'function') throw err;
-      process.nextTick(() => cb(err));
-      return undefined;
+      return refuse(form, args, err);
     },
     { surface: 'files', api },
   );
@@ -175,11 +178,7 @@ function hookGlob(owner: Owner, where: Where): void {
     'glob',
     (fn, self, args) => {
       const err = judgeRoots('fs.glob', args);
-      const cb = args[args.length - 1];
-      if (!err) return fn.apply(self, args);
-      if (typeof cb !== 'function') throw err;
-      process.nextTick(() => cb(err));
-      return undefined;
+      return err ? refuse('callback', args, err) : fn.apply(self, args);
     },
     site('fs.glob'),
   );
@@ -188,8 +187,7 @@ function hookGlob(owner: Owner, where: Where): void {
     'globSync',
     (fn, self, args) => {
       const err = judgeRoots('fs.globSync', args);
-      if (err) throw err;
-      return fn.apply(self, args);
+      return err ? refuse('sync', args, err) : fn.apply(self, args);
     },
     site('fs.globSync'),
   );
@@ -239,12 +237,14 @@ function hookMetadata(owner: Owner, where: Where): void {
         (fn, self, args) => {
           const err = judgeRefused(api, args);
           if (!err) return fn.apply(self, args);
+          // exists answers false for a path it may not look at, as Node's own does.
           if (key === 'existsSync') return false;
-          if (form === 'promise') return Promise.reject(err);
           const cb = args[args.length - 1];
-          if (form === 'sync' || typeof cb !== 'function') throw err;
-          process.nextTick(() => (key === 'exists' ? cb(false) : cb(err)));
-          return undefined;
+          if (key === 'exists' && typeof cb === 'function') {
+            process.nextTick(() => cb(false));
+            return undefined;
+          }
+          return refuse(form, args, err);
         },
         { surface: 'files', op: 'read', api },
       );

@@ -19,7 +19,7 @@ import { hookMethod, inBypass, rawBinding, theCallsOwn } from '../guard';
 import { check, getState, reportNotice } from '../report';
 import { resolveForCheck } from '../resolve-path';
 
-type PathArg = { index: number; op: FileOp | 'open'; follow: boolean };
+export type PathArg = { index: number; op: FileOp | 'open'; follow: boolean };
 
 const O_ACCMODE = 3;
 const WRITE_FLAGS =
@@ -30,7 +30,7 @@ const WRITE_FLAGS =
   fs.constants.O_APPEND;
 
 /** Binding functions that take paths, with which argument is which kind of access. */
-const PATH_FUNCTIONS: Record<string, PathArg[]> = {
+export const PATH_FUNCTIONS: Record<string, PathArg[]> = {
   open: [{ index: 0, op: 'open', follow: true }],
   openFileHandle: [{ index: 0, op: 'open', follow: true }],
   readFileUtf8: [{ index: 0, op: 'open', follow: true }],
