@@ -53,6 +53,7 @@ export { learnPolicy } from './learn/learn';
 export { mergeLearned } from './learn/merge';
 export { observationFromFinding, readObservationLines } from './learn/observation';
 export { policyYaml } from './learn/policy-yaml';
+export { kernelImage, observationsFromTrace } from './learn/traced-observations';
 export { isIpLiteral, normalizeIp } from './net/address';
 export { CREDENTIAL_VARIABLES, compilePolicy } from './policy/compile';
 export { compiledJson, readCompiled } from './policy/compiled';
@@ -73,6 +74,7 @@ export {
 export { runSandbox } from './sandbox/run';
 export { builtinClient, findAwsClient, findNode } from './sandbox/runtimes';
 export { Sandbox } from './sandbox/sandbox';
+export { inetAddress, parseTrace, parseTraceLine } from './sandbox/syscall-trace';
 export { parseSubscription, TelemetryStream } from './sandbox/telemetry';
 export { packageOfFile } from './sensor/attribution';
 export { openChannel } from './sensor/channel';

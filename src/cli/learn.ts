@@ -5,9 +5,13 @@
  * line), 1 for a sandbox fault.
  */
 import {
+  closeSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
+  readSync,
   realpathSync,
   rmSync,
   statSync,
@@ -16,16 +20,20 @@ import {
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { probe } from '../extension/watch-setup';
 import { countEntries, learnPolicy } from '../learn/learn';
 import { mergeLearned } from '../learn/merge';
 import { type Observation, observationFromFinding, readObservationLines } from '../learn/observation';
 import { policyYaml } from '../learn/policy-yaml';
+import { type InvocationWindow, observationsFromTrace } from '../learn/traced-observations';
+import { nameservers } from '../net/nameservers';
 import { compiledJson } from '../policy/compiled';
 import { learningPolicy } from '../policy/learning-policy';
 import { localSettings } from '../sandbox/environment';
 import { runSandbox, sandboxHome } from '../sandbox/run';
 import { runtimesHome } from '../sandbox/runtimes';
 import type { InvokeResult } from '../sandbox/sandbox';
+import { readTrace, syscallTraceAvailable } from '../sandbox/syscall-trace';
 import { type InvokeCliOptions, runCommand, sandboxSetup, UsageError } from './invoke';
 import { loadPolicyOrExit } from './load-policy-file';
 
@@ -63,6 +71,22 @@ function progress(total: number): { step(status: string): void; done(): void } {
   };
 }
 
+/** A file's first line when it starts with `#!`. */
+function shebangLine(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(256);
+    const n = readSync(fd, head, 0, head.length, 0);
+    const text = head.subarray(0, n).toString('latin1');
+    return text.startsWith('#!') ? text.split('\n')[0] : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 function realOrSelf(p: string): string {
   try {
     return realpathSync(p);
@@ -83,6 +107,18 @@ async function observeInSandbox(
   const bar = progress(setup.events.length);
   let failed = 0;
   const failures: InvokeResult[] = [];
+  // Every exec and connection of the runtime's descendants, however brief (strace); without it,
+  // the extension's polling view, which can miss a child that lives a millisecond.
+  const traced = syscallTraceAvailable();
+  if (!traced)
+    process.stderr.write(
+      'warden learn: strace is not available here: children that live less than a polling interval may be missed (install strace)\n',
+    );
+  const tracePrefix = path.join(work, 'trace', 't');
+  mkdirSync(path.dirname(tracePrefix));
+  const windows: InvocationWindow[] = [];
+  let invokeStart = 0;
+  let sandboxEnv: Record<string, string> = {};
   try {
     const policy = learningPolicy();
     await runSandbox({
@@ -103,7 +139,15 @@ async function observeInSandbox(
       layer: { policy, policyJson: compiledJson(policy), extension: true },
       extraLayers: o.layer,
       userEnv: { ...setup.userEnv, WARDEN_LEARN: obsFile },
+      ...(traced ? { traceSyscalls: tracePrefix } : {}),
+      onStart: (sandbox) => {
+        sandboxEnv = sandbox.functionEnvironment();
+      },
+      beforeInvoke: async () => {
+        invokeStart = Date.now();
+      },
       onResult: (r) => {
+        windows.push({ requestId: r.requestId, start: invokeStart, end: Date.now() });
         if (r.status !== 'success') {
           failed++;
           failures.push(r);
@@ -112,7 +156,8 @@ async function observeInSandbox(
       },
       onFinding: (line) => {
         // The extension's view: processes a shell or a binary started, which the sensor in the
-        // runtime cannot see.
+        // runtime cannot see (the trace's view, when there is one, is complete).
+        if (traced) return;
         try {
           const obs = observationFromFinding(JSON.parse(line));
           if (obs?.layer === 'extension' && obs.event.surface === 'process') observations.push(obs);
@@ -125,6 +170,17 @@ async function observeInSandbox(
       },
     });
     bar.done();
+    if (traced)
+      observations.push(
+        ...observationsFromTrace(readTrace(tracePrefix), {
+          windows,
+          cwd: realOrSelf(functionDir),
+          pathVar: sandboxEnv.PATH ?? '',
+          probe,
+          shebang: shebangLine,
+          resolvers: nameservers(),
+        }),
+      );
     if (existsSync(obsFile))
       observations.push(...readObservationLines(readFileSync(obsFile, 'utf8')).observations);
     if (o.observations)

@@ -5,11 +5,12 @@
  * with, the resolvers whose DNS traffic is the sensor's, and a warm-up so the first real process
  * is judged at full speed.
  */
-import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
+import { accessSync, constants, realpathSync } from 'node:fs';
 import { newDetectState } from '../detect/context';
 import { evaluate } from '../detect/engine';
 import type { ExecProbe } from '../events/process-event';
 import type { NetworkEvent, ProcessEvent, Verdict } from '../events/types';
+import { nameservers } from '../net/nameservers';
 import type { CompiledPolicy } from '../policy/compile';
 import { OUTSIDE_PROCESS } from '../policy/decide';
 import type { Settings } from '../settings';
@@ -36,16 +37,6 @@ export const probe: ExecProbe = {
     }
   },
 };
-
-function resolvers(): Set<string> {
-  try {
-    return new Set(
-      [...readFileSync('/etc/resolv.conf', 'latin1').matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]!),
-    );
-  } catch {
-    return new Set();
-  }
-}
 
 /** Rules the watcher applies by its own means (with the dropped file's evidence): not the engine's. */
 export const WATCHER_OWN_RULES: ReadonlySet<string> = new Set([
@@ -122,7 +113,7 @@ export function createWatch(o: WatchSetupOptions): WatchSetup {
     bootTimeMs: bootTimeMs(),
     now: () => performance.timeOrigin + performance.now(),
     sensorActive: o.sensorActive,
-    resolvers: resolvers(),
+    resolvers: nameservers(),
     ...(o.runtimeSockets ? { runtimeSockets: o.runtimeSockets } : {}),
     ...(o.expected ? { expected: o.expected } : {}),
     ...(o.endRuntime ? { endRuntime: o.endRuntime } : {}),

@@ -22,7 +22,9 @@
  *      argument never matches one that starts with `-` (a new flag is a new capability:
  *      `tar --to-command=sh`).
  *  G5  AWS endpoints: the region label of `<service>.<region>.amazonaws.com` becomes `*`;
- *      other host names stay literal, except a first label that G1 calls data.
+ *      every other host name stays literal.
+ *  G5b Hosts and IPs inside values stay literal: a URL's scheme, host and port, an IPv4
+ *      address anywhere in an argument or path.
  *  G6  Never generalised: /proc, /sys and /dev paths, and anything under /etc.
  */
 
@@ -57,8 +59,18 @@ export function isDataToken(token: string): boolean {
   return token.length >= 16 && /^[A-Za-z0-9+/=_-]+$/.test(token) && /[A-Z]/.test(token) && /\d/.test(token);
 }
 
+/** IPv4 addresses inside a word (`10.0.0.1`, `127.0.0.1:4566`): names, never data (G5b). */
+const IPV4_IN_TEXT = /(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])/g;
+
 /** G1 on one segment or word: data tokens become `*`, neighbouring stars merge. */
 export function generaliseToken(text: string): string {
+  // An IP address stays as it is: kept aside, put back after.
+  const kept: string[] = [];
+  const masked = text.replace(IPV4_IN_TEXT, (ip) => `\uE001${kept.push(ip) - 1}\uE002`);
+  if (kept.length > 0)
+    return generaliseToken(masked.replace(/\uE001\d+\uE002/g, '\uE003'))
+      .split('\uE003')
+      .reduce((acc, part, i) => (i === 0 ? part : `${acc}${kept[i - 1]}${part}`), '');
   // A UUID or a date spans separators: replace those whole first.
   let s = text
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '\uE000')
@@ -89,8 +101,17 @@ export function generalisePath(p: string): string {
   return p.split('/').map(tokenGlob).join('/');
 }
 
-/** A value as a glob: a path by segments, anything else as one token. */
+/** `scheme://authority`, the start of a URL. */
+const URL_START = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+
+/**
+ * A value as a glob: a URL keeps its scheme, host and port literal (G5b) and generalises its
+ * path; a path by segments; anything else as one token.
+ */
 function valueGlob(v: string): string {
+  const url = URL_START.exec(v);
+  if (url)
+    return `${escapeGlob(url[0])}${v.length > url[0].length ? generalisePath(v.slice(url[0].length)) : ''}`;
   return v.includes('/') ? generalisePath(v) : tokenGlob(v);
 }
 
@@ -283,7 +304,7 @@ function variedShape(values: string[]): string {
   const dir = dirs.size === 1 ? [...dirs][0]! : '';
   const exts = new Set(values.map((v) => extensionOf(v.slice(v.lastIndexOf('/') + 1))));
   const ext = exts.size === 1 ? [...exts][0]! : '';
-  const dirGlob = dir ? generalisePath(dir) : '';
+  const dirGlob = dir ? valueGlob(dir) : '';
   return `${dirGlob}${dir ? '' : '[^-]'}*${escapeGlob(ext)}`;
 }
 
@@ -306,15 +327,14 @@ function unescapeGlob(s: string): string {
 
 const AWS_HOST = /^(.+)\.([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d)\.amazonaws\.com(\.cn)?$/;
 
-/** G5: the host glob for a named destination. */
+/**
+ * G5: the host glob for a named destination: the host itself, except the region of an AWS
+ * service endpoint. Never a suffix wildcard: `*.execute-api.….amazonaws.com` would admit an API
+ * anyone can create, `*.example.com` any name someone under it can point anywhere.
+ */
 export function hostPattern(host: string): string {
   const h = host.toLowerCase();
   const aws = AWS_HOST.exec(h);
-  if (aws) {
-    const labels = aws[1]!.split('.').map((l, i) => (i === 0 && isDataToken(l) ? '*' : l));
-    return `${labels.join('.')}.*.amazonaws.com${aws[3] ?? ''}`;
-  }
-  const labels = h.split('.');
-  if (labels.length > 2 && isDataToken(labels[0]!)) labels[0] = '*';
-  return labels.join('.');
+  if (aws) return `${escapeGlob(aws[1]!)}.*.amazonaws.com${aws[3] ?? ''}`;
+  return escapeGlob(h);
 }

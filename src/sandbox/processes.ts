@@ -21,6 +21,7 @@ import {
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { tracedCommand } from './syscall-trace';
 
 export interface SandboxProcess {
   name: string;
@@ -111,6 +112,8 @@ export interface StartOptions {
    * here (root); the host's /etc/hosts is never touched.
    */
   hostsFile?: string;
+  /** Run it under strace, one file per thread at `<trace>.<tid>` (learning: syscall-trace.ts). */
+  trace?: string;
 }
 
 let unshareWorks: boolean | undefined;
@@ -133,8 +136,9 @@ function canUnshare(hostsFile: string): boolean {
 
 /** The command line that runs `command` with `hostsFile` as its /etc/hosts (same pid: unshare and sh exec). */
 function withHosts(o: StartOptions): { command: string; args: string[] } {
-  if (!o.hostsFile || process.env.WARDEN_SANDBOX_HOSTS === '0' || !canUnshare(o.hostsFile))
-    return { command: o.command, args: o.args };
+  // The tracer inside the namespace: what it traces starts with the hosts file in place.
+  const run = o.trace ? tracedCommand(o.trace, o.command, o.args) : { command: o.command, args: o.args };
+  if (!o.hostsFile || process.env.WARDEN_SANDBOX_HOSTS === '0' || !canUnshare(o.hostsFile)) return run;
   return {
     command: 'unshare',
     args: [
@@ -143,8 +147,8 @@ function withHosts(o: StartOptions): { command: string; args: string[] } {
       '-c',
       'mount --bind "$0" /etc/hosts && exec "$@"',
       o.hostsFile,
-      o.command,
-      ...o.args,
+      run.command,
+      ...run.args,
     ],
   };
 }

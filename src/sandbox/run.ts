@@ -30,6 +30,8 @@ export interface RunOptions {
   onLog: (source: string, line: string) => void;
   /** Awaited before each invoke (index from 0): a pause between invokes, for instance. */
   beforeInvoke?: (index: number, sandbox: Sandbox) => Promise<void>;
+  /** Trace the runtime's syscalls to `<prefix>.<tid>` files (learning). */
+  traceSyscalls?: string;
   /** Called once the sandbox is up, with it (tests read the canaries). */
   onStart?: (sandbox: Sandbox) => void;
 }
@@ -80,6 +82,7 @@ export async function runSandbox(o: RunOptions): Promise<InvokeResult[]> {
       onFinding: o.onFinding,
       onLog: o.onLog,
       hostsFile,
+      ...(o.traceSyscalls ? { traceSyscalls: o.traceSyscalls } : {}),
     });
     await sandbox.start();
     o.onStart?.(sandbox);

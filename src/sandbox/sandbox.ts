@@ -56,6 +56,8 @@ export interface SandboxOptions {
   initTimeoutMs?: number;
   /** The sandbox's /etc/hosts (resolves sandbox.localdomain), when it can be mounted. */
   hostsFile?: string;
+  /** Trace the runtime's syscalls to `<prefix>.<tid>` files (learning: syscall-trace.ts). */
+  traceSyscalls?: string;
 }
 
 export interface InvokeRequest {
@@ -527,7 +529,8 @@ export class Sandbox {
     this.address = address;
   }
 
-  private environment(): Record<string, string> {
+  /** The function's environment variables, as the runtime gets them. */
+  functionEnvironment(): Record<string, string> {
     const base: Record<string, string | undefined> = {
       PATH: `${path.dirname(this.o.nodeBin)}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
       HOME: process.env.HOME,
@@ -602,7 +605,7 @@ export class Sandbox {
       functionName: s.functionName,
       functionVersion: s.functionVersion,
     });
-    const env = this.environment();
+    const env = this.functionEnvironment();
     const extEnv = extensionEnvironment(env);
     for (const name of this.extensionFiles()) {
       const proc = startProcess({
@@ -688,6 +691,7 @@ export class Sandbox {
       env,
       cwd: this.o.taskRoot,
       hostsFile: this.o.hostsFile,
+      ...(this.o.traceSyscalls ? { trace: this.o.traceSyscalls } : {}),
       onStdout: (l) => this.outputLine('function', 'function', l),
       onStderr: (l) => this.outputLine('function', 'function', l),
     });

@@ -123,15 +123,39 @@ test('G4: arguments keep their shape; a wildcard never matches a new flag', () =
   assert.equal(lib.argumentShape(['-v', '-q']), '{-q,-v}');
 });
 
-test('G5: AWS endpoints generalise the region only', () => {
+test('G5: AWS endpoints generalise the region only; no host becomes a suffix wildcard', () => {
   assert.equal(lib.hostPattern('dynamodb.us-east-1.amazonaws.com'), 'dynamodb.*.amazonaws.com');
   assert.equal(lib.hostPattern('sqs.eu-west-3.amazonaws.com'), 'sqs.*.amazonaws.com');
+  // An API id stays: `*.execute-api…` would admit an API an attacker creates in their own account.
   assert.equal(
     lib.hostPattern('a1b2c3d4e5.execute-api.us-east-1.amazonaws.com'),
-    '*.execute-api.*.amazonaws.com',
+    'a1b2c3d4e5.execute-api.*.amazonaws.com',
   );
   assert.equal(lib.hostPattern('reports.s3.us-gov-west-1.amazonaws.com'), 'reports.s3.*.amazonaws.com');
   assert.equal(lib.hostPattern('api.example.com'), 'api.example.com');
+  assert.equal(lib.hostPattern('b7f3e2a91c.example.com'), 'b7f3e2a91c.example.com');
+});
+
+test('G5b: a URL keeps its scheme, host and port; an IP address in an argument stays whole', () => {
+  assert.equal(
+    lib.argumentShape(['http://127.0.0.1:4566/status/orders']),
+    'http://127.0.0.1:4566/status/orders',
+  );
+  assert.equal(
+    lib.argumentShape(['http://10.0.0.1:80/items/1234', 'http://10.0.0.1:80/items/98765']),
+    'http://10.0.0.1:80/items/*',
+  );
+  assert.equal(
+    lib.argumentShape(['http://10.0.0.1:80/items/a', 'http://10.0.0.1:80/items/b']),
+    'http://10.0.0.1:80/items/*',
+  );
+  assert.equal(lib.argumentShape(['--host=10.1.2.3']), '--host=10.1.2.3');
+  assert.equal(lib.argumentShape(['192.168.7.21']), '192.168.7.21');
+  for (const shape of [
+    lib.argumentShape(['http://127.0.0.1:4566/a/1']),
+    lib.argumentShape(['https://api-1234abcd.example.com/v1/items/42']),
+  ])
+    assert.doesNotMatch(shape, /\/\/\*|\/\/[^/]*\*/, `${shape}: a wildcard in the host`);
 });
 
 const BASELINE = [
