@@ -267,9 +267,20 @@ function decideNetwork(policy: CompiledPolicy, ev: NetworkEvent, packageOf: Pack
 function isPlatformUse(policy: CompiledPolicy, ev: SensorEvent): boolean {
   if (ev.surface === 'files')
     return ev.op === 'read' && (policy.isPlatformPath(ev.path) || isModuleCode(ev, policy.taskRoot()));
-  if (ev.surface === 'code' && (ev.op === 'native' || ev.op === 'module'))
-    return policy.isPlatformPath(ev.target.replace(/^file:\/\//, ''));
-  return false;
+  return isPlatformCode(policy, ev);
+}
+
+/**
+ * A module or addon loaded from the platform (Lambda's runtime, its Node, the layers; the
+ * sandbox's copies of them, wherever their cache lives, even under /tmp): the runtime starting,
+ * which no rule judges either.
+ */
+export function isPlatformCode(policy: CompiledPolicy, ev: SensorEvent): boolean {
+  return (
+    ev.surface === 'code' &&
+    (ev.op === 'native' || ev.op === 'module') &&
+    policy.isPlatformPath(ev.target.replace(/^file:\/\//, ''))
+  );
 }
 
 function decideFile(policy: CompiledPolicy, ev: FileEvent, packageOf: PackageOf): Verdict | null {

@@ -4,6 +4,7 @@
  * node. Pure functions: the sandbox decides paths and ports, these build the values.
  */
 import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 
 export type RuntimeId = 'nodejs20.x' | 'nodejs22.x' | 'nodejs24.x';
 export const RUNTIME_IDS: readonly RuntimeId[] = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
@@ -88,9 +89,18 @@ export interface EnvironmentInputs {
   execWrapper?: string;
   /** The user's --env pairs, applied last (as function configuration is). */
   userEnv: Record<string, string>;
-  /** Variables of the host passed through (PATH, HOME…), before Lambda's own. */
+  /** The directory holding the runtime's `node` (Lambda's /var/lang/bin). */
+  nodeBinDir: string;
+  /** The sandbox's own variables (WARDEN_RUNTIME_PATHS), before Lambda's. */
   base: Record<string, string | undefined>;
 }
+
+/**
+ * The home directory of the user Lambda runs functions as (`sbx_user1051`; it does not exist).
+ * The same on every machine: a policy learned on a laptop names the paths Lambda would use
+ * (`/home/sbx_user1051/.aws/config`), never the host user's.
+ */
+export const LAMBDA_HOME = '/home/sbx_user1051';
 
 /** Variables Lambda reserves: function configuration cannot set these. */
 export const RESERVED = new Set([
@@ -119,7 +129,22 @@ export function lambdaEnvironment(i: EnvironmentInputs): Record<string, string> 
   const major = runtimeMajor(s.runtime);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(i.base)) if (v !== undefined) env[k] = v;
+  // Lambda's values, with the sandbox's places for /var/lang, /var/runtime, /var/task and /opt.
+  // Nothing of the host's environment: a policy learned here must hold in Lambda.
+  const lang = path.dirname(i.nodeBinDir);
   Object.assign(env, {
+    PATH: [i.nodeBinDir, '/usr/local/bin', '/usr/bin/', '/bin', `${i.optDir}/bin`].join(':'),
+    LD_LIBRARY_PATH: [
+      `${lang}/lib`,
+      '/lib64',
+      '/usr/lib64',
+      i.runtimeDir,
+      `${i.runtimeDir}/lib`,
+      i.taskRoot,
+      `${i.taskRoot}/lib`,
+      `${i.optDir}/lib`,
+    ].join(':'),
+    HOME: LAMBDA_HOME,
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
     NODE_PATH: [
@@ -129,7 +154,6 @@ export function lambdaEnvironment(i: EnvironmentInputs): Record<string, string> 
       i.runtimeDir,
       i.taskRoot,
     ].join(':'),
-    LD_LIBRARY_PATH: `${i.optDir}/lib`,
     _HANDLER: s.handler,
     AWS_REGION: s.region,
     AWS_DEFAULT_REGION: s.region,

@@ -532,8 +532,6 @@ export class Sandbox {
   /** The function's environment variables, as the runtime gets them. */
   functionEnvironment(): Record<string, string> {
     const base: Record<string, string | undefined> = {
-      PATH: `${path.dirname(this.o.nodeBin)}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
-      HOME: process.env.HOME,
       // The runtime client's code is Lambda's /var/runtime: its frames are the runtime's.
       WARDEN_RUNTIME_PATHS: [
         ...new Set([`${this.o.client.dir}/`, `${path.dirname(this.o.client.entry)}/`]),
@@ -549,6 +547,7 @@ export class Sandbox {
       logStream: this.logStream,
       execWrapper: this.o.execWrapper,
       userEnv: this.o.userEnv,
+      nodeBinDir: path.dirname(this.o.nodeBin),
       base,
     });
   }

@@ -372,11 +372,11 @@ export function calledByNode(): boolean {
  * language operation such as `for…in` or a spread, made in that frame), undefined when the
  * stack cannot be read (tampering: the caller is then anyone).
  */
-export function innermostCaller(): { builtin: string } | { code: true } | undefined {
+export function innermostCaller(): { builtin: string } | { code: true; file: string } | undefined {
   for (const site of innermostSites(innermostCaller)) {
     const file = site.getFileName() ?? '';
     if (file && isSensorFrame(site, file)) continue;
-    return file ? { code: true } : { builtin: site.getFunctionName() ?? '' };
+    return file ? { code: true, file } : { builtin: site.getFunctionName() ?? '' };
   }
   return undefined;
 }

@@ -11,7 +11,7 @@ import { resourceOfInvocation } from '../events/resource';
 import type { Attribution, InvocationContext, SensorEvent, Surface, Verdict } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
 import { couldDeny } from '../policy/could-deny';
-import { ACTION_RANK, capabilityOf, decide, type PackageOf } from '../policy/decide';
+import { ACTION_RANK, capabilityOf, decide, isPlatformCode, type PackageOf } from '../policy/decide';
 import type { Mode } from '../policy/types';
 import {
   attribute,
@@ -499,7 +499,7 @@ export function check(ev: SensorEvent, opts?: CheckOptions): WardenBlockedError 
       return undefined;
     }
     const verdicts: Verdict[] = verdict ? [verdict] : [];
-    if (s.engine && !s.observer) {
+    if (s.engine && !s.observer && !isPlatformCode(s.policy, ev)) {
       const invocation = currentInvocation();
       const ctx: DetectContext = {
         packageOf,

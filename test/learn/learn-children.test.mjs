@@ -1,12 +1,14 @@
 // Learning sees what a function's children do, however briefly they live (the runtime runs under
 // strace while learning), and the same events give the same policy, byte for byte.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tempDir } from '../helpers.mjs';
-import { FUNCTIONS } from '../sandbox-helpers.mjs';
+import { NODE, ROOT, tempDir } from '../helpers.mjs';
+import { CLI, FUNCTIONS, invoke, RUNTIME, run } from '../sandbox-helpers.mjs';
+import { fakeDynamoDb } from './fake-services.mjs';
 import { assertBenignPass, learnCli, writeEvents } from './learn-helpers.mjs';
 
 /** A loopback service answering every request; closed by the returned function. */
@@ -53,6 +55,71 @@ test("curl's connection, a few milliseconds long, is learned every time; the pol
     );
   } finally {
     await svc.close();
+    cleanup();
+  }
+});
+
+test("a policy learned under one user's HOME holds under another's: the sandbox's environment is Lambda's, the runtime's files are the platform's wherever the cache is", async () => {
+  const { dir, cleanup } = tempDir('warden-learn-homes-');
+  const ddb = await fakeDynamoDb();
+  // Two users' homes, both under /tmp (where the runtime client's cache, and its native addon, then live).
+  const homes = ['alice', 'bob'].map((u) => join(dir, u));
+  for (const h of homes) mkdirSync(h);
+  const asUser = (home) => ({
+    HOME: home,
+    XDG_CACHE_HOME: '',
+    // The Node binaries for nodejs22.x / nodejs24.x, installed once for this machine.
+    WARDEN_NODE_CACHE: process.env.WARDEN_NODE_CACHE || join(homedir(), '.cache', 'warden-node'),
+  });
+  const fn = join(ROOT, 'examples', 'orders-api');
+  const env = ['--env', `DYNAMODB_ENDPOINT=${ddb.url}`];
+  try {
+    const put = (id, total) => ({ httpMethod: 'POST', headers: {}, body: JSON.stringify({ id, total }) });
+    const get = (id) => ({ httpMethod: 'GET', headers: {}, pathParameters: { id } });
+    const events = writeEvents(dir, 'e', [put('o-1', 10), get('o-1'), get('missing')]);
+    const policyFile = join(dir, 'p.yaml');
+    const r = await run(
+      NODE,
+      [
+        CLI,
+        'learn',
+        fn,
+        '--handler',
+        'index.handler',
+        ...events,
+        ...env,
+        '--out',
+        policyFile,
+        '--runtime',
+        RUNTIME,
+      ],
+      { env: { ...process.env, ...asUser(homes[0]) } },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const policy = readFileSync(policyFile, 'utf8');
+    assert.ok(!policy.includes(homes[0]), `the learning user's home is in the policy:\n${policy}`);
+    assert.ok(!policy.includes(homedir()), `the host user's home is in the policy:\n${policy}`);
+    const benign = [];
+    for (let i = 0; i < 10; i++) benign.push(i % 2 ? get(`order-${i - 1}`) : put(`order-${i}`, i * 3));
+    const out = await invoke(fn, 'index.handler', benign, {
+      args: ['--policy', policyFile, ...env],
+      env: asUser(homes[1]),
+    });
+    try {
+      assert.deepEqual(
+        out.results.map((x) => x.status),
+        benign.map(() => 'success'),
+        out.stderr,
+      );
+      assert.deepEqual(
+        out.findings.map((f) => `${f.finding_info.analytic.uid}: ${f.finding_info.desc}`),
+        [],
+      );
+    } finally {
+      out.cleanup();
+    }
+  } finally {
+    ddb.close();
     cleanup();
   }
 });

@@ -186,3 +186,26 @@ record('debugStyle', Object.keys(process.env).filter((k) => /^debug_/i.test(k)).
     assert.ok(findingsFor(r.findings, 'warden.secrets').length >= 1, `${name}: ${describe(r.findings)}`);
   }
 });
+
+test("a child given no env of its own inherits the function's: Node's copy for the spawn is not a credential read; the child reading it, or the function, is", async () => {
+  const strict = 'version: 1\nmode: enforce\nsecrets:\n  default: deny\nprocess:\n  default: allow\n';
+  const spawning = `${REPORT}
+const cp = require('node:child_process');
+const awk = (name) => ['BEGIN { printf "%s", ENVIRON["' + name + '"] }'];
+record('sync', String(cp.execFileSync('awk', awk('AWS_SECRET_ACCESS_KEY'))));
+cp.execFile('awk', awk('AWS_SESSION_TOKEN'), (e, out) => record('async', out));`;
+  const s = await runSensor(spawning, { env, policy: strict });
+  assert.equal(s.code, 0, s.stderr);
+  // The child got the environment Lambda gives every process of the function.
+  assert.equal(s.out.sync, 'CANARYSECRET');
+  assert.ok(s.out.async.length > 0);
+  assert.deepEqual(findingsFor(s.findings, 'warden.secrets'), [], describe(s.findings));
+  // Copying it into an env of one's own is reading it: judged (the value withheld, reported).
+  const copied = `${REPORT}
+const cp = require('node:child_process');
+record('v', String(cp.execFileSync('awk', ['BEGIN { printf "%s", ENVIRON["AWS_SECRET_ACCESS_KEY"] }'], { env: { ...process.env } })));`;
+  const c = await runSensor(copied, { env, policy: strict });
+  assert.equal(c.code, 0, c.stderr);
+  assert.notEqual(c.out.v, 'CANARYSECRET');
+  assert.ok(findingsFor(c.findings, 'warden.secrets').length >= 1, describe(c.findings));
+});

@@ -63,7 +63,8 @@ test("Lambda's environment: reserved variables win over the function configurati
     credentials,
     logStream: '2026/11/26/[$LATEST]abc',
     userEnv: { AWS_REGION: 'x', LAMBDA_TASK_ROOT: '/evil', MY_VAR: '1' },
-    base: { PATH: '/usr/bin' },
+    nodeBinDir: '/var/lang/bin',
+    base: {},
   });
   assert.equal(env.AWS_REGION, 'eu-west-1');
   assert.equal(env.LAMBDA_TASK_ROOT, '/var/task');
@@ -77,6 +78,44 @@ test("Lambda's environment: reserved variables win over the function configurati
   );
   assert.equal(env.TZ, ':UTC');
   assert.equal(env.AWS_LAMBDA_EXEC_WRAPPER, undefined);
+  // Lambda's own values, whoever runs the sandbox: nothing of the host's environment.
+  assert.equal(env.PATH, '/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin');
+  assert.equal(
+    env.LD_LIBRARY_PATH,
+    '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib',
+  );
+  assert.equal(env.HOME, '/home/sbx_user1051');
+  assert.equal(env.LANG, 'en_US.UTF-8');
+  for (const k of Object.keys(process.env))
+    if (
+      !['PATH', 'HOME', 'LANG', 'TZ', 'LD_LIBRARY_PATH', 'NODE_PATH', 'MY_VAR'].includes(k) &&
+      !k.startsWith('AWS_') &&
+      !k.startsWith('_')
+    )
+      assert.equal(env[k], undefined, `${k} came from the host`);
+  // Function configuration may set an unreserved one (PATH), as in Lambda.
+  const custom = lib.lambdaEnvironment({
+    settings: {
+      functionName: 'fn',
+      functionVersion: '$LATEST',
+      handler: 'i.h',
+      memoryMb: 128,
+      timeoutSec: 3,
+      region: 'us-east-1',
+      accountId: '1',
+      runtime: 'nodejs24.x',
+    },
+    taskRoot: '/var/task',
+    optDir: '/opt',
+    runtimeDir: '/var/runtime',
+    runtimeApi: 'x',
+    credentials,
+    logStream: 's',
+    userEnv: { PATH: '/var/task/bin:/usr/bin' },
+    nodeBinDir: '/var/lang/bin',
+    base: {},
+  });
+  assert.equal(custom.PATH, '/var/task/bin:/usr/bin');
 });
 
 test('canary credentials look like temporary role credentials and differ every time', () => {

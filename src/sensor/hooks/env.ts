@@ -122,6 +122,19 @@ function valueBlind(): boolean {
   return 'code' in caller || VALUE_BLIND_BUILTINS.has(caller.builtin);
 }
 
+/**
+ * Whether a value asked for now goes to a child process's environment, not to the function:
+ * Node's child_process copying `process.env` for a spawn given no `env` of its own. The child
+ * inherits the variable as Lambda's runtime would give it; what the child does is judged (the
+ * spawn itself, its commands, its connections).
+ */
+function handedToChild(): boolean {
+  const caller = innermostCaller();
+  return (
+    !!caller && 'file' in caller && (caller.file === 'node:child_process' || caller.file === 'child_process')
+  );
+}
+
 export function installEnvHooks(): void {
   const state = getState();
   if (!state) return;
@@ -200,7 +213,11 @@ export function installEnvHooks(): void {
           if (judgeSecrets && typeof key === 'string') {
             // Every key moves the walk along, a secret's or not (see keyWalk).
             const copying = walk.inOrder(key);
-            if (names.has(key) && !judge(key, 'process.env', copying ? 'enumerate' : 'read'))
+            if (
+              names.has(key) &&
+              !(copying && handedToChild()) &&
+              !judge(key, 'process.env', copying ? 'enumerate' : 'read')
+            )
               return undefined;
           }
           return Reflect.get(real, key, receiver === proxy ? real : receiver);
