@@ -21,6 +21,8 @@
  *      values that varied become `*` with the directory or extension they shared; a wildcard
  *      argument never matches one that starts with `-` (a new flag is a new capability:
  *      `tar --to-command=sh`).
+ *  G4b Values that varied and are each a word, or a list of words joined by one separator
+ *      (`svc1|svc2`, `api|db|cache`), match any word, or any list of words with that separator.
  *  G5  AWS endpoints: the region label of `<service>.<region>.amazonaws.com` becomes `*`;
  *      every other host name stays literal.
  *  G5b Hosts and IPs inside values stay literal: a URL's scheme, host and port, an IPv4
@@ -64,11 +66,16 @@ const IPV4_IN_TEXT = /(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])/g;
 
 /** G1 on one segment or word: data tokens become `*`, neighbouring stars merge. */
 export function generaliseToken(text: string): string {
+  return markData(text).replace(/\uE000/g, '*');
+}
+
+/** G1 with each data token marked `\uE000` (a literal `*` in the text stays a literal). */
+function markData(text: string): string {
   // An IP address stays as it is: kept aside, put back after.
   const kept: string[] = [];
   const masked = text.replace(IPV4_IN_TEXT, (ip) => `\uE001${kept.push(ip) - 1}\uE002`);
   if (kept.length > 0)
-    return generaliseToken(masked.replace(/\uE001\d+\uE002/g, '\uE003'))
+    return markData(masked.replace(/\uE001\d+\uE002/g, '\uE003'))
       .split('\uE003')
       .reduce((acc, part, i) => (i === 0 ? part : `${acc}${kept[i - 1]}${part}`), '');
   // A UUID or a date spans separators: replace those whole first.
@@ -82,15 +89,14 @@ export function generaliseToken(text: string): string {
     )
     .join('');
   // Stars separated only by separators are one star (`*-*-*` → `*`), an extension stays.
-  s = s.replace(/\uE000(?:[-_]\uE000)+/g, '\uE000').replace(/\uE000(?:\.\uE000)+(?=$|\.)/g, '\uE000');
-  return s.replace(/\uE000/g, '*');
+  return s.replace(/\uE000(?:[-_]\uE000)+/g, '\uE000').replace(/\uE000(?:\.\uE000)+(?=$|\.)/g, '\uE000');
 }
 
 const NEVER = /^\/(proc|sys|dev|etc)(\/|$)/;
 
 /** G1 as a glob: the stars it made, every literal character escaped. */
 function tokenGlob(text: string): string {
-  return generaliseToken(text).split('*').map(escapeGlob).join('*');
+  return markData(text).split('\uE000').map(escapeGlob).join('*');
 }
 
 /** G1 on a path, as a glob (literal parts escaped); G6 paths stay literal. */
@@ -304,16 +310,53 @@ function variedShape(values: string[]): string {
   const dir = dirs.size === 1 ? [...dirs][0]! : '';
   const exts = new Set(values.map((v) => extensionOf(v.slice(v.lastIndexOf('/') + 1))));
   const ext = exts.size === 1 ? [...exts][0]! : '';
+  if (!dir && !ext) {
+    const list = wordListShape(values);
+    if (list) return list;
+  }
   const dirGlob = dir ? valueGlob(dir) : '';
   return `${dirGlob}${dir ? '' : '[^-]'}*${escapeGlob(ext)}`;
 }
 
-/** Characters that are glob syntax (`@`, `!`, `+` only before `(`, `!` also first). */
-const GLOB_SPECIAL = /[*?[\]{}()\\]|[!+@](?=\()|^!/g;
+/** A word of a value assembled from input: letters, digits, `_ . @ -` (not first: a flag). */
+const WORD = '[A-Za-z0-9_.@-]';
+const FIRST = '[A-Za-z0-9_.@]';
+/** Separators a list of words is joined with (`svc1|svc2`, `a,b,c`, `x y`, `k:v`, `a+b`). */
+const LIST_SEPARATORS = ['|', ',', ' ', ':', '+'];
 
-/** A literal as a glob that matches only it (readable: `@scope/pkg` stays as it is). */
+/**
+ * G4b: values that varied and are each one word, or each a list of words joined by the same
+ * separator (a command assembled from the request: `egrep "orders|users"`), become "any word" or
+ * "any list of words joined by that separator", however many: unseen names of the same shape
+ * pass; another separator, a quote, a shell metacharacter, a space where none was, or a leading
+ * `-` do not.
+ */
+export function wordListShape(values: readonly string[]): string | undefined {
+  const word = new RegExp(`^${FIRST}${WORD}*$`);
+  if (values.every((v) => word.test(v))) return `${FIRST}*(${WORD})`;
+  for (const sep of LIST_SEPARATORS) {
+    if (!values.some((v) => v.includes(sep))) continue;
+    if (
+      values.every(
+        (v) =>
+          word.test(v.split(sep)[0]!) &&
+          v.split(sep).every((w) => w.length > 0 && /^[A-Za-z0-9_.@-]+$/.test(w)),
+      )
+    )
+      return `${FIRST}*(${WORD})*(${escapeGlob(sep)}+(${WORD}))`;
+  }
+  return undefined;
+}
+
+/** Characters that are glob syntax (`@`, `!` only before `(`, `!` also first). */
+const GLOB_SPECIAL = /[*?[\]{}()\\"|+$^]|[!@](?=\()|^!/g;
+
+/**
+ * A literal as a glob that matches only it (readable: `@scope/pkg` stays as it is). A backslash
+ * is a class of its own, `[\\]`: picomatch loses an escaped backslash at a glob's start.
+ */
 export function escapeGlob(s: string): string {
-  return s.replace(GLOB_SPECIAL, (c) => `\\${c}`);
+  return s.replace(GLOB_SPECIAL, (c) => (c === '\\' ? '[\\\\]' : `\\${c}`));
 }
 
 /** A glob with a star of its own (not an escaped literal `*`). */
@@ -322,7 +365,7 @@ function hasStar(glob: string): boolean {
 }
 
 function unescapeGlob(s: string): string {
-  return s.replace(/\\([*?[\]{}()!+@\\])/g, '$1');
+  return s.replace(/\[\\\\\]|\\([*?[\]{}()!+@"|$^])/g, (_m, c) => c ?? '\\');
 }
 
 const AWS_HOST = /^(.+)\.([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d)\.amazonaws\.com(\.cn)?$/;

@@ -93,10 +93,20 @@ function exeGlob(pattern: string, taskRoot: TaskRoot | undefined): Test<string> 
   return pattern.includes('/') ? (p) => m(p) : (p) => m(p.slice(p.lastIndexOf('/') + 1));
 }
 
+/**
+ * One argument's glob. picomatch drops a leading `./` from a glob but not from what it tests
+ * (`./bin/*` would match no `./bin/tool`): both lose it here, and only together.
+ */
+function argGlob(pattern: string): (arg: string) => boolean {
+  const prefix = /^(?:\.\/)+/.exec(pattern)?.[0] ?? '';
+  const rest = pattern.slice(prefix.length);
+  if (!rest) return (arg) => arg === pattern;
+  const m = picomatch()(rest, { dot: true, bash: true });
+  return prefix ? (arg) => arg.startsWith(prefix) && m(arg.slice(prefix.length)) : (arg) => m(arg);
+}
+
 function argvTest(patterns: readonly string[], taskRoot: TaskRoot | undefined): Test<readonly string[]> {
-  const tests = patterns.map((pattern) =>
-    withTaskRoot(pattern, taskRoot, (p) => picomatch()(p, { dot: true, bash: true })),
-  );
+  const tests = patterns.map((pattern) => withTaskRoot(pattern, taskRoot, argGlob));
   return (argv) => argv.length === tests.length && tests.every((t, i) => t(argv[i]!));
 }
 

@@ -123,3 +123,34 @@ test("a policy learned under one user's HOME holds under another's: the sandbox'
     cleanup();
   }
 });
+
+test('a command assembled from the request: unseen names of the same shape pass (G4b)', async () => {
+  const { dir, cleanup } = tempDir('warden-learn-assembled-');
+  const fn = join(FUNCTIONS, 'svc-filter');
+  try {
+    const learnedFrom = [['svc1', 'svc2'], ['api', 'db', 'cache'], ['orders']];
+    const events = writeEvents(dir, 'e', learnedFrom.map((services) => ({ services })));
+    await learnCli([fn, '--handler', 'index.handler', ...events, '--out', join(dir, 'p.yaml')]);
+    const policy = readFileSync(join(dir, 'p.yaml'), 'utf8');
+    assert.match(policy, /egrep/);
+    const unseen = [
+      ['users', 'billing'],
+      ['search'],
+      ['a', 'b', 'c', 'd'],
+      ['orders', 'users', 'billing', 'search'],
+      ['eu-west-1-cache'],
+      ['x1', 'y2'],
+      ['inventory', 'payments'],
+      ['mail'],
+      ['geo', 'cart', 'ledger'],
+      ['auth', 'catalog'],
+    ];
+    await assertBenignPass(
+      fn,
+      join(dir, 'p.yaml'),
+      unseen.map((services) => ({ services })),
+    );
+  } finally {
+    cleanup();
+  }
+});

@@ -466,3 +466,44 @@ test('a native addon is learned with a warning that its code is invisible to the
     /WARNING native code, Warden cannot see what it does inside the process/,
   );
 });
+
+test('a literal learned once matches itself under the compiled policy (glob syntax, quotes, backslashes, `./`)', () => {
+  const allows = (shape, arg) =>
+    lib
+      .compilePolicy(
+        lib.normalizePolicy({
+          version: 1,
+          mode: 'enforce',
+          process: { default: 'deny', allow: [{ exe: '/usr/bin/node', argv: ['-e', shape] }] },
+        }),
+      )
+      .process.match({ exe: '/usr/bin/node', args: `-e ${arg}`, argv: ['-e', arg] }).list === 'allow';
+  const code = [
+    'process.stdout.write("ok")',
+    'a=[1,2];console.log(a.map(x=>x*2).join("|"))',
+    'console.log(require("os").cpus().length > 0 ? "yes" : "no")',
+    "console.log('a\\nb'.split('\\n').length + 1)",
+    'echo $$ ^^ && x || y',
+    './bin/convert --in "$1"',
+    '\\;~',
+  ];
+  for (const c of code) assert.ok(allows(lib.argumentShape([c]), c), `${c} → ${lib.argumentShape([c])}`);
+  // Every printable character, in 20,000 strings (seeded: the same ones every run).
+  let seed = 42;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const chars = 'abcXYZ019 !"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~\\\\';
+  const bad = [];
+  for (let n = 0; n < 20000; n++) {
+    let c = next() < 0.2 ? './' : '';
+    const len = 1 + Math.floor(next() * 14);
+    for (let i = 0; i < len; i++) c += chars[Math.floor(next() * chars.length)];
+    if (c.startsWith('-')) continue;
+    if (!allows(lib.argumentShape([c]), c)) bad.push(c);
+  }
+  assert.deepEqual(bad.slice(0, 10), []);
+  // Varied values in one directory keep it: `./bin/*` matches `./bin/other`.
+  assert.ok(allows(lib.argumentShape(['./bin/a.sh', './bin/b.sh']), './bin/c.sh'));
+});
