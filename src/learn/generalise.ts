@@ -305,6 +305,8 @@ function variedShape(values: string[]): string {
     const [shape] = shapes as Set<string>;
     if (hasStar(shape)) return noFlag(shape);
   }
+  const paths = variedPathShape(values);
+  if (paths) return paths;
   // Paths in one directory keep the directory; anything else keeps only a shared extension.
   const dirs = new Set(values.map((v) => (v.includes('/') ? v.slice(0, v.lastIndexOf('/') + 1) : '')));
   const dir = dirs.size === 1 ? [...dirs][0]! : '';
@@ -316,6 +318,33 @@ function variedShape(values: string[]): string {
   }
   const dirGlob = dir ? valueGlob(dir) : '';
   return `${dirGlob}${dir ? '' : '[^-]'}*${escapeGlob(ext)}`;
+}
+
+/**
+ * G1b for arguments: absolute paths of one depth that differ in some segments (a directory
+ * `mkdtemp` named: `/tmp/doc-QowZk7/document.bin`, `/tmp/doc-aBcDeF/document.bin`): equal
+ * segments stay, a segment that differed keeps the stem its values shared, at least two
+ * characters (`/tmp/doc-*\/document.bin`). Undefined when a segment shares less, or under G6.
+ */
+function variedPathShape(values: readonly string[]): string | undefined {
+  if (!values.every((v) => v.startsWith('/') && !NEVER.test(v))) return undefined;
+  const split = values.map((v) => v.split('/'));
+  const depth = split[0]!.length;
+  if (!split.every((segs) => segs.length === depth)) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < depth; i++) {
+    const segs = [...new Set(split.map((s) => s[i]!))];
+    const shapes = new Set(segs.map(tokenGlob));
+    if (shapes.size === 1) {
+      out.push([...shapes][0]!);
+      continue;
+    }
+    const prefix = commonPrefix(segs);
+    const suffix = commonSuffix(segs.map((x) => x.slice(prefix.length)));
+    if (prefix.length + suffix.length < 2) return undefined;
+    out.push(`${escapeGlob(prefix)}*${escapeGlob(suffix)}`);
+  }
+  return out.join('/');
 }
 
 /** A word of a value assembled from input: letters, digits, `_ . @ -` (not first: a flag). */

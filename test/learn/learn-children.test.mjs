@@ -129,7 +129,11 @@ test('a command assembled from the request: unseen names of the same shape pass 
   const fn = join(FUNCTIONS, 'svc-filter');
   try {
     const learnedFrom = [['svc1', 'svc2'], ['api', 'db', 'cache'], ['orders']];
-    const events = writeEvents(dir, 'e', learnedFrom.map((services) => ({ services })));
+    const events = writeEvents(
+      dir,
+      'e',
+      learnedFrom.map((services) => ({ services })),
+    );
     await learnCli([fn, '--handler', 'index.handler', ...events, '--out', join(dir, 'p.yaml')]);
     const policy = readFileSync(join(dir, 'p.yaml'), 'utf8');
     assert.match(policy, /egrep/);
