@@ -507,3 +507,27 @@ test('a literal learned once matches itself under the compiled policy (glob synt
   // Varied values in one directory keep it: `./bin/*` matches `./bin/other`.
   assert.ok(allows(lib.argumentShape(['./bin/a.sh', './bin/b.sh']), './bin/c.sh'));
 });
+
+test('G4b: words and word lists assembled from input: the same shape passes, anything else does not', () => {
+  const allows = (shape, arg) =>
+    lib
+      .compilePolicy(
+        lib.normalizePolicy({
+          version: 1,
+          mode: 'enforce',
+          process: { default: 'deny', allow: [{ exe: '/usr/bin/grep', argv: ['-E', shape] }] },
+        }),
+      )
+      .process.match({ exe: '/usr/bin/grep', args: `-E ${arg}`, argv: ['-E', arg] }).list === 'allow';
+  const list = lib.argumentShape(['svc1|svc2', 'api|db|cache']);
+  for (const ok of ['orders|users', 'a|b|c|d', 'search', 'eu-west-1|us.east@2'])
+    assert.ok(allows(list, ok), `${ok} refused by ${list}`);
+  for (const bad of ['a|b;curl x', 'a b', 'a|$(id)', '-e|x', 'a,b', 'a||b', 'a|b|', '"a|b"', 'a|b\n'])
+    assert.ok(!allows(list, bad), `${JSON.stringify(bad)} admitted by ${list}`);
+  const word = lib.argumentShape(['orders', 'users']);
+  assert.ok(allows(word, 'billing-eu'));
+  for (const bad of ['a b', 'a|b', '-v', '../x', '$(id)'])
+    assert.ok(!allows(word, bad), `${bad} admitted by ${word}`);
+  // A value the same every time stays literal: no word list is inferred from one value.
+  assert.equal(lib.argumentShape(['svc1|svc2', 'svc1|svc2']), 'svc1\\|svc2');
+});
