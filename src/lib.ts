@@ -18,7 +18,7 @@ export { entropy, FIELDS } from './detect/fields';
 export { taintedInputs, triggerOf } from './detect/input';
 export { loadRules, parseRuleFile } from './detect/load';
 export { ATTACKS } from './events/mitre';
-export { NODE_VALUE_OPTIONS } from './events/node-options';
+export { NODE_VALUE_OPTIONS, withoutNodeRestrictions } from './events/node-options';
 export { OCSF_VERSION, toFinding } from './events/ocsf';
 export { processEvent } from './events/process-event';
 export { ChannelServer, channelAddress, parseChannel } from './extension/channel';

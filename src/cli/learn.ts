@@ -98,7 +98,13 @@ function realOrSelf(p: string): string {
 async function observeInSandbox(
   functionDir: string,
   o: LearnCliOptions,
-): Promise<{ observations: Observation[]; failed: number; invocations: number; failures: InvokeResult[] }> {
+): Promise<{
+  observations: Observation[];
+  failed: number;
+  invocations: number;
+  failures: InvokeResult[];
+  nodeBin: string;
+}> {
   if (!o.handler) throw new UsageError('--handler <file.export> is required with --event');
   const setup = sandboxSetup(functionDir, { ...o, handler: o.handler });
   const work = mkdtempSync(path.join(tmpdir(), 'warden-learn-'));
@@ -188,7 +194,7 @@ async function observeInSandbox(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return { observations, failed, invocations: setup.events.length, failures };
+  return { observations, failed, invocations: setup.events.length, failures, nodeBin: setup.nodeBin };
 }
 
 /**
@@ -244,6 +250,7 @@ export async function runLearn(functionDir: string | undefined, o: LearnCliOptio
   }
   let failed = 0;
   let ran = 0;
+  let nodeBin: string | undefined;
   if (functionDir) {
     const r = await observeInSandbox(functionDir, o);
     // A policy learned from a function that never ran allows nothing it needs: none is written.
@@ -255,6 +262,7 @@ export async function runLearn(functionDir: string | undefined, o: LearnCliOptio
     observations.push(...r.observations);
     failed = r.failed;
     ran = r.invocations;
+    nodeBin = r.nodeBin;
   }
   const taskRoots = functionDir ? [path.resolve(functionDir), realOrSelf(path.resolve(functionDir))] : [];
   // Deployed functions live in /var/task; the runtime, its layers and Warden are the platform's.
@@ -269,6 +277,7 @@ export async function runLearn(functionDir: string | undefined, o: LearnCliOptio
     taskRoots: [...taskRoots, '/var/task'],
     platformPaths,
     invocations: ran,
+    ...(nodeBin ? { nodePaths: [nodeBin, realOrSelf(nodeBin)] } : {}),
   });
   if (existing && o.merge) result = mergeLearned(existing, result, path.basename(o.merge));
   const sources = [

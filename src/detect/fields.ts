@@ -123,6 +123,11 @@ export const FIELDS: Readonly<Record<string, FieldDef>> = {
     ev.argv.slice(1).join(' '),
   ),
   'process.is_shell': proc('the executable is a shell', 'boolean', (ev) => isShell(ev.exe)),
+  'process.runtime_node': proc(
+    "the executable is the Node binary running the function (Lambda's /var/lang/bin/node; the sandbox's Node wherever it is installed)",
+    'boolean',
+    (ev) => ev.exe === process.execPath || ev.realExe === process.execPath,
+  ),
   'process.interactive_shell': proc(
     'a shell with neither `-c` nor a script: it reads commands from its stdin',
     'boolean',

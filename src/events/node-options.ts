@@ -95,3 +95,37 @@ export const NODE_VALUE_OPTIONS = new Set([
   '-C',
   '-r',
 ]);
+
+/**
+ * Node's options that only restrict the process they are given to: the permission model and
+ * what it grants (meaningless without `--permission`), refusing code generation from strings,
+ * silencing the model's warning. Warden's wrapper adds them to the runtime's command line, and a
+ * child started with `fork` (or `process.execArgv`) inherits them; a command with them does
+ * nothing its equal without them could not.
+ */
+const RESTRICTING =
+  /^--(?:permission|experimental-permission|allow-(?:fs-read|fs-write)=.*|allow-(?:child-process|worker|addons|wasi|net)|disallow-code-generation-from-strings|disable-warning=SecurityWarning)$/;
+
+/**
+ * A Node command line without its restricting options (those before the script or `-e` code),
+ * as policies compare it: learned without them, run with them when the layer enforces with
+ * Node's permission model. Any other command line is returned as it is.
+ */
+export function withoutNodeRestrictions(exe: string, argv: readonly string[]): readonly string[] {
+  if (!/^node(?:js)?$/.test(exe.slice(exe.lastIndexOf('/') + 1))) return argv;
+  let i = 1;
+  let removed = false;
+  const out = [argv[0] ?? exe];
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('-') || a === '--' || a === '-e' || a === '--eval' || a === '-p' || a === '--print')
+      break;
+    if (RESTRICTING.test(a)) {
+      removed = true;
+      continue;
+    }
+    out.push(a);
+    if (NODE_VALUE_OPTIONS.has(a) && i + 1 < argv.length) out.push(argv[++i]!);
+  }
+  return removed ? [...out, ...argv.slice(i)] : argv;
+}

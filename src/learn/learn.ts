@@ -4,8 +4,10 @@
  * a generalised observation (generalise.ts) with a note saying what produced it and how often.
  * Pure and deterministic: the same observations in any order give the same policy.
  */
+import { withoutNodeRestrictions } from '../events/node-options';
 import type { ProcessEvent } from '../events/types';
-import { TASK_ROOT_VAR } from '../policy/compile';
+import { scriptOf } from '../extension/judge';
+import { LAMBDA_NODE, TASK_ROOT_VAR } from '../policy/compile';
 import { capabilityOf, isShell } from '../policy/decide';
 import { isModuleCode } from '../policy/module-code';
 import type { Capability, NetworkRule, Policy, ProcessRule } from '../policy/types';
@@ -26,6 +28,8 @@ export interface LearnOptions {
   platformPaths?: string[];
   /** Invocations run (when known): observations name only those that did something new. */
   invocations?: number;
+  /** The sandbox's Node binary (path and real path): written as Lambda's, /var/lang/bin/node. */
+  nodePaths?: string[];
 }
 
 /** Notes per list, parallel to its `allow` entries: `process.allow` → one note per entry. */
@@ -92,6 +96,11 @@ function portable(p: string, taskRoots: readonly string[]): string {
   return root ? `${TASK_ROOT_VAR}${p.slice(root.replace(/\/$/, '').length)}` : p;
 }
 
+/** An executable as the policy writes it: portable, and the runtime's Node as Lambda's. */
+function portableExe(p: string, o: Pick<Required<LearnOptions>, 'taskRoots' | 'nodePaths'>): string {
+  return o.nodePaths.includes(p) ? LAMBDA_NODE : portable(p, o.taskRoots);
+}
+
 interface ProcessGroup {
   exe: string;
   parent?: string;
@@ -111,9 +120,13 @@ function exeAlternatives(exe: string, real: string | undefined): string {
   return real && real !== exe ? `{${literalGlob(exe)},${literalGlob(real)}}` : literalGlob(exe);
 }
 
-function learnProcesses(obs: Observation[], taskRoots: readonly string[], notes: LearnNotes): ProcessRule[] {
+function learnProcesses(
+  obs: Observation[],
+  options: Pick<Required<LearnOptions>, 'taskRoots' | 'nodePaths'>,
+  notes: LearnNotes,
+): ProcessRule[] {
   // Paths in the function's directory (its own binaries, scripts as arguments) are portable.
-  const here = (p: string) => portable(p, taskRoots);
+  const here = (p: string) => portableExe(p, options);
   const groups = new Map<string, ProcessGroup>();
   const addGroup = (
     exe: string,
@@ -142,7 +155,8 @@ function learnProcesses(obs: Observation[], taskRoots: readonly string[], notes:
         ? exeAlternatives(here(ev.parentExe[0]), ev.parentExe[1] && here(ev.parentExe[1]))
         : undefined;
     const shell = isShell(ev.exe) && !!ev.shellCommands;
-    addGroup(exe, parent, ev.argv.slice(1).map(here), o, shell);
+    const argv = withoutNodeRestrictions(ev.realExe ?? ev.exe, ev.argv);
+    addGroup(exe, parent, argv.slice(1).map(here), o, shell);
     // A shell's commands are processes of their own, started by that shell.
     for (const cmd of ev.shellCommands ?? []) {
       // A name built from an expansion (`$TOOL`, `$(…)`) is judged as that text: learned as it.
@@ -265,7 +279,10 @@ function learnPaths(
     const ev = ob.event;
     // What a spawn executes is an exec of its path (and of each command a shell runs).
     if (op === 'exec' && ev.surface === 'process' && ev.op === 'spawn') {
-      for (const p of [ev.exe, ev.realExe, ...(ev.shellCommands ?? []).map((c) => c.exe)])
+      // And the script an interpreter runs (`node worker.js`, `sh tool.sh`): the outside view
+      // judges it as an exec of that file.
+      const script = scriptOf(ev.realExe ?? ev.exe, ev.argv, ev.cwd) ?? scriptOf(ev.exe, ev.argv, ev.cwd);
+      for (const p of [ev.exe, ev.realExe, script, ...(ev.shellCommands ?? []).map((c) => c.exe)])
         if (p?.startsWith('/')) tallyOf(tallies, p).add(ob);
       continue;
     }
@@ -274,7 +291,8 @@ function learnPaths(
   }
   const entries: { path: string; note: string }[] = [];
   const byPortable = new Map<string, Tally>();
-  for (const [p, t] of tallies) tallyOf(byPortable, portable(p, o.taskRoots)).merge(t);
+  for (const [p, t] of tallies)
+    tallyOf(byPortable, op === 'exec' ? portableExe(p, o) : portable(p, o.taskRoots)).merge(t);
   const groups = generalisePaths([...byPortable.keys()], tempPrefixes);
   for (const g of groups) {
     const t = new Tally();
@@ -426,6 +444,7 @@ export function learnPolicy(observations: readonly Observation[], options: Learn
     ].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)), // the innermost first
     platformPaths: (options.platformPaths ?? []).filter(Boolean),
     invocations: options.invocations ?? 0,
+    nodePaths: (options.nodePaths ?? []).filter(Boolean),
   };
   // The platform's own files (runtime, layers, Warden) are how Lambda starts, not behaviour:
   // the policy allows them wherever they are (compile.ts, isPlatformPath).
@@ -476,7 +495,7 @@ export function learnPolicy(observations: readonly Observation[], options: Learn
     onPolicyError: 'default-enforce',
     process: {
       default: 'deny',
-      allow: learnProcesses(obs, o.taskRoots, notes),
+      allow: learnProcesses(obs, o, notes),
       alert: [],
       deny: [],
       kill: 'deny',

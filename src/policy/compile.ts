@@ -88,8 +88,21 @@ export interface ExeSubject {
   parent?: readonly string[];
 }
 
+/**
+ * Lambda's Node binary. A policy names it so (`warden learn` writes the sandbox's Node this way):
+ * it also stands for the Node running here, wherever it is installed (`process.execPath` is its
+ * real path), so a policy learned on one machine holds on another and in Lambda.
+ */
+export const LAMBDA_NODE = '/var/lang/bin/node';
+
+/** A path test that also takes the running Node's path as LAMBDA_NODE. */
+function orLambdaNode(m: (p: string) => boolean): (p: string) => boolean {
+  const here = process.execPath;
+  return here === LAMBDA_NODE ? m : (p) => m(p) || (p === here && m(LAMBDA_NODE));
+}
+
 function exeGlob(pattern: string, taskRoot: TaskRoot | undefined): Test<string> {
-  const m = withTaskRoot(pattern, taskRoot, (p) => glob(p));
+  const m = orLambdaNode(withTaskRoot(pattern, taskRoot, (p) => glob(p)));
   return pattern.includes('/') ? (p) => m(p) : (p) => m(p.slice(p.lastIndexOf('/') + 1));
 }
 
@@ -278,6 +291,14 @@ const pathList = (list: Policy['files']['read'], taskRoot: TaskRoot | undefined)
     (e) => e.path,
   );
 
+/** files.exec: the running Node is also LAMBDA_NODE (a spawn of `process.execPath`). */
+const execList = (list: Policy['files']['exec'], taskRoot: TaskRoot | undefined) =>
+  compileList(
+    list,
+    (e) => orLambdaNode(withTaskRoot(e.path, taskRoot, (p) => glob(p))),
+    (e) => e.path,
+  );
+
 export function compilePolicy(
   policy: Policy,
   env: { runtimeApi?: string; taskRoot?: TaskRoot; platformPaths?: readonly string[] } = {},
@@ -308,7 +329,7 @@ export function compilePolicy(
     files: {
       read: pathList(policy.files.read, env.taskRoot),
       write: pathList(policy.files.write, env.taskRoot),
-      exec: pathList(policy.files.exec, env.taskRoot),
+      exec: execList(policy.files.exec, env.taskRoot),
     },
     nativeAddons: pathList(policy.code.nativeAddons, env.taskRoot),
     modules: compileList(

