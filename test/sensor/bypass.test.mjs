@@ -121,8 +121,9 @@ test('a symlink swapped between the check and the thread-pool open is caught on 
     const fs = require('fs');
     const race = (via) => new Promise((res) => {
       const link = '$DIR/x-' + via;
-      // One busy thread-pool worker: the open below waits in the queue until after the swap.
-      require('crypto').pbkdf2('p', 's', 300000, 32, 'sha256', () => {});
+      // One busy thread-pool worker (long enough that a stalled main thread still swaps first):
+      // the open below waits in the queue until after the swap.
+      require('crypto').pbkdf2('p', 's', 1000000, 32, 'sha256', () => {});
       fs.symlinkSync('$DIR/benign', link);
       const done = (e, d) => { record(via, e ? codeOf(e) : String(d).includes('CANARY') ? 'leaked' : 'benign'); res(); };
       if (via === 'callback') fs.readFile(link, 'utf8', done);
