@@ -8,6 +8,7 @@
 import { attackOf } from '../events/mitre';
 import type { SensorEvent, Verdict } from '../events/types';
 import type { CompiledPolicy } from '../policy/compile';
+import { processSubjects } from '../policy/decide';
 import type { DetectContext } from './context';
 import { DETECTORS } from './detectors';
 import type { Engine } from './engine-index';
@@ -54,13 +55,7 @@ function allowedByEntry(policy: CompiledPolicy, ev: SensorEvent): boolean {
   switch (ev.surface) {
     case 'process': {
       if (ev.op !== 'spawn') return false;
-      const exes = ev.realExe ? [ev.exe, ev.realExe] : [ev.exe];
-      const args = ev.argv.slice(1);
-      return (
-        policy.process.matchAny(
-          exes.map((exe) => ({ exe, args: args.join(' '), argv: args, parent: ev.parentExe })),
-        ).list === 'allow'
-      );
+      return policy.process.matchAny(processSubjects(ev)).list === 'allow';
     }
     case 'network':
       return (

@@ -16,7 +16,7 @@ import type {
   SensorEvent,
   Verdict,
 } from '../events/types';
-import type { CompiledPolicy, ListMatch } from './compile';
+import type { CompiledPolicy, ExeSubject, ListMatch } from './compile';
 import { isModuleCode } from './module-code';
 import type { Capability } from './types';
 
@@ -105,6 +105,18 @@ export function isShell(exe: string): boolean {
   return SHELLS.has(exe.slice(exe.lastIndexOf('/') + 1));
 }
 
+/**
+ * What a spawn is matched as against `process` entries: its executable (and real path), its
+ * arguments without the options that only restrict a Node child (the layer's permission flags
+ * it inherits), its parent.
+ */
+export function processSubjects(ev: ProcessEvent): ExeSubject[] {
+  const argv = withoutNodeRestrictions(ev.realExe ?? ev.exe, ev.argv).slice(1);
+  const args = argv.join(' ');
+  const exes = ev.realExe ? [ev.exe, ev.realExe] : [ev.exe];
+  return exes.map((exe) => ({ exe, args, argv, parent: ev.parentExe }));
+}
+
 function decideProcess(policy: CompiledPolicy, ev: ProcessEvent, packageOf: PackageOf): Verdict | null {
   if (ev.op === 'kill') {
     const m: ListMatch = { action: policy.policy.process.kill, list: 'default' };
@@ -123,12 +135,9 @@ function decideProcess(policy: CompiledPolicy, ev: ProcessEvent, packageOf: Pack
   const shell = isShell(ev.exe);
   const attacks = [shell ? ATTACKS.unixShell : ATTACKS.commandInterpreter];
   const title = shell ? 'Shell spawned' : 'Process spawned';
-  // Compared without the options that only restrict a Node child (the layer's permission flags it inherits).
-  const argv = withoutNodeRestrictions(ev.realExe ?? ev.exe, ev.argv).slice(1);
-  const args = argv.join(' ');
   const exes = ev.realExe ? [ev.exe, ev.realExe] : [ev.exe];
   let verdict = fromMatch(
-    policy.process.matchAny(exes.map((exe) => ({ exe, args, argv, parent: ev.parentExe }))),
+    policy.process.matchAny(processSubjects(ev)),
     'warden.process.spawn',
     title,
     4,
