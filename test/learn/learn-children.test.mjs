@@ -105,19 +105,11 @@ test("a policy learned under one user's HOME holds under another's: the sandbox'
       args: ['--policy', policyFile, ...env],
       env: asUser(homes[1]),
     });
-    try {
-      assert.deepEqual(
-        out.results.map((x) => x.status),
-        benign.map(() => 'success'),
-        out.stderr,
-      );
-      assert.deepEqual(
-        out.findings.map((f) => `${f.finding_info.analytic.uid}: ${f.finding_info.desc}`),
-        [],
-      );
-    } finally {
-      out.cleanup();
-    }
+    assertRanClean(
+      out,
+      (x) => x.status,
+      benign.map(() => 'success'),
+    );
   } finally {
     ddb.close();
     cleanup();
@@ -197,23 +189,28 @@ test("the runtime's own Node, wherever it is installed: learned as /var/lang/bin
       range(10, (i) => ({ n: 100 + i * 7 })),
       { args: ['--policy', policyFile], runtime, env: { [`WARDEN_NODE_${major}`]: places[1] } },
     );
-    try {
-      assert.deepEqual(
-        out.results.map((x) => x.response?.square),
-        range(10, (i) => (100 + i * 7) ** 2),
-        out.stderr,
-      );
-      assert.deepEqual(
-        out.findings.map((f) => `${f.finding_info.analytic.uid}: ${f.finding_info.desc}`),
-        [],
-      );
-    } finally {
-      out.cleanup();
-    }
+    assertRanClean(
+      out,
+      (x) => x.response?.square,
+      range(10, (i) => (100 + i * 7) ** 2),
+    );
   } finally {
     cleanup();
   }
 });
+
+/** Each invoke gave what was expected (`pick` of its result), and nothing was reported; cleans up. */
+function assertRanClean(out, pick, expected) {
+  try {
+    assert.deepEqual(out.results.map(pick), expected, out.stderr);
+    assert.deepEqual(
+      out.findings.map((f) => `${f.finding_info.analytic.uid}: ${f.finding_info.desc}`),
+      [],
+    );
+  } finally {
+    out.cleanup();
+  }
+}
 
 function cachedNode(major) {
   const cache = process.env.WARDEN_NODE_CACHE || join(homedir(), '.cache', 'warden-node');

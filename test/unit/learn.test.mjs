@@ -467,17 +467,20 @@ test('a native addon is learned with a warning that its code is invisible to the
   );
 });
 
+/** Whether a policy allowing `exe flag <shape>` lets `exe flag <arg>` run. */
+function argAllowed(exe, flag, shape, arg) {
+  const policy = lib.compilePolicy(
+    lib.normalizePolicy({
+      version: 1,
+      mode: 'enforce',
+      process: { default: 'deny', allow: [{ exe, argv: [flag, shape] }] },
+    }),
+  );
+  return policy.process.match({ exe, args: `${flag} ${arg}`, argv: [flag, arg] }).list === 'allow';
+}
+
 test('a literal learned once matches itself under the compiled policy (glob syntax, quotes, backslashes, `./`)', () => {
-  const allows = (shape, arg) =>
-    lib
-      .compilePolicy(
-        lib.normalizePolicy({
-          version: 1,
-          mode: 'enforce',
-          process: { default: 'deny', allow: [{ exe: '/usr/bin/node', argv: ['-e', shape] }] },
-        }),
-      )
-      .process.match({ exe: '/usr/bin/node', args: `-e ${arg}`, argv: ['-e', arg] }).list === 'allow';
+  const allows = (shape, arg) => argAllowed('/usr/bin/node', '-e', shape, arg);
   const code = [
     'process.stdout.write("ok")',
     'a=[1,2];console.log(a.map(x=>x*2).join("|"))',
@@ -509,16 +512,7 @@ test('a literal learned once matches itself under the compiled policy (glob synt
 });
 
 test('G4b: words and word lists assembled from input: the same shape passes, anything else does not', () => {
-  const allows = (shape, arg) =>
-    lib
-      .compilePolicy(
-        lib.normalizePolicy({
-          version: 1,
-          mode: 'enforce',
-          process: { default: 'deny', allow: [{ exe: '/usr/bin/grep', argv: ['-E', shape] }] },
-        }),
-      )
-      .process.match({ exe: '/usr/bin/grep', args: `-E ${arg}`, argv: ['-E', arg] }).list === 'allow';
+  const allows = (shape, arg) => argAllowed('/usr/bin/grep', '-E', shape, arg);
   const list = lib.argumentShape(['svc1|svc2', 'api|db|cache']);
   for (const ok of ['orders|users', 'a|b|c|d', 'search', 'eu-west-1|us.east@2'])
     assert.ok(allows(list, ok), `${ok} refused by ${list}`);
