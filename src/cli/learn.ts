@@ -153,7 +153,12 @@ async function observeInSandbox(
         invokeStart = Date.now();
       },
       onResult: (r) => {
-        windows.push({ requestId: r.requestId, start: invokeStart, end: Date.now() });
+        // An init run at this invoke's start (the first, or after a reset) is the init phase's.
+        windows.push({
+          requestId: r.requestId,
+          start: invokeStart + Math.ceil(r.initDurationMs ?? 0),
+          end: Date.now(),
+        });
         if (r.status !== 'success') {
           failed++;
           failures.push(r);
