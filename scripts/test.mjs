@@ -13,6 +13,8 @@ function find(dir) {
     return name.endsWith('.test.mjs') ? [relative(root, p)] : [];
   });
 }
+// AWS's runtime client for this Node's runtime, built once into the cache if missing (minutes).
+spawnSync(process.execPath, [join(root, 'scripts', 'install-clients.mjs')], { cwd: root, stdio: 'inherit' });
 const only = process.argv.slice(2);
 const files = only.length ? only : find(join(root, 'test')).sort();
 const r = spawnSync(

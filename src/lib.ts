@@ -72,7 +72,14 @@ export {
   localSettings,
 } from './sandbox/environment';
 export { runSandbox } from './sandbox/run';
-export { builtinClient, findAwsClient, findNode } from './sandbox/runtimes';
+export {
+  awsClientCacheDir,
+  awsClientInstallSpec,
+  builtinClient,
+  findAwsClient,
+  findNode,
+  installAwsClient,
+} from './sandbox/runtimes';
 export { Sandbox } from './sandbox/sandbox';
 export { inetAddress, parseTrace, parseTraceLine } from './sandbox/syscall-trace';
 export { parseSubscription, TelemetryStream } from './sandbox/telemetry';

@@ -162,6 +162,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     readBy: ['cli'],
   },
   {
+    name: 'WARDEN_FETCH_CLIENT',
+    kind: 'enum',
+    values: ['0'],
+    fallback: "fetched and built on the sandbox's first use",
+    doc: "`0`: the sandbox never fetches and builds AWS's runtime client (`aws-lambda-ric`); where none is installed it uses its built-in client",
+    readBy: ['sandbox'],
+  },
+  {
     name: 'WARDEN_RUNTIME_PATHS',
     kind: 'text',
     fallback: '`/var/runtime/` and an installed `aws-lambda-ric` only',

@@ -12,11 +12,13 @@ import { compiledJson } from '../policy/compiled';
 import { localSettings, RUNTIME_IDS, type RuntimeId } from '../sandbox/environment';
 import { runSandbox } from '../sandbox/run';
 import {
+  awsClientInstallSpec,
   builtinClient,
   type ClientKind,
   defaultRuntime,
   findAwsClient,
   findNode,
+  installAwsClient,
   installNode,
   type RuntimeClient,
 } from '../sandbox/runtimes';
@@ -71,11 +73,18 @@ export function packageRoot(): string {
 
 export function resolveClient(kind: ClientKind | undefined, runtime: RuntimeId, root: string): RuntimeClient {
   if (kind === 'builtin') return builtinClient(root);
-  const aws = findAwsClient(runtime, root);
+  let aws = findAwsClient(runtime, root);
+  if (!aws && process.env.WARDEN_FETCH_CLIENT !== '0') {
+    // First use on this machine: fetched and built once into the cache (as Node 22 / 24 are).
+    process.stderr.write(
+      `[sandbox] building ${awsClientInstallSpec(runtime)} for ${runtime} (first use on this machine; a few minutes)…\n`,
+    );
+    if (installAwsClient(runtime)) aws = findAwsClient(runtime, root);
+  }
   if (aws) return aws;
   if (kind === 'aws')
     throw new UsageError(
-      `aws-lambda-ric for ${runtime} is not installed or its native build failed (npm ci builds it; needs cmake, make, g++${runtime === 'nodejs24.x' ? '' : ', autoconf, automake, libtool'}); use --client builtin`,
+      `aws-lambda-ric for ${runtime} is not installed or its native build failed (a checkout's npm ci builds it; beside an installed Warden: npm install ${awsClientInstallSpec(runtime)}; needs cmake, make, g++${runtime === 'nodejs24.x' ? '' : ', autoconf, automake, libtool'}); use --client builtin`,
     );
   process.stderr.write(
     `[sandbox] aws-lambda-ric for ${runtime} is not available; using the built-in runtime client\n`,

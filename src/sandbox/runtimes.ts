@@ -137,13 +137,65 @@ import { run } from './dist/index.mjs';
 await run(process.env.LAMBDA_TASK_ROOT, process.env._HANDLER);
 `;
 
-/** The aws-lambda-ric Lambda uses for a runtime (4.x for nodejs24.x, 3.x before), if installed and built. */
-export function findAwsClient(runtime: RuntimeId, from: string): RuntimeClient | undefined {
+/**
+ * How to install the runtime client Lambda uses for a runtime beside Warden (the checkout's
+ * devDependencies pin the same versions; an installed Warden does not bring them: building them
+ * takes minutes, and the built-in client serves without).
+ */
+export function awsClientInstallSpec(runtime: RuntimeId): string {
+  return runtimeMajor(runtime) >= 24 ? 'aws-lambda-ric@4.0.2' : 'aws-lambda-ric-v3@npm:aws-lambda-ric@3.3.0';
+}
+
+/** Where the sandbox builds a runtime client on first use: one directory per install spec. */
+export function awsClientCacheDir(runtime: RuntimeId, env: NodeJS.ProcessEnv = process.env): string {
+  const spec = awsClientInstallSpec(runtime).replace(/[^\w.@-]+/g, '_');
+  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'warden', 'clients', spec);
+}
+
+/**
+ * Fetches and builds the runtime client for a runtime into the cache (npm, from the registry:
+ * a native build of minutes, needing cmake, make, g++, and autotools for 3.x), once per machine:
+ * built in a directory of its own, then renamed into place, so sandboxes starting together never
+ * see half of one. Returns whether it is there now.
+ */
+export function installAwsClient(runtime: RuntimeId, env: NodeJS.ProcessEnv = process.env): boolean {
+  const dest = awsClientCacheDir(runtime, env);
+  if (existsSync(path.join(dest, '.complete'))) return true;
+  mkdirSync(path.dirname(dest), { recursive: true });
+  const tmp = mkdtempSync(`${dest}.tmp-`);
+  try {
+    writeFileSync(path.join(tmp, 'package.json'), '{"private":true}\n');
+    execFileSync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', awsClientInstallSpec(runtime)],
+      { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'], timeout: 900_000 },
+    );
+    writeFileSync(path.join(tmp, '.complete'), '');
+    renameSync(tmp, dest);
+  } catch {
+    // Failed, or another sandbox finished first.
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return existsSync(path.join(dest, '.complete'));
+}
+
+/**
+ * The aws-lambda-ric Lambda uses for a runtime (4.x for nodejs24.x, 3.x before), if installed
+ * and built: beside Warden (a checkout's devDependencies, a user's own install) or in the cache.
+ */
+export function findAwsClient(
+  runtime: RuntimeId,
+  from: string,
+  env: NodeJS.ProcessEnv = process.env,
+): RuntimeClient | undefined {
   const v4 = runtimeMajor(runtime) >= 24;
   const pkg = v4 ? 'aws-lambda-ric' : 'aws-lambda-ric-v3';
   let dir: string;
   try {
-    dir = path.dirname(require.resolve(`${pkg}/package.json`, { paths: [from] }));
+    dir = path.dirname(
+      require.resolve(`${pkg}/package.json`, { paths: [from, awsClientCacheDir(runtime, env)] }),
+    );
   } catch {
     return undefined;
   }

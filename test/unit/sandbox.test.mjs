@@ -1,8 +1,11 @@
 // The sandbox's pure pieces: handler strings, the bootstrap's memory flags, Lambda's
 // environment, canary credentials, telemetry subscription validation.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { ROOT } from '../helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const lib = require('../../dist/lib.cjs');
@@ -216,4 +219,20 @@ test('telemetry: a batch goes out when its timeoutMs has passed, not because the
   } finally {
     server.close();
   }
+});
+
+test("the runtime clients: the checkout's pinned 4.x, 3.x for the older runtimes; an installed Warden brings neither", () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  assert.equal(
+    lib.awsClientInstallSpec('nodejs24.x'),
+    `aws-lambda-ric@${pkg.devDependencies['aws-lambda-ric']}`,
+  );
+  for (const rt of ['nodejs20.x', 'nodejs22.x'])
+    assert.equal(lib.awsClientInstallSpec(rt), 'aws-lambda-ric-v3@npm:aws-lambda-ric@3.3.0');
+  // Installing Warden compiles nothing: no runtime client among what a user's install fetches.
+  for (const deps of [pkg.dependencies, pkg.optionalDependencies, pkg.peerDependencies])
+    assert.ok(!Object.keys(deps ?? {}).some((n) => n.startsWith('aws-lambda-ric')));
+  // The cache a sandbox builds one into is one directory per version.
+  assert.notEqual(lib.awsClientCacheDir('nodejs22.x'), lib.awsClientCacheDir('nodejs24.x'));
+  assert.equal(lib.awsClientCacheDir('nodejs20.x'), lib.awsClientCacheDir('nodejs22.x'));
 });
