@@ -3,7 +3,7 @@
 // it compiles nothing: the sandbox builds AWS's runtime client on first use (turned off here with
 // WARDEN_FETCH_CLIENT=0: the built-in client serves).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { NODE, ROOT, tempDir } from './helpers.mjs';
@@ -25,6 +25,8 @@ test('packed and installed elsewhere: layer build, invoke, learn and demo work, 
     );
     assert.equal(installed.code, 0, installed.stderr);
     const pkg = join(app, 'node_modules', 'lambda-warden');
+    // The license the manifest names comes with it.
+    assert.match(readFileSync(join(pkg, 'LICENSE'), 'utf8'), /Apache License\s+Version 2\.0/);
     // Nothing native was fetched or built for the user.
     assert.deepEqual(
       readdirSync(join(app, 'node_modules')).filter((n) => /aws-lambda-ric|node-gyp|cmake/.test(n)),
