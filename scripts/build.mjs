@@ -1,6 +1,8 @@
 // Build: the policy validator (ajv standalone, so the sensor carries no schema compiler),
 // the JSON Schema file, and the bundles: dist/sensor.cjs (one file, no runtime dependency),
-// dist/cli.cjs and dist/lib.cjs (the pure modules, for tests and tools).
+// dist/cli.cjs, dist/index.{cjs,mjs,d.ts} (the library entry) and dist/lib.cjs (the pure modules, for
+// tests and tools).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -251,3 +253,22 @@ await esbuild.build({
   entryPoints: [join(root, 'src/sandbox/builtin-client.ts')],
   outfile: join(root, 'dist/runtime/builtin-client.cjs'),
 });
+// The library entry (package.json `exports`): CommonJS, an ES module that re-exports it by name,
+// and type declarations (tsconfig.types.json: dist/types/index.d.ts).
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/index.ts')],
+  outfile: join(root, 'dist/index.cjs'),
+});
+const names = Object.keys(require(join(root, 'dist/index.cjs'))).sort();
+writeFileSync(
+  join(root, 'dist/index.mjs'),
+  `// Warden's library entry as an ES module: the CommonJS entry's exports, by name.\nimport warden from './index.cjs';\n\nexport const { ${names.join(', ')} } = warden;\nexport default warden;\n`,
+);
+execFileSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.types.json')],
+  {
+    stdio: 'inherit',
+  },
+);

@@ -67,6 +67,71 @@ test('packed and installed elsewhere: layer build, invoke, learn and demo work, 
     ]);
     assert.equal(learned.code, 0, learned.stderr);
     assert.ok(existsSync(join(dir, 'policy.yaml')));
+    // The library entry: the same stable names through require and import, internals closed,
+    // and the type declarations compile a consumer.
+    const consumer = join(app, 'consumer.cjs');
+    writeFileSync(
+      consumer,
+      `const w = require('lambda-warden');
+const { ok, policy } = w.parsePolicy('p.yaml', 'version: 1\\nmode: enforce\\nprocess:\\n  default: deny\\n');
+if (!ok) throw new Error('policy did not parse');
+const v = w.decide(w.compilePolicy(policy), { surface: 'process', op: 'spawn', api: 'spawn', file: 'sh', exe: '/bin/sh', argv: ['sh', '-c', 'id'] }, () => '<function>');
+import('lambda-warden').then((m) => {
+  let internal = 'open';
+  try { require('lambda-warden/dist/lib.cjs'); } catch (e) { internal = e.code; }
+  console.log(JSON.stringify({ cjs: Object.keys(w).sort(), esm: Object.keys(m).filter((k) => k !== 'default').sort(), verdict: v && v.action, internal }));
+});
+`,
+    );
+    const used = await run(NODE, [consumer], { cwd: app });
+    assert.equal(used.code, 0, used.stderr);
+    const api = JSON.parse(used.stdout);
+    assert.deepEqual(api.esm, api.cjs);
+    for (const name of [
+      'parsePolicy',
+      'compilePolicy',
+      'decide',
+      'diffPolicies',
+      'learnPolicy',
+      'policyYaml',
+      'loadRules',
+      'runSandbox',
+      'toFinding',
+    ])
+      assert.ok(api.cjs.includes(name), `${name} is not exported`);
+    assert.ok(api.cjs.length < 40, `the library exposes ${api.cjs.length} names: internals leaked`);
+    assert.equal(api.verdict, 'deny');
+    assert.equal(api.internal, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
+    writeFileSync(
+      join(app, 'consumer.ts'),
+      `import { compilePolicy, parsePolicy, type Policy, type Verdict } from 'lambda-warden';
+const r = parsePolicy('p.yaml', 'version: 1');
+const policy: Policy | undefined = r.ok ? r.policy : undefined;
+const verdict: Verdict | null = null;
+if (policy) compilePolicy(policy);
+export { verdict };
+`,
+    );
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          skipLibCheck: false,
+          typeRoots: [join(ROOT, 'node_modules', '@types')],
+          types: ['node'],
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    const typed = await run(NODE, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], {
+      cwd: app,
+    });
+    assert.equal(typed.code, 0, `${typed.stdout}\n${typed.stderr}`);
     const demo = await warden(['demo']);
     assert.equal(demo.code, 0, `${demo.stdout}\n${demo.stderr}`);
     assert.match(demo.stdout, /Every benign request succeeded in both modes/);

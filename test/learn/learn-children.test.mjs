@@ -1,7 +1,7 @@
 // Learning sees what a function's children do, however briefly they live (the runtime runs under
 // strace while learning), and the same events give the same policy, byte for byte.
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +64,13 @@ test("a policy learned under one user's HOME holds under another's: the sandbox'
   const ddb = await fakeDynamoDb();
   // Two users' homes, both under /tmp (where the runtime client's cache, and its native addon, then live).
   const homes = ['alice', 'bob'].map((u) => join(dir, u));
-  for (const h of homes) mkdirSync(h);
+  // AWS's runtime clients this machine built (in its cache) serve both users: each sandbox copies
+  // the one it runs into the user's own cache, under /tmp.
+  const built = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'warden', 'clients');
+  for (const h of homes) {
+    mkdirSync(join(h, '.cache', 'warden'), { recursive: true });
+    if (existsSync(built)) symlinkSync(built, join(h, '.cache', 'warden', 'clients'));
+  }
   const asUser = (home) => ({
     HOME: home,
     XDG_CACHE_HOME: '',
