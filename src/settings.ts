@@ -58,6 +58,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     readBy: ['sensor', 'extension'],
   },
   {
+    name: 'WARDEN_DISABLE',
+    kind: 'enum',
+    values: ['1', 'true', 'yes', 'on'],
+    fallback: 'Warden runs',
+    doc: "the kill switch: the layer's wrapper execs the runtime untouched (no sensor, no handler swap, no flags) and the extension registers and watches nothing",
+    readBy: ['wrapper', 'extension'],
+  },
+  {
     name: 'WARDEN_MODE',
     kind: 'enum',
     values: ['monitor', 'enforce'],

@@ -13,6 +13,11 @@ import { stderr } from './stderr';
 
 const started = Date.now();
 
+/** WARDEN_DISABLE's values that turn Warden off (the wrapper reads the same). */
+function disabled(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
 function fatal(text: string): never {
   stderr(text);
   process.exit(1);
@@ -24,6 +29,11 @@ async function boot(): Promise<void> {
   if (!runtimeApi) fatal('AWS_LAMBDA_RUNTIME_API is not set: not in a Lambda sandbox');
   const client = new ExtensionsClient(runtimeApi, process.env.WARDEN_EXTENSION_NAME || 'warden');
   const registration = await client.register(['SHUTDOWN']);
+  if (disabled(process.env.WARDEN_DISABLE)) {
+    // The kill switch: registered (Lambda expects every extension to), then nothing until SHUTDOWN.
+    stderr('WARDEN_DISABLE is set: the extension watches nothing');
+    for (;;) if ((await client.next()).eventType === 'SHUTDOWN') process.exit(0);
+  }
   const registeredMs = Math.round(performance.now() * 10) / 10;
   const { run } = require(path.join(__dirname, 'extension-main.cjs')) as {
     run(b: ExtensionBoot): Promise<void>;

@@ -374,3 +374,32 @@ test("a layer's compiled policy and rules are taken as built (no policy loader a
     cleanup();
   }
 });
+
+test('the kill switch: WARDEN_DISABLE=1 runs the function as without Warden (extension included), and says so once', async () => {
+  const r = await invoke('basic', 'index.shell', [{ marker: '$DIR/marker' }], {
+    args: ['--mode', 'enforce', '--extension', '--env', 'WARDEN_DISABLE=1'],
+  });
+  try {
+    assert.equal(r.code, 0, r.stderr);
+    // The shell the enforce policy would have blocked ran: nothing of Warden was in the way.
+    assert.deepEqual(r.results[0].response, { ran: true }, r.stderr);
+    assert.equal(existsSync(join(r.dir, 'marker')), true);
+    assert.deepEqual(
+      r.findings.map((f) => f.finding_info.analytic.uid),
+      [],
+    );
+    assert.match(r.stderr, /WARDEN_DISABLE is set; the function runs without Warden/);
+    assert.match(r.stderr, /WARDEN_DISABLE is set: the extension watches nothing/);
+  } finally {
+    r.cleanup();
+  }
+  // Any other value leaves Warden on.
+  const on = await invoke('basic', 'index.shell', [{ marker: '$DIR/marker' }], {
+    args: ['--mode', 'enforce', '--env', 'WARDEN_DISABLE=0'],
+  });
+  try {
+    assert.deepEqual(on.results[0].response, { ran: false, code: 'ERR_WARDEN_BLOCKED' }, on.stderr);
+  } finally {
+    on.cleanup();
+  }
+});
