@@ -8,6 +8,7 @@ import { defaultRules } from './detect/default-rules';
 
 export { defaultRules };
 export const DEFAULT_RULES = defaultRules();
+export { useColor } from './cli/color';
 export { demoOutcome } from './cli/demo-outcome';
 export { DETECTORS } from './detect/detectors';
 export { credentialNeedles, findCredential, stratumMethod } from './detect/detectors/exfiltration';

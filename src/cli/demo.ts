@@ -12,6 +12,7 @@ import { localSettings, type RuntimeId } from '../sandbox/environment';
 import { runSandbox } from '../sandbox/run';
 import { defaultRuntime, findNode } from '../sandbox/runtimes';
 import type { InvokeResult } from '../sandbox/sandbox';
+import { useColor } from './color';
 import { demoOutcome, leaked } from './demo-outcome';
 import { packageRoot, resolveClient } from './invoke';
 import { loadPolicyOrExit } from './load-policy-file';
@@ -41,8 +42,8 @@ const STEPS = [
   ['attack-traversal', 'attack: path traversal to /proc/self/environ', 'attack'],
 ] as const;
 
-function paint(tty: boolean) {
-  const c = (code: number) => (s: string) => (tty ? `\u001b[${code}m${s}\u001b[0m` : s);
+function paint(color: boolean) {
+  const c = (code: number) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
   return { red: c(31), green: c(32), yellow: c(33), dim: c(2), bold: c(1) };
 }
 
@@ -135,7 +136,7 @@ export function registerDemo(program: Command): void {
         if (!outcome.ok) process.exitCode = 1;
         return;
       }
-      const p = paint(Boolean(process.stdout.isTTY));
+      const p = paint(useColor(process.stdout));
       const out: string[] = [];
       out.push(
         p.bold('Warden demo: doc-convert, a document service with a command injection and a path traversal'),
