@@ -165,7 +165,7 @@ test('demo: in the sandbox, the attacks work in monitor mode, are blocked in enf
   assert.match(text, /Every benign request succeeded in both modes \(2 requests each\)\./);
 });
 
-test('warden invoke: bad usage exits 2 with a one-line reason', () => {
+test('bad usage exits 2 with a one-line reason, never the whole help', () => {
   const fn = join(ROOT, 'test', 'fixtures', 'functions', 'basic');
   const ev = join(ROOT, 'examples', 'doc-convert', 'events', 'benign-read.json');
   const bad = join(ROOT, 'package.json');
@@ -188,6 +188,12 @@ test('warden invoke: bad usage exits 2 with a one-line reason', () => {
       ['invoke', fn, '--handler', 'index.handler', '--event', ev, '--no-warden', '--mode', 'enforce'],
       /need the Warden layer/,
     ],
+    // commander's own: a mistyped option or command, a missing required option, an extra argument.
+    [['invoke', fn, '--handler', 'index.handler', '--evnet', ev], /unknown option '--evnet'.*--help lists/],
+    [['invoek', fn], /unknown command 'invoek'/],
+    [['invoke', fn, '--event', ev], /required option '--handler/],
+    [['layer', 'build', '--out'], /option '--out <dir\|file\.zip>' argument missing/],
+    [['policy', 'check'], /missing required argument/],
   ];
   for (const [args, reason] of cases) {
     const r = spawnSync(NODE, [CLI, ...args], { encoding: 'utf8' });

@@ -15,8 +15,16 @@ program
   .name('warden')
   .description('Runtime security sensor for AWS Lambda functions on Node.js')
   .version(typeof __WARDEN_VERSION__ === 'string' ? __WARDEN_VERSION__ : '0.0.0-dev', '-v, --version')
-  .showHelpAfterError()
-  .configureOutput({ outputError: (str, write) => write(str) })
+  // Bad usage is one line (what was wrong, and where the options are listed), never the whole help.
+  .configureOutput({
+    outputError: (str, write) =>
+      write(
+        `warden: ${str
+          .trim()
+          .replace(/^error: /, '')
+          .replace(/\s*\n\s*/g, ' ')} (--help lists the options)\n`,
+      ),
+  })
   .exitOverride((err) => {
     // commander's own usage errors exit 2, as every bad-usage path of warden does
     process.exit(err.exitCode === 0 ? 0 : 2);
