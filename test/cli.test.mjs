@@ -223,3 +223,42 @@ test('warden --help lists invoke and layer build', () => {
   assert.match(help.stdout, /invoke \[options\] <function-dir>/);
   assert.match(help.stdout, /layer/);
 });
+
+test('--json: layer build, learn and rules fields print what they did as JSON', () => {
+  const { dir, cleanup } = tempDir('warden-json-');
+  try {
+    const layer = warden(['layer', 'build', '--out', join(dir, 'layer.zip'), '--json']);
+    assert.equal(layer.status, 0, layer.stderr);
+    const built = JSON.parse(layer.stdout);
+    assert.equal(built.zip, true);
+    assert.equal(built.out, join(dir, 'layer.zip'));
+    assert.ok(built.files.includes('warden/wrapper') && built.files.includes('warden/sensor.cjs'));
+    const fields = warden(['rules', 'fields', '--json'])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(fields.some((f) => f.name === 'process.exe' && f.type === 'string'));
+    assert.ok(fields.every((f) => f.name && f.type && f.surfaces && f.doc));
+    const event = join(dir, 'e.json');
+    writeFileSync(event, '{"n":1}');
+    const learned = warden([
+      'learn',
+      join(ROOT, 'test', 'fixtures', 'functions', 'basic'),
+      '--handler',
+      'index.handler',
+      '--event',
+      event,
+      '--out',
+      join(dir, 'p.yaml'),
+      '--json',
+    ]);
+    assert.equal(learned.status, 0, learned.stderr);
+    const summary = JSON.parse(learned.stdout);
+    assert.equal(summary.out, join(dir, 'p.yaml'));
+    assert.equal(summary.invocations, 1);
+    assert.ok(summary.entries > 0);
+    assert.equal(typeof summary.completeObservation, 'boolean');
+  } finally {
+    cleanup();
+  }
+});

@@ -23,28 +23,48 @@ export function registerLayer(program: Command): void {
       '--extension',
       'include the external extension (extensions/warden): the watcher outside the runtime (instead of the in-process thread), telemetry, shipping to WARDEN_COLLECTOR_URL',
     )
-    .action(async (opts: { out: string; policy?: string; rules?: string; extension?: boolean }) => {
-      const policy = opts.policy ? loadPolicyOrExit(opts.policy) : undefined;
-      const build = {
-        policy,
-        policyJson: policy ? compiledJson(policy) : undefined,
-        rulesJson: opts.rules ? rulesJson(loadRulesOrExit(opts.rules).specs) : undefined,
-        extension: opts.extension === true,
-      };
-      const out = path.resolve(opts.out);
-      if (out.endsWith('.zip')) {
-        const tmp = mkdtempSync(path.join(tmpdir(), 'warden-layer-'));
-        try {
-          const files = buildLayerDir(packageRoot(), tmp, build);
-          await zipLayer(tmp, out);
-          process.stdout.write(`${out}: ${files.length} files\n`);
-        } finally {
-          rmSync(tmp, { recursive: true, force: true });
+    .option(
+      '--json',
+      'print what was written as one JSON object: {out, zip, files, policy, rules, extension}',
+    )
+    .action(
+      async (opts: { out: string; policy?: string; rules?: string; extension?: boolean; json?: boolean }) => {
+        const policy = opts.policy ? loadPolicyOrExit(opts.policy) : undefined;
+        const build = {
+          policy,
+          policyJson: policy ? compiledJson(policy) : undefined,
+          rulesJson: opts.rules ? rulesJson(loadRulesOrExit(opts.rules).specs) : undefined,
+          extension: opts.extension === true,
+        };
+        const out = path.resolve(opts.out);
+        const summary = (files: string[], zip: boolean) =>
+          `${JSON.stringify({
+            out,
+            zip,
+            files,
+            policy: opts.policy ? path.resolve(opts.policy) : null,
+            rules: opts.rules ? path.resolve(opts.rules) : null,
+            extension: build.extension,
+            wrapper: '/opt/warden/wrapper',
+          })}\n`;
+        if (out.endsWith('.zip')) {
+          const tmp = mkdtempSync(path.join(tmpdir(), 'warden-layer-'));
+          try {
+            const files = buildLayerDir(packageRoot(), tmp, build);
+            await zipLayer(tmp, out);
+            process.stdout.write(opts.json ? summary(files, true) : `${out}: ${files.length} files\n`);
+          } finally {
+            rmSync(tmp, { recursive: true, force: true });
+          }
+          return;
         }
-        return;
-      }
-      const files = buildLayerDir(packageRoot(), out, build);
-      process.stdout.write(`${out}/\n${files.map((f) => `  ${f}`).join('\n')}\n`);
-      process.stdout.write('Deploy: add the layer and set AWS_LAMBDA_EXEC_WRAPPER=/opt/warden/wrapper\n');
-    });
+        const files = buildLayerDir(packageRoot(), out, build);
+        if (opts.json) {
+          process.stdout.write(summary(files, false));
+          return;
+        }
+        process.stdout.write(`${out}/\n${files.map((f) => `  ${f}`).join('\n')}\n`);
+        process.stdout.write('Deploy: add the layer and set AWS_LAMBDA_EXEC_WRAPPER=/opt/warden/wrapper\n');
+      },
+    );
 }

@@ -41,6 +41,7 @@ export interface LearnCliOptions
   extends Omit<InvokeCliOptions, 'policy' | 'mode' | 'findings' | 'warden' | 'handler'> {
   handler?: string;
   out: string;
+  json?: boolean;
   merge?: string;
   from: string[];
   observations?: string;
@@ -104,6 +105,7 @@ async function observeInSandbox(
   invocations: number;
   failures: InvokeResult[];
   nodeBin: string;
+  traced: boolean;
 }> {
   if (!o.handler) throw new UsageError('--handler <file.export> is required with --event');
   const setup = sandboxSetup(functionDir, { ...o, handler: o.handler });
@@ -199,7 +201,7 @@ async function observeInSandbox(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return { observations, failed, invocations: setup.events.length, failures, nodeBin: setup.nodeBin };
+  return { observations, failed, invocations: setup.events.length, failures, nodeBin: setup.nodeBin, traced };
 }
 
 /**
@@ -256,6 +258,8 @@ export async function runLearn(functionDir: string | undefined, o: LearnCliOptio
   let failed = 0;
   let ran = 0;
   let nodeBin: string | undefined;
+  // Whether children were observed completely (strace), or only through the extension's polling.
+  let traced: boolean | null = null;
   if (functionDir) {
     const r = await observeInSandbox(functionDir, o);
     // A policy learned from a function that never ran allows nothing it needs: none is written.
@@ -268,6 +272,7 @@ export async function runLearn(functionDir: string | undefined, o: LearnCliOptio
     failed = r.failed;
     ran = r.invocations;
     nodeBin = r.nodeBin;
+    traced = r.traced;
   }
   const taskRoots = functionDir ? [path.resolve(functionDir), realOrSelf(path.resolve(functionDir))] : [];
   // Deployed functions live in /var/task; the runtime, its layers and Warden are the platform's.
@@ -308,6 +313,19 @@ export async function runLearn(functionDir: string | undefined, o: LearnCliOptio
     process.stderr.write(
       `warden learn: WARNING: the policy allows ${natives.length} native addon(s) (${natives.map((n) => n.path).join(', ')}): what native code does inside the process (files, connections, processes through libc) is invisible to the sensor; only the watcher judges its processes and connections from outside. Review them.\n`,
     );
+  if (o.json)
+    process.stdout.write(
+      `${JSON.stringify({
+        out: path.resolve(o.out),
+        entries: countEntries(result.policy),
+        observations: result.stats.observations,
+        invocations: result.stats.invocations,
+        failedInvocations: failed,
+        skippedLines: skipped,
+        nativeAddons: natives.map((n) => n.path),
+        completeObservation: traced,
+      })}\n`,
+    );
   process.stderr.write(
     `warden learn: ${countEntries(result.policy)} entries from ${result.stats.observations} observation(s) of ${result.stats.invocations} invocation(s) → ${o.out}${failed ? ` (${failed} invoke(s) did not succeed: their behaviour is in the policy too)` : ''}${skipped ? ` (${skipped} line(s) of --from input were not Warden records)` : ''}\n`,
   );
@@ -338,6 +356,10 @@ export function registerLearn(program: Command): void {
     .option('--runtime <id>', 'Lambda runtime (default: the newest installed)')
     .option('--client <kind>', 'runtime client: aws or builtin')
     .option('--function-name <name>', 'the function name (default: the directory name)')
+    .option(
+      '--json',
+      'also print a summary on stdout as one JSON object: {out, entries, observations, invocations, failedInvocations, skippedLines, nativeAddons, completeObservation}',
+    )
     .action((dir: string | undefined, opts: LearnCliOptions) =>
       runCommand('learn', () => runLearn(dir, opts)),
     );

@@ -108,7 +108,15 @@ export function registerRules(program: Command): void {
   rules
     .command('fields')
     .description('The event fields a rule condition can test')
-    .action(() => {
+    .option('--json', 'print them as JSON lines: {name, type, surfaces, doc}')
+    .action((opts: { json?: boolean }) => {
+      if (opts.json) {
+        for (const [name, f] of Object.entries(FIELDS))
+          process.stdout.write(
+            `${JSON.stringify({ name, type: f.type, surfaces: f.surfaces, doc: f.doc })}\n`,
+          );
+        return;
+      }
       for (const [name, f] of Object.entries(FIELDS))
         process.stdout.write(
           `${name.padEnd(28)} ${f.type.padEnd(9)} ${(f.surfaces === 'all' ? 'all' : f.surfaces.join(',')).padEnd(16)} ${f.doc}\n`,
