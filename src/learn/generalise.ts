@@ -30,16 +30,7 @@
  *  G6  Never generalised: /proc, /sys and /dev paths, and anything under /etc.
  */
 
-/** The map's value for key, made and stored first if missing. */
-export function entryOf<K, V>(map: Map<K, V>, key: K, make: () => V): V {
-  let v = map.get(key);
-  if (v === undefined) {
-    v = make();
-    map.set(key, v);
-  }
-  return v;
-}
-
+import { entryOf } from '../map-entry';
 import { TASK_ROOT_VAR } from '../policy/compile';
 
 const DATA_TOKEN = [

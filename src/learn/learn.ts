@@ -7,18 +7,12 @@
 import { withoutNodeRestrictions } from '../events/node-options';
 import type { ProcessEvent } from '../events/types';
 import { scriptOf } from '../extension/judge';
+import { entryOf } from '../map-entry';
 import { LAMBDA_NODE, TASK_ROOT_VAR } from '../policy/compile';
 import { capabilityOf, isShell } from '../policy/decide';
 import { isModuleCode } from '../policy/module-code';
 import type { Capability, NetworkRule, Policy, ProcessRule } from '../policy/types';
-import {
-  argumentShape,
-  entryOf,
-  escapeGlob,
-  generalisePaths,
-  generaliseToken,
-  hostPattern,
-} from './generalise';
+import { argumentShape, escapeGlob, generalisePaths, generaliseToken, hostPattern } from './generalise';
 import type { Observation } from './observation';
 
 export interface LearnOptions {

@@ -11,6 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { entryOf } from '../map-entry';
 
 const TRACED = 'execve,execveat,socket,connect,sendto,sendmsg,sendmmsg,clone,clone3,fork,vfork';
 
@@ -137,44 +138,52 @@ export interface TraceLine {
   call: string;
   /** The argument text between the call's parentheses. */
   args: string;
+  /** The same, split into its top-level arguments. */
+  parts: string[];
   /** The result (`0`, `-1`, `1234`), undefined for an unfinished call. */
   result?: string;
+}
+
+/**
+ * The top-level comma-separated parts of an argument list, from `start` until the bracket that
+ * closes it (or the end of the text); `end` is the index after that bracket, undefined if none did.
+ */
+function scanArgs(text: string, start: number, depth: number): { parts: string[]; end?: number } {
+  const parts: string[] = [];
+  let from = start;
+  const cut = (i: number) => {
+    const part = text.slice(from, i).trim();
+    if (part) parts.push(part);
+    from = i + 1;
+  };
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') i = stringEnd(text, i);
+    else if (c === '(' || c === '{' || c === '[') depth++;
+    else if (c === ')' || c === '}' || c === ']') {
+      if (--depth === 0) {
+        cut(i);
+        return { parts, end: i + 1 };
+      }
+    } else if (c === ',' && depth === 1) cut(i);
+  }
+  cut(text.length);
+  return { parts };
 }
 
 /** One line of `strace -ttt` output, or undefined for a line that is not a call. */
 export function parseTraceLine(line: string): TraceLine | undefined {
   const m = /^(\d+\.\d+) ([a-z_0-9]+)\(/.exec(line);
   if (!m) return undefined;
-  let depth = 1;
-  let i = m[0].length;
-  for (; i < line.length && depth > 0; i++) {
-    const c = line[i];
-    if (c === '"') i = stringEnd(line, i);
-    else if (c === '(' || c === '{' || c === '[') depth++;
-    else if (c === ')' || c === '}' || c === ']') depth--;
-  }
-  const args = line.slice(m[0].length, depth === 0 ? i - 1 : undefined);
-  const result = depth === 0 ? /^\s*=\s*(\S+)/.exec(line.slice(i))?.[1] : undefined;
-  return { at: Math.round(Number(m[1]) * 1000), call: m[2]!, args, ...(result ? { result } : {}) };
-}
-
-/** The top-level comma-separated arguments of a call. */
-function splitArgs(args: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < args.length; i++) {
-    const c = args[i];
-    if (c === '"') i = stringEnd(args, i);
-    else if (c === '(' || c === '{' || c === '[') depth++;
-    else if (c === ')' || c === '}' || c === ']') depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(args.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  if (args.slice(start).trim()) out.push(args.slice(start).trim());
-  return out;
+  const { parts, end } = scanArgs(line, m[0].length, 1);
+  const result = end === undefined ? undefined : /^\s*=\s*(\S+)/.exec(line.slice(end))?.[1];
+  return {
+    at: Math.round(Number(m[1]) * 1000),
+    call: m[2]!,
+    args: line.slice(m[0].length, end === undefined ? undefined : end - 1),
+    parts,
+    ...(result ? { result } : {}),
+  };
 }
 
 /** The strings of an array argument `["a", "b"]` (a truncated one: what was printed). */
@@ -249,7 +258,7 @@ export function parseTrace(files: readonly { tid: number; text: string }[]): Pro
   };
   for (const { tid, line } of entries) {
     const p = proc(tid, line.at);
-    const args = splitArgs(line.args);
+    const args = line.parts;
     switch (line.call) {
       case 'clone':
       case 'clone3':
@@ -285,7 +294,7 @@ export function parseTrace(files: readonly { tid: number; text: string }[]): Pro
           : /SOCK_STREAM/.test(args[1] ?? '')
             ? 'tcp'
             : undefined;
-        if (type) entryOfMap(socketTypes, p.pid).set(line.result!, type);
+        if (type) entryOf(socketTypes, p.pid, () => new Map()).set(line.result!, type);
         break;
       }
       case 'connect':
@@ -303,15 +312,6 @@ export function parseTrace(files: readonly { tid: number; text: string }[]): Pro
     }
   }
   return { roots: roots.map((r) => processOf.get(r) ?? r), processes };
-}
-
-function entryOfMap<K, V extends Map<string, unknown>>(m: Map<K, V>, k: K): V {
-  let v = m.get(k);
-  if (!v) {
-    v = new Map() as V;
-    m.set(k, v);
-  }
-  return v;
 }
 
 /** Reads the files `strace -ff -o <prefix>` wrote into a process tree. */
