@@ -353,16 +353,12 @@ const LIST_SEPARATORS = ['|', ',', ' ', ':', '+'];
  */
 export function wordListShape(values: readonly string[]): string | undefined {
   const word = new RegExp(`^${FIRST}${WORD}*$`);
+  const later = new RegExp(`^${WORD}+$`);
   if (values.every((v) => word.test(v))) return `${FIRST}*(${WORD})`;
   for (const sep of LIST_SEPARATORS) {
     if (!values.some((v) => v.includes(sep))) continue;
-    if (
-      values.every(
-        (v) =>
-          word.test(v.split(sep)[0]!) &&
-          v.split(sep).every((w) => w.length > 0 && /^[A-Za-z0-9_.@-]+$/.test(w)),
-      )
-    )
+    const lists = values.map((v) => v.split(sep));
+    if (lists.every(([first, ...rest]) => word.test(first!) && rest.every((w) => later.test(w))))
       return `${FIRST}*(${WORD})*(${escapeGlob(sep)}+(${WORD}))`;
   }
   return undefined;

@@ -10,6 +10,7 @@ import type { ExecProbe } from '../events/process-event';
 import type { NetworkEvent } from '../events/types';
 import { observedProcessEvent } from '../extension/judge';
 import type { ExeLink } from '../extension/procfs';
+import { entryOf } from '../map-entry';
 import { OUTSIDE_PROCESS } from '../policy/decide';
 import type { ProcessTrace, TracedExec, TracedProcess } from '../sandbox/syscall-trace';
 import type { Observation } from './observation';
@@ -70,23 +71,33 @@ function descendants(trace: ProcessTrace, root: number): TracedProcess[] {
   return out.sort((a, b) => a.startedAt - b.startedAt || a.pid - b.pid);
 }
 
+type ImageOf = (exec: TracedExec) => { exe: string; argv: string[] };
+
 /** The executable a process ran at a moment (its last exec before then). */
-function imageAt(p: TracedProcess | undefined, at: number, ctx: TraceContext): string | undefined {
+function imageAt(p: TracedProcess | undefined, at: number, imageOf: ImageOf): string | undefined {
   const execs = p?.execs.filter((e) => e.at <= at) ?? [];
   const last = execs[execs.length - 1];
-  return last ? kernelImage(last, ctx).exe : undefined;
+  return last ? imageOf(last).exe : undefined;
 }
 
 export function observationsFromTrace(trace: ProcessTrace, ctx: TraceContext): Observation[] {
+  // Each exec's image once (a `#!` read and a realpath): a parent's is asked for by every child.
+  const images = new Map<TracedExec, { exe: string; argv: string[] }>();
+  const imageOf: ImageOf = (exec) => entryOf(images, exec, () => kernelImage(exec, ctx));
   const out: Observation[] = [];
   for (const pid of trace.roots) {
     const root = trace.processes.get(pid);
-    if (root) out.push(...runtimeObservations(trace, root, ctx));
+    if (root) out.push(...runtimeObservations(trace, root, ctx, imageOf));
   }
   return out;
 }
 
-function runtimeObservations(trace: ProcessTrace, root: TracedProcess, ctx: TraceContext): Observation[] {
+function runtimeObservations(
+  trace: ProcessTrace,
+  root: TracedProcess,
+  ctx: TraceContext,
+  imageOf: ImageOf,
+): Observation[] {
   // The runtime: the root's last exec (the bootstrap and the exec wrapper come before it).
   const runtimeStart = root.execs[root.execs.length - 1]?.at ?? root.startedAt;
   const out: Observation[] = [];
@@ -106,9 +117,9 @@ function runtimeObservations(trace: ProcessTrace, root: TracedProcess, ctx: Trac
     // Helpers the exec wrapper ran before the runtime started are the platform's.
     if (p.parent === root.pid && p.startedAt < runtimeStart) continue;
     const parent = p.parent === undefined ? undefined : trace.processes.get(p.parent);
-    let previous = imageAt(parent, p.startedAt, ctx);
+    let previous = imageAt(parent, p.startedAt, imageOf);
     for (const exec of p.execs) {
-      const image = kernelImage(exec, ctx);
+      const image = imageOf(exec);
       const exe: ExeLink = { path: image.exe, deleted: false, memfd: false };
       const ev = observedProcessEvent(
         {

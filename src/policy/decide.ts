@@ -135,9 +135,10 @@ function decideProcess(policy: CompiledPolicy, ev: ProcessEvent, packageOf: Pack
   const shell = isShell(ev.exe);
   const attacks = [shell ? ATTACKS.unixShell : ATTACKS.commandInterpreter];
   const title = shell ? 'Shell spawned' : 'Process spawned';
-  const exes = ev.realExe ? [ev.exe, ev.realExe] : [ev.exe];
+  const subjects = processSubjects(ev);
+  const exes = subjects.map((s) => s.exe);
   let verdict = fromMatch(
-    policy.process.matchAny(processSubjects(ev)),
+    policy.process.matchAny(subjects),
     'warden.process.spawn',
     title,
     4,
