@@ -41,6 +41,7 @@ export {
   SocketTables,
   unixInodes,
 } from './extension/sockets';
+export { architectureProblems, nativeFiles } from './layer/build';
 export { parseHandlerString } from './layer/user-handler';
 export {
   argumentShape,
@@ -65,6 +66,7 @@ export { diffPolicies, formatPolicyDiff } from './policy/diff';
 export { learningPolicy } from './policy/learning-policy';
 export { formatPolicyError, normalizePolicy, parsePolicy } from './policy/load';
 export { lambdaNodeFeatures, permissionFlags, permissionModelApplies } from './policy/permission-flags';
+export { choosePolicyFile, FUNCTION_POLICY_FILES } from './policy/resolve';
 export { policySchema } from './policy/schema';
 export {
   bootstrapNodeArgs,

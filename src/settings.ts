@@ -6,6 +6,7 @@
  * (`warden.sensor.setting-invalid`), and the setting takes its documented fallback. Enumerated
  * values are case-insensitive (`Enforce` is `enforce`) and trimmed, for every reader alike.
  */
+import { LOG_LEVELS, type LogLevel, logLevelOf } from './log-level';
 import type { Mode } from './policy/types';
 
 export type SettingReader = 'sensor' | 'extension' | 'wrapper' | 'sandbox' | 'cli';
@@ -48,14 +49,16 @@ export const FAULT_TARGETS = [
 ] as const;
 export const POLICY_ERROR_CHOICES = ['default-monitor', 'default-enforce', 'deny-all'] as const;
 export const WATCHER_CHOICES = ['lazy', 'always', 'off'] as const;
+export { LOG_LEVELS } from './log-level';
 
 export const SETTINGS: readonly SettingSpec[] = [
   {
     name: 'WARDEN_POLICY',
     kind: 'path',
-    fallback: "the layer's `warden/policy.json`, else the built-in default policy",
-    doc: 'the policy file (YAML or JSON)',
-    readBy: ['sensor', 'extension'],
+    fallback:
+      "the function's own `warden-policy.json`, `.yaml` or `.yml` (in `LAMBDA_TASK_ROOT`), else the layer's `warden/policy.json`, else the built-in default policy",
+    doc: "the policy file (YAML or JSON); a relative path is in the function's directory (`LAMBDA_TASK_ROOT`)",
+    readBy: ['wrapper', 'sensor', 'extension'],
   },
   {
     name: 'WARDEN_DISABLE',
@@ -64,6 +67,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     fallback: 'Warden runs',
     doc: "the kill switch: the layer's wrapper execs the runtime untouched (no sensor, no handler swap, no flags) and the extension registers and watches nothing",
     readBy: ['wrapper', 'extension'],
+  },
+  {
+    name: 'WARDEN_NEXT_WRAPPER',
+    kind: 'path',
+    fallback: 'none: the wrapper execs the runtime itself',
+    doc: "another exec wrapper to chain (Lambda runs one: `AWS_LAMBDA_EXEC_WRAPPER` is Warden's): Warden's wrapper sets up, then execs it with the runtime's command, once; `warden instrument` and the CDK and Serverless integrations move a wrapper already set here",
+    readBy: ['wrapper'],
   },
   {
     name: 'WARDEN_MODE',
@@ -140,6 +150,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     readBy: ['sensor'],
   },
   {
+    name: 'WARDEN_LOG_LEVEL',
+    kind: 'enum',
+    values: LOG_LEVELS,
+    fallback: '`info`',
+    doc: "how much Warden writes on stderr (the function's log) besides findings, which always go to stdout: `error` its own failures only (a sensor that could not start, a missing layer file); `warn` also settings, policy and rules files it could not use and the kill switch's notice; `info` also the extension's closing report; `debug` also the start-up trace (as `WARDEN_TRACE_STARTUP`)",
+    readBy: ['wrapper', 'sensor', 'extension'],
+  },
+  {
     name: 'WARDEN_TRACE_STARTUP',
     kind: 'flag',
     fallback: 'off',
@@ -183,6 +201,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     fallback: '`/var/runtime/` and an installed `aws-lambda-ric` only',
     doc: "colon-separated locations of the Lambda runtime's own code (frames there are `<runtime>`)",
     readBy: ['sensor'],
+    internal: true,
+  },
+  {
+    name: 'WARDEN_SANDBOX_TASK_ROOT',
+    kind: 'path',
+    fallback: '/var/task',
+    doc: "where the local sandbox's function directory stands for Lambda's /var/task, for the extension (Lambda does not give extensions `LAMBDA_TASK_ROOT`): the function's own policy is found there",
+    readBy: ['extension'],
     internal: true,
   },
   {
@@ -309,6 +335,7 @@ export interface Settings {
   watcher?: (typeof WATCHER_CHOICES)[number];
   disabledHooks: string[];
   traceStartup: boolean;
+  logLevel: LogLevel;
   injectFault?: (typeof FAULT_TARGETS)[number];
   runtimePaths: string[];
   problems: SettingProblem[];
@@ -434,6 +461,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
   const onPolicyError = choice<(typeof POLICY_ERROR_CHOICES)[number]>('WARDEN_ON_POLICY_ERROR');
   const injectFault = choice<(typeof FAULT_TARGETS)[number]>('WARDEN_INJECT_FAULT');
   const watcher = choice<(typeof WATCHER_CHOICES)[number]>('WARDEN_WATCHER');
+  const logLevel = logLevelOf(choice<LogLevel>('WARDEN_LOG_LEVEL'));
   return {
     ...(mode ? { mode } : {}),
     ...(onPolicyError ? { onPolicyError } : {}),
@@ -448,7 +476,8 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
     watchIntervalMs,
     ...(watcher ? { watcher } : {}),
     disabledHooks,
-    traceStartup: flag('WARDEN_TRACE_STARTUP'),
+    traceStartup: flag('WARDEN_TRACE_STARTUP') || logLevel === 'debug',
+    logLevel,
     runtimePaths: (env.WARDEN_RUNTIME_PATHS ?? '').split(':').filter(Boolean),
     problems,
   };

@@ -15,15 +15,18 @@ import type { SensorEvent, Verdict } from './events/types';
 import { type CompiledPolicy, compilePolicy, type TaskRoot } from './policy/compile';
 import { learningPolicy } from './policy/learning-policy';
 import type { PolicyLoadResult } from './policy/load';
-import { formatPolicyErrorShort, type LoadedPolicy, resolvePolicy } from './policy/resolve';
+import { choosePolicyFile, formatPolicyErrorShort, type LoadedPolicy, resolvePolicy } from './policy/resolve';
 import type { Settings } from './settings';
 
 export interface StartupInputs {
   settings: Settings;
   /** The function's environment (AWS_LAMBDA_FUNCTION_NAME, AWS_REGION …) for its resource. */
   env: Readonly<Record<string, string | undefined>>;
-  /** The policy file when WARDEN_POLICY is unset (the layer's `warden/policy.json`, if any). */
+  /** The layer's policy file (`warden/policy.json`, if any): when WARDEN_POLICY is unset and the function has none. */
   layerPolicy?: string;
+  /** The function's directory: a relative WARDEN_POLICY is in it, and its own `warden-policy.*`. */
+  functionDir?: string;
+  exists?(file: string): boolean;
   /** The rules file when WARDEN_RULES is unset (the layer's `warden/rules.json`, if any). */
   layerRules?: string;
   read(file: string): string;
@@ -73,7 +76,14 @@ function notice(
 export function startup(o: StartupInputs): Startup {
   const s = o.settings;
   const learning = s.learnPath !== undefined;
-  const policyPath = learning ? undefined : (s.policyPath ?? o.layerPolicy);
+  const policyPath = learning
+    ? undefined
+    : choosePolicyFile({
+        setting: s.policyPath,
+        taskRoot: o.functionDir,
+        layerPolicy: o.layerPolicy,
+        exists: o.exists ?? (() => false),
+      });
   const loaded: LoadedPolicy = learning
     ? { policy: learningPolicy(), mode: 'monitor' }
     : resolvePolicy(

@@ -19,7 +19,7 @@ function disabled(value: string | undefined): boolean {
 }
 
 function fatal(text: string): never {
-  stderr(text);
+  stderr(text, 'error');
   process.exit(1);
 }
 

@@ -27,6 +27,7 @@ import { readSettings } from '../settings';
 import { startup } from '../startup';
 import { ChannelServer, channelAddress, type Peer, parseChannel } from './channel';
 import { FindingStream, sensorFinding } from './finding-stream';
+import { functionDirForPolicy } from './function-dir';
 import { InvocationTimeline } from './invocation-timeline';
 import { type ExtensionsClient, listenTelemetry, type TelemetryEvent } from './lambda-api';
 import { findRuntime, type WatchEvent } from './process-watcher';
@@ -82,9 +83,12 @@ export async function run(boot: ExtensionBoot): Promise<void> {
   // `${LAMBDA_TASK_ROOT}` in policy paths: the runtime's, once it is found (Lambda's /var/task
   // until then; extensions are not given the variable).
   let runtimeTaskRoot: string | undefined;
+  const functionDir = settings.learnPath ? undefined : functionDirForPolicy(env);
   const shared = startup({
     settings,
     env,
+    ...(functionDir ? { functionDir } : {}),
+    exists: existsSync,
     layerPolicy: existsSync(layerPolicy) ? layerPolicy : undefined,
     layerRules: existsSync(layerRules) ? layerRules : undefined,
     read: (file) => readFileSync(file, 'utf8'),
@@ -283,7 +287,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
   try {
     await channel.listen(address);
   } catch (e) {
-    stderr(`cannot listen on the sensor channel: ${(e as Error).message}`);
+    stderr(`cannot listen on the sensor channel: ${(e as Error).message}`, 'error');
   }
 
   const checkSilence = (id: string): void => {
@@ -415,6 +419,7 @@ export async function run(boot: ExtensionBoot): Promise<void> {
         loadedMs,
         registeredMs,
       }),
+      'info',
     );
     process.exit(0);
   }

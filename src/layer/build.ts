@@ -20,12 +20,15 @@
  */
 import {
   chmodSync,
+  closeSync,
   copyFileSync,
   cpSync,
   createWriteStream,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
+  readSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -97,17 +100,8 @@ export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions
   if (opts.policyJson) writeFileSync(path.join(warden, 'policy.json'), opts.policyJson);
   if (opts.rulesJson) writeFileSync(path.join(warden, 'rules.json'), opts.rulesJson);
   writeFileSync(path.join(warden, 'default-policy.json'), `${JSON.stringify(defaultPolicy(), null, 2)}\n`);
-  const policy = opts.policy;
-  if (policy) {
-    const lines = LAMBDA_NODE_MAJORS.flatMap((major) => {
-      const r = permissionModelApplies(policy, lambdaNodeFeatures(major));
-      return r ? [`${major} ${r.flags.join(' ')}`] : [];
-    });
-    // `auto` holds for the policy's enforce mode only: WARDEN_MODE=monitor set on the function
-    // turns the flags off with it (the wrapper reads this line).
-    if (lines.length > 0 && policy.nodePermissions === 'auto') lines.unshift('mode enforce');
-    if (lines.length > 0) writeFileSync(path.join(warden, 'permission-flags'), `${lines.join('\n')}\n`);
-  }
+  const flags = opts.policy ? permissionFlagsText(opts.policy) : undefined;
+  if (flags) writeFileSync(path.join(warden, 'permission-flags'), flags);
   const extensions = path.join(out, 'extensions');
   mkdirSync(extensions, { recursive: true });
   for (const dir of src.extensionDirs) {
@@ -118,6 +112,59 @@ export function buildLayerDir(root: string, out: string, opts: LayerBuildOptions
     }
   }
   return listFiles(out);
+}
+
+/**
+ * The permission-flags file the wrapper reads for a compiled policy: one line per Lambda Node
+ * major where the policy's `nodePermissions` applies (`<major> <flags…>`), after a `mode enforce`
+ * line for `auto`, which holds in enforce mode only (WARDEN_MODE=monitor on the function turns
+ * the flags off with it). Undefined: no runtime gets flags.
+ */
+export function permissionFlagsText(policy: Policy): string | undefined {
+  const lines = LAMBDA_NODE_MAJORS.flatMap((major) => {
+    const r = permissionModelApplies(policy, lambdaNodeFeatures(major));
+    return r ? [`${major} ${r.flags.join(' ')}`] : [];
+  });
+  if (lines.length === 0) return undefined;
+  if (policy.nodePermissions === 'auto') lines.unshift('mode enforce');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Lambda's instruction set architectures, with the ELF machine number of each. */
+export const LAMBDA_ARCHITECTURES = { x86_64: 62, arm64: 183 } as const;
+export type LambdaArchitecture = keyof typeof LAMBDA_ARCHITECTURES;
+
+/**
+ * The native files (ELF) in a layer tree and the architecture each is built for. Warden's own
+ * layer has none (sh and JavaScript run on either), so it is built once for both; an extension
+ * the package adds may bring some.
+ */
+export function nativeFiles(dir: string): { file: string; arch: LambdaArchitecture | 'other' }[] {
+  const out: { file: string; arch: LambdaArchitecture | 'other' }[] = [];
+  for (const rel of listFiles(dir)) {
+    const head = Buffer.alloc(20);
+    const fd = openSync(path.join(dir, rel), 'r');
+    let n: number;
+    try {
+      n = readSync(fd, head, 0, 20, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (n < 20 || head.readUInt32BE(0) !== 0x7f454c46) continue;
+    const machine = head[5] === 2 ? head.readUInt16BE(18) : head.readUInt16LE(18);
+    const arch = (Object.keys(LAMBDA_ARCHITECTURES) as LambdaArchitecture[]).find(
+      (a) => LAMBDA_ARCHITECTURES[a] === machine,
+    );
+    out.push({ file: rel, arch: arch ?? 'other' });
+  }
+  return out;
+}
+
+/** Why a layer tree cannot run on `architectures` (its native files built for another), if so. */
+export function architectureProblems(dir: string, architectures: readonly LambdaArchitecture[]): string[] {
+  return nativeFiles(dir)
+    .filter((f) => architectures.some((a) => a !== f.arch))
+    .map((f) => `${f.file} is native code for ${f.arch}, not ${architectures.join(' and ')}`);
 }
 
 export function listFiles(dir: string, prefix = ''): string[] {

@@ -4,6 +4,7 @@
  * by the sensor and the extension so both layers always judge by the same policy.
  */
 
+import * as path from 'node:path';
 import { readCompiled } from './compiled';
 import { defaultPolicy } from './default-policy';
 import type { PolicyError, PolicyLoadResult } from './load';
@@ -14,6 +15,43 @@ export interface LoadedPolicy {
   mode: Mode;
   error?: PolicyError;
   fallback?: string;
+}
+
+/**
+ * The policy files a function's own package may carry in its root (`LAMBDA_TASK_ROOT`), in the
+ * order they are looked for: the compiled form `warden policy compile` writes first (no validator
+ * at cold start), then the YAML it was compiled from. The layer's wrapper looks for the same.
+ */
+export const FUNCTION_POLICY_FILES = [
+  'warden-policy.json',
+  'warden-policy.yaml',
+  'warden-policy.yml',
+] as const;
+
+export interface PolicyFileInputs {
+  /** WARDEN_POLICY as set: absolute, or relative to the function's directory. */
+  setting?: string;
+  /** The function's directory (LAMBDA_TASK_ROOT), when known. */
+  taskRoot?: string;
+  /** The layer's compiled policy (`warden/policy.json`), when the layer has one. */
+  layerPolicy?: string;
+  exists(file: string): boolean;
+}
+
+/**
+ * Which policy file a function runs by: WARDEN_POLICY (a relative path is the function's, as a
+ * handler's is); else the function's own `warden-policy.*`; else the layer's; else none (the
+ * built-in default). One shared layer thus serves every function, each with its own policy.
+ */
+export function choosePolicyFile(o: PolicyFileInputs): string | undefined {
+  // Joined as the wrapper joins it (no normalising), so both name the same file the same way.
+  if (o.setting) return path.isAbsolute(o.setting) || !o.taskRoot ? o.setting : `${o.taskRoot}/${o.setting}`;
+  if (o.taskRoot)
+    for (const name of FUNCTION_POLICY_FILES) {
+      const file = `${o.taskRoot}/${name}`;
+      if (o.exists(file)) return file;
+    }
+  return o.layerPolicy;
 }
 
 export interface PolicyChoice {

@@ -202,6 +202,8 @@ export const NOT_FOR_EXTENSIONS = [
 export function extensionEnvironment(functionEnv: Record<string, string>): Record<string, string> {
   const env = { ...functionEnv };
   for (const name of NOT_FOR_EXTENSIONS) delete env[name];
+  // Lambda's extensions read the function's code at /var/task; the sandbox's is elsewhere.
+  if (functionEnv.LAMBDA_TASK_ROOT) env.WARDEN_SANDBOX_TASK_ROOT = functionEnv.LAMBDA_TASK_ROOT;
   return env;
 }
 

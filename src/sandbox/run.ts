@@ -78,7 +78,13 @@ export async function runSandbox(o: RunOptions): Promise<InvokeResult[]> {
       nodeBin: o.nodeBin,
       client: o.client,
       execWrapper: o.noWarden ? o.userEnv.AWS_LAMBDA_EXEC_WRAPPER : path.join(optDir, 'warden', 'wrapper'),
-      userEnv: o.userEnv,
+      // A policy given for this run (`--policy`, compiled into the layer) is the one it runs by,
+      // even when the function's package carries its own warden-policy.* (which a deployed
+      // layer's policy does not override): named explicitly, as a function's configuration would.
+      userEnv:
+        !o.noWarden && o.layer?.policyJson && o.userEnv.WARDEN_POLICY === undefined
+          ? { ...o.userEnv, WARDEN_POLICY: path.join(optDir, 'warden', 'policy.json') }
+          : o.userEnv,
       onFinding: o.onFinding,
       onLog: o.onLog,
       hostsFile,

@@ -11,6 +11,7 @@
  */
 import fs = require('node:fs');
 
+import { logLevelOf } from '../log-level';
 import { flagOn } from '../settings';
 import { bypass } from './guard';
 
@@ -91,7 +92,8 @@ export function compileChunk<T>(name: string, req: (id: string) => unknown): T {
   return mod.exports;
 }
 
-const traceLoad = flagOn(process.env.WARDEN_TRACE_STARTUP);
+const traceLoad =
+  flagOn(process.env.WARDEN_TRACE_STARTUP) || logLevelOf(process.env.WARDEN_LOG_LEVEL) === 'debug';
 let judgeChunk: Record<string, Record<string, unknown>> | undefined;
 
 /** One module of the judge chunk (compiled on the first call; see the build's LAZY list). */

@@ -9,6 +9,7 @@ import path = require('node:path');
 
 import { ATTACKS } from '../events/mitre';
 import type { InvocationContext } from '../events/types';
+import { logs } from '../log-level';
 import { startup } from '../startup';
 import { SHARED_WATCHER_KEY, SHARED_WATCHER_MARK } from '../watcher/shared';
 import type { runWatcher, WatcherData } from '../watcher/worker-main';
@@ -166,6 +167,8 @@ function start(): void {
   const shared = startup({
     settings: cfg.settings,
     env: process.env,
+    functionDir: taskRoot,
+    exists: (file) => bypass(() => fs.existsSync(file)),
     read: (file) => bypass(() => fs.readFileSync(file, 'utf8')),
     policyParser: () => policyLoader().parsePolicy,
     ruleParser: () => policyLoader().parseRuleFile,
@@ -227,7 +230,7 @@ function start(): void {
   // What start-up could not understand: settings, the policy file, the rules file.
   for (const n of shared.notices) {
     try {
-      fs.writeSync(2, `warden: ${n.line}\n`);
+      if (logs(cfg.settings.logLevel, 'warn')) fs.writeSync(2, `warden: ${n.line}\n`);
     } catch {
       // stderr closed: the finding still goes out
     }
@@ -413,7 +416,7 @@ function start(): void {
     Object.assign(Object.create(null) as object, {
       version: VERSION,
       mode: loaded.mode,
-      policyFile: cfg.policyPath ?? null,
+      policyFile: shared.policyPath ?? null,
       runInInvocation: <T>(ctx: InvocationContext, fn: () => T): T => {
         try {
           channel?.invocationStarted(ctx.requestId, ctx.startTime ?? Date.now(), ctx.functionArn);

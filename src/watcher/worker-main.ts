@@ -11,7 +11,7 @@
  * shared memory (src/watcher/shared.ts), where it also bumps its heartbeat every tick.
  * Frozen and thawed with the runtime, as every thread of the process is.
  */
-import { writeSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import type { RuleFileParser } from '../detect/rules-engine';
 import { type OcsfObject, toFinding } from '../events/ocsf';
 import { resourceOfInvocation } from '../events/resource';
@@ -93,6 +93,8 @@ function start(data: WatcherData, loaders: WatcherLoaders, view: SharedView): vo
   const shared = startup({
     settings,
     env,
+    functionDir: data.taskRoot,
+    exists: existsSync,
     read: loaders.read,
     policyParser: loaders.policyParser,
     ruleParser: loaders.ruleParser,

@@ -2,7 +2,7 @@
 // end to end through the real wrapper and handler in the sandbox: a function that spawns a
 // shell is blocked in enforce mode, seen in monitor mode, with the invocation's request id.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { NODE, NODE_MAJOR, tempDir } from '../helpers.mjs';
@@ -402,4 +402,95 @@ test('the kill switch: WARDEN_DISABLE=1 runs the function as without Warden (ext
   } finally {
     on.cleanup();
   }
+});
+
+test('another exec wrapper set before Warden is chained (WARDEN_NEXT_WRAPPER): it runs once, after Warden, with the same arguments', async () => {
+  const { dir, cleanup } = tempDir('warden-chain-');
+  try {
+    const next = join(dir, 'other-wrapper');
+    // Another tool's wrapper: records how it was called, sets its own variable, execs the rest.
+    writeFileSync(
+      next,
+      `#!/bin/sh\necho "next: $# $1" >> "${dir}/next.log"\nUSER_VAR=chained\nexport USER_VAR\nexec "$@"\n`,
+    );
+    chmodSync(next, 0o755);
+    const r = await invoke('basic', 'index.handler', [{ x: 1 }, { x: 2 }], {
+      args: ['--env', `WARDEN_NEXT_WRAPPER=${next}`, '--mode', 'enforce'],
+    });
+    try {
+      assert.equal(r.code, 0, r.stderr);
+      for (const res of r.results) {
+        assert.equal(res.status, 'success', r.stderr);
+        assert.equal(res.response.env.user, 'chained', 'the other wrapper ran');
+        assert.equal(res.response.sensor, 'object', "and Warden's sensor is loaded");
+      }
+      const log = readFileSync(join(dir, 'next.log'), 'utf8').trim().split('\n');
+      assert.equal(log.length, 1, 'once per environment');
+      assert.match(log[0], /^next: \d+ \/.*node$/, 'given the runtime command Lambda gave Warden');
+    } finally {
+      r.cleanup();
+    }
+    // The kill switch keeps the other wrapper: only Warden is out of the way.
+    const off = await invoke('basic', 'index.handler', [{ x: 1 }], {
+      args: ['--env', `WARDEN_NEXT_WRAPPER=${next}`, '--env', 'WARDEN_DISABLE=1'],
+    });
+    try {
+      assert.equal(off.results[0].response.env.user, 'chained', off.stderr);
+      assert.equal(off.results[0].response.sensor, 'undefined');
+    } finally {
+      off.cleanup();
+    }
+    // Pointing the chain at Warden's own wrapper does not loop.
+    const layer = join(dir, 'layer');
+    assert.equal((await run(NODE, [CLI, 'layer', 'build', '--out', layer])).code, 0);
+    const own = join(layer, 'warden', 'wrapper');
+    const self = await run(own, [own, '/usr/bin/env'], {
+      env: { PATH: process.env.PATH, WARDEN_NEXT_WRAPPER: own },
+    });
+    assert.equal(self.code, 0, self.stderr);
+    assert.doesNotMatch(self.stdout, /WARDEN_NEXT_WRAPPER=/, 'consumed');
+  } finally {
+    cleanup();
+  }
+});
+
+test('WARDEN_LOG_LEVEL: what Warden writes on stderr, never what it reports', async () => {
+  const stderrOf = async (level) => {
+    const r = await invoke('basic', 'index.handler', [{ x: 1 }], {
+      args: [
+        '--extension',
+        '--env',
+        'WARDEN_MODE=bogus',
+        ...(level ? ['--env', `WARDEN_LOG_LEVEL=${level}`] : []),
+      ],
+    });
+    try {
+      assert.equal(r.results[0]?.status, 'success', r.stderr);
+      const reported = r.findings.filter(
+        (f) => f.finding_info.analytic.uid === 'warden.sensor.setting-invalid',
+      );
+      assert.ok(reported.length >= 1, `${level}: the finding is reported whatever the level`);
+      return r.stderr;
+    } finally {
+      r.cleanup();
+    }
+  };
+  const setting = /warden: setting: WARDEN_MODE/;
+  const stats = /warden-extension: \{/;
+  const trace = /warden: modules hooks/;
+  const byLevel = {
+    error: await stderrOf('error'),
+    warn: await stderrOf('WARN'),
+    info: await stderrOf(undefined),
+    debug: await stderrOf('debug'),
+  };
+  assert.doesNotMatch(byLevel.error, setting);
+  assert.doesNotMatch(byLevel.error, stats);
+  assert.match(byLevel.warn, setting);
+  assert.doesNotMatch(byLevel.warn, stats);
+  assert.match(byLevel.info, setting);
+  assert.match(byLevel.info, stats);
+  assert.doesNotMatch(byLevel.info, trace);
+  assert.match(byLevel.debug, trace);
+  assert.match(byLevel.debug, stats);
 });
