@@ -217,6 +217,13 @@ await esbuild.build({
   outfile: join(root, 'dist/cli.cjs'),
   banner: { js: '#!/usr/bin/env node' },
 });
+// The AWS SDK calls of `layer publish` and `instrument`, loaded by those commands only.
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/deploy/aws.ts')],
+  outfile: join(root, 'dist/deploy.cjs'),
+  minify: true,
+});
 await esbuild.build({
   ...common,
   entryPoints: [join(root, 'src/lib.ts')],

@@ -10,6 +10,7 @@ export { defaultRules };
 export const DEFAULT_RULES = defaultRules();
 export { useColor } from './cli/color';
 export { demoOutcome } from './cli/demo-outcome';
+export { environmentBytes, formatPlan, instrumentPlan, layerOf } from './deploy/instrument-plan';
 export { DETECTORS } from './detect/detectors';
 export { credentialNeedles, findCredential, stratumMethod } from './detect/detectors/exfiltration';
 export { foldedEscape, joinEscape } from './detect/detectors/path-traversal';

@@ -161,3 +161,21 @@ process:
   default: deny
   allow: [/bin/sh, /usr/bin/sh, /usr/bin/dash, /usr/bin/bash, /bin/bash, touch, /usr/bin/touch, /bin/touch]
 `;
+
+/** Entries of a zip file (central directory): name and Unix mode. */
+export function zipEntries(file) {
+  const buf = Buffer.isBuffer(file) ? file : readFileSync(file);
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = buf.readUInt16LE(eocd + 10);
+  let off = buf.readUInt32LE(eocd + 16);
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const nameLen = buf.readUInt16LE(off + 28);
+    const extraLen = buf.readUInt16LE(off + 30);
+    const commentLen = buf.readUInt16LE(off + 32);
+    const mode = buf.readUInt32LE(off + 38) >>> 16;
+    out.push({ name: buf.toString('utf8', off + 46, off + 46 + nameLen), mode });
+    off += 46 + nameLen + extraLen + commentLen;
+  }
+  return out;
+}

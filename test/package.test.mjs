@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fakeLambdaApi } from './fake-lambda-api.mjs';
 import { NODE, ROOT, tempDir } from './helpers.mjs';
 import { run } from './sandbox-helpers.mjs';
 
@@ -42,6 +43,36 @@ test('packed and installed elsewhere: layer build, invoke, learn and demo work, 
     assert.equal(layer.code, 0, layer.stderr);
     for (const f of ['warden/wrapper', 'warden/sensor.cjs', 'warden/handler.mjs'])
       assert.ok(existsSync(join(dir, 'layer', f)), `${f} missing from the layer`);
+    // The AWS SDK travels bundled (dist/deploy.cjs): publishing needs nothing installed.
+    const lambdaApi = await fakeLambdaApi();
+    try {
+      const published = await run(
+        NODE,
+        [
+          join(app, 'node_modules', '.bin', 'warden'),
+          'layer',
+          'publish',
+          '--region',
+          'us-east-1',
+          '--endpoint-url',
+          lambdaApi.url,
+        ],
+        {
+          cwd: app,
+          env: {
+            PATH: process.env.PATH,
+            HOME: dir,
+            AWS_ACCESS_KEY_ID: 'AKIDWARDENTEST',
+            AWS_SECRET_ACCESS_KEY: 'warden-test-secret',
+            AWS_EC2_METADATA_DISABLED: 'true',
+          },
+        },
+      );
+      assert.equal(published.code, 0, published.stderr);
+      assert.equal(published.stdout, 'arn:aws:lambda:us-east-1:123456789012:layer:warden:1\n');
+    } finally {
+      await lambdaApi.close();
+    }
     const fn = join(pkg, 'examples', 'doc-convert');
     const event = join(dir, 'event.json');
     writeFileSync(

@@ -13,6 +13,7 @@ import {
 } from '../layer/build';
 import { compiledJson } from '../policy/compiled';
 import { packageRoot } from './invoke';
+import { registerPublish } from './layer-publish';
 import { loadPolicyOrExit } from './load-policy-file';
 import { loadRulesOrExit, rulesJson } from './load-rules-file';
 
@@ -83,7 +84,7 @@ export async function writeLayerZip(zipFile: string, layer: BuiltLayer): Promise
 }
 
 export function registerLayer(program: Command): void {
-  const layer = program.command('layer').description('Build the Warden Lambda layer');
+  const layer = program.command('layer').description('Build and publish the Warden Lambda layer');
   addLayerOptions(
     layer
       .command('build')
@@ -122,4 +123,5 @@ export function registerLayer(program: Command): void {
       process.stdout.write(`For ${built.architectures.join(' and ')}.\n`);
       process.stdout.write('Deploy: add the layer and set AWS_LAMBDA_EXEC_WRAPPER=/opt/warden/wrapper\n');
     });
+  registerPublish(layer);
 }

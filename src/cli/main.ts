@@ -1,6 +1,7 @@
 /** `warden`: the command-line interface. Each command lives in its own module. */
 import { Command } from 'commander';
 import { registerDemo } from './demo';
+import { registerInstrument } from './instrument';
 import { registerInvoke } from './invoke';
 import { registerLayer } from './layer';
 import { registerLearn } from './learn';
@@ -36,6 +37,7 @@ registerPermissionFlags(program);
 registerInvoke(program);
 registerLearn(program);
 registerLayer(program);
+registerInstrument(program);
 registerDemo(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

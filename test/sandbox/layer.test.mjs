@@ -5,26 +5,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { NODE, NODE_MAJOR, tempDir } from '../helpers.mjs';
+import { NODE, NODE_MAJOR, tempDir, zipEntries } from '../helpers.mjs';
 import { CLI, invoke, run } from '../sandbox-helpers.mjs';
-
-/** Entries of a zip file (central directory): name and Unix mode. */
-function zipEntries(file) {
-  const buf = readFileSync(file);
-  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = buf.readUInt16LE(eocd + 10);
-  let off = buf.readUInt32LE(eocd + 16);
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    const nameLen = buf.readUInt16LE(off + 28);
-    const extraLen = buf.readUInt16LE(off + 30);
-    const commentLen = buf.readUInt16LE(off + 32);
-    const mode = buf.readUInt32LE(off + 38) >>> 16;
-    out.push({ name: buf.toString('utf8', off + 46, off + 46 + nameLen), mode });
-    off += 46 + nameLen + extraLen + commentLen;
-  }
-  return out;
-}
 
 test('layer build: the directory Lambda unpacks at /opt, and the zip AWS accepts', async () => {
   const { dir, cleanup } = tempDir('warden-layer-');
