@@ -217,6 +217,13 @@ await esbuild.build({
   outfile: join(root, 'dist/cli.cjs'),
   banner: { js: '#!/usr/bin/env node' },
 });
+// `lambda-warden/cdk`: the CDK constructs; aws-cdk-lib and constructs are the app's own.
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/cdk/index.ts')],
+  outfile: join(root, 'dist/cdk.cjs'),
+  external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
+});
 // The AWS SDK calls of `layer publish` and `instrument`, loaded by those commands only.
 await esbuild.build({
   ...common,
