@@ -224,6 +224,12 @@ await esbuild.build({
   outfile: join(root, 'dist/cdk.cjs'),
   external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
 });
+// `lambda-warden/serverless`: the Serverless Framework plugin (module.exports is the class).
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/serverless/index.ts')],
+  outfile: join(root, 'dist/serverless.cjs'),
+});
 // The AWS SDK calls of `layer publish` and `instrument`, loaded by those commands only.
 await esbuild.build({
   ...common,

@@ -13,6 +13,12 @@ function find(dir) {
     return name.endsWith('.test.mjs') ? [relative(root, p)] : [];
   });
 }
+// The packages the tests run for real (test/package.json), installed once per lockfile.
+const packages = spawnSync(process.execPath, [join(root, 'scripts', 'install-test-packages.mjs')], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (packages.status !== 0) process.exit(packages.status ?? 1);
 // AWS's runtime client for this Node's runtime, built once into the cache if missing (minutes).
 spawnSync(process.execPath, [join(root, 'scripts', 'install-clients.mjs')], { cwd: root, stdio: 'inherit' });
 const only = process.argv.slice(2);

@@ -9,11 +9,13 @@ import { test } from 'node:test';
 import { ROOT, tempDir } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
+// From the package's own root, where its name resolves through its export map (as for an app).
+const requireAsPackage = createRequire(join(ROOT, 'package.json'));
 const cdk = require('aws-cdk-lib');
 const lambda = require('aws-cdk-lib/aws-lambda');
 const { Template, Match, Annotations } = require('aws-cdk-lib/assertions');
 // Through the package's own export map, as an app requires it.
-const { Warden, WardenAspect, WardenLayer } = require('lambda-warden/cdk');
+const { Warden, WardenAspect, WardenLayer } = requireAsPackage('lambda-warden/cdk');
 
 // Asset paths in the template's metadata, as the CDK CLI asks for them.
 const ASSET_METADATA = { 'aws:cdk:enable-asset-metadata': true };

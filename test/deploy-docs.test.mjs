@@ -12,6 +12,8 @@ import YAML from 'yaml';
 import { ROOT } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
+// From the package's own root, where its name resolves through its export map (as for an app).
+const requireAsPackage = createRequire(join(ROOT, 'package.json'));
 const DOC = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
 
 /** The fenced blocks of a language under a heading. */
@@ -61,13 +63,22 @@ test('the Terraform recipe: a layer version and a function that uses it with the
   assert.match(fn.runtime, /^nodejs2[24]\.x$/);
 });
 
+test('the Serverless snippet loads the plugin with a layer ARN and only Warden settings', () => {
+  const [text] = blocks('Serverless Framework: `lambda-warden/serverless`', 'yaml');
+  const doc = YAML.parse(text);
+  assert.deepEqual(doc.plugins, ['lambda-warden/serverless']);
+  assert.match(doc.custom.warden.layerArn, /^arn:aws:lambda:[\w-]+:\d{12}:layer:warden:\d+$/);
+  for (const name of Object.keys(doc.custom.warden.settings)) assert.match(name, /^WARDEN_/);
+  assert.equal(typeof requireAsPackage('lambda-warden/serverless'), 'function');
+});
+
 test('the CDK snippet uses what lambda-warden/cdk exports', () => {
   const [text] = blocks('AWS CDK: `lambda-warden/cdk`', 'ts');
   const imported = /import \{ ([^}]+) \} from 'lambda-warden\/cdk'/
     .exec(text)[1]
     .split(',')
     .map((s) => s.trim());
-  const cdk = require('lambda-warden/cdk');
+  const cdk = requireAsPackage('lambda-warden/cdk');
   for (const name of imported) assert.ok(name in cdk, `${name} is not exported by lambda-warden/cdk`);
   assert.match(text, /new WardenAspect\(\{ layer/);
   assert.equal(typeof cdk.Warden.protect, 'function');

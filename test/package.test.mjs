@@ -110,7 +110,10 @@ const v = w.decide(w.compilePolicy(policy), { surface: 'process', op: 'spawn', a
 import('lambda-warden').then((m) => {
   let internal = 'open';
   try { require('lambda-warden/dist/lib.cjs'); } catch (e) { internal = e.code; }
-  console.log(JSON.stringify({ cjs: Object.keys(w).sort(), esm: Object.keys(m).filter((k) => k !== 'default').sort(), verdict: v && v.action, internal }));
+  // The integrations: the Serverless plugin loads alone; the CDK constructs are found (they need the app's aws-cdk-lib).
+  const plugin = typeof require('lambda-warden/serverless');
+  const cdk = require.resolve('lambda-warden/cdk').endsWith('cdk.cjs');
+  console.log(JSON.stringify({ cjs: Object.keys(w).sort(), esm: Object.keys(m).filter((k) => k !== 'default').sort(), verdict: v && v.action, internal, plugin, cdk }));
 });
 `,
     );
@@ -133,6 +136,8 @@ import('lambda-warden').then((m) => {
     assert.ok(api.cjs.length < 40, `the library exposes ${api.cjs.length} names: internals leaked`);
     assert.equal(api.verdict, 'deny');
     assert.equal(api.internal, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
+    assert.equal(api.plugin, 'function');
+    assert.equal(api.cdk, true);
     writeFileSync(
       join(app, 'consumer.ts'),
       `import { compilePolicy, parsePolicy, type Policy, type Verdict } from 'lambda-warden';

@@ -77,7 +77,7 @@ test("a policy learned under one user's HOME holds under another's: the sandbox'
     // The Node binaries for nodejs22.x / nodejs24.x, installed once for this machine.
     WARDEN_NODE_CACHE: process.env.WARDEN_NODE_CACHE || join(homedir(), '.cache', 'warden-node'),
   });
-  const fn = join(ROOT, 'examples', 'orders-api');
+  const fn = join(ROOT, 'test', 'fixtures', 'examples', 'orders-api');
   const env = ['--env', `DYNAMODB_ENDPOINT=${ddb.url}`];
   try {
     const put = (id, total) => ({ httpMethod: 'POST', headers: {}, body: JSON.stringify({ id, total }) });

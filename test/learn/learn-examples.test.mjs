@@ -16,14 +16,16 @@ import { fakeDynamoDb, recorder } from './fake-services.mjs';
 import { assertBenignPass, learnCli, writeEvents, zeroConfig } from './learn-helpers.mjs';
 import { zipBase64 } from './zip.mjs';
 
-const EXAMPLES = join(ROOT, 'examples');
+/** The demo's function ships in examples/; the vulnerable ones the tests attack are fixtures. */
+const exampleDir = (fn) =>
+  fn === 'doc-convert' ? join(ROOT, 'examples', fn) : join(ROOT, 'test', 'fixtures', 'examples', fn);
 const serialize = (await import('node-serialize')).default;
 
 /** `warden learn` with events given as objects; returns {code, stderr, policy (text), file}. */
 async function learn(fn, events, { dir, out = 'learned.yaml', args = [] }) {
   const file = join(dir, out);
   const r = await learnCli([
-    join(EXAMPLES, fn),
+    exampleDir(fn),
     '--handler',
     'index.handler',
     ...writeEvents(dir, `learn-${out}`, events),
@@ -36,7 +38,7 @@ async function learn(fn, events, { dir, out = 'learned.yaml', args = [] }) {
 
 /** Benign variations of an example pass clean. */
 const assertBenign = (fn, policyFile, events, args = []) =>
-  assertBenignPass(join(EXAMPLES, fn), policyFile, events, args);
+  assertBenignPass(exampleDir(fn), policyFile, events, args);
 
 /**
  * Each attack is blocked with a deviation or detection finding of its own invocation. `check(dir)` proves
@@ -44,7 +46,7 @@ const assertBenign = (fn, policyFile, events, args = []) =>
  */
 async function assertAttacksBlocked(fn, policyFile, attacks, args = []) {
   const r = await invoke(
-    join(EXAMPLES, fn),
+    exampleDir(fn),
     'index.handler',
     attacks.map((a) => a.event),
     { args: ['--policy', policyFile, '--env', 'DIR=$DIR', ...args] },
@@ -158,7 +160,7 @@ test('learn → enforce: doc-convert (a shell command built from the request, fi
       { name: "path traversal to the function's code", event: get('..%2Findex.js') },
     ];
     const blocked = await assertAttacksBlocked('doc-convert', learned.file, attacks);
-    zero.push({ fn: 'doc-convert', ...(await zeroConfig(join(EXAMPLES, 'doc-convert'), benign, attacks)) });
+    zero.push({ fn: 'doc-convert', ...(await zeroConfig(exampleDir('doc-convert'), benign, attacks)) });
     summary.push({ fn: 'doc-convert', entries: entriesOf(learned.stderr), benign: passed, attacks: blocked });
   } finally {
     cleanup();
@@ -265,7 +267,7 @@ test('learn → enforce: invoice-render on ejs 3.1.6 (CVE-2022-29078 through ren
       assert.equal(listener.hits.length, 0, 'nothing reached the listener');
       zero.push({
         fn: 'invoice-render',
-        ...(await zeroConfig(join(EXAMPLES, 'invoice-render'), benign, attacks)),
+        ...(await zeroConfig(exampleDir('invoice-render'), benign, attacks)),
       });
       summary.push({
         fn: 'invoice-render',
@@ -338,7 +340,7 @@ test('learn → enforce: zip-import on adm-zip 0.4.7 (zip slip, CVE-2018-1002204
     // machine's own /var/task/index.js); the one beside the import directory is removed after.
     const harmless = attacks.filter((a) => !a.name.includes("function's code"));
     try {
-      zero.push({ fn: 'zip-import', ...(await zeroConfig(join(EXAMPLES, 'zip-import'), benign, harmless)) });
+      zero.push({ fn: 'zip-import', ...(await zeroConfig(exampleDir('zip-import'), benign, harmless)) });
     } finally {
       // Only the attack's own file (the test wrote exactly this).
       if (existsSync('/tmp/cron.sh') && readFileSync('/tmp/cron.sh', 'utf8') === 'echo pwned')
@@ -421,7 +423,7 @@ test('learn → enforce: orders-api on the AWS SDK (DynamoDB at a loopback endpo
     // Monitor mode lets the SSRF through to the test's own loopback listener.
     zero.push({
       fn: 'orders-api',
-      ...(await zeroConfig(join(EXAMPLES, 'orders-api'), benign, attacks, env)),
+      ...(await zeroConfig(exampleDir('orders-api'), benign, attacks, env)),
     });
     summary.push({ fn: 'orders-api', entries: entriesOf(learned.stderr), benign: passed, attacks: blocked });
   } finally {

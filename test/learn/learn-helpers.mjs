@@ -51,7 +51,7 @@ export async function zeroConfig(fnDir, benign, attacks, args = []) {
   // Lambda): a copy, so they cannot write into the repository. Its packages stay resolvable.
   const copy = tempDir('warden-zero-');
   cpSync(fnDir, copy.dir, { recursive: true });
-  symlinkSync(join(ROOT, 'node_modules'), join(copy.dir, 'node_modules'));
+  symlinkSync(join(ROOT, 'test', 'node_modules'), join(copy.dir, 'node_modules'));
   // Attacks run for real here: `$DIR` inside encoded payloads (a base64 cookie) is not replaced
   // in the event text, so the function's environment names it too, for the shell to expand.
   const r = await invoke(copy.dir, 'index.handler', events, {

@@ -8,7 +8,7 @@ import { describe, findingsFor, REPORT, ROOT, runSensor } from '../helpers.mjs';
 // node-serialize 0.0.4 (CVE-2017-5941): unserialize() evals `_$$ND_FUNC$$_` values, so an
 // immediately-invoked function in attacker JSON runs inside the package.
 const handler = `${REPORT}
-const serialize = require(${JSON.stringify(join(ROOT, 'node_modules', 'node-serialize'))});
+const serialize = require(${JSON.stringify(join(ROOT, 'test', 'node_modules', 'node-serialize'))});
 const api = globalThis[Symbol.for('warden.sensor')];
 // A Lambda handler reading a session cookie from an API Gateway event.
 async function handler(event) {
