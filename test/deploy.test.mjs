@@ -13,8 +13,11 @@ const lib = createRequire(import.meta.url)(join(ROOT, 'dist', 'lib.cjs'));
 const LAYER = 'arn:aws:lambda:us-east-1:123456789012:layer:warden';
 const OTHER = 'arn:aws:lambda:us-east-1:123456789012:layer:otel:7';
 
-/** The CLI with test credentials only: no profile, no instance metadata, nothing but loopback. */
-async function aws(args, home) {
+/**
+ * The CLI with test credentials only: no profile, no instance metadata, nothing but loopback
+ * (`api`, the fake Lambda API, as the endpoint).
+ */
+async function aws(args, home, api) {
   const env = {
     PATH: process.env.PATH,
     HOME: home,
@@ -24,7 +27,8 @@ async function aws(args, home) {
     AWS_CONFIG_FILE: join(home, 'no-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
   };
-  return run(NODE, [CLI, ...args], { env });
+  const endpoint = api ? ['--region', 'us-east-1', '--endpoint-url', api.url] : [];
+  return run(NODE, [CLI, ...args, ...endpoint], { env });
 }
 
 test('layer publish: one PublishLayerVersion with the zip, architectures and runtimes, signed; grants; the ARN printed', async () => {
@@ -35,10 +39,6 @@ test('layer publish: one PublishLayerVersion with the zip, architectures and run
       [
         'layer',
         'publish',
-        '--region',
-        'us-east-1',
-        '--endpoint-url',
-        api.url,
         '--layer-name',
         'warden-test',
         '--extension',
@@ -49,6 +49,7 @@ test('layer publish: one PublishLayerVersion with the zip, architectures and run
         '--json',
       ],
       dir,
+      api,
     );
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
@@ -82,21 +83,7 @@ test('layer publish: one PublishLayerVersion with the zip, architectures and run
       StatementId: 'warden-o-abcdefghij',
     });
     // Text output: the ARN alone on stdout (for scripts), the rest on stderr.
-    const again = await aws(
-      [
-        'layer',
-        'publish',
-        '--region',
-        'us-east-1',
-        '--endpoint-url',
-        api.url,
-        '--arch',
-        'arm64',
-        '--runtimes',
-        'nodejs24.x',
-      ],
-      dir,
-    );
+    const again = await aws(['layer', 'publish', '--arch', 'arm64', '--runtimes', 'nodejs24.x'], dir, api);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, 'arn:aws:lambda:us-east-1:123456789012:layer:warden:1\n');
     assert.match(
@@ -111,10 +98,7 @@ test('layer publish: one PublishLayerVersion with the zip, architectures and run
       ['--grant', 'everyone'],
       ['--layer-name', 'a/b'],
     ]) {
-      const b = await aws(
-        ['layer', 'publish', '--region', 'us-east-1', '--endpoint-url', api.url, ...bad],
-        dir,
-      );
+      const b = await aws(['layer', 'publish', ...bad], dir, api);
       assert.equal(b.code, 2, `${bad.join(' ')}: ${b.stderr}`);
       assert.equal(b.stderr.trim().split('\n').length, 1, b.stderr);
     }
@@ -136,11 +120,11 @@ test('instrument: the layer added (an old version replaced), the wrapper set and
     },
   });
   const { dir, cleanup } = tempDir('warden-instrument-');
-  const conn = ['--region', 'us-east-1', '--endpoint-url', api.url];
   try {
     const dry = await aws(
-      ['instrument', 'orders', '--layer-arn', `${LAYER}:4`, '--mode', 'enforce', '--dry-run', ...conn],
+      ['instrument', 'orders', '--layer-arn', `${LAYER}:4`, '--mode', 'enforce', '--dry-run'],
       dir,
+      api,
     );
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, new RegExp(`layer - ${LAYER}:1`));
@@ -157,8 +141,9 @@ test('instrument: the layer added (an old version replaced), the wrapper set and
     );
 
     const r = await aws(
-      ['instrument', 'orders', 'plain', '--layer-arn', `${LAYER}:4`, '--mode', 'enforce', '--json', ...conn],
+      ['instrument', 'orders', 'plain', '--layer-arn', `${LAYER}:4`, '--mode', 'enforce', '--json'],
       dir,
+      api,
     );
     assert.equal(r.code, 0, r.stderr);
     const outcomes = r.stdout
@@ -195,15 +180,16 @@ test('instrument: the layer added (an old version replaced), the wrapper set and
     // Run again: nothing to change, nothing sent.
     const puts = api.requests.filter((q) => q.method === 'PUT').length;
     const again = await aws(
-      ['instrument', 'orders', '--layer-arn', `${LAYER}:4`, '--mode', 'enforce', ...conn],
+      ['instrument', 'orders', '--layer-arn', `${LAYER}:4`, '--mode', 'enforce'],
       dir,
+      api,
     );
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /orders: nothing to change/);
     assert.equal(api.requests.filter((q) => q.method === 'PUT').length, puts);
 
     // --remove: Warden's layer (any version) and settings out, the other wrapper back.
-    const removed = await aws(['instrument', 'orders', '--remove', '--layer-arn', LAYER, ...conn], dir);
+    const removed = await aws(['instrument', 'orders', '--remove', '--layer-arn', LAYER], dir, api);
     assert.equal(removed.code, 0, removed.stderr);
     assert.deepEqual(
       api.functions.orders.Layers.map((l) => l.Arn),
@@ -233,20 +219,7 @@ test('instrument --all takes every Node.js function (all pages); what cannot be 
   });
   const { dir, cleanup } = tempDir('warden-instrument-all-');
   try {
-    const r = await aws(
-      [
-        'instrument',
-        '--all',
-        'img',
-        '--layer-arn',
-        `${LAYER}:2`,
-        '--region',
-        'us-east-1',
-        '--endpoint-url',
-        api.url,
-      ],
-      dir,
-    );
+    const r = await aws(['instrument', '--all', 'img', '--layer-arn', `${LAYER}:2`], dir, api);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const lists = api.requests.filter((q) => /^\/2015-03-31\/functions\/?$/.test(q.path));
     assert.equal(lists.length, 3, 'three pages of two');
@@ -263,10 +236,7 @@ test('instrument --all takes every Node.js function (all pages); what cannot be 
     );
     assert.match(r.stdout, /full: not changed: it would have 6 layers; Lambda allows 5/);
     assert.match(r.stderr, /5 function\(s\), 3 not changed/);
-    const missing = await aws(
-      ['instrument', 'nope', '--layer-arn', `${LAYER}:2`, '--region', 'us-east-1', '--endpoint-url', api.url],
-      dir,
-    );
+    const missing = await aws(['instrument', 'nope', '--layer-arn', `${LAYER}:2`], dir, api);
     assert.equal(missing.code, 1);
     assert.match(
       missing.stdout,

@@ -137,15 +137,8 @@ test('warden policy compile: the compiled policy and its permission flags, taken
   try {
     const fn = functionWith(dir, 'fn', { 'policy-src/warden.yaml': 'version: 1\nmode: enforce\n' });
     const out = join(fn, 'warden-policy.json');
-    const c = await run(NODE, [
-      CLI,
-      'policy',
-      'compile',
-      join(fn, 'policy-src', 'warden.yaml'),
-      '--out',
-      out,
-      '--json',
-    ]);
+    const compile = (source, ...extra) => run(NODE, [CLI, 'policy', 'compile', source, ...extra]);
+    const c = await compile(join(fn, 'policy-src', 'warden.yaml'), '--out', out, '--json');
     assert.equal(c.code, 0, c.stderr);
     const written = JSON.parse(c.stdout);
     assert.equal(written.policy, out);
@@ -188,29 +181,15 @@ test('warden policy compile: the compiled policy and its permission flags, taken
       join(fn, 'policy-src', 'warden.yaml'),
       'version: 1\nmode: enforce\nnodePermissions: false\n',
     );
-    const again = await run(NODE, [
-      CLI,
-      'policy',
-      'compile',
-      join(fn, 'policy-src', 'warden.yaml'),
-      '--out',
-      out,
-    ]);
+    const again = await compile(join(fn, 'policy-src', 'warden.yaml'), '--out', out);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(existsSync(join(fn, 'warden-policy.permission-flags')), false);
     // A bad policy names the file, the line and the field; a non-JSON target is refused.
     writeFileSync(join(dir, 'bad.yaml'), 'version: 1\nmode: enforcing\n');
-    const bad = await run(NODE, [CLI, 'policy', 'compile', join(dir, 'bad.yaml')]);
+    const bad = await compile(join(dir, 'bad.yaml'));
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /bad\.yaml:2:\d+: mode: /);
-    const notJson = await run(NODE, [
-      CLI,
-      'policy',
-      'compile',
-      join(fn, 'policy-src', 'warden.yaml'),
-      '--out',
-      join(dir, 'p.yaml'),
-    ]);
+    const notJson = await compile(join(fn, 'policy-src', 'warden.yaml'), '--out', join(dir, 'p.yaml'));
     assert.equal(notJson.code, 2);
     assert.match(notJson.stderr, /compiled policy is a \.json file/);
   } finally {
