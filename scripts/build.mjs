@@ -230,6 +230,12 @@ await esbuild.build({
   entryPoints: [join(root, 'src/serverless/index.ts')],
   outfile: join(root, 'dist/serverless.cjs'),
 });
+// `warden serve`: the console (Hono, the stores), loaded by that command only.
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/console/serve.ts')],
+  outfile: join(root, 'dist/serve.cjs'),
+});
 // The AWS SDK calls of `layer publish` and `instrument`, loaded by those commands only.
 await esbuild.build({
   ...common,

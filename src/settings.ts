@@ -181,6 +181,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     internal: true,
   },
   {
+    name: 'WARDEN_CONSOLE_TOKEN',
+    kind: 'text',
+    fallback: 'none: `warden serve` then listens on loopback only',
+    doc: 'the bearer token `warden serve` requires for ingest and its API (`--token` overrides); set `WARDEN_COLLECTOR_TOKEN` to the same on the functions',
+    readBy: ['cli'],
+  },
+  {
     name: 'WARDEN_LEARN_DEBUG',
     kind: 'flag',
     fallback: 'off',

@@ -8,6 +8,7 @@ import { registerLearn } from './learn';
 import { registerPermissionFlags } from './permission-flags';
 import { registerPolicy } from './policy';
 import { registerRules } from './rules';
+import { registerServe } from './serve';
 
 declare const __WARDEN_VERSION__: string;
 
@@ -39,6 +40,7 @@ registerLearn(program);
 registerLayer(program);
 registerInstrument(program);
 registerDemo(program);
+registerServe(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`warden: ${e instanceof Error ? e.message : String(e)}\n`);

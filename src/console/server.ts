@@ -1,0 +1,130 @@
+/**
+ * `warden serve`'s HTTP interface (Hono on Node's http server): the collector endpoint the
+ * extension's shipper posts to, and the JSON API the console's pages and other tools read.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { Hono } from 'hono';
+import { MAX_BATCH_BYTES, parseBatch } from './ingest';
+import {
+  CLOSE_REASONS,
+  type CloseReason,
+  INCIDENT_STATES,
+  type IncidentPatch,
+  type IncidentState,
+  type Store,
+} from './store';
+
+export interface ServerOptions {
+  store: Store;
+  /** The bearer token ingest and the API require (none: open, for loopback use only). */
+  token?: string;
+  now?: () => number;
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+/** `since` as epoch milliseconds or an ISO date; undefined when absent, NaN when unreadable. */
+function sinceOf(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  return /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+}
+
+export function consoleApp(o: ServerOptions): Hono {
+  const now = o.now ?? Date.now;
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    if (c.req.path === '/healthz' || !o.token) return next();
+    if (!tokenMatches(c.req.header('authorization'), o.token))
+      return c.json({ error: 'a bearer token is required (Authorization: Bearer …)' }, 401);
+    return next();
+  });
+  app.get('/healthz', (c) => c.json({ ok: true }));
+
+  app.post('/v1/findings', async (c) => {
+    const length = Number(c.req.header('content-length') ?? 0);
+    if (length > MAX_BATCH_BYTES) return c.json({ error: `the batch is over ${MAX_BATCH_BYTES} bytes` }, 413);
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const parsed = parseBatch(body, /gzip/i.test(c.req.header('content-encoding') ?? ''));
+    if (!parsed.ok)
+      return c.json({ error: parsed.error, ...(parsed.line ? { line: parsed.line } : {}) }, 400);
+    // Acknowledged once the transaction has committed (durable), never before.
+    const result = await o.store.ingest(parsed.findings, now());
+    return c.json(result, 200);
+  });
+
+  app.get('/api/incidents', async (c) => {
+    const state = c.req.query('state');
+    if (state !== undefined && !(INCIDENT_STATES as readonly string[]).includes(state))
+      return c.json({ error: `state: one of ${INCIDENT_STATES.join(', ')}` }, 400);
+    const since = sinceOf(c.req.query('since'));
+    if (Number.isNaN(since)) return c.json({ error: 'since: epoch milliseconds or an ISO date' }, 400);
+    const limit = Number(c.req.query('limit') ?? 100);
+    return c.json({
+      incidents: await o.store.incidents({
+        ...(state ? { state: state as IncidentState } : {}),
+        ...(c.req.query('function') ? { function: c.req.query('function') } : {}),
+        ...(c.req.query('rule') ? { rule: c.req.query('rule') } : {}),
+        ...(since !== undefined ? { since } : {}),
+        limit: Number.isInteger(limit) && limit > 0 ? limit : 100,
+      }),
+    });
+  });
+
+  app.get('/api/incidents/:id', async (c) => {
+    const incident = await o.store.incident(c.req.param('id'));
+    if (!incident) return c.json({ error: 'no such incident' }, 404);
+    return c.json({ incident, findings: await o.store.findings({ incident: incident.id, limit: 10_000 }) });
+  });
+
+  app.patch('/api/incidents/:id', async (c) => {
+    let body: Record<string, unknown>;
+    try {
+      body = (await c.req.json()) as Record<string, unknown>;
+    } catch {
+      return c.json({ error: 'the body is not JSON' }, 400);
+    }
+    const patch: IncidentPatch = {};
+    for (const key of Object.keys(body))
+      if (!['state', 'reason', 'assignee'].includes(key))
+        return c.json({ error: `${key}: not a field of an incident one can change` }, 400);
+    if (body.state !== undefined) {
+      if (!(INCIDENT_STATES as readonly unknown[]).includes(body.state))
+        return c.json({ error: `state: one of ${INCIDENT_STATES.join(', ')}` }, 400);
+      patch.state = body.state as IncidentState;
+    }
+    if (body.reason !== undefined) {
+      if (body.reason !== null && !(CLOSE_REASONS as readonly unknown[]).includes(body.reason))
+        return c.json({ error: `reason: one of ${CLOSE_REASONS.join(', ')}` }, 400);
+      patch.reason = body.reason as CloseReason | null;
+    }
+    if (body.assignee !== undefined) {
+      if (body.assignee !== null && (typeof body.assignee !== 'string' || body.assignee.length > 200))
+        return c.json({ error: 'assignee: a name (up to 200 characters) or null' }, 400);
+      patch.assignee = body.assignee as string | null;
+    }
+    const current = await o.store.incident(c.req.param('id'));
+    if (!current) return c.json({ error: 'no such incident' }, 404);
+    if (patch.state === 'closed' && !(patch.reason ?? current.reason))
+      return c.json({ error: `closing takes a reason: one of ${CLOSE_REASONS.join(', ')}` }, 400);
+    return c.json({ incident: await o.store.updateIncident(current.id, patch, now()) });
+  });
+
+  app.get('/api/findings', async (c) => {
+    const since = sinceOf(c.req.query('since'));
+    if (Number.isNaN(since)) return c.json({ error: 'since: epoch milliseconds or an ISO date' }, 400);
+    const limit = Number(c.req.query('limit') ?? 1000);
+    return c.json({
+      findings: await o.store.findings({
+        ...(c.req.query('function') ? { function: c.req.query('function') } : {}),
+        ...(c.req.query('rule') ? { rule: c.req.query('rule') } : {}),
+        ...(since !== undefined ? { since } : {}),
+        limit: Number.isInteger(limit) && limit > 0 ? limit : 1000,
+      }),
+    });
+  });
+  return app;
+}

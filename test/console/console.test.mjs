@@ -1,0 +1,333 @@
+// `warden serve`: what the extension's shipper sends is stored once (idempotent on metadata.uid,
+// acknowledged after a durable write), a bad batch is refused whole with its line named, findings
+// are grouped into incidents (one invocation is one incident; a repeat of the same rule, package
+// and target in a later invocation extends it while it is alive), and the JSON API lists,
+// filters and triages them. End to end: a finding the extension ships from the sandbox appears in
+// the incident list.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { NODE, ROOT, tempDir } from '../helpers.mjs';
+import { CLI, invoke } from '../sandbox-helpers.mjs';
+
+const lib = createRequire(import.meta.url)(join(ROOT, 'dist', 'lib.cjs'));
+const [major, minor] = process.versions.node.split('.').map(Number);
+const HAS_SQLITE = major > 22 || (major === 22 && minor >= 13);
+const NEEDS_SQLITE = HAS_SQLITE
+  ? {}
+  : { skip: `node:sqlite needs Node 22.13 or later (this is ${process.version})` };
+const TOKEN = 'console-test-token';
+const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
+const HOUR = 3_600_000;
+
+/** Starts `warden serve` on a free loopback port; resolves with its URL and a stop function. */
+async function startServe(dir, args = []) {
+  const child = spawn(
+    NODE,
+    [CLI, 'serve', '--db', join(dir, 'console.sqlite'), '--port', '0', '--token', TOKEN, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[^ ]+) /.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+  const stop = () =>
+    new Promise((resolve) => {
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    });
+  return { url, stop, stderr: () => stderr };
+}
+
+function call(url, method, path, { body, headers = {}, token = TOKEN } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}${path}`,
+      { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : undefined }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const postBatch = (url, findings, opts = {}) =>
+  call(url, 'POST', '/v1/findings', {
+    body: gzipSync(findings.map((f) => (typeof f === 'string' ? f : JSON.stringify(f))).join('\n')),
+    headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+    ...opts,
+  });
+
+/** A Warden finding as the sensor writes it, reduced to what the console reads. */
+function finding({
+  uid,
+  time,
+  requestId,
+  rule = 'warden.process.spawn',
+  pkg = 'node-serialize',
+  path = '/bin/sh',
+  severity = 4,
+}) {
+  return {
+    class_uid: 2004,
+    time,
+    severity_id: severity,
+    disposition: 'Detected',
+    metadata: { uid, ...(requestId ? { correlation_uid: requestId } : {}), version: '1.3.0' },
+    finding_info: {
+      uid,
+      title: `${rule} fired`,
+      analytic: { uid: rule, type: 'Rule', type_id: 1 },
+      attacks: [{ technique: { uid: 'T1059', name: 'Command and Scripting Interpreter' } }],
+    },
+    resources: [{ uid: ARN, name: 'orders', type: 'AWS::Lambda::Function' }],
+    evidences: [{ process: { file: { path } } }],
+    unmapped: { package: pkg },
+  };
+}
+
+test(
+  'ingest: gzip NDJSON with the bearer token, stored once however often a batch is retried; a bad batch is refused whole, naming the line',
+  NEEDS_SQLITE,
+  async () => {
+    const { dir, cleanup } = tempDir('warden-console-');
+    const serve = await startServe(dir);
+    try {
+      const t0 = Date.UTC(2026, 11, 3, 10);
+      const batch = [1, 2, 3].map((i) => finding({ uid: `u${i}`, time: t0 + i, requestId: 'req-1' }));
+      const first = await postBatch(serve.url, batch);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.equal(first.body.added, 3);
+      const retried = await postBatch(serve.url, batch);
+      assert.deepEqual([retried.body.added, retried.body.duplicates], [0, 3]);
+      const all = await call(serve.url, 'GET', '/api/findings?function=orders');
+      assert.equal(all.body.findings.length, 3, 'a retried batch adds nothing');
+
+      const bad = await postBatch(serve.url, [finding({ uid: 'u9', time: t0 }), '{"not":"a finding"}']);
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.line, 2);
+      assert.match(bad.body.error, /^line 2: metadata\.uid is missing/);
+      const notJson = await postBatch(serve.url, [finding({ uid: 'u10', time: t0 }), '{oops']);
+      assert.equal(notJson.body.line, 2);
+      assert.equal(
+        (await call(serve.url, 'GET', '/api/findings')).body.findings.length,
+        3,
+        'nothing of a refused batch',
+      );
+
+      assert.equal((await postBatch(serve.url, batch, { token: 'wrong' })).status, 401);
+      assert.equal((await postBatch(serve.url, batch, { token: '' })).status, 401);
+      assert.equal((await call(serve.url, 'GET', '/api/incidents', { token: '' })).status, 401);
+      assert.equal((await call(serve.url, 'GET', '/healthz', { token: '' })).status, 200);
+    } finally {
+      await serve.stop();
+      cleanup();
+    }
+  },
+);
+
+test(
+  "the extension's shipper (retries, gzip, batches of 200) delivers 450 findings, each once",
+  NEEDS_SQLITE,
+  async () => {
+    const { dir, cleanup } = tempDir('warden-console-ship-');
+    const serve = await startServe(dir);
+    try {
+      const shipper = new lib.Shipper({ url: `${serve.url}/v1/findings`, token: TOKEN, lingerMs: 10 });
+      const t0 = Date.UTC(2026, 11, 3, 11);
+      for (let i = 0; i < 450; i++)
+        shipper.add(finding({ uid: `s${i}`, time: t0 + i, requestId: `req-${i % 9}` }));
+      await shipper.flush(Date.now() + 10_000);
+      assert.equal(shipper.stats.shipped, 450, JSON.stringify(shipper.stats));
+      assert.equal(shipper.stats.dropped, 0);
+      const stored = await call(serve.url, 'GET', '/api/findings?limit=10000');
+      assert.equal(stored.body.findings.length, 450);
+      assert.equal(new Set(stored.body.findings.map((f) => f.metadata.uid)).size, 450);
+    } finally {
+      await serve.stop();
+      cleanup();
+    }
+  },
+);
+
+test(
+  'incidents: one invocation is one incident; a repeat within the hour extends it, a later one or another target opens another; triage',
+  NEEDS_SQLITE,
+  async () => {
+    const { dir, cleanup } = tempDir('warden-console-inc-');
+    const serve = await startServe(dir);
+    try {
+      const t0 = Date.UTC(2026, 11, 3, 12);
+      // Invocation 1: a spawn, then the read it did (another rule): one incident.
+      await postBatch(serve.url, [
+        finding({ uid: 'a1', time: t0, requestId: 'inv-1' }),
+        finding({
+          uid: 'a2',
+          time: t0 + 5,
+          requestId: 'inv-1',
+          rule: 'warden.rule.proc-environ-read',
+          path: '/proc/self/environ',
+          severity: 5,
+        }),
+      ]);
+      // The extension's word on invocation 1 arrives in another batch: the same incident.
+      await postBatch(serve.url, [
+        finding({ uid: 'a3', time: t0 + 9, requestId: 'inv-1', rule: 'warden.process.kill' }),
+      ]);
+      // Invocation 2, 30 minutes later, the same rule, package and target: extends it.
+      await postBatch(serve.url, [finding({ uid: 'b1', time: t0 + HOUR / 2, requestId: 'inv-2' })]);
+      // Invocation 3, 2 hours after the last: a new incident. Invocation 4: another target: new.
+      await postBatch(serve.url, [
+        finding({ uid: 'c1', time: t0 + HOUR / 2 + 2 * HOUR, requestId: 'inv-3' }),
+      ]);
+      await postBatch(serve.url, [
+        finding({ uid: 'd1', time: t0 + HOUR / 2 + 1000, requestId: 'inv-4', path: '/usr/bin/curl' }),
+      ]);
+
+      const list = (await call(serve.url, 'GET', '/api/incidents')).body.incidents;
+      assert.equal(list.length, 3, JSON.stringify(list.map((i) => [i.id, i.findings])));
+      const first = list.find((i) => i.findings === 4);
+      assert.ok(first, 'invocations 1 and 2 are one incident');
+      assert.equal(first.invocations, 2);
+      assert.equal(first.severityId, 5);
+      assert.equal(first.title, 'warden.rule.proc-environ-read fired', 'titled by its most severe finding');
+      assert.deepEqual(first.rules, [
+        'warden.process.kill',
+        'warden.process.spawn',
+        'warden.rule.proc-environ-read',
+      ]);
+      assert.deepEqual(first.techniques, ['T1059']);
+      assert.equal(first.state, 'new');
+      const detail = (await call(serve.url, 'GET', `/api/incidents/${first.id}`)).body;
+      assert.deepEqual(
+        detail.findings.map((f) => f.metadata.uid),
+        ['a1', 'a2', 'a3', 'b1'],
+      );
+
+      // Filters.
+      const byRule = (await call(serve.url, 'GET', '/api/incidents?rule=warden.process.kill')).body.incidents;
+      assert.deepEqual(
+        byRule.map((i) => i.id),
+        [first.id],
+      );
+      const since = (
+        await call(serve.url, 'GET', `/api/incidents?since=${new Date(t0 + 2 * HOUR).toISOString()}`)
+      ).body.incidents;
+      assert.equal(since.length, 1);
+      assert.equal((await call(serve.url, 'GET', '/api/incidents?since=yesterday')).status, 400);
+
+      // Triage: in progress with an assignee; closing needs a reason; a closed incident is not extended.
+      const patch = (id, body) =>
+        call(serve.url, 'PATCH', `/api/incidents/${id}`, {
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json' },
+        });
+      const taken = await patch(first.id, { state: 'in_progress', assignee: 'sam' });
+      assert.equal(taken.status, 200);
+      assert.deepEqual([taken.body.incident.state, taken.body.incident.assignee], ['in_progress', 'sam']);
+      assert.equal((await patch(first.id, { state: 'closed' })).status, 400);
+      assert.equal((await patch(first.id, { state: 'closed', reason: 'maybe' })).status, 400);
+      assert.equal((await patch(first.id, { owner: 'x' })).status, 400);
+      const closed = await patch(first.id, { state: 'closed', reason: 'true_positive' });
+      assert.deepEqual(
+        [closed.body.incident.state, closed.body.incident.reason],
+        ['closed', 'true_positive'],
+      );
+      await postBatch(serve.url, [finding({ uid: 'e1', time: t0 + HOUR / 2 + 60_000, requestId: 'inv-5' })]);
+      const after = (await call(serve.url, 'GET', '/api/incidents')).body.incidents;
+      assert.equal(after.length, 4, 'a repeat after closing opens a new incident');
+      assert.equal((await call(serve.url, 'GET', '/api/incidents/nope')).status, 404);
+    } finally {
+      await serve.stop();
+      cleanup();
+    }
+  },
+);
+
+test(
+  'end to end: a finding the extension ships from the sandbox appears in the incident list, with its invocation',
+  NEEDS_SQLITE,
+  async () => {
+    const { dir, cleanup } = tempDir('warden-console-e2e-');
+    const serve = await startServe(dir);
+    try {
+      const r = await invoke('basic', 'index.shell', [{ marker: '$DIR/marker' }], {
+        args: [
+          '--extension',
+          '--mode',
+          'monitor',
+          '--env',
+          `WARDEN_COLLECTOR_URL=${serve.url}/v1/findings`,
+          '--env',
+          `WARDEN_COLLECTOR_TOKEN=${TOKEN}`,
+        ],
+      });
+      try {
+        assert.equal(r.code, 0, r.stderr);
+        const requestId = r.results[0].requestId;
+        const incidents = (await call(serve.url, 'GET', '/api/incidents?function=basic')).body.incidents;
+        assert.equal(incidents.length, 1, JSON.stringify(incidents));
+        const detail = (await call(serve.url, 'GET', `/api/incidents/${incidents[0].id}`)).body;
+        assert.ok(detail.findings.length >= 1);
+        assert.ok(
+          detail.findings.every((f) => f.metadata.correlation_uid === requestId),
+          'one invocation, one incident',
+        );
+        assert.ok(incidents[0].rules.includes('warden.process.spawn'), incidents[0].rules.join(', '));
+        // Every finding the function wrote reached the console.
+        const written = new Set(r.findings.map((f) => f.metadata.uid));
+        const stored = new Set(detail.findings.map((f) => f.metadata.uid));
+        for (const uid of written) assert.ok(stored.has(uid), `${uid} was not shipped`);
+      } finally {
+        r.cleanup();
+      }
+    } finally {
+      await serve.stop();
+      cleanup();
+    }
+  },
+);
+
+test('warden serve: a non-loopback address without a token is refused; on a Node without node:sqlite it says what it needs', async () => {
+  const { dir, cleanup } = tempDir('warden-console-usage-');
+  try {
+    const { run } = await import('../sandbox-helpers.mjs');
+    const open = await run(
+      NODE,
+      [CLI, 'serve', '--db', join(dir, 'x.sqlite'), '--host', '0.0.0.0', '--port', '0'],
+      {
+        env: { PATH: process.env.PATH },
+      },
+    );
+    assert.equal(open.code, 2);
+    assert.match(open.stderr, /takes a --token/);
+    if (!HAS_SQLITE) {
+      const old = await run(NODE, [CLI, 'serve', '--db', join(dir, 'y.sqlite'), '--port', '0']);
+      assert.equal(old.code, 1);
+      assert.match(old.stderr, /needs node:sqlite \(Node 22\.13 or later/);
+    }
+  } finally {
+    cleanup();
+  }
+});
