@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
+import { parseFirehose } from './firehose';
 import { MAX_BATCH_BYTES, parseBatch } from './ingest';
 import {
   CLOSE_REASONS,
@@ -37,7 +38,8 @@ export function consoleApp(o: ServerOptions): Hono {
   const now = o.now ?? Date.now;
   const app = new Hono();
   app.use('*', async (c, next) => {
-    if (c.req.path === '/healthz' || !o.token) return next();
+    // Firehose authenticates with its access key (checked by its route, answered in its shape).
+    if (c.req.path === '/healthz' || c.req.path === '/v1/firehose' || !o.token) return next();
     if (!tokenMatches(c.req.header('authorization'), o.token))
       return c.json({ error: 'a bearer token is required (Authorization: Bearer …)' }, 401);
     return next();
@@ -54,6 +56,25 @@ export function consoleApp(o: ServerOptions): Hono {
     // Acknowledged once the transaction has committed (durable), never before.
     const result = await o.store.ingest(parsed.findings, now());
     return c.json(result, 200);
+  });
+
+  // Amazon Data Firehose's HTTP endpoint delivery: its request, its answer ({requestId, timestamp}).
+  app.post('/v1/firehose', async (c) => {
+    const headerId = c.req.header('x-amz-firehose-request-id');
+    const answer = (status: 200 | 400 | 401 | 413, requestId: string, errorMessage?: string) =>
+      c.json({ requestId, timestamp: now(), ...(errorMessage ? { errorMessage } : {}) }, status);
+    if (o.token && !tokenMatches(c.req.header('x-amz-firehose-access-key'), o.token))
+      return answer(401, headerId ?? '', 'the access key is not the console token');
+    if (Number(c.req.header('content-length') ?? 0) > MAX_BATCH_BYTES)
+      return answer(413, headerId ?? '', 'payload too large');
+    const parsed = parseFirehose(
+      new Uint8Array(await c.req.arrayBuffer()),
+      /gzip/i.test(c.req.header('content-encoding') ?? ''),
+      headerId,
+    );
+    if (!parsed.ok) return answer(400, parsed.requestId, parsed.error);
+    if (parsed.batch.findings.length > 0) await o.store.ingest(parsed.batch.findings, now());
+    return answer(200, parsed.batch.requestId);
   });
 
   app.get('/api/incidents', async (c) => {

@@ -265,6 +265,90 @@ test(
   },
 );
 
+/** A CloudWatch Logs subscription's payload as Firehose delivers it: gzip'd JSON, base64. */
+function logsRecord(messages, messageType = 'DATA_MESSAGE') {
+  const payload = {
+    messageType,
+    owner: '123456789012',
+    logGroup: '/aws/lambda/orders',
+    logStream: '2026/12/03/[$LATEST]0123456789abcdef',
+    subscriptionFilters: ['warden'],
+    logEvents: messages.map((message, i) => ({
+      id: String(i),
+      timestamp: Date.UTC(2026, 11, 3, 13),
+      message,
+    })),
+  };
+  return { data: gzipSync(JSON.stringify(payload)).toString('base64') };
+}
+
+test(
+  'Firehose: findings in CloudWatch Logs arrive through its HTTP endpoint delivery (its request, access key and answer); other log lines are skipped; a retry adds nothing',
+  NEEDS_SQLITE,
+  async () => {
+    const { dir, cleanup } = tempDir('warden-console-firehose-');
+    const serve = await startServe(dir);
+    try {
+      const t0 = Date.UTC(2026, 11, 3, 13);
+      const f1 = finding({ uid: 'fh1', time: t0, requestId: 'inv-fh' });
+      const f2 = finding({
+        uid: 'fh2',
+        time: t0 + 1,
+        requestId: 'inv-fh',
+        rule: 'warden.rule.shell-spawned',
+      });
+      const request = {
+        requestId: 'ed4acda5-034f-9f42-bba1-f29aea6d7d8f',
+        timestamp: t0 + 5000,
+        records: [
+          logsRecord([
+            'START RequestId: inv-fh Version: $LATEST',
+            JSON.stringify(f1),
+            'INFO converting report\n',
+          ]),
+          logsRecord([], 'CONTROL_MESSAGE'),
+          // With Firehose's own decompression and message extraction: the messages themselves.
+          { data: Buffer.from(`${JSON.stringify(f2)}\nEND RequestId: inv-fh\n`).toString('base64') },
+        ],
+      };
+      const deliver = (key, body = JSON.stringify(request)) =>
+        call(serve.url, 'POST', '/v1/firehose', {
+          token: '',
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'x-amz-firehose-protocol-version': '1.0',
+            'x-amz-firehose-request-id': request.requestId,
+            'x-amz-firehose-source-arn': 'arn:aws:firehose:us-east-1:123456789012:deliverystream/warden',
+            ...(key ? { 'x-amz-firehose-access-key': key } : {}),
+          },
+        });
+      const ok = await deliver(TOKEN);
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal(ok.body.requestId, request.requestId);
+      assert.equal(typeof ok.body.timestamp, 'number');
+      assert.equal(ok.body.errorMessage, undefined);
+      const stored = (await call(serve.url, 'GET', '/api/findings')).body.findings.map((f) => f.metadata.uid);
+      assert.deepEqual(stored, ['fh1', 'fh2']);
+      const incidents = (await call(serve.url, 'GET', '/api/incidents')).body.incidents;
+      assert.equal(incidents.length, 1, 'one invocation, one incident, whichever path its findings took');
+      // Firehose retries with the same request id: nothing added.
+      assert.equal((await deliver(TOKEN)).status, 200);
+      assert.equal((await call(serve.url, 'GET', '/api/findings')).body.findings.length, 2);
+      const denied = await deliver('not-the-key');
+      assert.equal(denied.status, 401);
+      assert.equal(denied.body.requestId, request.requestId);
+      assert.match(denied.body.errorMessage, /access key/);
+      const bad = await deliver(TOKEN, '{"requestId":"r2","records":[{"nodata":1}]}');
+      assert.equal(bad.status, 400);
+      assert.deepEqual([bad.body.requestId, bad.body.errorMessage], ['r2', 'records[0].data is missing']);
+    } finally {
+      await serve.stop();
+      cleanup();
+    }
+  },
+);
+
 test(
   'end to end: a finding the extension ships from the sandbox appears in the incident list, with its invocation',
   NEEDS_SQLITE,
