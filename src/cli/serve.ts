@@ -20,7 +20,7 @@ export function registerServe(program: Command): void {
       '--token <token>',
       'the bearer token ingest and the API require (default: WARDEN_CONSOLE_TOKEN; none on loopback)',
     )
-    .action((opts: { db: string; host: string; port: string; token?: string }) => {
+    .action(async (opts: { db: string; host: string; port: string; token?: string }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         process.stderr.write(`warden serve: --port ${opts.port}: a port number from 0 to 65535\n`);
@@ -34,16 +34,17 @@ export function registerServe(program: Command): void {
         );
         process.exit(2);
       }
-      const { startConsole } = require(path.join(__dirname, 'serve.cjs')) as typeof Serve;
-      const db = path.resolve(opts.db);
-      const running = startConsole({
+      const { startConsole, isPostgres } = require(path.join(__dirname, 'serve.cjs')) as typeof Serve;
+      const db = isPostgres(opts.db) ? opts.db : path.resolve(opts.db);
+      const shown = isPostgres(db) ? db.replace(/\/\/[^@/]*@/, '//…@') : db;
+      const running = await startConsole({
         db,
         host: opts.host,
         port,
         ...(token ? { token } : {}),
         onListening: (url) =>
           process.stdout.write(
-            `warden serve: listening on ${url} (findings in ${db}; collector URL ${url}/v1/findings)\n`,
+            `warden serve: listening on ${url} (findings in ${shown}; collector URL ${url}/v1/findings)\n`,
           ),
       });
       const stop = () => {

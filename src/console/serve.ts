@@ -3,10 +3,12 @@
  * Bundled as dist/serve.cjs, loaded by that command only.
  */
 import { serve } from '@hono/node-server';
+import { openPgStore } from './pg-store';
 import { consoleApp } from './server';
 import { openSqliteStore } from './sqlite-store';
 
 export interface ServeOptions {
+  /** A SQLite file, or a postgres:// URL. */
   db: string;
   host: string;
   port: number;
@@ -15,10 +17,11 @@ export interface ServeOptions {
   onListening(url: string): void;
 }
 
-export function startConsole(o: ServeOptions): { close(): Promise<void> } {
-  if (/^postgres(ql)?:\/\//.test(o.db))
-    throw new Error('--db postgres://… is not supported yet: give a SQLite file');
-  const store = openSqliteStore(o.db);
+/** Whether --db names a PostgreSQL database (a URL) rather than a SQLite file. */
+export const isPostgres = (db: string): boolean => /^postgres(ql)?:\/\//.test(db);
+
+export async function startConsole(o: ServeOptions): Promise<{ close(): Promise<void> }> {
+  const store = isPostgres(o.db) ? await openPgStore(o.db) : openSqliteStore(o.db);
   const app = consoleApp({ store, ...(o.token ? { token: o.token } : {}) });
   const server = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, (info) => {
     const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;

@@ -2,8 +2,8 @@
  * The embedded store: one SQLite file in WAL mode through Node's own `node:sqlite` (Node 22.13
  * and later: nothing to compile), `synchronous=FULL` so a committed batch survives a crash.
  */
-import { createHash } from 'node:crypto';
-import { type IncidentWindow, placeFinding, signatureOf } from './grouping';
+import { ingestAll } from './ingest-loop';
+import { incidentOf, triaged } from './rows';
 import type {
   FindingFilter,
   Incident,
@@ -38,7 +38,7 @@ function sqlite(): { DatabaseSync: new (file: string) => Database } {
     return require('node:sqlite') as { DatabaseSync: new (file: string) => Database };
   } catch {
     throw new Error(
-      `the embedded store needs node:sqlite (Node 22.13 or later; this is ${process.version}): run warden serve on Node 22 or 24`,
+      `the embedded store needs node:sqlite (Node 22.13 or later; this is ${process.version}): run warden serve on Node 22 or 24, or give --db postgres://…`,
     );
   } finally {
     process.emitWarning = emit;
@@ -86,40 +86,6 @@ CREATE INDEX IF NOT EXISTS findings_request ON findings (function_arn, request_i
 CREATE INDEX IF NOT EXISTS findings_signature ON findings (signature, time);
 `;
 
-const union = (json: unknown, more: string[]): string =>
-  JSON.stringify([...new Set([...(JSON.parse(String(json)) as string[]), ...more])].sort());
-
-function incidentOf(row: Record<string, unknown>, invocations: number): Incident {
-  return {
-    id: String(row.id),
-    functionArn: String(row.function_arn),
-    functionName: String(row.function_name),
-    title: String(row.title),
-    severityId: Number(row.severity_id),
-    firstSeen: Number(row.first_seen),
-    lastSeen: Number(row.last_seen),
-    findings: Number(row.findings),
-    invocations,
-    rules: JSON.parse(String(row.rules)) as string[],
-    packages: JSON.parse(String(row.packages)) as string[],
-    techniques: JSON.parse(String(row.techniques)) as string[],
-    state: String(row.state) as Incident['state'],
-    reason: (row.reason ?? null) as Incident['reason'],
-    assignee: (row.assignee ?? null) as string | null,
-    updated: Number(row.updated),
-  };
-}
-
-const windowOf = (row: Record<string, unknown> | undefined): IncidentWindow | undefined =>
-  row
-    ? {
-        id: String(row.id),
-        firstSeen: Number(row.first_seen),
-        lastSeen: Number(row.last_seen),
-        state: String(row.state),
-      }
-    : undefined;
-
 /** A function filter matches its name or its ARN. */
 const FUNCTION_MATCH = '(function_name = ? OR function_arn = ?)';
 
@@ -142,22 +108,22 @@ export function openSqliteStore(file: string): Store {
     createIncident: db.prepare(
       `INSERT INTO incidents (id, function_arn, function_name, title, severity_id, first_seen, last_seen, findings,
         rules, packages, techniques, state, reason, assignee, updated)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 0, '[]', '[]', '[]', 'new', NULL, NULL, ?)`,
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 0, '[]', '[]', '[]', 'new', NULL, NULL, ?7)`,
     ),
     extendIncident: db.prepare(
-      `UPDATE incidents SET findings = findings + 1, first_seen = MIN(first_seen, ?), last_seen = MAX(last_seen, ?),
-        severity_id = MAX(severity_id, ?), title = CASE WHEN ? > severity_id THEN ? ELSE title END,
-        rules = ?, packages = ?, techniques = ?, updated = ? WHERE id = ?`,
+      `UPDATE incidents SET findings = findings + 1, first_seen = MIN(first_seen, ?1), last_seen = MAX(last_seen, ?1),
+        title = CASE WHEN ?2 > severity_id THEN ?3 ELSE title END, severity_id = MAX(severity_id, ?2),
+        rules = ?4, packages = ?5, techniques = ?6, updated = ?7 WHERE id = ?8`,
     ),
     insertFinding: db.prepare(
       `INSERT INTO findings (uid, incident_id, time, function_arn, function_name, request_id, rule_id, package, target,
         signature, severity_id, raw, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
   };
-  const transaction = <T>(fn: () => T): T => {
+  const transaction = async <T>(fn: () => T | Promise<T>): Promise<T> => {
     db.exec('BEGIN IMMEDIATE');
     try {
-      const out = fn();
+      const out = await fn();
       db.exec('COMMIT');
       return out;
     } catch (e) {
@@ -169,70 +135,22 @@ export function openSqliteStore(file: string): Store {
     incidentOf(row, Number(q.invocations.get(row.id)?.n ?? 0));
 
   return {
-    async ingest(findings: readonly StoredFinding[], receivedAt: number): Promise<IngestResult> {
-      return transaction(() => {
-        let added = 0;
-        let duplicates = 0;
-        const touched = new Set<string>();
-        for (const { facts: f, raw } of findings) {
-          if (q.exists.get(f.uid)) {
-            duplicates++;
-            continue;
-          }
-          const signature = signatureOf(f);
-          const placement = placeFinding(f, {
-            ofInvocation: f.requestId ? windowOf(q.ofInvocation.get(f.functionArn, f.requestId)) : undefined,
-            ofSignature: windowOf(q.ofSignature.get(signature)),
-          });
-          let id: string;
-          if ('join' in placement) id = placement.join;
-          else {
-            // Named by its first finding: the same batch ingested anywhere names it alike.
-            id = `inc-${createHash('sha256').update(f.uid).digest('hex').slice(0, 20)}`;
-            q.createIncident.run(
-              id,
-              f.functionArn,
-              f.functionName,
-              f.title,
-              f.severityId,
-              f.time,
-              f.time,
-              receivedAt,
-            );
-          }
-          const current = q.incident.get(id) as Record<string, unknown>;
-          q.extendIncident.run(
-            f.time,
-            f.time,
-            f.severityId,
-            f.severityId,
-            f.title,
-            union(current.rules, [f.ruleId]),
-            union(current.packages, [f.package]),
-            union(current.techniques, f.techniques),
-            receivedAt,
-            id,
-          );
-          q.insertFinding.run(
-            f.uid,
-            id,
-            f.time,
-            f.functionArn,
-            f.functionName,
-            f.requestId ?? null,
-            f.ruleId,
-            f.package,
-            f.target,
-            signature,
-            f.severityId,
-            raw,
-            receivedAt,
-          );
-          added++;
-          touched.add(id);
-        }
-        return { added, duplicates, incidents: [...touched] };
-      });
+    ingest(findings: readonly StoredFinding[], receivedAt: number): Promise<IngestResult> {
+      return transaction(() =>
+        ingestAll(
+          {
+            exists: (uid) => q.exists.get(uid) !== undefined,
+            ofInvocation: (arn, requestId) => q.ofInvocation.get(arn, requestId),
+            ofSignature: (signature) => q.ofSignature.get(signature),
+            incident: (id) => q.incident.get(id),
+            createIncident: (v) => q.createIncident.run(...v),
+            extendIncident: (v) => q.extendIncident.run(...v),
+            insertFinding: (v) => q.insertFinding.run(...v),
+          },
+          findings,
+          receivedAt,
+        ),
+      );
     },
 
     async incidents(filter: IncidentFilter): Promise<Incident[]> {
@@ -298,10 +216,7 @@ export function openSqliteStore(file: string): Store {
       return transaction(() => {
         const row = q.incident.get(id);
         if (!row) return undefined;
-        const state = patch.state ?? String(row.state);
-        // A reason belongs to a closed incident; reopening drops it.
-        const reason = state === 'closed' ? (patch.reason ?? row.reason ?? null) : null;
-        const assignee = patch.assignee !== undefined ? patch.assignee : (row.assignee ?? null);
+        const { state, reason, assignee } = triaged(row, patch);
         db.prepare('UPDATE incidents SET state = ?, reason = ?, assignee = ?, updated = ? WHERE id = ?').run(
           state,
           reason,

@@ -11,28 +11,30 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import pg from 'pg';
 import { NODE, ROOT, tempDir } from '../helpers.mjs';
+import { freshDatabase, postgresUnavailable } from '../postgres.mjs';
 import { CLI, invoke } from '../sandbox-helpers.mjs';
 
 const lib = createRequire(import.meta.url)(join(ROOT, 'dist', 'lib.cjs'));
 const [major, minor] = process.versions.node.split('.').map(Number);
 const HAS_SQLITE = major > 22 || (major === 22 && minor >= 13);
-const NEEDS_SQLITE = HAS_SQLITE
-  ? {}
-  : { skip: `node:sqlite needs Node 22.13 or later (this is ${process.version})` };
+const NO_POSTGRES = await postgresUnavailable();
+/** The same suite on both stores: SQLite (Node's node:sqlite) and PostgreSQL. */
+const SKIP = {
+  sqlite: HAS_SQLITE ? {} : { skip: `node:sqlite needs Node 22.13 or later (this is ${process.version})` },
+  postgres: NO_POSTGRES ? { skip: NO_POSTGRES } : {},
+};
 const TOKEN = 'console-test-token';
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
 const HOUR = 3_600_000;
 
 /** Starts `warden serve` on a free loopback port; resolves with its URL and a stop function. */
-async function startServe(dir, args = []) {
-  const child = spawn(
-    NODE,
-    [CLI, 'serve', '--db', join(dir, 'console.sqlite'), '--port', '0', '--token', TOKEN, ...args],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+async function startServe(dir, backend, args = [], database = undefined) {
+  const db = database ?? (backend === 'postgres' ? await freshDatabase() : join(dir, 'console.sqlite'));
+  const child = spawn(NODE, [CLI, 'serve', '--db', db, '--port', '0', '--token', TOKEN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;
@@ -107,164 +109,6 @@ function finding({
   };
 }
 
-test(
-  'ingest: gzip NDJSON with the bearer token, stored once however often a batch is retried; a bad batch is refused whole, naming the line',
-  NEEDS_SQLITE,
-  async () => {
-    const { dir, cleanup } = tempDir('warden-console-');
-    const serve = await startServe(dir);
-    try {
-      const t0 = Date.UTC(2026, 11, 3, 10);
-      const batch = [1, 2, 3].map((i) => finding({ uid: `u${i}`, time: t0 + i, requestId: 'req-1' }));
-      const first = await postBatch(serve.url, batch);
-      assert.equal(first.status, 200, JSON.stringify(first.body));
-      assert.equal(first.body.added, 3);
-      const retried = await postBatch(serve.url, batch);
-      assert.deepEqual([retried.body.added, retried.body.duplicates], [0, 3]);
-      const all = await call(serve.url, 'GET', '/api/findings?function=orders');
-      assert.equal(all.body.findings.length, 3, 'a retried batch adds nothing');
-
-      const bad = await postBatch(serve.url, [finding({ uid: 'u9', time: t0 }), '{"not":"a finding"}']);
-      assert.equal(bad.status, 400);
-      assert.equal(bad.body.line, 2);
-      assert.match(bad.body.error, /^line 2: metadata\.uid is missing/);
-      const notJson = await postBatch(serve.url, [finding({ uid: 'u10', time: t0 }), '{oops']);
-      assert.equal(notJson.body.line, 2);
-      assert.equal(
-        (await call(serve.url, 'GET', '/api/findings')).body.findings.length,
-        3,
-        'nothing of a refused batch',
-      );
-
-      assert.equal((await postBatch(serve.url, batch, { token: 'wrong' })).status, 401);
-      assert.equal((await postBatch(serve.url, batch, { token: '' })).status, 401);
-      assert.equal((await call(serve.url, 'GET', '/api/incidents', { token: '' })).status, 401);
-      assert.equal((await call(serve.url, 'GET', '/healthz', { token: '' })).status, 200);
-    } finally {
-      await serve.stop();
-      cleanup();
-    }
-  },
-);
-
-test(
-  "the extension's shipper (retries, gzip, batches of 200) delivers 450 findings, each once",
-  NEEDS_SQLITE,
-  async () => {
-    const { dir, cleanup } = tempDir('warden-console-ship-');
-    const serve = await startServe(dir);
-    try {
-      const shipper = new lib.Shipper({ url: `${serve.url}/v1/findings`, token: TOKEN, lingerMs: 10 });
-      const t0 = Date.UTC(2026, 11, 3, 11);
-      for (let i = 0; i < 450; i++)
-        shipper.add(finding({ uid: `s${i}`, time: t0 + i, requestId: `req-${i % 9}` }));
-      await shipper.flush(Date.now() + 10_000);
-      assert.equal(shipper.stats.shipped, 450, JSON.stringify(shipper.stats));
-      assert.equal(shipper.stats.dropped, 0);
-      const stored = await call(serve.url, 'GET', '/api/findings?limit=10000');
-      assert.equal(stored.body.findings.length, 450);
-      assert.equal(new Set(stored.body.findings.map((f) => f.metadata.uid)).size, 450);
-    } finally {
-      await serve.stop();
-      cleanup();
-    }
-  },
-);
-
-test(
-  'incidents: one invocation is one incident; a repeat within the hour extends it, a later one or another target opens another; triage',
-  NEEDS_SQLITE,
-  async () => {
-    const { dir, cleanup } = tempDir('warden-console-inc-');
-    const serve = await startServe(dir);
-    try {
-      const t0 = Date.UTC(2026, 11, 3, 12);
-      // Invocation 1: a spawn, then the read it did (another rule): one incident.
-      await postBatch(serve.url, [
-        finding({ uid: 'a1', time: t0, requestId: 'inv-1' }),
-        finding({
-          uid: 'a2',
-          time: t0 + 5,
-          requestId: 'inv-1',
-          rule: 'warden.rule.proc-environ-read',
-          path: '/proc/self/environ',
-          severity: 5,
-        }),
-      ]);
-      // The extension's word on invocation 1 arrives in another batch: the same incident.
-      await postBatch(serve.url, [
-        finding({ uid: 'a3', time: t0 + 9, requestId: 'inv-1', rule: 'warden.process.kill' }),
-      ]);
-      // Invocation 2, 30 minutes later, the same rule, package and target: extends it.
-      await postBatch(serve.url, [finding({ uid: 'b1', time: t0 + HOUR / 2, requestId: 'inv-2' })]);
-      // Invocation 3, 2 hours after the last: a new incident. Invocation 4: another target: new.
-      await postBatch(serve.url, [
-        finding({ uid: 'c1', time: t0 + HOUR / 2 + 2 * HOUR, requestId: 'inv-3' }),
-      ]);
-      await postBatch(serve.url, [
-        finding({ uid: 'd1', time: t0 + HOUR / 2 + 1000, requestId: 'inv-4', path: '/usr/bin/curl' }),
-      ]);
-
-      const list = (await call(serve.url, 'GET', '/api/incidents')).body.incidents;
-      assert.equal(list.length, 3, JSON.stringify(list.map((i) => [i.id, i.findings])));
-      const first = list.find((i) => i.findings === 4);
-      assert.ok(first, 'invocations 1 and 2 are one incident');
-      assert.equal(first.invocations, 2);
-      assert.equal(first.severityId, 5);
-      assert.equal(first.title, 'warden.rule.proc-environ-read fired', 'titled by its most severe finding');
-      assert.deepEqual(first.rules, [
-        'warden.process.kill',
-        'warden.process.spawn',
-        'warden.rule.proc-environ-read',
-      ]);
-      assert.deepEqual(first.techniques, ['T1059']);
-      assert.equal(first.state, 'new');
-      const detail = (await call(serve.url, 'GET', `/api/incidents/${first.id}`)).body;
-      assert.deepEqual(
-        detail.findings.map((f) => f.metadata.uid),
-        ['a1', 'a2', 'a3', 'b1'],
-      );
-
-      // Filters.
-      const byRule = (await call(serve.url, 'GET', '/api/incidents?rule=warden.process.kill')).body.incidents;
-      assert.deepEqual(
-        byRule.map((i) => i.id),
-        [first.id],
-      );
-      const since = (
-        await call(serve.url, 'GET', `/api/incidents?since=${new Date(t0 + 2 * HOUR).toISOString()}`)
-      ).body.incidents;
-      assert.equal(since.length, 1);
-      assert.equal((await call(serve.url, 'GET', '/api/incidents?since=yesterday')).status, 400);
-
-      // Triage: in progress with an assignee; closing needs a reason; a closed incident is not extended.
-      const patch = (id, body) =>
-        call(serve.url, 'PATCH', `/api/incidents/${id}`, {
-          body: JSON.stringify(body),
-          headers: { 'content-type': 'application/json' },
-        });
-      const taken = await patch(first.id, { state: 'in_progress', assignee: 'sam' });
-      assert.equal(taken.status, 200);
-      assert.deepEqual([taken.body.incident.state, taken.body.incident.assignee], ['in_progress', 'sam']);
-      assert.equal((await patch(first.id, { state: 'closed' })).status, 400);
-      assert.equal((await patch(first.id, { state: 'closed', reason: 'maybe' })).status, 400);
-      assert.equal((await patch(first.id, { owner: 'x' })).status, 400);
-      const closed = await patch(first.id, { state: 'closed', reason: 'true_positive' });
-      assert.deepEqual(
-        [closed.body.incident.state, closed.body.incident.reason],
-        ['closed', 'true_positive'],
-      );
-      await postBatch(serve.url, [finding({ uid: 'e1', time: t0 + HOUR / 2 + 60_000, requestId: 'inv-5' })]);
-      const after = (await call(serve.url, 'GET', '/api/incidents')).body.incidents;
-      assert.equal(after.length, 4, 'a repeat after closing opens a new incident');
-      assert.equal((await call(serve.url, 'GET', '/api/incidents/nope')).status, 404);
-    } finally {
-      await serve.stop();
-      cleanup();
-    }
-  },
-);
-
 /** A CloudWatch Logs subscription's payload as Firehose delivers it: gzip'd JSON, base64. */
 function logsRecord(messages, messageType = 'DATA_MESSAGE') {
   const payload = {
@@ -282,112 +126,347 @@ function logsRecord(messages, messageType = 'DATA_MESSAGE') {
   return { data: gzipSync(JSON.stringify(payload)).toString('base64') };
 }
 
-test(
-  'Firehose: findings in CloudWatch Logs arrive through its HTTP endpoint delivery (its request, access key and answer); other log lines are skipped; a retry adds nothing',
-  NEEDS_SQLITE,
-  async () => {
-    const { dir, cleanup } = tempDir('warden-console-firehose-');
-    const serve = await startServe(dir);
-    try {
-      const t0 = Date.UTC(2026, 11, 3, 13);
-      const f1 = finding({ uid: 'fh1', time: t0, requestId: 'inv-fh' });
-      const f2 = finding({
-        uid: 'fh2',
-        time: t0 + 1,
-        requestId: 'inv-fh',
-        rule: 'warden.rule.shell-spawned',
-      });
-      const request = {
-        requestId: 'ed4acda5-034f-9f42-bba1-f29aea6d7d8f',
-        timestamp: t0 + 5000,
-        records: [
-          logsRecord([
-            'START RequestId: inv-fh Version: $LATEST',
-            JSON.stringify(f1),
-            'INFO converting report\n',
-          ]),
-          logsRecord([], 'CONTROL_MESSAGE'),
-          // With Firehose's own decompression and message extraction: the messages themselves.
-          { data: Buffer.from(`${JSON.stringify(f2)}\nEND RequestId: inv-fh\n`).toString('base64') },
-        ],
-      };
-      const deliver = (key, body = JSON.stringify(request)) =>
-        call(serve.url, 'POST', '/v1/firehose', {
-          token: '',
-          body,
-          headers: {
-            'content-type': 'application/json',
-            'x-amz-firehose-protocol-version': '1.0',
-            'x-amz-firehose-request-id': request.requestId,
-            'x-amz-firehose-source-arn': 'arn:aws:firehose:us-east-1:123456789012:deliverystream/warden',
-            ...(key ? { 'x-amz-firehose-access-key': key } : {}),
-          },
+for (const backend of ['sqlite', 'postgres']) {
+  test(
+    `[${backend}] ingest: gzip NDJSON with the bearer token, stored once however often a batch is retried; a bad batch is refused whole, naming the line`,
+    SKIP[backend],
+    async () => {
+      const { dir, cleanup } = tempDir('warden-console-');
+      const serve = await startServe(dir, backend);
+      try {
+        const t0 = Date.UTC(2026, 11, 3, 10);
+        const batch = [1, 2, 3].map((i) => finding({ uid: `u${i}`, time: t0 + i, requestId: 'req-1' }));
+        const first = await postBatch(serve.url, batch);
+        assert.equal(first.status, 200, JSON.stringify(first.body));
+        assert.equal(first.body.added, 3);
+        const retried = await postBatch(serve.url, batch);
+        assert.deepEqual([retried.body.added, retried.body.duplicates], [0, 3]);
+        const all = await call(serve.url, 'GET', '/api/findings?function=orders');
+        assert.equal(all.body.findings.length, 3, 'a retried batch adds nothing');
+
+        const bad = await postBatch(serve.url, [finding({ uid: 'u9', time: t0 }), '{"not":"a finding"}']);
+        assert.equal(bad.status, 400);
+        assert.equal(bad.body.line, 2);
+        assert.match(bad.body.error, /^line 2: metadata\.uid is missing/);
+        const notJson = await postBatch(serve.url, [finding({ uid: 'u10', time: t0 }), '{oops']);
+        assert.equal(notJson.body.line, 2);
+        assert.equal(
+          (await call(serve.url, 'GET', '/api/findings')).body.findings.length,
+          3,
+          'nothing of a refused batch',
+        );
+
+        assert.equal((await postBatch(serve.url, batch, { token: 'wrong' })).status, 401);
+        assert.equal((await postBatch(serve.url, batch, { token: '' })).status, 401);
+        assert.equal((await call(serve.url, 'GET', '/api/incidents', { token: '' })).status, 401);
+        assert.equal((await call(serve.url, 'GET', '/healthz', { token: '' })).status, 200);
+      } finally {
+        await serve.stop();
+        cleanup();
+      }
+    },
+  );
+
+  test(
+    `[${backend}] the extension's shipper (retries, gzip, batches of 200) delivers 450 findings, each once`,
+    SKIP[backend],
+    async () => {
+      const { dir, cleanup } = tempDir('warden-console-ship-');
+      const serve = await startServe(dir, backend);
+      try {
+        const shipper = new lib.Shipper({ url: `${serve.url}/v1/findings`, token: TOKEN, lingerMs: 10 });
+        const t0 = Date.UTC(2026, 11, 3, 11);
+        for (let i = 0; i < 450; i++)
+          shipper.add(finding({ uid: `s${i}`, time: t0 + i, requestId: `req-${i % 9}` }));
+        await shipper.flush(Date.now() + 10_000);
+        assert.equal(shipper.stats.shipped, 450, JSON.stringify(shipper.stats));
+        assert.equal(shipper.stats.dropped, 0);
+        const stored = await call(serve.url, 'GET', '/api/findings?limit=10000');
+        assert.equal(stored.body.findings.length, 450);
+        assert.equal(new Set(stored.body.findings.map((f) => f.metadata.uid)).size, 450);
+      } finally {
+        await serve.stop();
+        cleanup();
+      }
+    },
+  );
+
+  test(
+    `[${backend}] incidents: one invocation is one incident; a repeat within the hour extends it, a later one or another target opens another; triage`,
+    SKIP[backend],
+    async () => {
+      const { dir, cleanup } = tempDir('warden-console-inc-');
+      const serve = await startServe(dir, backend);
+      try {
+        const t0 = Date.UTC(2026, 11, 3, 12);
+        // Invocation 1: a spawn, then the read it did (another rule): one incident.
+        await postBatch(serve.url, [
+          finding({ uid: 'a1', time: t0, requestId: 'inv-1' }),
+          finding({
+            uid: 'a2',
+            time: t0 + 5,
+            requestId: 'inv-1',
+            rule: 'warden.rule.proc-environ-read',
+            path: '/proc/self/environ',
+            severity: 5,
+          }),
+        ]);
+        // The extension's word on invocation 1 arrives in another batch: the same incident.
+        await postBatch(serve.url, [
+          finding({ uid: 'a3', time: t0 + 9, requestId: 'inv-1', rule: 'warden.process.kill' }),
+        ]);
+        // Invocation 2, 30 minutes later, the same rule, package and target: extends it.
+        await postBatch(serve.url, [finding({ uid: 'b1', time: t0 + HOUR / 2, requestId: 'inv-2' })]);
+        // Invocation 3, 2 hours after the last: a new incident. Invocation 4: another target: new.
+        await postBatch(serve.url, [
+          finding({ uid: 'c1', time: t0 + HOUR / 2 + 2 * HOUR, requestId: 'inv-3' }),
+        ]);
+        await postBatch(serve.url, [
+          finding({ uid: 'd1', time: t0 + HOUR / 2 + 1000, requestId: 'inv-4', path: '/usr/bin/curl' }),
+        ]);
+
+        const list = (await call(serve.url, 'GET', '/api/incidents')).body.incidents;
+        assert.equal(list.length, 3, JSON.stringify(list.map((i) => [i.id, i.findings])));
+        const first = list.find((i) => i.findings === 4);
+        assert.ok(first, 'invocations 1 and 2 are one incident');
+        assert.equal(first.invocations, 2);
+        assert.equal(first.severityId, 5);
+        assert.equal(first.title, 'warden.rule.proc-environ-read fired', 'titled by its most severe finding');
+        assert.deepEqual(first.rules, [
+          'warden.process.kill',
+          'warden.process.spawn',
+          'warden.rule.proc-environ-read',
+        ]);
+        assert.deepEqual(first.techniques, ['T1059']);
+        assert.equal(first.state, 'new');
+        const detail = (await call(serve.url, 'GET', `/api/incidents/${first.id}`)).body;
+        assert.deepEqual(
+          detail.findings.map((f) => f.metadata.uid),
+          ['a1', 'a2', 'a3', 'b1'],
+        );
+
+        // Filters.
+        const byRule = (await call(serve.url, 'GET', '/api/incidents?rule=warden.process.kill')).body
+          .incidents;
+        assert.deepEqual(
+          byRule.map((i) => i.id),
+          [first.id],
+        );
+        const since = (
+          await call(serve.url, 'GET', `/api/incidents?since=${new Date(t0 + 2 * HOUR).toISOString()}`)
+        ).body.incidents;
+        assert.equal(since.length, 1);
+        assert.equal((await call(serve.url, 'GET', '/api/incidents?since=yesterday')).status, 400);
+
+        // Triage: in progress with an assignee; closing needs a reason; a closed incident is not extended.
+        const patch = (id, body) =>
+          call(serve.url, 'PATCH', `/api/incidents/${id}`, {
+            body: JSON.stringify(body),
+            headers: { 'content-type': 'application/json' },
+          });
+        const taken = await patch(first.id, { state: 'in_progress', assignee: 'sam' });
+        assert.equal(taken.status, 200);
+        assert.deepEqual([taken.body.incident.state, taken.body.incident.assignee], ['in_progress', 'sam']);
+        assert.equal((await patch(first.id, { state: 'closed' })).status, 400);
+        assert.equal((await patch(first.id, { state: 'closed', reason: 'maybe' })).status, 400);
+        assert.equal((await patch(first.id, { owner: 'x' })).status, 400);
+        const closed = await patch(first.id, { state: 'closed', reason: 'true_positive' });
+        assert.deepEqual(
+          [closed.body.incident.state, closed.body.incident.reason],
+          ['closed', 'true_positive'],
+        );
+        await postBatch(serve.url, [
+          finding({ uid: 'e1', time: t0 + HOUR / 2 + 60_000, requestId: 'inv-5' }),
+        ]);
+        const after = (await call(serve.url, 'GET', '/api/incidents')).body.incidents;
+        assert.equal(after.length, 4, 'a repeat after closing opens a new incident');
+        assert.equal((await call(serve.url, 'GET', '/api/incidents/nope')).status, 404);
+      } finally {
+        await serve.stop();
+        cleanup();
+      }
+    },
+  );
+
+  test(
+    `[${backend}] Firehose: findings in CloudWatch Logs arrive through its HTTP endpoint delivery (its request, access key and answer); other log lines are skipped; a retry adds nothing`,
+    SKIP[backend],
+    async () => {
+      const { dir, cleanup } = tempDir('warden-console-firehose-');
+      const serve = await startServe(dir, backend);
+      try {
+        const t0 = Date.UTC(2026, 11, 3, 13);
+        const f1 = finding({ uid: 'fh1', time: t0, requestId: 'inv-fh' });
+        const f2 = finding({
+          uid: 'fh2',
+          time: t0 + 1,
+          requestId: 'inv-fh',
+          rule: 'warden.rule.shell-spawned',
         });
-      const ok = await deliver(TOKEN);
-      assert.equal(ok.status, 200, JSON.stringify(ok.body));
-      assert.equal(ok.body.requestId, request.requestId);
-      assert.equal(typeof ok.body.timestamp, 'number');
-      assert.equal(ok.body.errorMessage, undefined);
-      const stored = (await call(serve.url, 'GET', '/api/findings')).body.findings.map((f) => f.metadata.uid);
-      assert.deepEqual(stored, ['fh1', 'fh2']);
-      const incidents = (await call(serve.url, 'GET', '/api/incidents')).body.incidents;
-      assert.equal(incidents.length, 1, 'one invocation, one incident, whichever path its findings took');
-      // Firehose retries with the same request id: nothing added.
-      assert.equal((await deliver(TOKEN)).status, 200);
-      assert.equal((await call(serve.url, 'GET', '/api/findings')).body.findings.length, 2);
-      const denied = await deliver('not-the-key');
-      assert.equal(denied.status, 401);
-      assert.equal(denied.body.requestId, request.requestId);
-      assert.match(denied.body.errorMessage, /access key/);
-      const bad = await deliver(TOKEN, '{"requestId":"r2","records":[{"nodata":1}]}');
-      assert.equal(bad.status, 400);
-      assert.deepEqual([bad.body.requestId, bad.body.errorMessage], ['r2', 'records[0].data is missing']);
-    } finally {
-      await serve.stop();
-      cleanup();
-    }
-  },
-);
+        const request = {
+          requestId: 'ed4acda5-034f-9f42-bba1-f29aea6d7d8f',
+          timestamp: t0 + 5000,
+          records: [
+            logsRecord([
+              'START RequestId: inv-fh Version: $LATEST',
+              JSON.stringify(f1),
+              'INFO converting report\n',
+            ]),
+            logsRecord([], 'CONTROL_MESSAGE'),
+            // With Firehose's own decompression and message extraction: the messages themselves.
+            { data: Buffer.from(`${JSON.stringify(f2)}\nEND RequestId: inv-fh\n`).toString('base64') },
+          ],
+        };
+        const deliver = (key, body = JSON.stringify(request)) =>
+          call(serve.url, 'POST', '/v1/firehose', {
+            token: '',
+            body,
+            headers: {
+              'content-type': 'application/json',
+              'x-amz-firehose-protocol-version': '1.0',
+              'x-amz-firehose-request-id': request.requestId,
+              'x-amz-firehose-source-arn': 'arn:aws:firehose:us-east-1:123456789012:deliverystream/warden',
+              ...(key ? { 'x-amz-firehose-access-key': key } : {}),
+            },
+          });
+        const ok = await deliver(TOKEN);
+        assert.equal(ok.status, 200, JSON.stringify(ok.body));
+        assert.equal(ok.body.requestId, request.requestId);
+        assert.equal(typeof ok.body.timestamp, 'number');
+        assert.equal(ok.body.errorMessage, undefined);
+        const stored = (await call(serve.url, 'GET', '/api/findings')).body.findings.map(
+          (f) => f.metadata.uid,
+        );
+        assert.deepEqual(stored, ['fh1', 'fh2']);
+        const incidents = (await call(serve.url, 'GET', '/api/incidents')).body.incidents;
+        assert.equal(incidents.length, 1, 'one invocation, one incident, whichever path its findings took');
+        // Firehose retries with the same request id: nothing added.
+        assert.equal((await deliver(TOKEN)).status, 200);
+        assert.equal((await call(serve.url, 'GET', '/api/findings')).body.findings.length, 2);
+        const denied = await deliver('not-the-key');
+        assert.equal(denied.status, 401);
+        assert.equal(denied.body.requestId, request.requestId);
+        assert.match(denied.body.errorMessage, /access key/);
+        const bad = await deliver(TOKEN, '{"requestId":"r2","records":[{"nodata":1}]}');
+        assert.equal(bad.status, 400);
+        assert.deepEqual([bad.body.requestId, bad.body.errorMessage], ['r2', 'records[0].data is missing']);
+      } finally {
+        await serve.stop();
+        cleanup();
+      }
+    },
+  );
+
+  test(
+    `[${backend}] end to end: a finding the extension ships from the sandbox appears in the incident list, with its invocation`,
+    SKIP[backend],
+    async () => {
+      const { dir, cleanup } = tempDir('warden-console-e2e-');
+      const serve = await startServe(dir, backend);
+      try {
+        const r = await invoke('basic', 'index.shell', [{ marker: '$DIR/marker' }], {
+          args: [
+            '--extension',
+            '--mode',
+            'monitor',
+            '--env',
+            `WARDEN_COLLECTOR_URL=${serve.url}/v1/findings`,
+            '--env',
+            `WARDEN_COLLECTOR_TOKEN=${TOKEN}`,
+          ],
+        });
+        try {
+          assert.equal(r.code, 0, r.stderr);
+          const requestId = r.results[0].requestId;
+          const incidents = (await call(serve.url, 'GET', '/api/incidents?function=basic')).body.incidents;
+          assert.equal(incidents.length, 1, JSON.stringify(incidents));
+          const detail = (await call(serve.url, 'GET', `/api/incidents/${incidents[0].id}`)).body;
+          assert.ok(detail.findings.length >= 1);
+          assert.ok(
+            detail.findings.every((f) => f.metadata.correlation_uid === requestId),
+            'one invocation, one incident',
+          );
+          assert.ok(incidents[0].rules.includes('warden.process.spawn'), incidents[0].rules.join(', '));
+          // Every finding the function wrote reached the console.
+          const written = new Set(r.findings.map((f) => f.metadata.uid));
+          const stored = new Set(detail.findings.map((f) => f.metadata.uid));
+          for (const uid of written) assert.ok(stored.has(uid), `${uid} was not shipped`);
+        } finally {
+          r.cleanup();
+        }
+      } finally {
+        await serve.stop();
+        cleanup();
+      }
+    },
+  );
+}
 
 test(
-  'end to end: a finding the extension ships from the sandbox appears in the incident list, with its invocation',
-  NEEDS_SQLITE,
+  '[postgres] a fleet: two instances on one database, the same invocations arriving through both at once, group them as one would; findings are in daily partitions',
+  SKIP.postgres,
   async () => {
-    const { dir, cleanup } = tempDir('warden-console-e2e-');
-    const serve = await startServe(dir);
+    const { dir, cleanup } = tempDir('warden-console-fleet-');
+    const db = await freshDatabase();
+    const a = await startServe(dir, 'postgres', [], db);
+    const b = await startServe(dir, 'postgres', [], db);
     try {
-      const r = await invoke('basic', 'index.shell', [{ marker: '$DIR/marker' }], {
-        args: [
-          '--extension',
-          '--mode',
-          'monitor',
-          '--env',
-          `WARDEN_COLLECTOR_URL=${serve.url}/v1/findings`,
-          '--env',
-          `WARDEN_COLLECTOR_TOKEN=${TOKEN}`,
-        ],
-      });
+      const t0 = Date.UTC(2026, 11, 1, 23, 30);
+      // 20 invocations over three days, five findings each (each its own target: no repeats).
+      const all = [];
+      for (let inv = 0; inv < 20; inv++)
+        for (let k = 0; k < 5; k++)
+          all.push(
+            finding({
+              uid: `fl-${inv}-${k}`,
+              time: t0 + inv * 3 * HOUR + k,
+              requestId: `inv-${inv}`,
+              path: `/tmp/payload-${inv}`,
+              rule: `warden.rule.r${k}`,
+            }),
+          );
+      // Each batch holds findings of several invocations; an invocation's findings go to both.
+      const batches = [];
+      for (let i = 0; i < all.length; i += 7) batches.push(all.slice(i, i + 7));
+      const results = await Promise.all([
+        ...batches.map((batch, i) => postBatch(i % 2 ? a.url : b.url, batch)),
+        // The same batch to both at once: stored once.
+        postBatch(a.url, batches[3]),
+        postBatch(b.url, batches[3]),
+      ]);
+      for (const r of results) assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(
+        results.reduce((n, r) => n + r.body.added, 0),
+        100,
+      );
+      const incidents = (await call(a.url, 'GET', '/api/incidents?limit=1000')).body.incidents;
+      assert.equal(incidents.length, 20, 'one incident per invocation');
+      assert.ok(
+        incidents.every((i) => i.findings === 5 && i.invocations === 1),
+        JSON.stringify(incidents.map((i) => i.findings)),
+      );
+      assert.deepEqual(
+        (await call(b.url, 'GET', '/api/incidents?limit=1000')).body.incidents,
+        incidents,
+        'both instances see the same',
+      );
+      const client = new pg.Client({ connectionString: db });
+      await client.connect();
       try {
-        assert.equal(r.code, 0, r.stderr);
-        const requestId = r.results[0].requestId;
-        const incidents = (await call(serve.url, 'GET', '/api/incidents?function=basic')).body.incidents;
-        assert.equal(incidents.length, 1, JSON.stringify(incidents));
-        const detail = (await call(serve.url, 'GET', `/api/incidents/${incidents[0].id}`)).body;
-        assert.ok(detail.findings.length >= 1);
-        assert.ok(
-          detail.findings.every((f) => f.metadata.correlation_uid === requestId),
-          'one invocation, one incident',
+        const parts = await client.query(
+          "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'findings' AND c.relkind = 'r' ORDER BY 1",
         );
-        assert.ok(incidents[0].rules.includes('warden.process.spawn'), incidents[0].rules.join(', '));
-        // Every finding the function wrote reached the console.
-        const written = new Set(r.findings.map((f) => f.metadata.uid));
-        const stored = new Set(detail.findings.map((f) => f.metadata.uid));
-        for (const uid of written) assert.ok(stored.has(uid), `${uid} was not shipped`);
+        const names = parts.rows.map((r) => r.relname);
+        for (const day of ['20261201', '20261202', '20261203', '20261204'])
+          assert.ok(names.includes(`findings_${day}`), names.join(', '));
+        const inDay = await client.query('SELECT COUNT(*)::int AS n FROM findings_20261202');
+        assert.ok(inDay.rows[0].n > 0, 'the rows are in their day');
       } finally {
-        r.cleanup();
+        await client.end();
       }
     } finally {
-      await serve.stop();
+      await a.stop();
+      await b.stop();
       cleanup();
     }
   },
