@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { groupFindings } from '../console/group-findings';
 import { compiledJson } from '../policy/compiled';
 import { localSettings, type RuntimeId } from '../sandbox/environment';
 import { runSandbox } from '../sandbox/run';
@@ -14,17 +15,9 @@ import { defaultRuntime, findNode } from '../sandbox/runtimes';
 import type { InvokeResult } from '../sandbox/sandbox';
 import { useColor } from './color';
 import { demoOutcome, leaked } from './demo-outcome';
+import { evidenceText, type Finding, incidentsText, paint } from './finding-text';
 import { packageRoot, resolveClient } from './invoke';
 import { loadPolicyOrExit } from './load-policy-file';
-
-interface Finding {
-  metadata: { correlation_uid?: string };
-  finding_info: { title: string; analytic: { uid: string } };
-  disposition: string;
-  severity: string;
-  evidences: Record<string, unknown>[];
-  unmapped: { package: string };
-}
 
 interface DemoRun {
   mode: 'monitor' | 'enforce';
@@ -41,24 +34,6 @@ const STEPS = [
   ['attack-injection', 'attack: command injection in "name"', 'attack'],
   ['attack-traversal', 'attack: path traversal to /proc/self/environ', 'attack'],
 ] as const;
-
-function paint(color: boolean) {
-  const c = (code: number) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
-  return { red: c(31), green: c(32), yellow: c(33), dim: c(2), bold: c(1) };
-}
-
-function evidenceText(f: Finding): string {
-  const e = f.evidences[0] ?? {};
-  const proc = e.process as { cmd_line?: string } | undefined;
-  const file = e.file as { path?: string } | undefined;
-  const dst = e.dst_endpoint as { ip?: string; port?: number; hostname?: string } | undefined;
-  const data = e.data as { shell_commands?: string[]; requested?: string } | undefined;
-  if (proc?.cmd_line) return data?.shell_commands ? `sh: ${data.shell_commands.join(' ; ')}` : proc.cmd_line;
-  if (file?.path)
-    return data?.requested && data.requested !== file.path ? `${data.requested} → ${file.path}` : file.path;
-  if (dst) return `${dst.hostname ?? dst.ip}:${dst.port}`;
-  return '';
-}
 
 function outcomeText(r: InvokeResult): string {
   if (r.status === 'success') {
@@ -169,19 +144,17 @@ export function registerDemo(program: Command): void {
       }
       const [monitor, enforce] = runs as [DemoRun, DemoRun];
       const blocked = enforce.findings.filter((f) => f.disposition === 'Blocked').length;
-      out.push('', p.bold('Findings'));
-      out.push(
-        `  ${'mode'.padEnd(8)} ${'disposition'.padEnd(11)} ${'rule'.padEnd(32)} ${'severity'.padEnd(9)} evidence`,
-      );
-      for (const run of runs)
-        for (const f of run.findings)
-          out.push(
-            `  ${run.mode.padEnd(8)} ${f.disposition.padEnd(11)} ${f.finding_info.analytic.uid.padEnd(32)} ${f.severity.padEnd(9)} ${evidenceText(f).slice(0, 60)}`,
-          );
+      // One attack is one thing to look at: the findings grouped into incidents as the console does.
+      const grouped = await Promise.all(runs.map((run) => groupFindings(run.findings)));
+      for (const [i, run] of runs.entries()) {
+        const groups = grouped[i] ?? [];
+        out.push('', p.bold(`Incidents, ${run.mode} mode: ${groups.length}`));
+        out.push(...incidentsText(groups, p));
+      }
       out.push(
         '',
         p.bold(
-          `${monitor.findings.length} findings in monitor mode, ${enforce.findings.length} in enforce mode (${blocked} blocked).`,
+          `${monitor.findings.length} findings in monitor mode, ${enforce.findings.length} in enforce mode (${blocked} blocked), in ${grouped[0]?.length ?? 0} and ${grouped[1]?.length ?? 0} incidents.`,
         ),
       );
       for (const sentence of outcome.sentences)

@@ -7,6 +7,7 @@
 import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { groupFindings } from '../console/group-findings';
 import type { LayerBuildOptions } from '../layer/build';
 import { compiledJson } from '../policy/compiled';
 import { localSettings, RUNTIME_IDS, type RuntimeId } from '../sandbox/environment';
@@ -23,6 +24,8 @@ import {
   type RuntimeClient,
 } from '../sandbox/runtimes';
 import type { InvokeRequest } from '../sandbox/sandbox';
+import { useColor } from './color';
+import { incidentsText, paint } from './finding-text';
 import { loadPolicyOrExit } from './load-policy-file';
 import { loadRulesOrExit, rulesJson } from './load-rules-file';
 
@@ -196,6 +199,7 @@ export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promi
   if (o.mode) userEnv.WARDEN_MODE = o.mode;
   const findingsFile = path.resolve(o.findings ?? 'warden-findings.jsonl');
   let findings = 0;
+  const seen: unknown[] = [];
   await runSandbox({
     packageRoot: root,
     functionDir,
@@ -218,6 +222,11 @@ export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promi
     onFinding: (line) => {
       findings++;
       try {
+        seen.push(JSON.parse(line));
+      } catch {
+        // not JSON: written to the file as it came, not grouped
+      }
+      try {
         appendFileSync(findingsFile, `${line}\n`);
       } catch (e) {
         // The file is unusable: findings still reach the terminal, never lost silently.
@@ -226,9 +235,12 @@ export async function runInvoke(functionDir: string, o: InvokeCliOptions): Promi
     },
     onLog: (source, line) => process.stderr.write(`[${source}] ${line}\n`),
   });
+  const groups = await groupFindings(seen);
   process.stderr.write(
-    `[sandbox] ${runtime} (${client.label}): ${events.length} invoke(s), ${findings} finding(s)${findings ? ` → ${findingsFile}` : ''}\n`,
+    `[sandbox] ${runtime} (${client.label}): ${events.length} invoke(s), ${findings} finding(s)${findings ? ` in ${groups.length} incident(s) → ${findingsFile}` : ''}\n`,
   );
+  const text = incidentsText(groups, paint(useColor(process.stderr)), '[sandbox] ');
+  if (text.length > 0) process.stderr.write(`${text.join('\n')}\n`);
   return 0;
 }
 

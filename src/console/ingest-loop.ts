@@ -5,13 +5,50 @@
  * one transaction. With SQLite's synchronous statements nothing else runs in between: every
  * `await` here resumes on the microtask queue, before the event loop takes another request.
  */
-import type { FindingFacts } from './finding-facts';
 import { placeFinding, signatureOf } from './grouping';
 import { incidentIdFor, union, windowOf } from './rows';
 import type { IngestResult, StoredFinding } from './store';
 
 type Row = Record<string, unknown> | undefined;
 type MaybeAsync<T> = T | Promise<T>;
+
+export interface NewIncident {
+  id: string;
+  functionArn: string;
+  functionName: string;
+  title: string;
+  severityId: number;
+  time: number;
+  at: number;
+}
+
+/** A finding added to an incident: its time and severity, the sets grown, when. */
+export interface IncidentExtension {
+  id: string;
+  time: number;
+  severityId: number;
+  title: string;
+  rules: string;
+  packages: string;
+  techniques: string;
+  at: number;
+}
+
+export interface FindingRow {
+  uid: string;
+  incidentId: string;
+  time: number;
+  functionArn: string;
+  functionName: string;
+  requestId: string | null;
+  ruleId: string;
+  package: string;
+  target: string;
+  signature: string;
+  severityId: number;
+  raw: string;
+  received: number;
+}
 
 export interface IngestOps {
   exists(uid: string): MaybeAsync<boolean>;
@@ -21,21 +58,48 @@ export interface IngestOps {
   ofSignature(signature: string): MaybeAsync<Row>;
   /** The incident row, for update (locked where the store locks rows). */
   incident(id: string): MaybeAsync<Row>;
-  createIncident(values: unknown[]): MaybeAsync<unknown>;
-  extendIncident(values: unknown[]): MaybeAsync<unknown>;
-  insertFinding(values: unknown[]): MaybeAsync<unknown>;
+  createIncident(n: NewIncident): MaybeAsync<unknown>;
+  extendIncident(e: IncidentExtension): MaybeAsync<unknown>;
+  insertFinding(f: FindingRow): MaybeAsync<unknown>;
 }
 
-/** createIncident's values: id, function ARN and name, title, severity, first seen, updated. */
-const newIncident = (id: string, f: FindingFacts, at: number): unknown[] => [
-  id,
-  f.functionArn,
-  f.functionName,
-  f.title,
-  f.severityId,
-  f.time,
-  at,
-];
+/** The SQL parameters of each statement, in the order both stores' statements number them. */
+export const params = {
+  newIncident: (n: NewIncident): unknown[] => [
+    n.id,
+    n.functionArn,
+    n.functionName,
+    n.title,
+    n.severityId,
+    n.time,
+    n.at,
+  ],
+  extension: (e: IncidentExtension): unknown[] => [
+    e.time,
+    e.severityId,
+    e.title,
+    e.rules,
+    e.packages,
+    e.techniques,
+    e.at,
+    e.id,
+  ],
+  finding: (f: FindingRow): unknown[] => [
+    f.uid,
+    f.incidentId,
+    f.time,
+    f.functionArn,
+    f.functionName,
+    f.requestId,
+    f.ruleId,
+    f.package,
+    f.target,
+    f.signature,
+    f.severityId,
+    f.raw,
+    f.received,
+  ],
+};
 
 export async function ingestAll(
   ops: IngestOps,
@@ -56,34 +120,42 @@ export async function ingestAll(
       ofSignature: windowOf(await ops.ofSignature(signature)),
     });
     const id = 'join' in placement ? placement.join : incidentIdFor(f.uid);
-    if (!('join' in placement)) await ops.createIncident(newIncident(id, f, receivedAt));
+    if (!('join' in placement))
+      await ops.createIncident({
+        id,
+        functionArn: f.functionArn,
+        functionName: f.functionName,
+        title: f.title,
+        severityId: f.severityId,
+        time: f.time,
+        at: receivedAt,
+      });
     const current = (await ops.incident(id)) as Record<string, unknown>;
-    // time, severity, title, rules, packages, techniques, updated, id
-    await ops.extendIncident([
-      f.time,
-      f.severityId,
-      f.title,
-      union(current.rules, [f.ruleId]),
-      union(current.packages, [f.package]),
-      union(current.techniques, f.techniques),
-      receivedAt,
+    await ops.extendIncident({
       id,
-    ]);
-    await ops.insertFinding([
-      f.uid,
-      id,
-      f.time,
-      f.functionArn,
-      f.functionName,
-      f.requestId ?? null,
-      f.ruleId,
-      f.package,
-      f.target,
+      time: f.time,
+      severityId: f.severityId,
+      title: f.title,
+      rules: union(current.rules, [f.ruleId]),
+      packages: union(current.packages, [f.package]),
+      techniques: union(current.techniques, f.techniques),
+      at: receivedAt,
+    });
+    await ops.insertFinding({
+      uid: f.uid,
+      incidentId: id,
+      time: f.time,
+      functionArn: f.functionArn,
+      functionName: f.functionName,
+      requestId: f.requestId ?? null,
+      ruleId: f.ruleId,
+      package: f.package,
+      target: f.target,
       signature,
-      f.severityId,
+      severityId: f.severityId,
       raw,
-      receivedAt,
-    ]);
+      received: receivedAt,
+    });
     added++;
     touched.add(id);
   }

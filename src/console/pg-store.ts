@@ -5,7 +5,7 @@
  * two instances grouping the same function's findings take turns and group them as one would.
  */
 import { Pool, type PoolClient } from 'pg';
-import { ingestAll } from './ingest-loop';
+import { ingestAll, params } from './ingest-loop';
 import { incidentOf, triaged } from './rows';
 import type {
   FindingFilter,
@@ -185,25 +185,25 @@ export async function openPgStore(url: string): Promise<Store> {
                 [signature],
               ),
             incident: (id) => one(c, 'SELECT * FROM incidents WHERE id = $1 FOR UPDATE', [id]),
-            createIncident: (v) =>
+            createIncident: (n) =>
               c.query(
                 `INSERT INTO incidents (id, function_arn, function_name, title, severity_id, first_seen, last_seen, findings,
                    rules, packages, techniques, state, reason, assignee, updated)
                  VALUES ($1, $2, $3, $4, $5, $6, $6, 0, '[]', '[]', '[]', 'new', NULL, NULL, $7)`,
-                v,
+                params.newIncident(n),
               ),
-            extendIncident: (v) =>
+            extendIncident: (e) =>
               c.query(
                 `UPDATE incidents SET findings = findings + 1, first_seen = LEAST(first_seen, $1), last_seen = GREATEST(last_seen, $1),
                    title = CASE WHEN $2 > severity_id THEN $3 ELSE title END, severity_id = GREATEST(severity_id, $2),
                    rules = $4, packages = $5, techniques = $6, updated = $7 WHERE id = $8`,
-                v,
+                params.extension(e),
               ),
-            insertFinding: (v) =>
+            insertFinding: (f) =>
               c.query(
                 `INSERT INTO findings (uid, incident_id, time, function_arn, function_name, request_id, rule_id, package, target,
                    signature, severity_id, raw, received) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-                v,
+                params.finding(f),
               ),
           },
           findings,

@@ -2,7 +2,7 @@
  * The embedded store: one SQLite file in WAL mode through Node's own `node:sqlite` (Node 22.13
  * and later: nothing to compile), `synchronous=FULL` so a committed batch survives a crash.
  */
-import { ingestAll } from './ingest-loop';
+import { ingestAll, params } from './ingest-loop';
 import { incidentOf, triaged } from './rows';
 import type {
   FindingFilter,
@@ -143,9 +143,9 @@ export function openSqliteStore(file: string): Store {
             ofInvocation: (arn, requestId) => q.ofInvocation.get(arn, requestId),
             ofSignature: (signature) => q.ofSignature.get(signature),
             incident: (id) => q.incident.get(id),
-            createIncident: (v) => q.createIncident.run(...v),
-            extendIncident: (v) => q.extendIncident.run(...v),
-            insertFinding: (v) => q.insertFinding.run(...v),
+            createIncident: (n) => q.createIncident.run(...params.newIncident(n)),
+            extendIncident: (e) => q.extendIncident.run(...params.extension(e)),
+            insertFinding: (f) => q.insertFinding.run(...params.finding(f)),
           },
           findings,
           receivedAt,

@@ -194,6 +194,9 @@ test('end to end: a shell spawned by the function is blocked in enforce mode, se
       assert.equal(f.resources[0].uid, 'arn:aws:lambda:us-east-1:123456789012:function:basic');
       assert.equal(f.cloud.provider, 'AWS');
       assert.equal(f.unmapped.package, '<function>');
+      // The run's findings, grouped as the console groups them: one invocation, one incident.
+      assert.match(r.stderr, new RegExp(`${r.findings.length} finding\\(s\\) in 1 incident\\(s\\)`));
+      assert.match(r.stderr, /\[sandbox\] #1 \S+ +.* — basic; \d+ findings?, 1 invocation/);
       if (mode === 'enforce') {
         assert.deepEqual(res.response, { ran: false, code: 'ERR_WARDEN_BLOCKED' });
         assert.equal(existsSync(join(r.dir, 'marker')), false);
