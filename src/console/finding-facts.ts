@@ -26,8 +26,20 @@ const obj = (v: unknown): Obj | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+/**
+ * A target as incidents compare it: a process's own /proc entry is the same file whichever pid
+ * the environment gave it (`/proc/self/environ` read as /proc/4242/environ in one sandbox and as
+ * /proc/5151/environ in the next is one thing).
+ */
+const comparable = (target: string): string =>
+  target.replace(/^\/proc\/(?:\d+|self|thread-self)\//, '/proc/<pid>/');
+
 /** The target of a finding, from its first evidence. */
 export function targetOf(finding: Obj): string {
+  return comparable(rawTargetOf(finding));
+}
+
+function rawTargetOf(finding: Obj): string {
   const evidence = obj((finding.evidences as unknown[] | undefined)?.[0]) ?? {};
   const process = obj(evidence.process);
   const file = obj(evidence.file);

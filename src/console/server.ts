@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { parseFirehose } from './firehose';
 import { MAX_BATCH_BYTES, parseBatch } from './ingest';
+import { registerPages } from './pages';
 import {
   CLOSE_REASONS,
   type CloseReason,
@@ -22,6 +23,8 @@ export interface ServerOptions {
   now?: () => number;
 }
 
+const COOKIE = 'warden_token';
+
 function tokenMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
   const want = Buffer.from(token);
@@ -37,12 +40,29 @@ function sinceOf(value: string | undefined): number | undefined {
 export function consoleApp(o: ServerOptions): Hono {
   const now = o.now ?? Date.now;
   const app = new Hono();
+  // A browser signs in once with the token (/login?token=…) and keeps it in a cookie only this
+  // site sends (SameSite=Strict: another site's form cannot triage for it).
+  app.get('/login', (c) => {
+    const given = c.req.query('token') ?? '';
+    if (!o.token || !tokenMatches(given, o.token))
+      return c.text('open /login?token=<the console token>', 401);
+    c.header(
+      'set-cookie',
+      `${COOKIE}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/${c.req.url.startsWith('https:') ? '; Secure' : ''}`,
+    );
+    return c.redirect('/incidents', 303);
+  });
   app.use('*', async (c, next) => {
     // Firehose authenticates with its access key (checked by its route, answered in its shape).
-    if (c.req.path === '/healthz' || c.req.path === '/v1/firehose' || !o.token) return next();
-    if (!tokenMatches(c.req.header('authorization'), o.token))
-      return c.json({ error: 'a bearer token is required (Authorization: Bearer …)' }, 401);
-    return next();
+    if (['/healthz', '/v1/firehose', '/favicon.ico'].includes(c.req.path) || !o.token) return next();
+    const cookie = /(?:^|;\s*)warden_token=([^;]*)/.exec(c.req.header('cookie') ?? '')?.[1];
+    const fromPage =
+      !c.req.path.startsWith('/v1/') && !c.req.path.startsWith('/api/') && cookie !== undefined;
+    if (tokenMatches(c.req.header('authorization'), o.token)) return next();
+    if (fromPage && tokenMatches(decodeURIComponent(cookie), o.token)) return next();
+    return c.req.path.startsWith('/v1/') || c.req.path.startsWith('/api/')
+      ? c.json({ error: 'a bearer token is required (Authorization: Bearer …)' }, 401)
+      : c.text('sign in: open /login?token=<the console token>', 401);
   });
   app.get('/healthz', (c) => c.json({ ok: true }));
 
@@ -133,6 +153,8 @@ export function consoleApp(o: ServerOptions): Hono {
       return c.json({ error: `closing takes a reason: one of ${CLOSE_REASONS.join(', ')}` }, 400);
     return c.json({ incident: await o.store.updateIncident(current.id, patch, now()) });
   });
+
+  registerPages(app, o.store);
 
   app.get('/api/findings', async (c) => {
     const since = sinceOf(c.req.query('since'));

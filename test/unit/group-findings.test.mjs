@@ -77,6 +77,14 @@ test('the target of a finding: the program, the file, the destination, the API',
   assert.equal(lib.targetOf({ evidences: [{ process: { file: { path: '/bin/sh' } } }] }), '/bin/sh');
   assert.equal(lib.targetOf({ evidences: [{ file: { path: '/etc/passwd' } }] }), '/etc/passwd');
   assert.equal(
+    lib.targetOf({ evidences: [{ file: { path: '/proc/4242/environ' } }] }),
+    '/proc/<pid>/environ',
+  );
+  assert.equal(
+    lib.targetOf({ evidences: [{ file: { path: '/proc/self/environ' } }] }),
+    '/proc/<pid>/environ',
+  );
+  assert.equal(
     lib.targetOf({ evidences: [{ dst_endpoint: { hostname: 'evil.example', port: 443 } }] }),
     'evil.example:443',
   );

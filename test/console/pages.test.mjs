@@ -1,0 +1,170 @@
+// The console's pages in a real browser (Debian's chromium through playwright-core): the demo's
+// real findings are shipped to `warden serve`, then the incident list (filters, bulk triage) and
+// an incident (its timeline, the input that carried the attack, MITRE techniques, triage, the raw
+// OCSF) are used as a person would, with no console error. On both stores. UPDATE_SCREENSHOTS=1
+// writes the screenshots to docs/console/.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { NODE, ROOT, tempDir } from '../helpers.mjs';
+import { freshDatabase, postgresUnavailable } from '../postgres.mjs';
+import { CLI, run } from '../sandbox-helpers.mjs';
+
+const TOKEN = 'pages-test-token';
+const [major, minor] = process.versions.node.split('.').map(Number);
+const HAS_SQLITE = major > 22 || (major === 22 && minor >= 13);
+
+function chromiumPath() {
+  for (const name of ['chromium', 'chromium-browser']) {
+    try {
+      return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
+    } catch {
+      // not this one
+    }
+  }
+  if (process.env.CI) throw new Error('CI: no chromium (Debian package chromium)');
+  return undefined;
+}
+const BROWSER = chromiumPath();
+const NO_POSTGRES = await postgresUnavailable();
+const SKIP = {
+  sqlite: !BROWSER
+    ? { skip: 'no chromium (Debian package chromium)' }
+    : HAS_SQLITE
+      ? {}
+      : { skip: `node:sqlite needs Node 22.13 or later (this is ${process.version})` },
+  postgres: !BROWSER
+    ? { skip: 'no chromium (Debian package chromium)' }
+    : NO_POSTGRES
+      ? { skip: NO_POSTGRES }
+      : {},
+};
+
+let demoFindings;
+/** The findings `warden demo` produces (both modes), run once for every test here. */
+async function demo() {
+  if (demoFindings) return demoFindings;
+  const r = await run(NODE, [CLI, 'demo', '--json'], { timeout: 170_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop());
+  demoFindings = out.runs.flatMap((x) => x.findings);
+  return demoFindings;
+}
+
+async function startServe(db) {
+  const child = spawn(NODE, [CLI, 'serve', '--db', db, '--port', '0', '--token', TOKEN], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[^ ]+) /.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const post = (url, findings) =>
+  new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/v1/findings`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-encoding': 'gzip',
+          'content-type': 'application/x-ndjson',
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
+    req.on('error', reject);
+    req.end(gzipSync(findings.map((f) => JSON.stringify(f)).join('\n')));
+  });
+
+for (const backend of ['sqlite', 'postgres']) {
+  test(
+    `[${backend}] the incident list and an incident, in a browser: filters, bulk triage, timeline, input, techniques, raw OCSF`,
+    SKIP[backend],
+    async () => {
+      const findings = await demo();
+      const { dir, cleanup } = tempDir('warden-pages-');
+      const serve = await startServe(
+        backend === 'postgres' ? await freshDatabase() : join(dir, 'console.sqlite'),
+      );
+      const browser = await chromium.launch({ executablePath: BROWSER, args: ['--no-sandbox'] });
+      const errors = [];
+      try {
+        assert.equal(await post(serve.url, findings), 200);
+        // Without the token: refused, and told how to sign in.
+        const stranger = await browser.newPage();
+        const denied = await stranger.goto(`${serve.url}/incidents`);
+        assert.equal(denied.status(), 401);
+        assert.match(await stranger.textContent('body'), /login\?token=/);
+        await stranger.close();
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(m.text());
+        });
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`${serve.url}/login?token=${TOKEN}`);
+        assert.match(page.url(), /\/incidents$/);
+        // The demo's two attacks, in both modes: two incidents (the enforce run repeats the monitor run's).
+        const rows = page.locator('tr[data-incident]');
+        assert.equal(await rows.count(), 2);
+        const shots = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'console') : join(dir, 'shots');
+        mkdirSync(shots, { recursive: true });
+        await page.screenshot({ path: join(shots, 'incidents.png'), fullPage: true });
+        // Filter by rule.
+        await page.fill('input[name=rule]', 'warden.detect.path-traversal');
+        await Promise.all([page.waitForURL(/rule=/), page.click('button:has-text("Filter")')]);
+        assert.equal(await rows.count(), 1);
+        await page.goto(`${serve.url}/incidents`);
+        // Bulk triage: the command injection incident, in progress, to sam.
+        const injection = rows.filter({ hasText: 'Command injection' });
+        await injection.locator('input[type=checkbox]').check();
+        await page.selectOption('form[action="/incidents/triage"] select[name=state]', 'in_progress');
+        await page.fill('form[action="/incidents/triage"] input[name=assignee]', 'sam');
+        await page.click('button:has-text("Apply")');
+        assert.match(await page.textContent('[role=status]'), /1 incident\(s\) updated/);
+        assert.match(await injection.textContent(), /In progress[\s\S]*sam/);
+        // The incident itself.
+        await injection.locator('a').click();
+        assert.match(await page.textContent('h1'), /Command injection/);
+        assert.equal(await page.locator('tr.finding').count(), 8, 'four findings in each mode');
+        assert.match(await page.locator('tr.input').first().textContent(), /body/);
+        assert.match(await page.textContent('dl'), /T1059\.004/);
+        assert.match(await page.textContent('details pre'), /"class_uid": 2004/);
+        await page.screenshot({ path: join(shots, 'incident.png'), fullPage: true });
+        // Closing without a reason is refused; with one, it is closed.
+        await page.selectOption('main form select[name=state]', 'closed');
+        await page.selectOption('main form select[name=reason]', 'true_positive');
+        await page.click('button:has-text("Save")');
+        assert.match(await page.textContent('dl'), /Closed · True positive/);
+        assert.deepEqual(errors, []);
+      } finally {
+        await browser.close();
+        await serve.stop();
+        cleanup();
+      }
+    },
+  );
+}
