@@ -14,6 +14,7 @@ import { runSandbox } from '../sandbox/run';
 import { defaultRuntime, findNode } from '../sandbox/runtimes';
 import type { InvokeResult } from '../sandbox/sandbox';
 import { useColor } from './color';
+import { serveDemoFindings } from './demo-console';
 import { demoOutcome, leaked } from './demo-outcome';
 import { evidenceText, type Finding, incidentsText, paint } from './finding-text';
 import { packageRoot, resolveClient } from './invoke';
@@ -51,7 +52,9 @@ export function registerDemo(program: Command): void {
     )
     .option('--json', 'print the invocations and findings as JSON')
     .option('--runtime <id>', 'Lambda runtime (default: the newest installed)')
-    .action(async (opts: { json?: boolean; runtime?: string }) => {
+    .option('--serve', "then open the console (warden serve) on the demo's findings, until Ctrl-C")
+    .option('--port <n>', 'the port for --serve', '8080')
+    .action(async (opts: { json?: boolean; runtime?: string; serve?: boolean; port: string }) => {
       const root = packageRoot();
       const example = join(root, 'examples', 'doc-convert');
       if (!existsSync(join(root, 'dist', 'sensor.cjs')) || !existsSync(example)) {
@@ -164,7 +167,22 @@ export function registerDemo(program: Command): void {
           'Each finding is an OCSF Detection Finding (class 2004); `warden demo --json` prints them whole.',
         ),
       );
+      if (!opts.serve)
+        out.push(
+          p.dim('See them as incidents in the console: `npm run demo -- --serve` (warden demo --serve).'),
+        );
       process.stdout.write(`${out.join('\n')}\n`);
       if (!outcome.ok) process.exitCode = 1;
+      if (opts.serve) {
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) {
+          process.stderr.write(`warden demo: --port ${opts.port}: a port number from 0 to 65535\n`);
+          process.exit(2);
+        }
+        await serveDemoFindings(
+          runs.flatMap((r) => r.findings),
+          port,
+        );
+      }
     });
 }
