@@ -10,6 +10,7 @@ export { defaultRules };
 export const DEFAULT_RULES = defaultRules();
 export { useColor } from './cli/color';
 export { demoOutcome } from './cli/demo-outcome';
+export { asffBatches, MAX_CALL_BYTES, MAX_FINDINGS_PER_CALL, toAsff } from './console/asff';
 export { factsOf, targetOf } from './console/finding-facts';
 export { groupFindings } from './console/group-findings';
 export { alive, KEEP_ALIVE_MS, MAX_SPAN_MS, placeFinding, signatureOf } from './console/grouping';

@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
+import { asffBatches } from './asff';
 import { parseFirehose } from './firehose';
 import { MAX_BATCH_BYTES, parseBatch } from './ingest';
 import { registerPages } from './pages';
@@ -152,6 +153,21 @@ export function consoleApp(o: ServerOptions): Hono {
     if (patch.state === 'closed' && !(patch.reason ?? current.reason))
       return c.json({ error: `closing takes a reason: one of ${CLOSE_REASONS.join(', ')}` }, 400);
     return c.json({ incident: await o.store.updateIncident(current.id, patch, now()) });
+  });
+
+  // AWS Security Hub: BatchImportFindings request bodies (≤ 100 findings, ≤ 6 MB each) for the
+  // findings that match, to send with the account's credentials.
+  app.get('/api/export/securityhub', async (c) => {
+    const since = sinceOf(c.req.query('since'));
+    if (Number.isNaN(since)) return c.json({ error: 'since: epoch milliseconds or an ISO date' }, 400);
+    const findings = await o.store.findings({
+      ...(c.req.query('function') ? { function: c.req.query('function') } : {}),
+      ...(c.req.query('rule') ? { rule: c.req.query('rule') } : {}),
+      ...(c.req.query('incident') ? { incident: c.req.query('incident') } : {}),
+      ...(since !== undefined ? { since } : {}),
+      limit: 10_000,
+    });
+    return c.json(asffBatches(findings, { now: now() }));
   });
 
   registerPages(app, o.store);

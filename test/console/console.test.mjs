@@ -184,6 +184,13 @@ for (const backend of ['sqlite', 'postgres']) {
         const stored = await call(serve.url, 'GET', '/api/findings?limit=10000');
         assert.equal(stored.body.findings.length, 450);
         assert.equal(new Set(stored.body.findings.map((f) => f.metadata.uid)).size, 450);
+        // The Security Hub export of the same: BatchImportFindings bodies of at most 100, read back.
+        const exported = (await call(serve.url, 'GET', '/api/export/securityhub')).body;
+        assert.deepEqual(
+          exported.batches.map((b) => b.Findings.length),
+          [100, 100, 100, 100, 50],
+        );
+        assert.equal(exported.batches[0].Findings[0].Resources[0].Id, ARN);
       } finally {
         await serve.stop();
         cleanup();
