@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type * as Serve from '../console/serve';
+import { readFileOrExit } from './load-policy-file';
 
 export function registerServe(program: Command): void {
   program
@@ -17,10 +18,14 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'the address to listen on', '127.0.0.1')
     .option('--port <n>', 'the port to listen on (0: any free one)', '8080')
     .option(
+      '--routes <file>',
+      'where incidents are notified (YAML or JSON: signed webhook, Slack, PagerDuty routes, by severity, function and rule)',
+    )
+    .option(
       '--token <token>',
       'the bearer token ingest and the API require (default: WARDEN_CONSOLE_TOKEN; none on loopback)',
     )
-    .action(async (opts: { db: string; host: string; port: string; token?: string }) => {
+    .action(async (opts: { db: string; host: string; port: string; token?: string; routes?: string }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         process.stderr.write(`warden serve: --port ${opts.port}: a port number from 0 to 65535\n`);
@@ -34,7 +39,17 @@ export function registerServe(program: Command): void {
         );
         process.exit(2);
       }
-      const { startConsole, isPostgres } = require(path.join(__dirname, 'serve.cjs')) as typeof Serve;
+      const { startConsole, isPostgres, parseRoutes } = require(
+        path.join(__dirname, 'serve.cjs'),
+      ) as typeof Serve;
+      let routes: ReturnType<typeof parseRoutes> | undefined;
+      if (opts.routes) {
+        routes = parseRoutes(opts.routes, readFileOrExit('routes file', opts.routes));
+        if (!routes.ok) {
+          process.stderr.write(`warden serve: invalid routes: ${routes.error}\n`);
+          process.exit(2);
+        }
+      }
       const db = isPostgres(opts.db) ? opts.db : path.resolve(opts.db);
       const shown = isPostgres(db) ? db.replace(/\/\/[^@/]*@/, '//…@') : db;
       const running = await startConsole({
@@ -42,6 +57,7 @@ export function registerServe(program: Command): void {
         host: opts.host,
         port,
         ...(token ? { token } : {}),
+        ...(routes?.ok ? { routes: routes.config } : {}),
         onListening: (url) =>
           process.stdout.write(
             `warden serve: listening on ${url} (findings in ${shown}; collector URL ${url}/v1/findings)\n`,

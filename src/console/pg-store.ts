@@ -62,6 +62,12 @@ CREATE INDEX IF NOT EXISTS findings_function ON findings (function_arn, time);
 CREATE INDEX IF NOT EXISTS findings_rule ON findings (rule_id, time);
 CREATE INDEX IF NOT EXISTS findings_request ON findings (function_arn, request_id);
 CREATE INDEX IF NOT EXISTS findings_signature ON findings (signature, time);
+CREATE TABLE IF NOT EXISTS notifications (
+  route TEXT NOT NULL,
+  incident_id TEXT NOT NULL,
+  last_sent BIGINT NOT NULL,
+  PRIMARY KEY (route, incident_id)
+);
 `;
 
 /** The day partition a time falls in: its name and bounds (UTC days). */
@@ -275,6 +281,21 @@ export async function openPgStore(url: string): Promise<Store> {
           (await one(c, 'SELECT * FROM incidents WHERE id = $1', [id])) as Record<string, unknown>,
         );
       }),
+
+    async claimNotification(
+      route: string,
+      incidentId: string,
+      now: number,
+      everyMs: number,
+    ): Promise<boolean> {
+      const r = await pool.query(
+        `INSERT INTO notifications (route, incident_id, last_sent) VALUES ($1, $2, $3)
+         ON CONFLICT (route, incident_id) DO UPDATE SET last_sent = excluded.last_sent
+         WHERE notifications.last_sent <= $3::bigint - $4::bigint RETURNING 1 AS claimed`,
+        [route, incidentId, now, everyMs],
+      );
+      return r.rows.length > 0;
+    },
 
     async close(): Promise<void> {
       await pool.end();

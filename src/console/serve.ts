@@ -4,6 +4,7 @@
  */
 import { serve } from '@hono/node-server';
 import { openPgStore } from './pg-store';
+import type { RoutesConfig } from './routes';
 import { consoleApp } from './server';
 import { openSqliteStore } from './sqlite-store';
 
@@ -13,6 +14,7 @@ export interface ServeOptions {
   host: string;
   port: number;
   token?: string;
+  routes?: RoutesConfig;
   /** Called once listening, with the address actually bound (port 0 picks a free one). */
   onListening(url: string): void;
 }
@@ -20,9 +22,19 @@ export interface ServeOptions {
 /** Whether --db names a PostgreSQL database (a URL) rather than a SQLite file. */
 export const isPostgres = (db: string): boolean => /^postgres(ql)?:\/\//.test(db);
 
+export { parseRoutes } from './routes';
+
 export async function startConsole(o: ServeOptions): Promise<{ close(): Promise<void> }> {
   const store = isPostgres(o.db) ? await openPgStore(o.db) : openSqliteStore(o.db);
-  const app = consoleApp({ store, ...(o.token ? { token: o.token } : {}) });
+  const app = consoleApp({
+    store,
+    ...(o.token ? { token: o.token } : {}),
+    ...(o.routes ? { routes: o.routes } : {}),
+    onNotifyFailed: (route, incident, status) =>
+      process.stderr.write(
+        `warden serve: route ${route}: incident ${incident} not delivered (${status ? `HTTP ${status}` : 'no answer'})\n`,
+      ),
+  });
   const server = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, (info) => {
     const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
     o.onListening(`http://${host}:${info.port}`);

@@ -8,10 +8,12 @@ import { asffBatches } from './asff';
 import { parseFirehose } from './firehose';
 import { MAX_BATCH_BYTES, parseBatch } from './ingest';
 import { registerPages } from './pages';
+import { NOTIFY_EVERY_MS, notification, type RoutesConfig, routesFor, send } from './routes';
 import {
   CLOSE_REASONS,
   type CloseReason,
   INCIDENT_STATES,
+  type Incident,
   type IncidentPatch,
   type IncidentState,
   type Store,
@@ -19,6 +21,10 @@ import {
 
 export interface ServerOptions {
   store: Store;
+  /** Where incidents are routed (warden serve --routes). */
+  routes?: RoutesConfig;
+  /** A notification that got no 2xx (route, incident, status): for the operator's log. */
+  onNotifyFailed?(route: string, incidentId: string, status: number): void;
   /** The bearer token ingest and the API require (none: open, for loopback use only). */
   token?: string;
   now?: () => number;
@@ -41,6 +47,25 @@ function sinceOf(value: string | undefined): number | undefined {
 export function consoleApp(o: ServerOptions): Hono {
   const now = o.now ?? Date.now;
   const app = new Hono();
+  /** Each touched incident to the routes it matches, at most once per route and NOTIFY_EVERY_MS. */
+  const notify = async (incidentIds: readonly string[]): Promise<void> => {
+    if (!o.routes || o.routes.routes.length === 0) return;
+    for (const id of incidentIds) {
+      const incident = await o.store.incident(id);
+      if (!incident) continue;
+      for (const route of routesFor(o.routes, incident)) {
+        const t = now();
+        if (!(await o.store.claimNotification(route.name, id, t, NOTIFY_EVERY_MS))) continue;
+        const status = await send(
+          notification(route, incident, {
+            now: t,
+            ...(o.routes.consoleUrl ? { consoleUrl: o.routes.consoleUrl } : {}),
+          }),
+        );
+        if (status < 200 || status >= 300) o.onNotifyFailed?.(route.name, id, status);
+      }
+    }
+  };
   // A browser signs in once with the token (/login?token=…) and keeps it in a cookie only this
   // site sends (SameSite=Strict: another site's form cannot triage for it).
   app.get('/login', (c) => {
@@ -76,6 +101,7 @@ export function consoleApp(o: ServerOptions): Hono {
       return c.json({ error: parsed.error, ...(parsed.line ? { line: parsed.line } : {}) }, 400);
     // Acknowledged once the transaction has committed (durable), never before.
     const result = await o.store.ingest(parsed.findings, now());
+    void notify(result.incidents);
     return c.json(result, 200);
   });
 
@@ -94,7 +120,8 @@ export function consoleApp(o: ServerOptions): Hono {
       headerId,
     );
     if (!parsed.ok) return answer(400, parsed.requestId, parsed.error);
-    if (parsed.batch.findings.length > 0) await o.store.ingest(parsed.batch.findings, now());
+    if (parsed.batch.findings.length > 0)
+      void notify((await o.store.ingest(parsed.batch.findings, now())).incidents);
     return answer(200, parsed.batch.requestId);
   });
 
@@ -168,6 +195,46 @@ export function consoleApp(o: ServerOptions): Hono {
       limit: 10_000,
     });
     return c.json(asffBatches(findings, { now: now() }));
+  });
+
+  // The routes (secrets left out), and a test notification through one.
+  app.get('/api/routes', (c) =>
+    c.json({
+      routes: (o.routes?.routes ?? []).map(({ secret: _s, routingKey: _k, ...r }) => r),
+    }),
+  );
+  app.post('/api/routes/:name/test', async (c) => {
+    const route = o.routes?.routes.find((r) => r.name === c.req.param('name'));
+    if (!route) return c.json({ error: 'no such route' }, 404);
+    const t = now();
+    const sample: Incident = {
+      id: `test-${t}`,
+      functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:warden-test',
+      functionName: 'warden-test',
+      title: 'Test notification from Warden',
+      severityId: route.minSeverity,
+      firstSeen: t,
+      lastSeen: t,
+      findings: 1,
+      invocations: 1,
+      rules: ['warden.test'],
+      packages: ['<function>'],
+      techniques: [],
+      state: 'new',
+      reason: null,
+      assignee: null,
+      updated: t,
+    };
+    const status = await send(
+      notification(route, sample, {
+        now: t,
+        ...(o.routes?.consoleUrl ? { consoleUrl: o.routes.consoleUrl } : {}),
+      }),
+    );
+    return c.json(
+      { route: route.name, status, ok: status >= 200 && status < 300 },
+      status >= 200 && status < 300 ? 200 : 502,
+    );
   });
 
   registerPages(app, o.store);

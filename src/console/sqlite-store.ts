@@ -84,6 +84,12 @@ CREATE INDEX IF NOT EXISTS findings_function ON findings (function_arn, time);
 CREATE INDEX IF NOT EXISTS findings_rule ON findings (rule_id, time);
 CREATE INDEX IF NOT EXISTS findings_request ON findings (function_arn, request_id);
 CREATE INDEX IF NOT EXISTS findings_signature ON findings (signature, time);
+CREATE TABLE IF NOT EXISTS notifications (
+  route TEXT NOT NULL,
+  incident_id TEXT NOT NULL,
+  last_sent INTEGER NOT NULL,
+  PRIMARY KEY (route, incident_id)
+);
 `;
 
 /** A function filter matches its name or its ARN. */
@@ -226,6 +232,23 @@ export function openSqliteStore(file: string): Store {
         );
         return withInvocations(q.incident.get(id) as Record<string, unknown>);
       });
+    },
+
+    async claimNotification(
+      route: string,
+      incidentId: string,
+      now: number,
+      everyMs: number,
+    ): Promise<boolean> {
+      return (
+        db
+          .prepare(
+            `INSERT INTO notifications (route, incident_id, last_sent) VALUES (?1, ?2, ?3)
+        ON CONFLICT (route, incident_id) DO UPDATE SET last_sent = excluded.last_sent
+        WHERE notifications.last_sent <= ?3 - ?4 RETURNING 1 AS claimed`,
+          )
+          .get(route, incidentId, now, everyMs) !== undefined
+      );
     },
 
     async close(): Promise<void> {

@@ -72,5 +72,10 @@ export interface Store {
   /** The findings as received (OCSF objects), oldest first. */
   findings(filter: FindingFilter): Promise<unknown[]>;
   updateIncident(id: string, patch: IncidentPatch, at: number): Promise<Incident | undefined>;
+  /**
+   * Whether a route may notify about an incident now: true (and recorded) when it has not in the
+   * last `everyMs`; atomic, so of several instances one sends.
+   */
+  claimNotification(route: string, incidentId: string, now: number, everyMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
