@@ -14,6 +14,7 @@ export { asffBatches, MAX_CALL_BYTES, MAX_FINDINGS_PER_CALL, toAsff } from './co
 export { factsOf, targetOf } from './console/finding-facts';
 export { groupFindings } from './console/group-findings';
 export { alive, KEEP_ALIVE_MS, MAX_SPAN_MS, placeFinding, signatureOf } from './console/grouping';
+export { toIncidentFinding } from './console/incident-finding';
 export { environmentBytes, formatPlan, instrumentPlan, layerOf } from './deploy/instrument-plan';
 export { DETECTORS } from './detect/detectors';
 export { credentialNeedles, findCredential, stratumMethod } from './detect/detectors/exfiltration';

@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { asffBatches } from './asff';
 import { parseFirehose } from './firehose';
+import { toIncidentFinding } from './incident-finding';
 import { MAX_BATCH_BYTES, parseBatch } from './ingest';
 import { registerPages } from './pages';
 import { NOTIFY_EVERY_MS, notification, type RoutesConfig, routesFor, send } from './routes';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   now?: () => number;
 }
 
+declare const __WARDEN_VERSION__: string;
+const VERSION = typeof __WARDEN_VERSION__ === 'string' ? __WARDEN_VERSION__ : '0.0.0-dev';
 const COOKIE = 'warden_token';
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -147,6 +150,16 @@ export function consoleApp(o: ServerOptions): Hono {
     const incident = await o.store.incident(c.req.param('id'));
     if (!incident) return c.json({ error: 'no such incident' }, 404);
     return c.json({ incident, findings: await o.store.findings({ incident: incident.id, limit: 10_000 }) });
+  });
+
+  // The incident as an OCSF Incident Finding (class 2005).
+  app.get('/api/incidents/:id/ocsf', async (c) => {
+    const incident = await o.store.incident(c.req.param('id'));
+    if (!incident) return c.json({ error: 'no such incident' }, 404);
+    const findings = await o.store.findings({ incident: incident.id, limit: 10_000 });
+    return c.json(
+      toIncidentFinding(incident, findings, { now: now(), product: { name: 'Warden', version: VERSION } }),
+    );
   });
 
   app.patch('/api/incidents/:id', async (c) => {

@@ -282,6 +282,27 @@ for (const backend of ['sqlite', 'postgres']) {
           [closed.body.incident.state, closed.body.incident.reason],
           ['closed', 'true_positive'],
         );
+        // The incident as an OCSF Incident Finding (2005): closed, a true positive, its findings' info.
+        const ocsf = (await call(serve.url, 'GET', `/api/incidents/${first.id}/ocsf`)).body;
+        assert.deepEqual(
+          [
+            ocsf.class_uid,
+            ocsf.category_uid,
+            ocsf.activity_id,
+            ocsf.type_uid,
+            ocsf.status_id,
+            ocsf.verdict_id,
+          ],
+          [2005, 2, 3, 200503, 5, 2],
+        );
+        assert.equal(ocsf.severity_id, 5);
+        assert.equal(ocsf.assignee.name, 'sam');
+        assert.deepEqual(
+          ocsf.finding_info_list.map((i) => i.uid),
+          ['a1', 'a2', 'a3', 'b1'],
+        );
+        assert.ok(ocsf.metadata.profiles.includes('incident'));
+        assert.equal(ocsf.resources[0].uid, ARN);
         await postBatch(serve.url, [
           finding({ uid: 'e1', time: t0 + HOUR / 2 + 60_000, requestId: 'inv-5' }),
         ]);
