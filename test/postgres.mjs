@@ -3,8 +3,8 @@
 // postgres user when run as root: initdb refuses root), on 127.0.0.1, stopped at exit. Each
 // caller gets a database of its own. Without PostgreSQL the tests that need it are skipped, except
 // under CI, where its absence is a failure.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,15 +54,19 @@ async function startPrivate() {
     'start',
   ]);
   if (started.status !== 0) throw new Error(`pg_ctl start failed: ${started.stderr}${started.stdout}`);
-  process.once('exit', () => {
-    try {
-      const [exe, ...rest] = [...asPostgres, join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'];
-      execFileSync(exe, rest, { stdio: 'ignore' });
-    } catch {
-      // already gone
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // Stopped when this process ends, however it ends (the test runner may end a file's process
+  // without its exit handlers): a watchdog polls for it, then stops the server and removes it.
+  const stopCmd = [...asPostgres, join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop']
+    .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+    .join(' ');
+  spawn(
+    'sh',
+    [
+      '-c',
+      `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ${stopCmd} >/dev/null 2>&1; rm -rf '${dir}'`,
+    ],
+    { detached: true, stdio: 'ignore' },
+  ).unref();
   return `postgres://warden@127.0.0.1:${port}/postgres`;
 }
 
