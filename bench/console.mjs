@@ -1,0 +1,147 @@
+// The console's figures (docs/console.md): sustained ingest through POST /v1/findings (batches of
+// 200 as the shipper sends them, --inflight at once), each batch's acknowledgement time (p50/p99), the
+// duplicates after every batch is sent twice, then the incident list's latency (p95) and the
+// incident-list page's first response with that many findings stored. On a Node with node:sqlite
+// (`--db postgres://…` for PostgreSQL). Usage: node bench/console.mjs [--findings N] [--db …]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+
+const ROOT = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+const { values } = parseArgs({
+  options: {
+    findings: { type: 'string', default: '100000' },
+    db: { type: 'string' },
+    // Batches in flight at once: 1 is one extension's shipper (one request at a time), more a fleet.
+    inflight: { type: 'string', default: '1' },
+  },
+});
+const TOTAL = Number(values.findings);
+const TOKEN = 'bench';
+const dir = mkdtempSync(join(tmpdir(), 'warden-console-bench-'));
+const db = values.db ?? join(dir, 'bench.sqlite');
+
+const child = spawn(
+  process.execPath,
+  [join(ROOT, 'dist', 'cli.cjs'), 'serve', '--db', db, '--port', '0', '--token', TOKEN],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+const url = await new Promise((resolve, reject) => {
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+    const m = /listening on (http:\/\/[^ ]+) /.exec(out);
+    if (m) resolve(m[1]);
+  });
+  child.once('exit', (c) => reject(new Error(`serve exited ${c}`)));
+});
+
+const call = (method, path, body, headers = {}) =>
+  new Promise((resolve, reject) => {
+    const t = performance.now();
+    const req = request(
+      `${url}${path}`,
+      { method, agent: false, headers: { authorization: `Bearer ${TOKEN}`, ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode, text, ms: performance.now() - t }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+
+const FUNCTIONS = 50;
+const t0 = Date.UTC(2026, 11, 1);
+function finding(i) {
+  const fn = `fn-${i % FUNCTIONS}`;
+  const inv = Math.floor(i / 5);
+  return {
+    class_uid: 2004,
+    time: t0 + i * 50,
+    severity_id: 1 + (i % 5),
+    disposition: 'Detected',
+    metadata: { uid: `b-${i}`, correlation_uid: `req-${inv}` },
+    finding_info: {
+      title: `rule ${i % 7} fired`,
+      analytic: { uid: `warden.rule.r${i % 7}` },
+      attacks: [{ technique: { uid: 'T1059.004' } }],
+    },
+    resources: [{ uid: `arn:aws:lambda:us-east-1:123456789012:function:${fn}`, name: fn }],
+    evidences: [{ process: { file: { path: `/tmp/p-${inv % 1000}` }, cmd_line: `sh -c run ${i}` } }],
+    unmapped: { package: `pkg-${i % 13}` },
+  };
+}
+const batches = [];
+for (let i = 0; i < TOTAL; i += 200)
+  batches.push(
+    gzipSync(
+      Array.from({ length: Math.min(200, TOTAL - i) }, (_, k) => JSON.stringify(finding(i + k))).join('\n'),
+    ),
+  );
+
+const acks = [];
+let added = 0;
+let duplicates = 0;
+const started = performance.now();
+let next = 0;
+async function worker() {
+  while (next < batches.length) {
+    const b = batches[next++];
+    const r = await call('POST', '/v1/findings', b, { 'content-encoding': 'gzip' });
+    if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.text}`);
+    acks.push(r.ms);
+    const body = JSON.parse(r.text);
+    added += body.added;
+    duplicates += body.duplicates;
+  }
+}
+await Promise.all(Array.from({ length: Number(values.inflight) }, () => worker()));
+const seconds = (performance.now() - started) / 1000;
+// Every batch again, as a shipper retrying after lost answers: nothing is added.
+let readded = 0;
+for (const b of batches.slice(0, Math.min(batches.length, 50))) {
+  const r = await call('POST', '/v1/findings', b, { 'content-encoding': 'gzip' });
+  readded += JSON.parse(r.text).added;
+}
+const pct = (xs, p) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const list = [];
+for (let i = 0; i < 40; i++)
+  list.push((await call('GET', `/api/incidents?limit=100${i % 2 ? '&function=fn-7' : ''}`)).ms);
+const page = [];
+for (let i = 0; i < 10; i++)
+  page.push((await call('GET', '/incidents', undefined, { cookie: `warden_token=${TOKEN}` })).ms);
+const incidents = JSON.parse((await call('GET', '/api/incidents?limit=1000')).text).incidents.length;
+console.log(
+  JSON.stringify(
+    {
+      node: process.version,
+      store: values.db ? 'postgres' : 'sqlite',
+      findings: TOTAL,
+      inflight: Number(values.inflight),
+      added,
+      duplicatesOnFirstSend: duplicates,
+      addedOnResend: readded,
+      ingestPerSecond: Math.round(added / seconds),
+      ackMs: { p50: +pct(acks, 50).toFixed(1), p99: +pct(acks, 99).toFixed(1) },
+      incidentListMs: { p50: +pct(list, 50).toFixed(1), p95: +pct(list, 95).toFixed(1) },
+      incidentPageMs: { p50: +pct(page, 50).toFixed(1), p95: +pct(page, 95).toFixed(1) },
+      incidentsListed: incidents,
+    },
+    null,
+    2,
+  ),
+);
+child.kill('SIGTERM');
+await new Promise((r) => child.once('exit', r));
+rmSync(dir, { recursive: true, force: true });
