@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,8 +26,14 @@ const TOKEN = 'bench';
 const dir = mkdtempSync(join(tmpdir(), 'warden-console-bench-'));
 const db = values.db ?? join(dir, 'bench.sqlite');
 
+// The server on a Node with node:sqlite: this one from 22.13, else the Node 24 the sandbox fetched.
+const [major, minor] = process.versions.node.split('.').map(Number);
+const lib = createRequire(import.meta.url)(join(ROOT, 'dist', 'lib.cjs'));
+const serverNode =
+  major > 22 || (major === 22 && minor >= 13) || values.db ? process.execPath : lib.findNode('nodejs24.x');
+if (!serverNode) throw new Error('no Node with node:sqlite (22.13 or later): run scripts/install-node.sh 24');
 const child = spawn(
-  process.execPath,
+  serverNode,
   [join(ROOT, 'dist', 'cli.cjs'), 'serve', '--db', db, '--port', '0', '--token', TOKEN],
   {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -125,7 +132,7 @@ const incidents = JSON.parse((await call('GET', '/api/incidents?limit=1000')).te
 console.log(
   JSON.stringify(
     {
-      node: process.version,
+      node: serverNode === process.execPath ? process.version : serverNode,
       store: values.db ? 'postgres' : 'sqlite',
       findings: TOTAL,
       inflight: Number(values.inflight),
