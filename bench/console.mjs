@@ -3,14 +3,13 @@
 // duplicates after every batch is sent twice, then the incident list's latency (p95) and the
 // incident-list page's first response with that many findings stored. On a Node with node:sqlite
 // (`--db postgres://…` for PostgreSQL). Usage: node bench/console.mjs [--findings N] [--db …]
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { call as callWith, startServe } from '../test/console/serve-helpers.mjs';
 
 const ROOT = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const { values } = parseArgs({
@@ -32,40 +31,9 @@ const lib = createRequire(import.meta.url)(join(ROOT, 'dist', 'lib.cjs'));
 const serverNode =
   major > 22 || (major === 22 && minor >= 13) || values.db ? process.execPath : lib.findNode('nodejs24.x');
 if (!serverNode) throw new Error('no Node with node:sqlite (22.13 or later): run scripts/install-node.sh 24');
-const child = spawn(
-  serverNode,
-  [join(ROOT, 'dist', 'cli.cjs'), 'serve', '--db', db, '--port', '0', '--token', TOKEN],
-  {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-    const m = /listening on (http:\/\/[^ ]+) /.exec(out);
-    if (m) resolve(m[1]);
-  });
-  child.once('exit', (c) => reject(new Error(`serve exited ${c}`)));
-});
-
+const serve = await startServe({ db, token: TOKEN, node: serverNode });
 const call = (method, path, body, headers = {}) =>
-  new Promise((resolve, reject) => {
-    const t = performance.now();
-    const req = request(
-      `${url}${path}`,
-      { method, agent: false, headers: { authorization: `Bearer ${TOKEN}`, ...headers } },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode, text, ms: performance.now() - t }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  callWith(serve.url, method, path, { token: TOKEN, body, headers });
 
 const FUNCTIONS = 50;
 const t0 = Date.UTC(2026, 11, 1);
@@ -105,9 +73,9 @@ async function worker() {
   while (next < batches.length) {
     const b = batches[next++];
     const r = await call('POST', '/v1/findings', b, { 'content-encoding': 'gzip' });
-    if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.text}`);
+    if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${JSON.stringify(r.body)}`);
     acks.push(r.ms);
-    const body = JSON.parse(r.text);
+    const body = r.body;
     added += body.added;
     duplicates += body.duplicates;
   }
@@ -118,7 +86,7 @@ const seconds = (performance.now() - started) / 1000;
 let readded = 0;
 for (const b of batches.slice(0, Math.min(batches.length, 50))) {
   const r = await call('POST', '/v1/findings', b, { 'content-encoding': 'gzip' });
-  readded += JSON.parse(r.text).added;
+  readded += r.body.added;
 }
 const pct = (xs, p) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
@@ -128,7 +96,7 @@ for (let i = 0; i < 40; i++)
 const page = [];
 for (let i = 0; i < 10; i++)
   page.push((await call('GET', '/incidents', undefined, { cookie: `warden_token=${TOKEN}` })).ms);
-const incidents = JSON.parse((await call('GET', '/api/incidents?limit=1000')).text).incidents.length;
+const incidents = (await call('GET', '/api/incidents?limit=1000')).body.incidents.length;
 console.log(
   JSON.stringify(
     {
@@ -149,6 +117,5 @@ console.log(
     2,
   ),
 );
-child.kill('SIGTERM');
-await new Promise((r) => child.once('exit', r));
+await serve.stop();
 rmSync(dir, { recursive: true, force: true });

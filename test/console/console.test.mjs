@@ -5,8 +5,6 @@
 // filters and triages them. End to end: a finding the extension ships from the sandbox appears in
 // the incident list.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -15,6 +13,7 @@ import pg from 'pg';
 import { NODE, ROOT, tempDir } from '../helpers.mjs';
 import { freshDatabase, postgresUnavailable } from '../postgres.mjs';
 import { CLI, invoke } from '../sandbox-helpers.mjs';
+import { batchOf, call as callWith, startServe as serveOn } from './serve-helpers.mjs';
 
 const lib = createRequire(import.meta.url)(join(ROOT, 'dist', 'lib.cjs'));
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -29,54 +28,15 @@ const TOKEN = 'console-test-token';
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
 const HOUR = 3_600_000;
 
-/** Starts `warden serve` on a free loopback port; resolves with its URL and a stop function. */
+/** `warden serve` on this test's store (a SQLite file, or a fresh PostgreSQL database). */
 async function startServe(dir, backend, args = [], database = undefined) {
   const db = database ?? (backend === 'postgres' ? await freshDatabase() : join(dir, 'console.sqlite'));
-  const child = spawn(NODE, [CLI, 'serve', '--db', db, '--port', '0', '--token', TOKEN, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[^ ]+) /.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-  });
-  const stop = () =>
-    new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.kill('SIGTERM');
-    });
-  return { url, stop, stderr: () => stderr };
+  return serveOn({ db, token: TOKEN, args });
 }
-
-function call(url, method, path, { body, headers = {}, token = TOKEN } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}${path}`,
-      { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : undefined }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
+const call = (url, method, path, opts = {}) => callWith(url, method, path, { token: TOKEN, ...opts });
 const postBatch = (url, findings, opts = {}) =>
   call(url, 'POST', '/v1/findings', {
-    body: gzipSync(findings.map((f) => (typeof f === 'string' ? f : JSON.stringify(f))).join('\n')),
+    body: batchOf(findings),
     headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
     ...opts,
   });

@@ -4,16 +4,15 @@
 // OCSF) are used as a person would, with no console error. On both stores. UPDATE_SCREENSHOTS=1
 // writes the screenshots to docs/console/.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { NODE, ROOT, tempDir } from '../helpers.mjs';
 import { freshDatabase, postgresUnavailable } from '../postgres.mjs';
 import { CLI, run } from '../sandbox-helpers.mjs';
+import { postBatch, startServe as serveOn } from './serve-helpers.mjs';
 
 const TOKEN = 'pages-test-token';
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -56,49 +55,8 @@ async function demo() {
   return demoFindings;
 }
 
-async function startServe(db) {
-  const child = spawn(NODE, [CLI, 'serve', '--db', db, '--port', '0', '--token', TOKEN], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[^ ]+) /.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', resolve);
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-const post = (url, findings) =>
-  new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/v1/findings`,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${TOKEN}`,
-          'content-encoding': 'gzip',
-          'content-type': 'application/x-ndjson',
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-      },
-    );
-    req.on('error', reject);
-    req.end(gzipSync(findings.map((f) => JSON.stringify(f)).join('\n')));
-  });
+const startServe = (db) => serveOn({ db, token: TOKEN });
+const post = async (url, findings) => (await postBatch(url, findings, { token: TOKEN })).status;
 
 for (const backend of ['sqlite', 'postgres']) {
   test(

@@ -2,16 +2,15 @@
 // Events v2 (loopback receivers here), by severity, function and rule, at most once per incident
 // per five minutes (claimed in the store); a test send; a bad routes file named by line and field.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gzipSync } from 'node:zlib';
 import { NODE, tempDir } from '../helpers.mjs';
 import { freshDatabase, postgresUnavailable } from '../postgres.mjs';
 import { CLI, run } from '../sandbox-helpers.mjs';
+import { call as callWith, postBatch, startServe as serveOn } from './serve-helpers.mjs';
 
 const TOKEN = 'routes-test-token';
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -43,55 +42,10 @@ async function receivers() {
   };
 }
 
-async function startServe(db, routesFile) {
-  const child = spawn(
-    NODE,
-    [CLI, 'serve', '--db', db, '--port', '0', '--token', TOKEN, '--routes', routesFile],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[^ ]+) /.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-  });
-  const stop = () =>
-    new Promise((r) => {
-      child.once('exit', r);
-      child.kill('SIGTERM');
-    });
-  return { url, stop };
-}
-
-const call = (url, method, path, body, headers = {}) =>
-  new Promise((resolve, reject) => {
-    const req = request(
-      `${url}${path}`,
-      { method, headers: { authorization: `Bearer ${TOKEN}`, ...headers } },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => {
-          text += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : undefined }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-const ingest = (url, findings) =>
-  call(url, 'POST', '/v1/findings', gzipSync(findings.map((f) => JSON.stringify(f)).join('\n')), {
-    'content-encoding': 'gzip',
-  });
+const startServe = (db, routesFile) => serveOn({ db, token: TOKEN, args: ['--routes', routesFile] });
+const call = async (url, method, path, body, headers = {}) =>
+  callWith(url, method, path, { token: TOKEN, body, headers });
+const ingest = (url, findings) => postBatch(url, findings, { token: TOKEN });
 
 const finding = (uid, fn, rule, severity, requestId, time = Date.now()) => ({
   time,
