@@ -138,6 +138,17 @@ ${incidents.length === 0 ? html`<p class="muted">No incident matches.</p>` : ''}
   });
 
   app.post('/incidents/triage', async (c) => {
+    // Another site's page may post a form here (a console on loopback has no token to check):
+    // only this site's own pages may (the host compared, not the scheme: TLS may end at a proxy).
+    const origin = c.req.header('origin');
+    if (
+      origin &&
+      origin !== 'null' &&
+      URL.canParse(origin) &&
+      new URL(origin).host !== new URL(c.req.url).host
+    )
+      return c.text('cross-site request refused', 403);
+    if (origin === 'null') return c.text('cross-site request refused', 403);
     const form = await c.req.parseBody({ all: true });
     const ids = ([] as unknown[]).concat(form.id ?? []).map(String);
     const s = String(form.state ?? '');

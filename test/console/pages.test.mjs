@@ -118,6 +118,17 @@ for (const backend of ['sqlite', 'postgres']) {
         await page.click('button:has-text("Save")');
         assert.match(await page.textContent('dl'), /Closed · True positive/);
         assert.deepEqual(errors, []);
+        // A form posted from another site is refused.
+        const forged = await fetch(`${serve.url}/incidents/triage`, {
+          method: 'POST',
+          headers: {
+            origin: 'https://attacker.example',
+            cookie: `warden_token=${TOKEN}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: 'id=x&state=closed&reason=test',
+        });
+        assert.equal(forged.status, 403);
       } finally {
         await browser.close();
         await serve.stop();
