@@ -50,7 +50,10 @@ function sinceOf(value: string | undefined): number | undefined {
 export function consoleApp(o: ServerOptions): Hono {
   const now = o.now ?? Date.now;
   const app = new Hono();
-  /** Each touched incident to the routes it matches, at most once per route and NOTIFY_EVERY_MS. */
+  /**
+   * Each touched incident to the routes it matches, at most once per route and NOTIFY_EVERY_MS.
+   * Runs after the batch is acknowledged; a failure is reported, never thrown at the server.
+   */
   const notify = async (incidentIds: readonly string[]): Promise<void> => {
     if (!o.routes || o.routes.routes.length === 0) return;
     for (const id of incidentIds) {
@@ -104,7 +107,7 @@ export function consoleApp(o: ServerOptions): Hono {
       return c.json({ error: parsed.error, ...(parsed.line ? { line: parsed.line } : {}) }, 400);
     // Acknowledged once the transaction has committed (durable), never before.
     const result = await o.store.ingest(parsed.findings, now());
-    void notify(result.incidents);
+    notify(result.incidents).catch(() => o.onNotifyFailed?.('*', '*', 0));
     return c.json(result, 200);
   });
 
@@ -124,7 +127,9 @@ export function consoleApp(o: ServerOptions): Hono {
     );
     if (!parsed.ok) return answer(400, parsed.requestId, parsed.error);
     if (parsed.batch.findings.length > 0)
-      void notify((await o.store.ingest(parsed.batch.findings, now())).incidents);
+      notify((await o.store.ingest(parsed.batch.findings, now())).incidents).catch(() =>
+        o.onNotifyFailed?.('*', '*', 0),
+      );
     return answer(200, parsed.batch.requestId);
   });
 
