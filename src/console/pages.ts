@@ -52,7 +52,7 @@ function layout(title: string, body: Page): Page {
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title} · Warden</title>
 <style>${STYLE}</style></head>
-<body><header><strong>Warden</strong><a href="/incidents">Incidents</a></header>
+<body><header><strong>Warden</strong><a href="/">Overview</a><a href="/incidents">Incidents</a></header>
 <main>${body}</main></body></html>`;
 }
 
@@ -88,7 +88,56 @@ function evidenceOf(f: Json): string {
 }
 
 export function registerPages(app: Hono, store: Store): void {
-  app.get('/', (c) => c.redirect('/incidents'));
+  // The overview: findings per day by severity (the last 14 days), the top functions, rules and
+  // packages, incidents by state.
+  app.get('/', async (c) => {
+    const DAY = 86_400_000;
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const since = today - 13 * DAY;
+    const o = await store.overview(since);
+    const days = Array.from({ length: 14 }, (_, i) => since + i * DAY);
+    const perDay = (day: number, sev: number) =>
+      o.byDay
+        .filter((r) => r.day === day && Math.min(r.severityId, 5) === sev)
+        .reduce((n, r) => n + r.findings, 0);
+    const totals = days.map((d) => [1, 2, 3, 4, 5].reduce((n, sev) => n + perDay(d, sev), 0));
+    const max = Math.max(1, ...totals);
+    const COLORS = ['', '#a0aec0', '#4299e1', '#d69e2e', '#dd6b20', '#c53030'];
+    const W = 700;
+    const H = 160;
+    const bw = W / days.length;
+    const bars = days.flatMap((day, i) => {
+      let y = H;
+      return [1, 2, 3, 4, 5].map((sev) => {
+        const h = (perDay(day, sev) / max) * (H - 10);
+        y -= h;
+        return html`<rect x="${(i * bw + 2).toFixed(1)}" y="${y.toFixed(1)}" width="${(bw - 4).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[sev]}"><title>${new Date(day).toISOString().slice(0, 10)}: ${perDay(day, sev)} ${SEVERITY[sev]}</title></rect>`;
+      });
+    });
+    const labels = days.map(
+      (day, i) =>
+        html`<text x="${(i * bw + bw / 2).toFixed(1)}" y="${H + 14}" font-size="10" text-anchor="middle" fill="#4a5568">${new Date(day).toISOString().slice(5, 10)}</text>`,
+    );
+    const top = (title: string, rows: { name: string; findings: number }[], link: (n: string) => string) =>
+      html`<section class="top"><h2>${title}</h2><table><tbody>${rows.map(
+        (r) => html`<tr><td><a href="${link(r.name)}">${r.name}</a></td><td>${r.findings}</td></tr>`,
+      )}</tbody></table>${rows.length === 0 ? html`<p class="muted">None.</p>` : ''}</section>`;
+    return c.html(
+      layout(
+        'Overview',
+        html`<h1>Overview</h1>
+<p>${o.incidentsByState.map((s) => html`<a class="tag" href="/incidents?state=${s.state}">${STATE_LABEL[s.state as IncidentState] ?? s.state}: ${s.incidents}</a>`)}</p>
+<h2>Findings per day, by severity (last 14 days)</h2>
+<svg role="img" aria-label="findings per day by severity" width="${W}" height="${H + 20}" viewBox="0 0 ${W} ${H + 20}" style="background:#fff;border:1px solid #e3e6ea">${bars}${labels}</svg>
+<p class="muted">${[1, 2, 3, 4, 5].map((sev) => html`<span class="tag" style="border-color:${COLORS[sev]}">${SEVERITY[sev]}</span>`)}</p>
+<div style="display:grid;grid-template-columns:repeat(3,1fr);gap:16px">
+${top('Top functions', o.topFunctions, (n) => `/incidents?function=${encodeURIComponent(n)}`)}
+${top('Top rules', o.topRules, (n) => `/incidents?rule=${encodeURIComponent(n)}`)}
+${top('Top packages', o.topPackages, () => '/incidents')}
+</div>`,
+      ),
+    );
+  });
   // Browsers ask for it on every page: nothing to show, and no error in their console.
   app.get('/favicon.ico', (c) => c.body(null, 204));
 

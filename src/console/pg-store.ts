@@ -7,14 +7,17 @@
 import { Pool, type PoolClient } from 'pg';
 import { ingestAll, params } from './ingest-loop';
 import { incidentOf, triaged } from './rows';
-import type {
-  FindingFilter,
-  Incident,
-  IncidentFilter,
-  IncidentPatch,
-  IngestResult,
-  Store,
-  StoredFinding,
+import {
+  type FindingFilter,
+  type Incident,
+  type IncidentFilter,
+  type IncidentPatch,
+  type IngestResult,
+  OVERVIEW_SQL,
+  type Overview,
+  overviewOf,
+  type Store,
+  type StoredFinding,
 } from './store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -295,6 +298,18 @@ export async function openPgStore(url: string): Promise<Store> {
         [route, incidentId, now, everyMs],
       );
       return r.rows.length > 0;
+    },
+
+    async overview(since: number): Promise<Overview> {
+      const all = async (sql: string, params: unknown[]) =>
+        (await pool.query(sql.replace('?', '$1::bigint'), params)).rows;
+      return overviewOf({
+        byDay: await all(OVERVIEW_SQL.byDay, [since]),
+        functions: await all(OVERVIEW_SQL.top('function_name'), [since]),
+        rules: await all(OVERVIEW_SQL.top('rule_id'), [since]),
+        packages: await all(OVERVIEW_SQL.top('package'), [since]),
+        states: await all(OVERVIEW_SQL.states, []),
+      });
     },
 
     async close(): Promise<void> {

@@ -82,7 +82,7 @@ export function consoleApp(o: ServerOptions): Hono {
       'set-cookie',
       `${COOKIE}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/${c.req.url.startsWith('https:') ? '; Secure' : ''}`,
     );
-    return c.redirect('/incidents', 303);
+    return c.redirect('/', 303);
   });
   app.use('*', async (c, next) => {
     // Firehose authenticates with its access key (checked by its route, answered in its shape).

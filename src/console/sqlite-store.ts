@@ -4,14 +4,17 @@
  */
 import { ingestAll, params } from './ingest-loop';
 import { incidentOf, triaged } from './rows';
-import type {
-  FindingFilter,
-  Incident,
-  IncidentFilter,
-  IncidentPatch,
-  IngestResult,
-  Store,
-  StoredFinding,
+import {
+  type FindingFilter,
+  type Incident,
+  type IncidentFilter,
+  type IncidentPatch,
+  type IngestResult,
+  OVERVIEW_SQL,
+  type Overview,
+  overviewOf,
+  type Store,
+  type StoredFinding,
 } from './store';
 
 interface Statement {
@@ -249,6 +252,16 @@ export function openSqliteStore(file: string): Store {
           )
           .get(route, incidentId, now, everyMs) !== undefined
       );
+    },
+
+    async overview(since: number): Promise<Overview> {
+      return overviewOf({
+        byDay: db.prepare(OVERVIEW_SQL.byDay).all(since),
+        functions: db.prepare(OVERVIEW_SQL.top('function_name')).all(since),
+        rules: db.prepare(OVERVIEW_SQL.top('rule_id')).all(since),
+        packages: db.prepare(OVERVIEW_SQL.top('package')).all(since),
+        states: db.prepare(OVERVIEW_SQL.states).all(),
+      });
     },
 
     async close(): Promise<void> {

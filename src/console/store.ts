@@ -58,6 +58,48 @@ export interface FindingFilter {
   limit?: number;
 }
 
+/** The overview's numbers: findings per day and severity, and the most frequent of each kind. */
+export interface Overview {
+  /** Per UTC day (its start, ms) and OCSF severity_id, the findings. */
+  byDay: { day: number; severityId: number; findings: number }[];
+  topFunctions: { name: string; findings: number }[];
+  topRules: { name: string; findings: number }[];
+  topPackages: { name: string; findings: number }[];
+  incidentsByState: { state: string; incidents: number }[];
+}
+
+/** The overview's queries, the same SQL for both stores (`?` numbered by each). */
+export const OVERVIEW_SQL = {
+  byDay:
+    'SELECT (time / 86400000) * 86400000 AS day, severity_id, COUNT(*) AS n FROM findings WHERE time >= ? GROUP BY 1, 2 ORDER BY 1, 2',
+  top: (column: 'function_name' | 'rule_id' | 'package') =>
+    `SELECT ${column} AS name, COUNT(*) AS n FROM findings WHERE time >= ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+  states: 'SELECT state, COUNT(*) AS n FROM incidents GROUP BY 1 ORDER BY 1',
+};
+
+/** The overview from rows as the driver returns them (counts may be strings). */
+export function overviewOf(rows: {
+  byDay: Record<string, unknown>[];
+  functions: Record<string, unknown>[];
+  rules: Record<string, unknown>[];
+  packages: Record<string, unknown>[];
+  states: Record<string, unknown>[];
+}): Overview {
+  const top = (r: Record<string, unknown>[]) =>
+    r.map((x) => ({ name: String(x.name), findings: Number(x.n) }));
+  return {
+    byDay: rows.byDay.map((r) => ({
+      day: Number(r.day),
+      severityId: Number(r.severity_id),
+      findings: Number(r.n),
+    })),
+    topFunctions: top(rows.functions),
+    topRules: top(rows.rules),
+    topPackages: top(rows.packages),
+    incidentsByState: rows.states.map((r) => ({ state: String(r.state), incidents: Number(r.n) })),
+  };
+}
+
 export interface IncidentPatch {
   state?: IncidentState;
   reason?: CloseReason | null;
@@ -77,5 +119,7 @@ export interface Store {
    * last `everyMs`; atomic, so of several instances one sends.
    */
   claimNotification(route: string, incidentId: string, now: number, everyMs: number): Promise<boolean>;
+  /** Findings since `since` (ms) by day and severity, the top functions, rules, packages. */
+  overview(since: number): Promise<Overview>;
   close(): Promise<void>;
 }

@@ -84,7 +84,17 @@ for (const backend of ['sqlite', 'postgres']) {
         });
         page.on('pageerror', (e) => errors.push(e.message));
         await page.goto(`${serve.url}/login?token=${TOKEN}`);
-        assert.match(page.url(), /\/incidents$/);
+        // Signed in: the overview — findings per day by severity, the top functions, rules, packages.
+        assert.match(page.url(), /\/$/);
+        assert.match(await page.textContent('h1'), /Overview/);
+        assert.ok((await page.locator('svg rect').count()) >= 2, 'bars for the demo findings');
+        assert.match(await page.textContent('main'), /Top rules[\s\S]*warden\.detect\.command-injection/);
+        assert.match(await page.textContent('main'), /doc-convert\s*14/);
+        assert.match(await page.textContent('main'), /New: 2/);
+        const shotDir = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'console') : join(dir, 'shots');
+        mkdirSync(shotDir, { recursive: true });
+        await page.screenshot({ path: join(shotDir, 'overview.png'), fullPage: true });
+        await page.goto(`${serve.url}/incidents`);
         // The demo's two attacks, in both modes: two incidents (the enforce run repeats the monitor run's).
         const rows = page.locator('tr[data-incident]');
         assert.equal(await rows.count(), 2);
