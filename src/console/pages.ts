@@ -133,7 +133,7 @@ export function registerPages(app: Hono, store: Store): void {
 <div style="display:grid;grid-template-columns:repeat(3,1fr);gap:16px">
 ${top('Top functions', o.topFunctions, (n) => `/incidents?function=${encodeURIComponent(n)}`)}
 ${top('Top rules', o.topRules, (n) => `/incidents?rule=${encodeURIComponent(n)}`)}
-${top('Top packages', o.topPackages, () => '/incidents')}
+${top('Top packages', o.topPackages, (n) => `/incidents?package=${encodeURIComponent(n)}`)}
 </div>`,
       ),
     );
@@ -149,6 +149,7 @@ ${top('Top packages', o.topPackages, () => '/incidents')}
         : {}),
       ...(q.function ? { function: q.function } : {}),
       ...(q.rule ? { rule: q.rule } : {}),
+      ...(q.package ? { package: q.package } : {}),
       limit: 500,
     };
     const incidents = await store.incidents(filter);
@@ -163,6 +164,7 @@ ${top('Top packages', o.topPackages, () => '/incidents')}
 <label>State <select name="state"><option value="">any</option>${stateOptions(q.state)}</select></label>
 <label>Function <input name="function" value="${q.function ?? ''}" size="18"></label>
 <label>Rule <input name="rule" value="${q.rule ?? ''}" size="28"></label>
+<label>Package <input name="package" value="${q.package ?? ''}" size="16"></label>
 <button type="submit">Filter</button></fieldset></form>
 <form method="post" action="/incidents/triage">
 <fieldset><legend>Triage the selected</legend>

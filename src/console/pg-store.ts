@@ -234,6 +234,7 @@ export async function openPgStore(url: string): Promise<Store> {
       if (filter.function)
         where.push(`(function_name = ${param(filter.function)} OR function_arn = $${params.length})`);
       if (filter.rule) where.push(`rules::jsonb ? ${param(filter.rule)}`);
+      if (filter.package) where.push(`packages::jsonb ? ${param(filter.package)}`);
       if (filter.since !== undefined) where.push(`last_seen >= ${param(filter.since)}`);
       const rows = (
         await pool.query(

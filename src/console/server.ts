@@ -145,6 +145,7 @@ export function consoleApp(o: ServerOptions): Hono {
         ...(state ? { state: state as IncidentState } : {}),
         ...(c.req.query('function') ? { function: c.req.query('function') } : {}),
         ...(c.req.query('rule') ? { rule: c.req.query('rule') } : {}),
+        ...(c.req.query('package') ? { package: c.req.query('package') } : {}),
         ...(since !== undefined ? { since } : {}),
         limit: Number.isInteger(limit) && limit > 0 ? limit : 100,
       }),

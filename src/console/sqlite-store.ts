@@ -177,6 +177,10 @@ export function openSqliteStore(file: string): Store {
         where.push('EXISTS (SELECT 1 FROM json_each(incidents.rules) WHERE value = ?)');
         params.push(filter.rule);
       }
+      if (filter.package) {
+        where.push('EXISTS (SELECT 1 FROM json_each(incidents.packages) WHERE value = ?)');
+        params.push(filter.package);
+      }
       if (filter.since !== undefined) {
         where.push('last_seen >= ?');
         params.push(filter.since);

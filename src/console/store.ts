@@ -46,6 +46,8 @@ export interface IncidentFilter {
   state?: IncidentState;
   function?: string;
   rule?: string;
+  /** An npm package among the incident's (`<function>` for the function's own code). */
+  package?: string;
   since?: number;
   limit?: number;
 }

@@ -224,6 +224,13 @@ for (const backend of ['sqlite', 'postgres']) {
         ).body.incidents;
         assert.equal(since.length, 1);
         assert.equal((await call(serve.url, 'GET', '/api/incidents?since=yesterday')).status, 400);
+        const byPackage = (await call(serve.url, 'GET', '/api/incidents?package=node-serialize')).body
+          .incidents;
+        assert.equal(byPackage.length, 3, 'every incident here is node-serialize');
+        assert.equal(
+          (await call(serve.url, 'GET', '/api/incidents?package=lodash')).body.incidents.length,
+          0,
+        );
 
         // Triage: in progress with an assignee; closing needs a reason; a closed incident is not extended.
         const patch = (id, body) =>

@@ -94,6 +94,10 @@ for (const backend of ['sqlite', 'postgres']) {
         const shotDir = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'console') : join(dir, 'shots');
         mkdirSync(shotDir, { recursive: true });
         await page.screenshot({ path: join(shotDir, 'overview.png'), fullPage: true });
+        // A top package's link filters the list by it.
+        await page.click('section.top >> nth=2 >> a');
+        assert.match(page.url(), /\/incidents\?package=%3Cfunction%3E$/);
+        assert.equal(await page.locator('tr[data-incident]').count(), 2);
         await page.goto(`${serve.url}/incidents`);
         // The demo's two attacks, in both modes: two incidents (the enforce run repeats the monitor run's).
         const rows = page.locator('tr[data-incident]');
