@@ -19,6 +19,8 @@ export interface FindingFacts {
   target: string;
   /** MITRE ATT&CK technique ids. */
   techniques: string[];
+  /** Each MITRE ATT&CK tactic and technique it is tagged with (the technique's name too). */
+  attacks: { tactic: string; technique: string; name: string }[];
 }
 
 type Obj = Record<string, unknown>;
@@ -72,9 +74,15 @@ export function factsOf(value: unknown): { ok: true; facts: FindingFacts } | { o
   if (!ruleId) return { ok: false, error: 'finding_info.analytic.uid is missing' };
   const arn = str(resource?.uid) ?? 'unknown';
   const unmapped = obj(f.unmapped);
-  const techniques = ((info?.attacks as unknown[] | undefined) ?? [])
-    .map((a) => str(obj(obj(a)?.technique)?.uid))
-    .filter((t): t is string => t !== undefined);
+  const attacks = new Map<string, { tactic: string; technique: string; name: string }>();
+  for (const a of (info?.attacks as unknown[] | undefined) ?? []) {
+    const technique = obj(obj(a)?.technique);
+    const uid = str(technique?.uid);
+    if (!uid) continue;
+    const tactic = str(obj(obj(a)?.tactic)?.uid) ?? '';
+    attacks.set(`${tactic}/${uid}`, { tactic, technique: uid, name: str(technique?.name) ?? uid });
+  }
+  const techniques = [...attacks.values()].map((a) => a.technique);
   const requestId = str(metadata?.correlation_uid);
   return {
     ok: true,
@@ -91,6 +99,7 @@ export function factsOf(value: unknown): { ok: true; facts: FindingFacts } | { o
       package: str(unmapped?.package) ?? '<unknown>',
       target: targetOf(f),
       techniques: [...new Set(techniques)],
+      attacks: [...attacks.values()],
     },
   };
 }

@@ -46,6 +46,7 @@ export async function groupFindings(values: readonly unknown[]): Promise<Grouped
           first_seen: n.time,
           last_seen: n.time,
           findings: 0,
+          invocations: 0,
           rules: '[]',
           packages: '[]',
           techniques: '[]',
@@ -58,6 +59,7 @@ export async function groupFindings(values: readonly unknown[]): Promise<Grouped
       extendIncident: (e) => {
         const row = incidents.get(e.id) as Record<string, unknown>;
         row.findings = Number(row.findings) + 1;
+        row.invocations = Number(row.invocations) + e.newInvocation;
         row.first_seen = Math.min(Number(row.first_seen), e.time);
         row.last_seen = Math.max(Number(row.last_seen), e.time);
         if (e.severityId > Number(row.severity_id))
@@ -67,6 +69,7 @@ export async function groupFindings(values: readonly unknown[]): Promise<Grouped
       insertFinding: (f) => {
         rows.push(f);
       },
+      countAttack: () => undefined,
     },
     stored,
     Date.now(),
@@ -74,8 +77,7 @@ export async function groupFindings(values: readonly unknown[]): Promise<Grouped
   return [...incidents.values()]
     .map((row) => {
       const own = rows.filter((r) => r.incidentId === row.id);
-      const invocations = new Set(own.map((r) => r.requestId).filter((r) => r !== null)).size;
-      return { incident: incidentOf(row, invocations), findings: own.map((r) => given.get(r.uid)) };
+      return { incident: incidentOf(row), findings: own.map((r) => given.get(r.uid)) };
     })
     .sort((a, b) => a.incident.firstSeen - b.incident.firstSeen);
 }

@@ -31,6 +31,8 @@ export interface IncidentExtension {
   rules: string;
   packages: string;
   techniques: string;
+  /** 1 when the finding is the first of its invocation in the incident, else 0. */
+  newInvocation: number;
   at: number;
 }
 
@@ -61,7 +63,19 @@ export interface IngestOps {
   createIncident(n: NewIncident): MaybeAsync<unknown>;
   extendIncident(e: IncidentExtension): MaybeAsync<unknown>;
   insertFinding(f: FindingRow): MaybeAsync<unknown>;
+  /** One more finding on the UTC day `day` tagged with this tactic and technique. */
+  countAttack(a: AttackCount): MaybeAsync<unknown>;
 }
+
+export interface AttackCount {
+  day: number;
+  tactic: string;
+  technique: string;
+  name: string;
+  time: number;
+}
+
+const DAY_MS = 86_400_000;
 
 /** The SQL parameters of each statement, in the order both stores' statements number them. */
 export const params = {
@@ -81,9 +95,11 @@ export const params = {
     e.rules,
     e.packages,
     e.techniques,
+    e.newInvocation,
     e.at,
     e.id,
   ],
+  attack: (a: AttackCount): unknown[] => [a.day, a.tactic, a.technique, a.name, a.time],
   finding: (f: FindingRow): unknown[] => [
     f.uid,
     f.incidentId,
@@ -115,8 +131,12 @@ export async function ingestAll(
       continue;
     }
     const signature = signatureOf(f);
+    // An invocation is one incident: when none of its findings is stored, this one starts it.
+    const ofInvocation = f.requestId
+      ? windowOf(await ops.ofInvocation(f.functionArn, f.requestId))
+      : undefined;
     const placement = placeFinding(f, {
-      ofInvocation: f.requestId ? windowOf(await ops.ofInvocation(f.functionArn, f.requestId)) : undefined,
+      ofInvocation,
       ofSignature: windowOf(await ops.ofSignature(signature)),
     });
     const id = 'join' in placement ? placement.join : incidentIdFor(f.uid);
@@ -139,6 +159,7 @@ export async function ingestAll(
       rules: union(current.rules, [f.ruleId]),
       packages: union(current.packages, [f.package]),
       techniques: union(current.techniques, f.techniques),
+      newInvocation: f.requestId && !ofInvocation ? 1 : 0,
       at: receivedAt,
     });
     await ops.insertFinding({
@@ -156,6 +177,14 @@ export async function ingestAll(
       raw,
       received: receivedAt,
     });
+    for (const a of f.attacks)
+      await ops.countAttack({
+        day: Math.floor(f.time / DAY_MS) * DAY_MS,
+        tactic: a.tactic,
+        technique: a.technique,
+        name: a.name,
+        time: f.time,
+      });
     added++;
     touched.add(id);
   }

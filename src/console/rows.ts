@@ -10,7 +10,7 @@ import type { Incident, IncidentPatch } from './store';
 export const union = (json: unknown, more: string[]): string =>
   JSON.stringify([...new Set([...(JSON.parse(String(json)) as string[]), ...more])].sort());
 
-export function incidentOf(row: Record<string, unknown>, invocations: number): Incident {
+export function incidentOf(row: Record<string, unknown>): Incident {
   return {
     id: String(row.id),
     functionArn: String(row.function_arn),
@@ -20,7 +20,7 @@ export function incidentOf(row: Record<string, unknown>, invocations: number): I
     firstSeen: Number(row.first_seen),
     lastSeen: Number(row.last_seen),
     findings: Number(row.findings),
-    invocations,
+    invocations: Number(row.invocations ?? 0),
     rules: JSON.parse(String(row.rules)) as string[],
     packages: JSON.parse(String(row.packages)) as string[],
     techniques: JSON.parse(String(row.techniques)) as string[],

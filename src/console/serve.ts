@@ -25,7 +25,7 @@ export const isPostgres = (db: string): boolean => /^postgres(ql)?:\/\//.test(db
 export { parseRoutes } from './routes';
 
 export async function startConsole(o: ServeOptions): Promise<{ close(): Promise<void> }> {
-  const store = isPostgres(o.db) ? await openPgStore(o.db) : openSqliteStore(o.db);
+  const store = isPostgres(o.db) ? await openPgStore(o.db) : await openSqliteStore(o.db);
   const app = consoleApp({
     store,
     ...(o.token ? { token: o.token } : {}),

@@ -44,6 +44,8 @@ export interface Incident {
 
 export interface IncidentFilter {
   state?: IncidentState;
+  /** A MITRE ATT&CK technique id among the incident's. */
+  technique?: string;
   function?: string;
   rule?: string;
   /** An npm package among the incident's (`<function>` for the function's own code). */
@@ -69,15 +71,6 @@ export interface Overview {
   topPackages: { name: string; findings: number }[];
   incidentsByState: { state: string; incidents: number }[];
 }
-
-/** The overview's queries, the same SQL for both stores (`?` numbered by each). */
-export const OVERVIEW_SQL = {
-  byDay:
-    'SELECT (time / 86400000) * 86400000 AS day, severity_id, COUNT(*) AS n FROM findings WHERE time >= ? GROUP BY 1, 2 ORDER BY 1, 2',
-  top: (column: 'function_name' | 'rule_id' | 'package') =>
-    `SELECT ${column} AS name, COUNT(*) AS n FROM findings WHERE time >= ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
-  states: 'SELECT state, COUNT(*) AS n FROM incidents GROUP BY 1 ORDER BY 1',
-};
 
 /** The overview from rows as the driver returns them (counts may be strings). */
 export function overviewOf(rows: {
@@ -108,6 +101,62 @@ export interface IncidentPatch {
   assignee?: string | null;
 }
 
+/** A function findings came from, over a period. */
+export interface FunctionSummary {
+  arn: string;
+  name: string;
+  findings: number;
+  incidents: number;
+  /** Incidents New or In progress. */
+  open: number;
+  lastSeen: number;
+}
+
+/** A function's policy as kept by the console (each save a new version). */
+export interface StoredPolicy {
+  functionArn: string;
+  version: number;
+  /** The policy file's text (YAML or JSON) as given. */
+  text: string;
+  author: string;
+  created: number;
+}
+
+/**
+ * A mute: incidents it covers are stored and shown (marked), never routed, until it expires.
+ * It covers an incident of a function its `functions` glob matches when every rule of the
+ * incident matches `rules` (a glob) and, if it names a package, every package is that one.
+ */
+export interface Suppression {
+  id: string;
+  functions: string;
+  rules: string;
+  package: string | null;
+  owner: string;
+  reason: string;
+  created: number;
+  expires: number;
+}
+
+/** Findings per MITRE ATT&CK tactic and technique over a period. */
+export interface AttackSeen {
+  tactic: string;
+  technique: string;
+  name: string;
+  findings: number;
+  lastSeen: number;
+}
+
+/** A finding about Warden itself (its sensor or extension), per function and rule. */
+export interface HealthFinding {
+  functionArn: string;
+  functionName: string;
+  ruleId: string;
+  time: number;
+  /** The finding as received. */
+  finding: unknown;
+}
+
 /** Asynchronous throughout: the embedded store answers at once, a database server does not. */
 export interface Store {
   ingest(findings: readonly StoredFinding[], receivedAt: number): Promise<IngestResult>;
@@ -123,5 +172,26 @@ export interface Store {
   claimNotification(route: string, incidentId: string, now: number, everyMs: number): Promise<boolean>;
   /** Findings since `since` (ms) by day and severity, the top functions, rules, packages. */
   overview(since: number): Promise<Overview>;
+  /** Every function with findings since `since`, the most recent first. */
+  functions(since: number): Promise<FunctionSummary[]>;
+  /** A function's findings per UTC day and rule since `since`, for rules matching `rulePrefix`. */
+  findingsPerDay(
+    functionArn: string,
+    since: number,
+    rulePrefix: string,
+  ): Promise<{ day: number; ruleId: string; findings: number }[]>;
+  /** The function's current policy (its latest version), if one was given. */
+  policy(functionArn: string): Promise<StoredPolicy | undefined>;
+  /** Keeps a new version of the function's policy. */
+  savePolicy(functionArn: string, text: string, author: string, at: number): Promise<StoredPolicy>;
+  /** Every suppression, active or expired, the newest first. */
+  suppressions(): Promise<Suppression[]>;
+  addSuppression(s: Suppression): Promise<void>;
+  /** Ends a suppression now (its expiry set to `at`); false when there is none by that id. */
+  endSuppression(id: string, at: number): Promise<boolean>;
+  /** Findings per tactic and technique since `since`. */
+  attacks(since: number): Promise<AttackSeen[]>;
+  /** Findings of the given rules (about Warden's own health) since `since`, oldest first. */
+  healthFindings(since: number, rules: readonly string[]): Promise<HealthFinding[]>;
   close(): Promise<void>;
 }

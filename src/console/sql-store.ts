@@ -1,0 +1,344 @@
+/**
+ * The console's store, once for both databases: every query is written here with `?`
+ * placeholders, and a `SqlConnection` (sqlite-store.ts, pg-store.ts) runs it. What only one
+ * database needs (PostgreSQL's partitions and per-function locks) comes in as `beforeIngest`.
+ */
+import { ingestAll, params } from './ingest-loop';
+import { incidentOf, triaged } from './rows';
+import type { Row, SqlConnection, SqlDb } from './sql';
+import {
+  type AttackSeen,
+  type FindingFilter,
+  type FunctionSummary,
+  type HealthFinding,
+  type Incident,
+  type IncidentFilter,
+  type IncidentPatch,
+  type IngestResult,
+  type Overview,
+  overviewOf,
+  type Store,
+  type StoredFinding,
+  type StoredPolicy,
+  type Suppression,
+} from './store';
+
+export interface SqlStoreHooks {
+  /**
+   * Run first in each ingest transaction; its answer runs once that transaction committed
+   * (what it made is then known to be there).
+   */
+  beforeIngest?(tx: SqlDb, findings: readonly StoredFinding[]): Promise<() => void>;
+}
+
+/** Where clauses and their parameters, in order. */
+class Where {
+  readonly parts: string[] = [];
+  readonly params: unknown[] = [];
+  add(sql: string, ...values: unknown[]): void {
+    this.parts.push(sql);
+    this.params.push(...values);
+  }
+  toString(): string {
+    return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
+  }
+}
+
+/** A function filter matches its name or its ARN. */
+const FUNCTION_MATCH = '(function_name = ? OR function_arn = ?)';
+const n = (v: unknown): number => Number(v ?? 0);
+
+export const OVERVIEW_SQL = {
+  byDay:
+    'SELECT (time / 86400000) * 86400000 AS day, severity_id, COUNT(*) AS n FROM findings WHERE time >= ? GROUP BY 1, 2 ORDER BY 1, 2',
+  top: (column: 'function_name' | 'rule_id' | 'package') =>
+    `SELECT ${column} AS name, COUNT(*) AS n FROM findings WHERE time >= ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+  states: 'SELECT state, COUNT(*) AS n FROM incidents GROUP BY 1 ORDER BY 1',
+};
+
+const policyOf = (r: Row): StoredPolicy => ({
+  functionArn: String(r.function_arn),
+  version: n(r.version),
+  text: String(r.text),
+  author: String(r.author),
+  created: n(r.created),
+});
+
+const suppressionOf = (r: Row): Suppression => ({
+  id: String(r.id),
+  functions: String(r.functions),
+  rules: String(r.rules),
+  package: r.package === null || r.package === undefined ? null : String(r.package),
+  owner: String(r.owner),
+  reason: String(r.reason),
+  created: n(r.created),
+  expires: n(r.expires),
+});
+
+export async function sqlStore(db: SqlConnection, hooks: SqlStoreHooks = {}): Promise<Store> {
+  const { jsonHas, forUpdate } = db.dialect;
+
+  return {
+    async ingest(findings: readonly StoredFinding[], receivedAt: number): Promise<IngestResult> {
+      let committed: (() => void) | undefined;
+      const result = await db.transaction(async (tx) => {
+        committed = await hooks.beforeIngest?.(tx, findings);
+        return ingestAll(
+          {
+            exists: async (uid) =>
+              (await tx.get('SELECT 1 AS x FROM findings WHERE uid = ? LIMIT 1', [uid])) !== undefined,
+            ofInvocation: (arn, requestId) =>
+              tx.get(
+                'SELECT i.* FROM findings f JOIN incidents i ON i.id = f.incident_id WHERE f.function_arn = ? AND f.request_id = ? LIMIT 1',
+                [arn, requestId],
+              ),
+            ofSignature: (signature) =>
+              tx.get(
+                'SELECT i.* FROM findings f JOIN incidents i ON i.id = f.incident_id WHERE f.signature = ? ORDER BY f.time DESC LIMIT 1',
+                [signature],
+              ),
+            incident: (id) => tx.get(`SELECT * FROM incidents WHERE id = ?${forUpdate}`, [id]),
+            createIncident: (x) =>
+              tx.run(
+                `INSERT INTO incidents (id, function_arn, function_name, title, severity_id, first_seen, last_seen, findings,
+                   invocations, rules, packages, techniques, state, reason, assignee, updated)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '[]', '[]', '[]', 'new', NULL, NULL, ?)`,
+                (([id, arn, name, title, sev, time, at]) => [id, arn, name, title, sev, time, time, at])(
+                  params.newIncident(x),
+                ),
+              ),
+            extendIncident: (e) => {
+              const [time, sev, title, rules, packages, techniques, invocation, at, id] = params.extension(e);
+              return tx.run(
+                `UPDATE incidents SET findings = findings + 1,
+                   first_seen = CASE WHEN CAST(? AS BIGINT) < first_seen THEN CAST(? AS BIGINT) ELSE first_seen END,
+                   last_seen = CASE WHEN CAST(? AS BIGINT) > last_seen THEN CAST(? AS BIGINT) ELSE last_seen END,
+                   title = CASE WHEN CAST(? AS INTEGER) > severity_id THEN CAST(? AS TEXT) ELSE title END,
+                   severity_id = CASE WHEN CAST(? AS INTEGER) > severity_id THEN CAST(? AS INTEGER) ELSE severity_id END,
+                   rules = ?, packages = ?, techniques = ?, invocations = invocations + CAST(? AS INTEGER), updated = ?
+                 WHERE id = ?`,
+                [
+                  time,
+                  time,
+                  time,
+                  time,
+                  sev,
+                  title,
+                  sev,
+                  sev,
+                  rules,
+                  packages,
+                  techniques,
+                  invocation,
+                  at,
+                  id,
+                ],
+              );
+            },
+            insertFinding: (f) =>
+              tx.run(
+                `INSERT INTO findings (uid, incident_id, time, function_arn, function_name, request_id, rule_id, package, target,
+                   signature, severity_id, raw, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                params.finding(f),
+              ),
+            countAttack: (a) =>
+              tx.run(
+                `INSERT INTO attack_days (day, tactic_uid, technique_uid, technique_name, findings, last_seen)
+                 VALUES (?, ?, ?, ?, 1, ?)
+                 ON CONFLICT (day, tactic_uid, technique_uid) DO UPDATE SET findings = attack_days.findings + 1,
+                   last_seen = CASE WHEN excluded.last_seen > attack_days.last_seen THEN excluded.last_seen ELSE attack_days.last_seen END`,
+                params.attack(a),
+              ),
+          },
+          findings,
+          receivedAt,
+        );
+      });
+      committed?.();
+      return result;
+    },
+
+    async incidents(filter: IncidentFilter): Promise<Incident[]> {
+      const w = new Where();
+      if (filter.state) w.add('state = ?', filter.state);
+      if (filter.function) w.add(FUNCTION_MATCH, filter.function, filter.function);
+      if (filter.rule) w.add(jsonHas('rules'), filter.rule);
+      if (filter.package) w.add(jsonHas('packages'), filter.package);
+      if (filter.technique) w.add(jsonHas('techniques'), filter.technique);
+      if (filter.since !== undefined) w.add('last_seen >= ?', filter.since);
+      const rows = await db.all(`SELECT * FROM incidents ${w} ORDER BY last_seen DESC LIMIT ?`, [
+        ...w.params,
+        Math.min(filter.limit ?? 100, 1000),
+      ]);
+      return rows.map(incidentOf);
+    },
+
+    async incident(id: string): Promise<Incident | undefined> {
+      const row = await db.get('SELECT * FROM incidents WHERE id = ?', [id]);
+      return row ? incidentOf(row) : undefined;
+    },
+
+    async findings(filter: FindingFilter): Promise<unknown[]> {
+      const w = new Where();
+      if (filter.function) w.add(FUNCTION_MATCH, filter.function, filter.function);
+      if (filter.rule) w.add('rule_id = ?', filter.rule);
+      if (filter.incident) w.add('incident_id = ?', filter.incident);
+      if (filter.since !== undefined) w.add('time >= ?', filter.since);
+      const rows = await db.all(`SELECT raw FROM findings ${w} ORDER BY time ASC, uid ASC LIMIT ?`, [
+        ...w.params,
+        Math.min(filter.limit ?? 1000, 10_000),
+      ]);
+      return rows.map((r) => JSON.parse(String(r.raw)) as unknown);
+    },
+
+    updateIncident: (id: string, patch: IncidentPatch, at: number): Promise<Incident | undefined> =>
+      db.transaction(async (tx) => {
+        const row = await tx.get(`SELECT * FROM incidents WHERE id = ?${forUpdate}`, [id]);
+        if (!row) return undefined;
+        const { state, reason, assignee } = triaged(row, patch);
+        await tx.run('UPDATE incidents SET state = ?, reason = ?, assignee = ?, updated = ? WHERE id = ?', [
+          state,
+          reason,
+          assignee,
+          at,
+          id,
+        ]);
+        return incidentOf((await tx.get('SELECT * FROM incidents WHERE id = ?', [id])) as Row);
+      }),
+
+    async claimNotification(
+      route: string,
+      incidentId: string,
+      now: number,
+      everyMs: number,
+    ): Promise<boolean> {
+      return (
+        (await db.get(
+          `INSERT INTO notifications (route, incident_id, last_sent) VALUES (?, ?, ?)
+           ON CONFLICT (route, incident_id) DO UPDATE SET last_sent = excluded.last_sent
+           WHERE notifications.last_sent <= CAST(? AS BIGINT) RETURNING 1 AS claimed`,
+          [route, incidentId, now, now - everyMs],
+        )) !== undefined
+      );
+    },
+
+    async overview(since: number): Promise<Overview> {
+      return overviewOf({
+        byDay: await db.all(OVERVIEW_SQL.byDay, [since]),
+        functions: await db.all(OVERVIEW_SQL.top('function_name'), [since]),
+        rules: await db.all(OVERVIEW_SQL.top('rule_id'), [since]),
+        packages: await db.all(OVERVIEW_SQL.top('package'), [since]),
+        states: await db.all(OVERVIEW_SQL.states, []),
+      });
+    },
+
+    async functions(since: number): Promise<FunctionSummary[]> {
+      const incidents = new Map(
+        (
+          await db.all(
+            `SELECT function_arn, COUNT(*) AS n, SUM(CASE WHEN state IN ('new', 'in_progress') THEN 1 ELSE 0 END) AS open
+             FROM incidents WHERE last_seen >= ? GROUP BY function_arn`,
+            [since],
+          )
+        ).map((r) => [String(r.function_arn), r]),
+      );
+      const rows = await db.all(
+        `SELECT function_arn, MAX(function_name) AS name, COUNT(*) AS n, MAX(time) AS last
+         FROM findings WHERE time >= ? GROUP BY function_arn ORDER BY 4 DESC`,
+        [since],
+      );
+      return rows.map((r) => ({
+        arn: String(r.function_arn),
+        name: String(r.name),
+        findings: n(r.n),
+        incidents: n(incidents.get(String(r.function_arn))?.n),
+        open: n(incidents.get(String(r.function_arn))?.open),
+        lastSeen: n(r.last),
+      }));
+    },
+
+    async findingsPerDay(functionArn: string, since: number, rulePrefix: string) {
+      const rows = await db.all(
+        `SELECT (time / 86400000) * 86400000 AS day, rule_id, COUNT(*) AS n FROM findings
+         WHERE function_arn = ? AND time >= ? AND rule_id LIKE ? ESCAPE '\\' GROUP BY 1, 2 ORDER BY 1, 2`,
+        [functionArn, since, `${rulePrefix.replace(/[\\%_]/g, '\\$&')}%`],
+      );
+      return rows.map((r) => ({ day: n(r.day), ruleId: String(r.rule_id), findings: n(r.n) }));
+    },
+
+    async policy(functionArn: string): Promise<StoredPolicy | undefined> {
+      const row = await db.get(
+        'SELECT * FROM policies WHERE function_arn = ? ORDER BY version DESC LIMIT 1',
+        [functionArn],
+      );
+      return row ? policyOf(row) : undefined;
+    },
+
+    savePolicy: (functionArn: string, text: string, author: string, at: number): Promise<StoredPolicy> =>
+      db.transaction(async (tx) => {
+        // Two saves at once: the second's insert conflicts on the version and the transaction fails.
+        const last = await tx.get('SELECT MAX(version) AS v FROM policies WHERE function_arn = ?', [
+          functionArn,
+        ]);
+        const version = n(last?.v) + 1;
+        await tx.run(
+          'INSERT INTO policies (function_arn, version, text, author, created) VALUES (?, ?, ?, ?, ?)',
+          [functionArn, version, text, author, at],
+        );
+        return { functionArn, version, text, author, created: at };
+      }),
+
+    async suppressions(): Promise<Suppression[]> {
+      return (await db.all('SELECT * FROM suppressions ORDER BY created DESC, id')).map(suppressionOf);
+    },
+
+    async addSuppression(s: Suppression): Promise<void> {
+      await db.run(
+        'INSERT INTO suppressions (id, functions, rules, package, owner, reason, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [s.id, s.functions, s.rules, s.package, s.owner, s.reason, s.created, s.expires],
+      );
+    },
+
+    async endSuppression(id: string, at: number): Promise<boolean> {
+      return (
+        (await db.get(
+          'UPDATE suppressions SET expires = CAST(? AS BIGINT) WHERE id = ? AND expires > CAST(? AS BIGINT) RETURNING id',
+          [at, id, at],
+        )) !== undefined
+      );
+    },
+
+    async attacks(since: number): Promise<AttackSeen[]> {
+      const rows = await db.all(
+        `SELECT tactic_uid, technique_uid, MAX(technique_name) AS name, SUM(findings) AS n, MAX(last_seen) AS last
+         FROM attack_days WHERE day >= ? GROUP BY tactic_uid, technique_uid ORDER BY tactic_uid, technique_uid`,
+        [Math.floor(since / 86_400_000) * 86_400_000],
+      );
+      return rows.map((r) => ({
+        tactic: String(r.tactic_uid),
+        technique: String(r.technique_uid),
+        name: String(r.name),
+        findings: n(r.n),
+        lastSeen: n(r.last),
+      }));
+    },
+
+    async healthFindings(since: number, rules: readonly string[]): Promise<HealthFinding[]> {
+      if (rules.length === 0) return [];
+      const rows = await db.all(
+        `SELECT function_arn, function_name, rule_id, time, raw FROM findings
+         WHERE time >= ? AND rule_id IN (${rules.map(() => '?').join(', ')}) ORDER BY time, uid LIMIT 100000`,
+        [since, ...rules],
+      );
+      return rows.map((r) => ({
+        functionArn: String(r.function_arn),
+        functionName: String(r.function_name),
+        ruleId: String(r.rule_id),
+        time: n(r.time),
+        finding: JSON.parse(String(r.raw)) as unknown,
+      }));
+    },
+
+    close: () => db.close(),
+  };
+}
