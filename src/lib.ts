@@ -11,10 +11,19 @@ export const DEFAULT_RULES = defaultRules();
 export { useColor } from './cli/color';
 export { demoOutcome } from './cli/demo-outcome';
 export { asffBatches, MAX_CALL_BYTES, MAX_FINDINGS_PER_CALL, toAsff } from './console/asff';
+export { attackMatrix, coveredTechniques, TACTIC_ORDER } from './console/attack-matrix';
 export { factsOf, targetOf } from './console/finding-facts';
+export { droppedIn, fleetHealth, HEALTH_KINDS, HEALTH_RULES } from './console/fleet-health';
 export { groupFindings } from './console/group-findings';
 export { alive, KEEP_ALIVE_MS, MAX_SPAN_MS, placeFinding, signatureOf } from './console/grouping';
 export { toIncidentFinding } from './console/incident-finding';
+export { processTree } from './console/process-tree';
+export {
+  covers,
+  MAX_DAYS as MAX_SUPPRESSION_DAYS,
+  readSuppression,
+  suppressionFor,
+} from './console/suppression';
 export { environmentBytes, formatPlan, instrumentPlan, layerOf } from './deploy/instrument-plan';
 export { DETECTORS } from './detect/detectors';
 export { credentialNeedles, findCredential, stratumMethod } from './detect/detectors/exfiltration';
@@ -61,6 +70,7 @@ export { learnPolicy } from './learn/learn';
 export { mergeLearned } from './learn/merge';
 export { observationFromFinding, readObservationLines } from './learn/observation';
 export { policyYaml } from './learn/policy-yaml';
+export { promoteFindings } from './learn/promote';
 export { kernelImage, observationsFromTrace } from './learn/traced-observations';
 export { isIpLiteral, normalizeIp } from './net/address';
 export { CREDENTIAL_VARIABLES, compilePolicy } from './policy/compile';

@@ -1,5 +1,6 @@
 // Validates a finding against the OCSF class definitions vendored in test/fixtures/ocsf-schema
-// (Apache-2.0 data from the OCSF project, copied from ../shared/ocsf-schema): required
+// (Apache-2.0 data from the OCSF project, copied from ../shared/ocsf-schema; incident_finding,
+// user and group from the OCSF schema repository at tag 1.5.0, the version Warden writes): required
 // attributes, known attribute names, enum values, and nested objects whose definition we have.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -107,5 +108,45 @@ export function validateDetectionFinding(f) {
       validateObject(item, t, Array.isArray(f[k]) ? `${k}[${i}]` : k, errors);
   }
   if (f.cloud?.provider !== 'AWS') errors.push('cloud.provider is not AWS');
+  return errors;
+}
+
+/** Errors for an Incident Finding (class 2005), [] when it conforms. */
+export function validateIncidentFinding(f) {
+  const errors = [];
+  if (f.class_uid !== 2005) errors.push(`class_uid ${f.class_uid} is not 2005`);
+  if (f.category_uid !== 2) errors.push(`category_uid ${f.category_uid} is not 2 (Findings)`);
+  if (f.type_uid !== f.class_uid * 100 + f.activity_id)
+    errors.push('type_uid is not class_uid * 100 + activity_id');
+  const { attrs } = attrsOf('incident_finding');
+  Object.assign(attrs, defs.cloud.attributes);
+  for (const [k, v] of Object.entries(attrs))
+    if (v?.requirement === 'required' && !(k in f)) errors.push(`${k}: required`);
+  for (const group of defs.incident_finding.constraints?.at_least_one
+    ? [defs.incident_finding.constraints.at_least_one]
+    : [])
+    if (!group.some((k) => k in f)) errors.push(`at least one of ${group.join(', ')} is required`);
+  for (const [k, v] of Object.entries(f)) {
+    if (!(k in attrs)) {
+      errors.push(`${k}: not an attribute of incident_finding`);
+      continue;
+    }
+    const en = enumOf(k, attrs[k]);
+    if (en && k.endsWith('_id') && !(String(v) in en)) errors.push(`${k}: ${v} not in enum`);
+  }
+  // The objects whose definitions are vendored (cloud.json here is the profile, not the object).
+  const sub = {
+    finding_info_list: 'finding_info',
+    metadata: 'metadata',
+    assignee: 'user',
+    assignee_group: 'group',
+    attacks: 'attack',
+  };
+  for (const [k, t] of Object.entries(sub))
+    if (k in f)
+      for (const [i, item] of (Array.isArray(f[k]) ? f[k] : [f[k]]).entries())
+        validateObject(item, t, Array.isArray(f[k]) ? `${k}[${i}]` : k, errors);
+  if (f.cloud?.provider !== 'AWS') errors.push('cloud.provider is not AWS');
+  if (!f.metadata?.profiles?.includes('incident')) errors.push('metadata.profiles lacks incident');
   return errors;
 }

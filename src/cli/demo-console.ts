@@ -24,29 +24,35 @@ export function consoleNode(): string | undefined {
   return findNode('nodejs24.x') ?? findNode('nodejs22.x');
 }
 
-function post(url: string, token: string, findings: readonly unknown[]): Promise<number> {
+/** One request to the console with its token; resolves with the HTTP status. */
+function send(
+  url: string,
+  token: string,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer | string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/v1/findings`,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/x-ndjson',
-          'content-encoding': 'gzip',
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
+    const req = request(url, { method, headers: { authorization: `Bearer ${token}`, ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
     req.on('error', reject);
-    req.end(gzipSync(findings.map((f) => JSON.stringify(f)).join('\n')));
+    req.end(body);
   });
 }
 
-export async function serveDemoFindings(findings: readonly unknown[], port: number): Promise<void> {
+/** The demo function's policy, kept in the console (its page shows it; incidents promote into it). */
+export interface DemoPolicy {
+  functionArn: string;
+  text: string;
+}
+
+export async function serveDemoFindings(
+  findings: readonly unknown[],
+  port: number,
+  policy?: DemoPolicy,
+): Promise<void> {
   const node = consoleNode();
   if (!node)
     throw new Error('the console needs Node 22.13 or later (node:sqlite), and none is installed here');
@@ -81,10 +87,29 @@ export async function serveDemoFindings(findings: readonly unknown[], port: numb
     });
     child.once('exit', (code) => reject(new Error(`warden serve exited (${code})`)));
   });
-  const status = await post(url, token, findings);
+  const status = await send(
+    `${url}/v1/findings`,
+    token,
+    'POST',
+    { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
+    gzipSync(findings.map((f) => JSON.stringify(f)).join('\n')),
+  );
   if (status !== 200) {
     stop();
     throw new Error(`the console refused the demo's findings (HTTP ${status})`);
+  }
+  if (policy) {
+    const kept = await send(
+      `${url}/api/functions/${encodeURIComponent(policy.functionArn)}/policy`,
+      token,
+      'PUT',
+      { 'content-type': 'text/yaml', 'x-warden-author': 'warden demo' },
+      policy.text,
+    );
+    if (kept !== 201) {
+      stop();
+      throw new Error(`the console refused the demo function's policy (HTTP ${kept})`);
+    }
   }
   process.stdout.write(
     `\nThe console, with these findings: ${url}/login?token=${token}\n(Ctrl-C stops it; its database is removed.)\n`,

@@ -179,9 +179,13 @@ export function registerDemo(program: Command): void {
           process.stderr.write(`warden demo: --port ${opts.port}: a port number from 0 to 65535\n`);
           process.exit(2);
         }
+        const findings = runs.flatMap((r) => r.findings);
+        // The function as its findings name it (the sandbox's account and region).
+        const arn = (findings[0] as { resources?: { uid?: string }[] } | undefined)?.resources?.[0]?.uid;
         await serveDemoFindings(
-          runs.flatMap((r) => r.findings),
+          findings,
           port,
+          arn ? { functionArn: arn, text: readFileSync(policyFile, 'utf8') } : undefined,
         );
       }
     });

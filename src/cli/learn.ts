@@ -25,13 +25,13 @@ import { countEntries, learnPolicy } from '../learn/learn';
 import { mergeLearned } from '../learn/merge';
 import { type Observation, observationFromFinding, readObservationLines } from '../learn/observation';
 import { policyYaml } from '../learn/policy-yaml';
+import { learnedHeader, platformPaths } from '../learn/promote';
 import { type InvocationWindow, observationsFromTrace } from '../learn/traced-observations';
 import { nameservers } from '../net/nameservers';
 import { compiledJson } from '../policy/compiled';
 import { learningPolicy } from '../policy/learning-policy';
 import { localSettings } from '../sandbox/environment';
-import { runSandbox, sandboxHome } from '../sandbox/run';
-import { runtimesHome } from '../sandbox/runtimes';
+import { runSandbox } from '../sandbox/run';
 import type { InvokeResult } from '../sandbox/sandbox';
 import { readTrace, syscallTraceAvailable } from '../sandbox/syscall-trace';
 import { type InvokeCliOptions, runCommand, sandboxSetup, UsageError } from './invoke';
@@ -275,17 +275,9 @@ export async function runLearn(functionDir: string | undefined, o: LearnCliOptio
     traced = r.traced;
   }
   const taskRoots = functionDir ? [path.resolve(functionDir), realOrSelf(path.resolve(functionDir))] : [];
-  // Deployed functions live in /var/task; the runtime, its layers and Warden are the platform's.
-  const platformPaths = [
-    '/opt',
-    '/var/runtime',
-    '/var/lang',
-    realOrSelf(sandboxHome()),
-    realOrSelf(runtimesHome()),
-  ];
   let result = learnPolicy(observations, {
     taskRoots: [...taskRoots, '/var/task'],
-    platformPaths,
+    platformPaths: platformPaths(),
     invocations: ran,
     ...(nodeBin ? { nodePaths: [nodeBin, realOrSelf(nodeBin)] } : {}),
   });
@@ -295,12 +287,7 @@ export async function runLearn(functionDir: string | undefined, o: LearnCliOptio
     ...o.from.map((f) => `observations from ${path.basename(f)}`),
     ...(o.merge ? [`merged into ${path.basename(o.merge)}`] : []),
   ];
-  const header = [
-    'Warden policy learned by `warden learn`: it allows what the function did, and nothing else.',
-    `Learned from: ${sources.join('; ')}.`,
-    'Review each entry (the comment says what produced it), then deploy it in the layer.',
-    'Generalisation rules: docs/learning.md.',
-  ];
+  const header = learnedHeader(sources);
   try {
     writeFileSync(o.out, policyYaml(result.policy, result.notes, header));
   } catch (e) {

@@ -1,8 +1,8 @@
 /**
  * An incident as an OCSF Incident Finding (class 2005, category Findings): its state as status,
- * its close reason as verdict, its findings' `finding_info` as `finding_info_list`, the function
- * as the resource. The activity is Create for a new incident, Close for a closed one, else Update.
- * Pure.
+ * its close reason as verdict, its findings' `finding_info` as `finding_info_list`, the function's
+ * account and region as its cloud (its ARN in unmapped: the class has no resources). The
+ * activity is Create for a new incident, Close for a closed one, else Update. Pure.
  */
 import { OCSF_VERSION } from '../events/ocsf';
 import type { Incident } from './store';
@@ -30,21 +30,24 @@ const SEVERITY = ['Unknown', 'Informational', 'Low', 'Medium', 'High', 'Critical
 export function toIncidentFinding(
   incident: Incident,
   findings: readonly unknown[],
-  o: { now: number; product: { name: string; version: string } },
+  o: { now: number; product: { name: string; version: string }; consoleUrl?: string },
 ): Json {
   const activity: [number, string] =
     incident.state === 'closed' ? [3, 'Close'] : incident.state === 'new' ? [1, 'Create'] : [2, 'Update'];
   const [statusId, status] = STATUS[incident.state];
   const infos = new Map<string, Json>();
+  const attacks = new Map<string, Json>();
   for (const f of findings) {
     const info = obj(obj(f).finding_info);
     const uid = String(info.uid ?? obj(obj(f).metadata).uid ?? '');
     if (uid && !infos.has(uid)) infos.set(uid, info);
+    for (const a of Array.isArray(info.attacks) ? info.attacks : []) {
+      const key = `${String(obj(obj(a).tactic).uid ?? '')}/${String(obj(obj(a).technique).uid ?? '')}`;
+      if (!attacks.has(key)) attacks.set(key, obj(a));
+    }
   }
-  const [partition, region] = [
-    incident.functionArn.split(':')[1] ?? 'aws',
-    incident.functionArn.split(':')[3],
-  ];
+  const [, arnPartition, , region, account] = incident.functionArn.split(':');
+  const partition = arnPartition ?? 'aws';
   return {
     class_uid: 2005,
     class_name: 'Incident Finding',
@@ -64,9 +67,19 @@ export function toIncidentFinding(
     ...(incident.reason && VERDICT[incident.reason]
       ? { verdict_id: VERDICT[incident.reason]?.[0], verdict: VERDICT[incident.reason]?.[1] }
       : {}),
-    ...(incident.assignee ? { assignee: { name: incident.assignee } } : {}),
+    // OCSF asks for an assignee or an assignee group: before anyone takes it, the unassigned queue.
+    ...(incident.assignee
+      ? { assignee: { name: incident.assignee } }
+      : {
+          assignee_group: {
+            name: 'unassigned',
+            desc: 'Nobody has taken this incident in the Warden console yet',
+          },
+        }),
+    ...(attacks.size > 0 ? { attacks: [...attacks.values()] } : {}),
     desc: `${incident.title}: ${incident.findings} finding(s) in ${incident.invocations} invocation(s) of ${incident.functionName}`,
     finding_info_list: [...infos.values()],
+    ...(o.consoleUrl ? { src_url: `${o.consoleUrl.replace(/\/$/, '')}/incidents/${incident.id}` } : {}),
     metadata: {
       version: OCSF_VERSION,
       uid: `${incident.id}:${incident.updated}`,
@@ -75,16 +88,20 @@ export function toIncidentFinding(
       profiles: ['incident', 'cloud'],
       log_name: 'warden',
     },
-    resources: [
-      {
-        uid: incident.functionArn,
-        name: incident.functionName,
-        type: 'AWS::Lambda::Function',
-        cloud_partition: partition,
-        ...(region ? { region } : {}),
-      },
-    ],
-    cloud: { provider: 'AWS', ...(region ? { region } : {}) },
-    unmapped: { rules: incident.rules, packages: incident.packages, techniques: incident.techniques },
+    // Incident Finding has no resources: the function is in each finding (finding_info_list's
+    // findings name it), its account and region in cloud, its ARN in unmapped.
+    cloud: {
+      provider: 'AWS',
+      ...(region ? { region } : {}),
+      ...(account ? { account: { uid: account, type: 'AWS Account', type_id: 10 } } : {}),
+    },
+    unmapped: {
+      function_arn: incident.functionArn,
+      function_name: incident.functionName,
+      cloud_partition: partition,
+      rules: incident.rules,
+      packages: incident.packages,
+      techniques: incident.techniques,
+    },
   };
 }

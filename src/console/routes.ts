@@ -215,3 +215,41 @@ export async function send(n: {
     return 0;
   }
 }
+
+/**
+ * A route as the console shows it: no secret, no routing key, and only the origin of the URL
+ * (a Slack webhook's path is its credential).
+ */
+export function publicRoute(r: Route): Omit<Route, 'secret' | 'routingKey'> & { signed: boolean } {
+  const { secret: _s, routingKey: _k, ...rest } = r;
+  return { ...rest, url: `${new URL(r.url).origin}/…`, signed: r.secret !== undefined };
+}
+
+/** Sends a test notification through a route (a sample incident); resolves with the HTTP status (0: no answer). */
+export function sendTest(route: Route, o: { consoleUrl?: string; now: number }): Promise<number> {
+  const t = o.now;
+  return send(
+    notification(
+      route,
+      {
+        id: `test-${t}`,
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:warden-test',
+        functionName: 'warden-test',
+        title: 'Test notification from Warden',
+        severityId: route.minSeverity,
+        firstSeen: t,
+        lastSeen: t,
+        findings: 1,
+        invocations: 1,
+        rules: ['warden.test'],
+        packages: ['<function>'],
+        techniques: [],
+        state: 'new',
+        reason: null,
+        assignee: null,
+        updated: t,
+      },
+      o,
+    ),
+  );
+}

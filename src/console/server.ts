@@ -6,19 +6,28 @@ import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { asffBatches } from './asff';
 import { parseFirehose } from './firehose';
+import { registerFleetApi } from './fleet-api';
 import { toIncidentFinding } from './incident-finding';
 import { MAX_BATCH_BYTES, parseBatch } from './ingest';
 import { registerPages } from './pages';
-import { NOTIFY_EVERY_MS, notification, type RoutesConfig, routesFor, send } from './routes';
+import {
+  NOTIFY_EVERY_MS,
+  notification,
+  publicRoute,
+  type RoutesConfig,
+  routesFor,
+  send,
+  sendTest,
+} from './routes';
 import {
   CLOSE_REASONS,
   type CloseReason,
   INCIDENT_STATES,
-  type Incident,
   type IncidentPatch,
   type IncidentState,
   type Store,
 } from './store';
+import { suppressionFor } from './suppression';
 
 export interface ServerOptions {
   store: Store;
@@ -56,9 +65,11 @@ export function consoleApp(o: ServerOptions): Hono {
    */
   const notify = async (incidentIds: readonly string[]): Promise<void> => {
     if (!o.routes || o.routes.routes.length === 0) return;
+    const suppressions = await o.store.suppressions();
     for (const id of incidentIds) {
       const incident = await o.store.incident(id);
-      if (!incident) continue;
+      // A muted incident is stored and shown, never sent.
+      if (!incident || suppressionFor(incident, suppressions, now())) continue;
       for (const route of routesFor(o.routes, incident)) {
         const t = now();
         if (!(await o.store.claimNotification(route.name, id, t, NOTIFY_EVERY_MS))) continue;
@@ -164,7 +175,11 @@ export function consoleApp(o: ServerOptions): Hono {
     if (!incident) return c.json({ error: 'no such incident' }, 404);
     const findings = await o.store.findings({ incident: incident.id, limit: 10_000 });
     return c.json(
-      toIncidentFinding(incident, findings, { now: now(), product: { name: 'Warden', version: VERSION } }),
+      toIncidentFinding(incident, findings, {
+        now: now(),
+        product: { name: 'Warden', version: VERSION },
+        ...(o.routes?.consoleUrl ? { consoleUrl: o.routes.consoleUrl } : {}),
+      }),
     );
   });
 
@@ -217,46 +232,22 @@ export function consoleApp(o: ServerOptions): Hono {
   });
 
   // The routes (secrets left out), and a test notification through one.
-  app.get('/api/routes', (c) =>
-    c.json({
-      routes: (o.routes?.routes ?? []).map(({ secret: _s, routingKey: _k, ...r }) => r),
-    }),
-  );
+  app.get('/api/routes', (c) => c.json({ routes: (o.routes?.routes ?? []).map(publicRoute) }));
   app.post('/api/routes/:name/test', async (c) => {
     const route = o.routes?.routes.find((r) => r.name === c.req.param('name'));
     if (!route) return c.json({ error: 'no such route' }, 404);
-    const t = now();
-    const sample: Incident = {
-      id: `test-${t}`,
-      functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:warden-test',
-      functionName: 'warden-test',
-      title: 'Test notification from Warden',
-      severityId: route.minSeverity,
-      firstSeen: t,
-      lastSeen: t,
-      findings: 1,
-      invocations: 1,
-      rules: ['warden.test'],
-      packages: ['<function>'],
-      techniques: [],
-      state: 'new',
-      reason: null,
-      assignee: null,
-      updated: t,
-    };
-    const status = await send(
-      notification(route, sample, {
-        now: t,
-        ...(o.routes?.consoleUrl ? { consoleUrl: o.routes.consoleUrl } : {}),
-      }),
-    );
+    const status = await sendTest(route, {
+      now: now(),
+      ...(o.routes?.consoleUrl ? { consoleUrl: o.routes.consoleUrl } : {}),
+    });
     return c.json(
       { route: route.name, status, ok: status >= 200 && status < 300 },
       status >= 200 && status < 300 ? 200 : 502,
     );
   });
 
-  registerPages(app, o.store);
+  registerFleetApi(app, { store: o.store, now });
+  registerPages(app, { store: o.store, ...(o.routes ? { routes: o.routes } : {}), now });
 
   app.get('/api/findings', async (c) => {
     const since = sinceOf(c.req.query('since'));

@@ -184,6 +184,9 @@ export async function sqlStore(db: SqlConnection, hooks: SqlStoreHooks = {}): Pr
       if (filter.rule) w.add('rule_id = ?', filter.rule);
       if (filter.incident) w.add('incident_id = ?', filter.incident);
       if (filter.since !== undefined) w.add('time >= ?', filter.since);
+      if (filter.until !== undefined) w.add('time < ?', filter.until);
+      if (filter.after)
+        w.add('(time > ? OR (time = ? AND uid > ?))', filter.after.time, filter.after.time, filter.after.uid);
       const rows = await db.all(`SELECT raw FROM findings ${w} ORDER BY time ASC, uid ASC LIMIT ?`, [
         ...w.params,
         Math.min(filter.limit ?? 1000, 10_000),

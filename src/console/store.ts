@@ -59,6 +59,10 @@ export interface FindingFilter {
   rule?: string;
   incident?: string;
   since?: number;
+  /** Before this time (ms). */
+  until?: number;
+  /** After this finding in (time, uid) order: where the previous page ended. */
+  after?: { time: number; uid: string };
   limit?: number;
 }
 

@@ -6,9 +6,9 @@
  * dropped binary) and are removed afterwards.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { buildLayerDir, type LayerBuildOptions } from '../layer/build';
+import { sandboxHome } from './cache-dirs';
 import type { FunctionSettings } from './environment';
 import type { RuntimeClient } from './runtimes';
 import { type InvokeRequest, type InvokeResult, Sandbox } from './sandbox';
@@ -47,10 +47,7 @@ function sandboxHosts(): string {
   return `${base.replace(/\n?$/, '\n')}127.0.0.1\tsandbox.localdomain sandbox\n`;
 }
 
-export function sandboxHome(env: NodeJS.ProcessEnv = process.env): string {
-  const cache = env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
-  return path.join(cache, 'warden', 'sandboxes');
-}
+export { sandboxHome };
 
 export async function runSandbox(o: RunOptions): Promise<InvokeResult[]> {
   mkdirSync(sandboxHome(), { recursive: true });

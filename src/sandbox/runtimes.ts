@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
+import { runtimesHome } from './cache-dirs';
 import { RUNTIME_IDS, type RuntimeId, runtimeMajor } from './environment';
 
 export function nodeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -90,9 +91,7 @@ export interface RuntimeClient {
 }
 
 /** Where runtime clients are installed for the sandbox (Lambda's /var/runtime, one per version). */
-export function runtimesHome(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'warden', 'runtimes');
-}
+export { runtimesHome };
 
 /**
  * Copies a client's files into a runtime directory of its own, named by their content hash, as

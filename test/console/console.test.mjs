@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { NODE, ROOT, tempDir } from '../helpers.mjs';
+import { validateIncidentFinding } from '../ocsf.mjs';
 import { freshDatabase, postgresUnavailable } from '../postgres.mjs';
 import { CLI, invoke } from '../sandbox-helpers.mjs';
 import { batchOf, call as callWith, startServe as serveOn } from './serve-helpers.mjs';
@@ -86,7 +87,112 @@ function logsRecord(messages, messageType = 'DATA_MESSAGE') {
   return { data: gzipSync(JSON.stringify(payload)).toString('base64') };
 }
 
+/** The incidents table as the first console wrote it (before `invocations` was kept). */
+const FIRST_INCIDENTS_DDL = `CREATE TABLE incidents (id TEXT PRIMARY KEY, function_arn TEXT NOT NULL,
+  function_name TEXT NOT NULL, title TEXT NOT NULL, severity_id INTEGER NOT NULL, first_seen BIGINT NOT NULL,
+  last_seen BIGINT NOT NULL, findings INTEGER NOT NULL, rules TEXT NOT NULL, packages TEXT NOT NULL,
+  techniques TEXT NOT NULL, state TEXT NOT NULL, reason TEXT, assignee TEXT, updated BIGINT NOT NULL)`;
+const FINDING_COLUMNS = `incident_id TEXT NOT NULL, time BIGINT NOT NULL, function_arn TEXT NOT NULL,
+  function_name TEXT NOT NULL, request_id TEXT, rule_id TEXT NOT NULL, package TEXT NOT NULL, target TEXT NOT NULL,
+  signature TEXT NOT NULL, severity_id INTEGER NOT NULL, raw TEXT NOT NULL, received BIGINT NOT NULL`;
+
+/** A database as the first console left it: one incident of two invocations, three findings. */
+async function firstVersionDatabase(backend, dir) {
+  const t = Date.UTC(2026, 11, 3, 9);
+  const rows = ['r1', 'r1', 'r2'].map((req, i) => [
+    `u${i}`,
+    'inc-old',
+    t + i,
+    ARN,
+    'orders',
+    req,
+    'warden.process.spawn',
+    'ejs',
+    '/bin/sh',
+    'sig',
+    4,
+    '{}',
+    t,
+  ]);
+  const incident = [
+    'inc-old',
+    ARN,
+    'orders',
+    'old',
+    4,
+    t,
+    t + 2,
+    3,
+    '["warden.process.spawn"]',
+    '["ejs"]',
+    '[]',
+    'new',
+    null,
+    null,
+    t,
+  ];
+  if (backend === 'sqlite') {
+    const file = join(dir, 'first.sqlite');
+    const { DatabaseSync } = createRequire(import.meta.url)('node:sqlite');
+    const db = new DatabaseSync(file);
+    db.exec(`${FIRST_INCIDENTS_DDL}; CREATE TABLE findings (uid TEXT PRIMARY KEY, ${FINDING_COLUMNS})`);
+    db.prepare(`INSERT INTO incidents VALUES (${incident.map(() => '?').join(',')})`).run(...incident);
+    for (const r of rows) db.prepare(`INSERT INTO findings VALUES (${r.map(() => '?').join(',')})`).run(...r);
+    db.close();
+    return file;
+  }
+  const url = await freshDatabase();
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(FIRST_INCIDENTS_DDL);
+    await c.query(
+      `CREATE TABLE findings (uid TEXT NOT NULL, ${FINDING_COLUMNS}, PRIMARY KEY (uid, time)) PARTITION BY RANGE (time)`,
+    );
+    // As the first console made them: a partition per UTC day.
+    const day = Math.floor(t / (24 * HOUR)) * 24 * HOUR;
+    await c.query(
+      `CREATE TABLE findings_20261203 PARTITION OF findings FOR VALUES FROM (${day}) TO (${day + 24 * HOUR})`,
+    );
+    await c.query(
+      `INSERT INTO incidents VALUES (${incident.map((_, i) => `$${i + 1}`).join(',')})`,
+      incident,
+    );
+    for (const r of rows)
+      await c.query(`INSERT INTO findings VALUES (${r.map((_, i) => `$${i + 1}`).join(',')})`, r);
+  } finally {
+    await c.end();
+  }
+  return url;
+}
+
 for (const backend of ['sqlite', 'postgres']) {
+  test(
+    `[${backend}] a database an earlier console made is brought up to date: what it holds is kept and counted`,
+    SKIP[backend],
+    async () => {
+      const { dir, cleanup } = tempDir('warden-migrate-');
+      const serve = await startServe(dir, backend, [], await firstVersionDatabase(backend, dir));
+      try {
+        const { incidents } = (await call(serve.url, 'GET', '/api/incidents')).body;
+        assert.equal(incidents.length, 1);
+        assert.equal(incidents[0].findings, 3);
+        assert.equal(incidents[0].invocations, 2);
+        // And it takes new findings: a third invocation of the same function joins nothing old.
+        assert.equal(
+          (await postBatch(serve.url, [finding({ uid: 'new-1', time: Date.now(), requestId: 'r3' })])).status,
+          200,
+        );
+        const after = (await call(serve.url, 'GET', '/api/incidents')).body.incidents;
+        assert.equal(after.length, 2);
+        assert.equal(after.find((i) => i.id !== 'inc-old').invocations, 1);
+      } finally {
+        await serve.stop();
+        cleanup();
+      }
+    },
+  );
+
   test(
     `[${backend}] ingest: gzip NDJSON with the bearer token, stored once however often a batch is retried; a bad batch is refused whole, naming the line`,
     SKIP[backend],
@@ -269,7 +375,19 @@ for (const backend of ['sqlite', 'postgres']) {
           ['a1', 'a2', 'a3', 'b1'],
         );
         assert.ok(ocsf.metadata.profiles.includes('incident'));
-        assert.equal(ocsf.resources[0].uid, ARN);
+        assert.equal(ocsf.unmapped.function_arn, ARN);
+        assert.deepEqual(ocsf.cloud.account, { uid: '123456789012', type: 'AWS Account', type_id: 10 });
+        // Valid against OCSF's class definition, assigned or not (then the unassigned group).
+        assert.deepEqual(validateIncidentFinding(ocsf), []);
+        for (const other of list.filter((i) => i.id !== first.id)) {
+          const o = (await call(serve.url, 'GET', `/api/incidents/${other.id}/ocsf`)).body;
+          assert.deepEqual(validateIncidentFinding(o), [], JSON.stringify(o).slice(0, 300));
+          assert.equal(o.assignee_group.name, 'unassigned');
+          assert.deepEqual(
+            o.attacks.map((a) => a.technique.uid),
+            ['T1059'],
+          );
+        }
         await postBatch(serve.url, [
           finding({ uid: 'e1', time: t0 + HOUR / 2 + 60_000, requestId: 'inv-5' }),
         ]);
@@ -345,6 +463,84 @@ for (const backend of ['sqlite', 'postgres']) {
         const bad = await deliver(TOKEN, '{"requestId":"r2","records":[{"nodata":1}]}');
         assert.equal(bad.status, 400);
         assert.deepEqual([bad.body.requestId, bad.body.errorMessage], ['r2', 'records[0].data is missing']);
+      } finally {
+        await serve.stop();
+        cleanup();
+      }
+    },
+  );
+
+  test(
+    `[${backend}] the fleet API: policies kept in versions (a bad one refused by line and field), promotion, suppressions, ATT&CK, health`,
+    SKIP[backend],
+    async () => {
+      const { dir, cleanup } = tempDir('warden-fleet-api-');
+      const serve = await startServe(dir, backend);
+      const fn = `/api/functions/${encodeURIComponent(ARN)}`;
+      const put = (text, author = 'lee') =>
+        call(serve.url, 'PUT', `${fn}/policy`, {
+          body: text,
+          headers: { 'content-type': 'text/yaml', ...(author ? { 'x-warden-author': author } : {}) },
+        });
+      try {
+        const t = Date.now();
+        assert.equal(
+          (await postBatch(serve.url, [finding({ uid: 'p1', time: t, requestId: 'q1' })])).status,
+          200,
+        );
+        const [inc] = (await call(serve.url, 'GET', '/api/incidents')).body.incidents;
+        // Promoting needs the function's policy.
+        const early = await call(serve.url, 'GET', `${fn}/promote?incident=${inc.id}`);
+        assert.equal(early.status, 409);
+        assert.match(early.body.error, /save its current policy first/);
+        const bad = await put('version: 1\nmode: enforce\nprocess:\n  default: sometimes\n');
+        assert.equal(bad.status, 400);
+        assert.match(bad.body.error, /orders-policy\.yaml:4.*process\.default/);
+        assert.equal((await put('version: 1\nmode: enforce\n', '')).status, 400);
+        assert.equal((await put('version: 1\nmode: enforce\n')).body.version, 1);
+        assert.equal((await put('version: 1\nmode: monitor\n')).body.version, 2);
+        assert.match((await call(serve.url, 'GET', `${fn}/policy`)).body.text, /monitor/);
+        // This reduced finding says what rule fired, not what the function did (no surface): nothing to learn.
+        const promoted = await call(serve.url, 'GET', `${fn}/promote?incident=${inc.id}`);
+        assert.equal(promoted.status, 400);
+        assert.match(promoted.body.error, /none of these findings is behaviour/);
+        assert.equal((await call(serve.url, 'GET', `${fn}/promote?incident=nope`)).status, 404);
+        // Suppressions: added, listed, ended once.
+        const added = await call(serve.url, 'POST', '/api/suppressions', {
+          body: JSON.stringify({
+            functions: 'orders',
+            rules: 'warden.process.*',
+            owner: 'lee',
+            reason: 'load test',
+            days: 2,
+          }),
+          headers: { 'content-type': 'application/json' },
+        });
+        assert.equal(added.status, 201);
+        const id = added.body.suppression.id;
+        assert.equal((await call(serve.url, 'GET', '/api/suppressions')).body.suppressions[0].id, id);
+        assert.equal((await call(serve.url, 'DELETE', `/api/suppressions/${id}`)).status, 200);
+        assert.equal((await call(serve.url, 'DELETE', `/api/suppressions/${id}`)).status, 404);
+        // The matrix and the health view.
+        const attack = (await call(serve.url, 'GET', '/api/attack?days=7')).body.tactics;
+        const execution = attack.find((c) => c.tactic === 'TA0002') ?? { cells: [] };
+        assert.ok(attack.length >= 14);
+        assert.ok(!execution.cells.some((c) => c.findings > 0), 'the finding named no tactic');
+        assert.equal(attack.find((c) => c.tactic === '').cells[0].technique, 'T1059');
+        assert.equal((await call(serve.url, 'GET', '/api/attack?days=0')).status, 400);
+        const health = (await call(serve.url, 'GET', '/api/health')).body.functions;
+        assert.deepEqual(
+          health.map((h) => [h.name, h.healthy]),
+          [['orders', true]],
+        );
+        assert.deepEqual(
+          (await call(serve.url, 'GET', '/api/functions')).body.functions.map((f) => [
+            f.name,
+            f.findings,
+            f.open,
+          ]),
+          [['orders', 1, 1]],
+        );
       } finally {
         await serve.stop();
         cleanup();

@@ -32,6 +32,15 @@ test('warden demo --serve: the console on the demo findings, signed in by the pr
       incidents.every((i) => i.invocations === 2),
       'each attack, in both modes',
     );
+    // The function's policy is kept too: its page shows it, and incidents promote into it.
+    const kept = await fetch(
+      `${url.origin}/api/functions/${encodeURIComponent(incidents[0].functionArn)}/policy`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
+    assert.equal(kept.status, 200);
+    assert.match((await kept.json()).text, /What doc-convert needs/);
     const page = await fetch(address, { redirect: 'manual' });
     assert.equal(page.status, 303);
     assert.match(page.headers.get('set-cookie'), /HttpOnly; SameSite=Strict/);

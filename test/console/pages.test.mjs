@@ -4,56 +4,12 @@
 // OCSF) are used as a person would, with no console error. On both stores. UPDATE_SCREENSHOTS=1
 // writes the screenshots to docs/console/.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { NODE, ROOT, tempDir } from '../helpers.mjs';
-import { freshDatabase, postgresUnavailable } from '../postgres.mjs';
-import { CLI, run } from '../sandbox-helpers.mjs';
+import { tempDir } from '../helpers.mjs';
+import { freshDatabase } from '../postgres.mjs';
+import { demo, SKIP, shotsDir, signedIn, TOKEN } from './browser-helpers.mjs';
 import { postBatch, startServe as serveOn } from './serve-helpers.mjs';
-
-const TOKEN = 'pages-test-token';
-const [major, minor] = process.versions.node.split('.').map(Number);
-const HAS_SQLITE = major > 22 || (major === 22 && minor >= 13);
-
-function chromiumPath() {
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
-    } catch {
-      // not this one
-    }
-  }
-  if (process.env.CI) throw new Error('CI: no chromium (Debian package chromium)');
-  return undefined;
-}
-const BROWSER = chromiumPath();
-const NO_POSTGRES = await postgresUnavailable();
-const SKIP = {
-  sqlite: !BROWSER
-    ? { skip: 'no chromium (Debian package chromium)' }
-    : HAS_SQLITE
-      ? {}
-      : { skip: `node:sqlite needs Node 22.13 or later (this is ${process.version})` },
-  postgres: !BROWSER
-    ? { skip: 'no chromium (Debian package chromium)' }
-    : NO_POSTGRES
-      ? { skip: NO_POSTGRES }
-      : {},
-};
-
-let demoFindings;
-/** The findings `warden demo` produces (both modes), run once for every test here. */
-async function demo() {
-  if (demoFindings) return demoFindings;
-  const r = await run(NODE, [CLI, 'demo', '--json'], { timeout: 170_000 });
-  assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop());
-  demoFindings = out.runs.flatMap((x) => x.findings);
-  return demoFindings;
-}
 
 const startServe = (db) => serveOn({ db, token: TOKEN });
 const post = async (url, findings) => (await postBatch(url, findings, { token: TOKEN })).status;
@@ -68,8 +24,7 @@ for (const backend of ['sqlite', 'postgres']) {
       const serve = await startServe(
         backend === 'postgres' ? await freshDatabase() : join(dir, 'console.sqlite'),
       );
-      const browser = await chromium.launch({ executablePath: BROWSER, args: ['--no-sandbox'] });
-      const errors = [];
+      const { browser, page, errors } = await signedIn(serve.url);
       try {
         assert.equal(await post(serve.url, findings), 200);
         // Without the token: refused, and told how to sign in.
@@ -78,12 +33,7 @@ for (const backend of ['sqlite', 'postgres']) {
         assert.equal(denied.status(), 401);
         assert.match(await stranger.textContent('body'), /login\?token=/);
         await stranger.close();
-        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-        page.on('console', (m) => {
-          if (m.type() === 'error') errors.push(m.text());
-        });
-        page.on('pageerror', (e) => errors.push(e.message));
-        await page.goto(`${serve.url}/login?token=${TOKEN}`);
+        await page.goto(serve.url);
         // Signed in: the overview — findings per day by severity, the top functions, rules, packages.
         assert.match(page.url(), /\/$/);
         assert.match(await page.textContent('h1'), /Overview/);
@@ -91,8 +41,7 @@ for (const backend of ['sqlite', 'postgres']) {
         assert.match(await page.textContent('main'), /Top rules[\s\S]*warden\.detect\.command-injection/);
         assert.match(await page.textContent('main'), /doc-convert\s*14/);
         assert.match(await page.textContent('main'), /New: 2/);
-        const shotDir = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'console') : join(dir, 'shots');
-        mkdirSync(shotDir, { recursive: true });
+        const shotDir = shotsDir(dir);
         await page.screenshot({ path: join(shotDir, 'overview.png'), fullPage: true });
         // A top package's link filters the list by it.
         await page.click('section.top >> nth=2 >> a');
@@ -102,9 +51,7 @@ for (const backend of ['sqlite', 'postgres']) {
         // The demo's two attacks, in both modes: two incidents (the enforce run repeats the monitor run's).
         const rows = page.locator('tr[data-incident]');
         assert.equal(await rows.count(), 2);
-        const shots = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'console') : join(dir, 'shots');
-        mkdirSync(shots, { recursive: true });
-        await page.screenshot({ path: join(shots, 'incidents.png'), fullPage: true });
+        await page.screenshot({ path: join(shotDir, 'incidents.png'), fullPage: true });
         // Filter by rule.
         await page.fill('input[name=rule]', 'warden.detect.path-traversal');
         await Promise.all([page.waitForURL(/rule=/), page.click('button:has-text("Filter")')]);
@@ -119,13 +66,22 @@ for (const backend of ['sqlite', 'postgres']) {
         assert.match(await page.textContent('[role=status]'), /1 incident\(s\) updated/);
         assert.match(await injection.textContent(), /In progress[\s\S]*sam/);
         // The incident itself.
-        await injection.locator('a').click();
+        await injection.locator('a[href^="/incidents/"]').click();
         assert.match(await page.textContent('h1'), /Command injection/);
+        // The process tree: the runtime, under it each shell the injection started (its command
+        // line, the rules that fired on it), in each mode.
+        const shells = page.locator('ul.tree li.proc li.proc');
+        assert.equal(await shells.count(), 2, await page.locator('ul.tree').innerHTML());
+        assert.match(
+          await shells.first().textContent(),
+          /\/bin\/sh -c[\s\S]*warden\.detect\.command-injection/,
+        );
+        assert.match(await page.locator('ul.tree > li.proc').first().textContent(), /the function's runtime/);
         assert.equal(await page.locator('tr.finding').count(), 8, 'four findings in each mode');
         assert.match(await page.locator('tr.input').first().textContent(), /body/);
         assert.match(await page.textContent('dl'), /T1059\.004/);
         assert.match(await page.textContent('details pre'), /"class_uid": 2004/);
-        await page.screenshot({ path: join(shots, 'incident.png'), fullPage: true });
+        await page.screenshot({ path: join(shotDir, 'incident.png'), fullPage: true });
         // Closing without a reason is refused; with one, it is closed.
         await page.selectOption('main form select[name=state]', 'closed');
         await page.selectOption('main form select[name=reason]', 'true_positive');

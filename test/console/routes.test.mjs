@@ -4,13 +4,12 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { NODE, tempDir } from '../helpers.mjs';
 import { freshDatabase, postgresUnavailable } from '../postgres.mjs';
 import { CLI, run } from '../sandbox-helpers.mjs';
-import { call as callWith, postBatch, startServe as serveOn } from './serve-helpers.mjs';
+import { call as callWith, postBatch, receivers, startServe as serveOn } from './serve-helpers.mjs';
 
 const TOKEN = 'routes-test-token';
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -20,27 +19,6 @@ const SKIP = {
   sqlite: HAS_SQLITE ? {} : { skip: `node:sqlite needs Node 22.13 or later (this is ${process.version})` },
   postgres: NO_POSTGRES ? { skip: NO_POSTGRES } : {},
 };
-
-async function receivers() {
-  const got = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => {
-      body += d;
-    });
-    req.on('end', () => {
-      got.push({ path: req.url, headers: req.headers, body: JSON.parse(body), raw: body });
-      res.writeHead(req.url === '/pd' ? 202 : 200, { 'content-type': 'application/json' });
-      res.end('{"status":"success"}');
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    got,
-    close: () => new Promise((r) => server.close(r)),
-  };
-}
 
 const startServe = (db, routesFile) => serveOn({ db, token: TOKEN, args: ['--routes', routesFile] });
 const call = async (url, method, path, body, headers = {}) =>

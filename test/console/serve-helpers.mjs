@@ -1,7 +1,7 @@
 // Starting `warden serve` and talking to it, for the console's tests and its bench: a free
 // loopback port, the URL it prints, JSON calls with the bearer token, gzip'd NDJSON batches.
 import { spawn } from 'node:child_process';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -76,3 +76,25 @@ export const postBatch = (url, findings, { token, body } = {}) =>
     body: body ?? batchOf(findings),
     headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
   });
+
+/** A loopback HTTP receiver recording each request (JSON bodies); /pd answers 202 as PagerDuty does. */
+export async function receivers() {
+  const got = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => {
+      body += d;
+    });
+    req.on('end', () => {
+      got.push({ path: req.url, headers: req.headers, body: JSON.parse(body), raw: body });
+      res.writeHead(req.url === '/pd' ? 202 : 200, { 'content-type': 'application/json' });
+      res.end('{"status":"success"}');
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    got,
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
