@@ -1,6 +1,7 @@
 /** `warden`: the command-line interface. Each command lives in its own module. */
 import { Command } from 'commander';
 import { registerDemo } from './demo';
+import { registerExport } from './export';
 import { registerInstrument } from './instrument';
 import { registerInvoke } from './invoke';
 import { registerLayer } from './layer';
@@ -41,6 +42,7 @@ registerLayer(program);
 registerInstrument(program);
 registerDemo(program);
 registerServe(program);
+registerExport(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`warden: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -2,9 +2,12 @@
  * `warden serve`'s process: opens the store, listens, and closes both on SIGINT / SIGTERM.
  * Bundled as dist/serve.cjs, loaded by that command only.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { serve } from '@hono/node-server';
 import { openPgStore } from './pg-store';
 import type { RoutesConfig } from './routes';
+import { detectionFindingsParquet, lakeObjects, zstdCompressor } from './security-lake';
 import { consoleApp } from './server';
 import { openSqliteStore } from './sqlite-store';
 
@@ -47,4 +50,55 @@ export async function startConsole(o: ServeOptions): Promise<{ close(): Promise<
         });
       }),
   };
+}
+
+export interface LakeExportOptions {
+  db: string;
+  /** The directory the objects are written under (its layout: region=…/accountId=…/eventDay=…/). */
+  out: string;
+  since?: number;
+  until?: number;
+  createdBy: string;
+}
+
+export interface LakeExportResult {
+  findings: number;
+  objects: string[];
+  skipped: number;
+}
+
+/**
+ * The stored findings in a period as an Amazon Security Lake custom source's objects, written
+ * under `out` (to copy to the source's S3 prefix). Read a page at a time, written per partition.
+ */
+export async function exportSecurityLake(o: LakeExportOptions): Promise<LakeExportResult> {
+  if (!zstdCompressor()) throw new Error(`zstd needs Node 22.15 or later (this is ${process.version})`);
+  const store = isPostgres(o.db) ? await openPgStore(o.db) : await openSqliteStore(o.db);
+  try {
+    const findings: unknown[] = [];
+    let after: { time: number; uid: string } | undefined;
+    for (;;) {
+      const page = (await store.findings({
+        ...(o.since !== undefined ? { since: o.since } : {}),
+        ...(o.until !== undefined ? { until: o.until } : {}),
+        ...(after ? { after } : {}),
+        limit: 10_000,
+      })) as { time: number; metadata: { uid: string } }[];
+      findings.push(...page);
+      const last = page.at(-1);
+      if (!last || page.length < 10_000) break;
+      after = { time: last.time, uid: last.metadata.uid };
+    }
+    const { objects, skipped } = lakeObjects(findings);
+    const written: string[] = [];
+    for (const obj of objects) {
+      const file = path.join(o.out, ...obj.key.split('/'));
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, detectionFindingsParquet(obj.findings, o.createdBy));
+      written.push(obj.key);
+    }
+    return { findings: findings.length - skipped, objects: written, skipped };
+  } finally {
+    await store.close();
+  }
 }
