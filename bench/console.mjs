@@ -3,7 +3,7 @@
 // duplicates after every batch is sent twice, then the incident list's latency (p95) and the
 // incident-list page's first response with that many findings stored. On a Node with node:sqlite
 // (`--db postgres://…` for PostgreSQL). Usage: node bench/console.mjs [--findings N] [--db …]
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,10 @@ const { values } = parseArgs({
     db: { type: 'string' },
     // Batches in flight at once: 1 is one extension's shipper (one request at a time), more a fleet.
     inflight: { type: 'string', default: '1' },
+    // A CPU profile of the server (node --cpu-prof) written into this directory, with a summary.
+    profile: { type: 'string' },
+    // First paint of the overview and the incident list in Debian's chromium (playwright-core).
+    paint: { type: 'boolean', default: false },
   },
 });
 const TOTAL = Number(values.findings);
@@ -31,7 +35,12 @@ const lib = createRequire(import.meta.url)(join(ROOT, 'dist', 'lib.cjs'));
 const serverNode =
   major > 22 || (major === 22 && minor >= 13) || values.db ? process.execPath : lib.findNode('nodejs24.x');
 if (!serverNode) throw new Error('no Node with node:sqlite (22.13 or later): run scripts/install-node.sh 24');
-const serve = await startServe({ db, token: TOKEN, node: serverNode });
+const serve = await startServe({
+  db,
+  token: TOKEN,
+  node: serverNode,
+  nodeArgs: values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [],
+});
 const call = (method, path, body, headers = {}) =>
   callWith(serve.url, method, path, { token: TOKEN, body, headers });
 
@@ -97,6 +106,40 @@ const page = [];
 for (let i = 0; i < 10; i++)
   page.push((await call('GET', '/incidents', undefined, { cookie: `warden_token=${TOKEN}` })).ms);
 const incidents = (await call('GET', '/api/incidents?limit=1000')).body.incidents.length;
+/** First contentful paint (ms from navigation start) of each page, p50/p95 of 5 loads, in chromium. */
+async function paints() {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${serve.url}/login?token=${TOKEN}`);
+    const out = {};
+    for (const path of ['/', '/incidents', '/attack', '/health']) {
+      const fcp = [];
+      for (let i = 0; i < 5; i++) {
+        await page.goto(`${serve.url}${path}`, { waitUntil: 'load' });
+        fcp.push(
+          await page.evaluate(
+            () =>
+              new Promise((resolve) => {
+                const hit = performance.getEntriesByName('first-contentful-paint')[0];
+                if (hit) return resolve(hit.startTime);
+                new PerformanceObserver((l) => resolve(l.getEntries()[0].startTime)).observe({
+                  type: 'paint',
+                  buffered: true,
+                });
+              }),
+          ),
+        );
+      }
+      out[path] = { p50: +pct(fcp, 50).toFixed(1), p95: +pct(fcp, 95).toFixed(1) };
+    }
+    return out;
+  } finally {
+    await browser.close();
+  }
+}
+const firstPaintMs = values.paint ? await paints() : undefined;
 console.log(
   JSON.stringify(
     {
@@ -112,6 +155,7 @@ console.log(
       incidentListMs: { p50: +pct(list, 50).toFixed(1), p95: +pct(list, 95).toFixed(1) },
       incidentPageMs: { p50: +pct(page, 50).toFixed(1), p95: +pct(page, 95).toFixed(1) },
       incidentsListed: incidents,
+      ...(firstPaintMs ? { firstContentfulPaintMs: firstPaintMs } : {}),
     },
     null,
     2,
@@ -119,3 +163,25 @@ console.log(
 );
 await serve.stop();
 rmSync(dir, { recursive: true, force: true });
+if (values.profile) {
+  // Self time by function over the whole run (ingest dominates it), the heaviest first.
+  const file = readdirSync(values.profile)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(values.profile, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  const prof = JSON.parse(readFileSync(file, 'utf8'));
+  const self = new Map();
+  const dt = new Map();
+  for (const [i, id] of prof.samples.entries()) dt.set(id, (dt.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  for (const n of prof.nodes) {
+    const { functionName, url, lineNumber } = n.callFrame;
+    const key = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (dt.get(n.id) ?? 0));
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`profile: ${file}`);
+  for (const [k, us] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(
+      `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`,
+    );
+}

@@ -32,44 +32,38 @@ export async function groupFindings(values: readonly unknown[]): Promise<Grouped
   };
   await ingestAll(
     {
-      exists: (uid) => rows.some((r) => r.uid === uid),
+      stored: (uids) => new Set(uids.filter((u) => rows.some((r) => r.uid === u))),
       ofInvocation: (arn, requestId) => latest((r) => r.functionArn === arn && r.requestId === requestId),
-      ofSignature: (signature) => latest((r) => r.signature === signature),
+      ofSignature: (signature) => {
+        const hit = rows.filter((r) => r.signature === signature).sort((a, b) => b.time - a.time)[0];
+        return hit ? { id: hit.incidentId, finding_time: hit.time } : undefined;
+      },
       incident: (id) => incidents.get(id),
-      createIncident: (n) => {
-        incidents.set(n.id, {
-          id: n.id,
-          function_arn: n.functionArn,
-          function_name: n.functionName,
-          title: n.title,
-          severity_id: n.severityId,
-          first_seen: n.time,
-          last_seen: n.time,
-          findings: 0,
-          invocations: 0,
-          rules: '[]',
-          packages: '[]',
-          techniques: '[]',
-          state: 'new',
-          reason: null,
-          assignee: null,
-          updated: n.at,
-        });
+      saveIncidents: (list) => {
+        for (const i of list)
+          incidents.set(i.id, {
+            id: i.id,
+            function_arn: i.functionArn,
+            function_name: i.functionName,
+            title: i.title,
+            severity_id: i.severityId,
+            first_seen: i.firstSeen,
+            last_seen: i.lastSeen,
+            findings: i.findings,
+            invocations: i.invocations,
+            rules: JSON.stringify(i.rules),
+            packages: JSON.stringify(i.packages),
+            techniques: JSON.stringify(i.techniques),
+            state: i.state,
+            reason: null,
+            assignee: null,
+            updated: i.updated,
+          });
       },
-      extendIncident: (e) => {
-        const row = incidents.get(e.id) as Record<string, unknown>;
-        row.findings = Number(row.findings) + 1;
-        row.invocations = Number(row.invocations) + e.newInvocation;
-        row.first_seen = Math.min(Number(row.first_seen), e.time);
-        row.last_seen = Math.max(Number(row.last_seen), e.time);
-        if (e.severityId > Number(row.severity_id))
-          Object.assign(row, { title: e.title, severity_id: e.severityId });
-        Object.assign(row, { rules: e.rules, packages: e.packages, techniques: e.techniques, updated: e.at });
+      insertFindings: (list) => {
+        rows.push(...list);
       },
-      insertFinding: (f) => {
-        rows.push(f);
-      },
-      countAttack: () => undefined,
+      countAttacks: () => undefined,
     },
     stored,
     Date.now(),

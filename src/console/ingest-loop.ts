@@ -1,39 +1,38 @@
 /**
  * Storing a batch, the same for every store: each finding not yet stored is placed (its
- * invocation's incident, a live one with its signature, or a new one named by it), its incident
- * extended and the finding written. A store gives the statements (`IngestOps`), and runs this in
- * one transaction. With SQLite's synchronous statements nothing else runs in between: every
- * `await` here resumes on the microtask queue, before the event loop takes another request.
+ * invocation's incident, a live one with its signature, or a new one named by it), and its
+ * incident grown. A store gives the statements (`IngestOps`) and runs this in one transaction.
+ *
+ * The store is asked once per batch which uids it holds, once per invocation and per signature
+ * the batch brings, once per incident it touches; what the batch itself adds is kept here, so a
+ * later finding of the batch sees the earlier ones exactly as if each had been written first.
+ * Then each touched incident is written once, the findings in one statement per chunk, and the
+ * ATT&CK counts once per day, tactic and technique.
  */
-import { placeFinding, signatureOf } from './grouping';
-import { incidentIdFor, union, windowOf } from './rows';
+import { type IncidentWindow, placeFinding, signatureOf } from './grouping';
+import { incidentIdFor } from './rows';
 import type { IngestResult, StoredFinding } from './store';
 
 type Row = Record<string, unknown> | undefined;
 type MaybeAsync<T> = T | Promise<T>;
 
-export interface NewIncident {
+/** An incident as the batch leaves it: every column, and whether it is new. */
+export interface IncidentState {
   id: string;
   functionArn: string;
   functionName: string;
   title: string;
   severityId: number;
-  time: number;
-  at: number;
-}
-
-/** A finding added to an incident: its time and severity, the sets grown, when. */
-export interface IncidentExtension {
-  id: string;
-  time: number;
-  severityId: number;
-  title: string;
-  rules: string;
-  packages: string;
-  techniques: string;
-  /** 1 when the finding is the first of its invocation in the incident, else 0. */
-  newInvocation: number;
-  at: number;
+  firstSeen: number;
+  lastSeen: number;
+  findings: number;
+  invocations: number;
+  rules: string[];
+  packages: string[];
+  techniques: string[];
+  state: string;
+  updated: number;
+  isNew: boolean;
 }
 
 export interface FindingRow {
@@ -52,119 +51,148 @@ export interface FindingRow {
   received: number;
 }
 
-export interface IngestOps {
-  exists(uid: string): MaybeAsync<boolean>;
-  /** The incident of the function's invocation, if one of its findings is stored. */
-  ofInvocation(functionArn: string, requestId: string): MaybeAsync<Row>;
-  /** The incident of the latest stored finding with this signature. */
-  ofSignature(signature: string): MaybeAsync<Row>;
-  /** The incident row, for update (locked where the store locks rows). */
-  incident(id: string): MaybeAsync<Row>;
-  createIncident(n: NewIncident): MaybeAsync<unknown>;
-  extendIncident(e: IncidentExtension): MaybeAsync<unknown>;
-  insertFinding(f: FindingRow): MaybeAsync<unknown>;
-  /** One more finding on the UTC day `day` tagged with this tactic and technique. */
-  countAttack(a: AttackCount): MaybeAsync<unknown>;
-}
-
+/** Findings on one UTC day tagged with one tactic and technique. */
 export interface AttackCount {
   day: number;
   tactic: string;
   technique: string;
   name: string;
-  time: number;
+  findings: number;
+  lastSeen: number;
+}
+
+export interface IngestOps {
+  /** Which of these uids are stored. */
+  stored(uids: readonly string[]): MaybeAsync<Set<string>>;
+  /** The incident (its `id`) of the function's invocation, if one of its findings is stored. */
+  ofInvocation(functionArn: string, requestId: string): MaybeAsync<Row>;
+  /** The incident (`id`) of the latest stored finding with this signature, and that finding's time (`finding_time`). */
+  ofSignature(signature: string): MaybeAsync<Row>;
+  /** The incident row, for update (locked where the store locks rows). */
+  incident(id: string): MaybeAsync<Row>;
+  /** Writes each incident the batch touched (inserted when new, else updated), before its findings. */
+  saveIncidents(incidents: readonly IncidentState[]): MaybeAsync<unknown>;
+  insertFindings(rows: readonly FindingRow[]): MaybeAsync<unknown>;
+  countAttacks(counts: readonly AttackCount[]): MaybeAsync<unknown>;
 }
 
 const DAY_MS = 86_400_000;
+const json = (v: unknown): string[] => (typeof v === 'string' ? (JSON.parse(v) as string[]) : []);
+const grow = (list: string[], more: readonly string[]): string[] => [...new Set([...list, ...more])].sort();
 
-/** The SQL parameters of each statement, in the order both stores' statements number them. */
-export const params = {
-  newIncident: (n: NewIncident): unknown[] => [
-    n.id,
-    n.functionArn,
-    n.functionName,
-    n.title,
-    n.severityId,
-    n.time,
-    n.at,
-  ],
-  extension: (e: IncidentExtension): unknown[] => [
-    e.time,
-    e.severityId,
-    e.title,
-    e.rules,
-    e.packages,
-    e.techniques,
-    e.newInvocation,
-    e.at,
-    e.id,
-  ],
-  attack: (a: AttackCount): unknown[] => [a.day, a.tactic, a.technique, a.name, a.time],
-  finding: (f: FindingRow): unknown[] => [
-    f.uid,
-    f.incidentId,
-    f.time,
-    f.functionArn,
-    f.functionName,
-    f.requestId,
-    f.ruleId,
-    f.package,
-    f.target,
-    f.signature,
-    f.severityId,
-    f.raw,
-    f.received,
-  ],
-};
+function stateOf(row: Record<string, unknown>): IncidentState {
+  return {
+    id: String(row.id),
+    functionArn: String(row.function_arn),
+    functionName: String(row.function_name),
+    title: String(row.title),
+    severityId: Number(row.severity_id),
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+    findings: Number(row.findings),
+    invocations: Number(row.invocations ?? 0),
+    rules: json(row.rules),
+    packages: json(row.packages),
+    techniques: json(row.techniques),
+    state: String(row.state),
+    updated: Number(row.updated),
+    isNew: false,
+  };
+}
+
+const windowOfState = (s: IncidentState): IncidentWindow => ({
+  id: s.id,
+  firstSeen: s.firstSeen,
+  lastSeen: s.lastSeen,
+  state: s.state,
+});
 
 export async function ingestAll(
   ops: IngestOps,
   findings: readonly StoredFinding[],
   receivedAt: number,
 ): Promise<IngestResult> {
-  let added = 0;
+  const already = await ops.stored([...new Set(findings.map((f) => f.facts.uid))]);
+  const seen = new Set<string>();
+  const incidents = new Map<string, IncidentState>();
+  /** The incident as it stands now: the batch's view if it touched it, else the store's. */
+  const current = async (id: string): Promise<IncidentState> => {
+    let s = incidents.get(id);
+    if (!s) {
+      s = stateOf((await ops.incident(id)) as Record<string, unknown>);
+      incidents.set(id, s);
+    }
+    return s;
+  };
+  const invocations = new Map<string, string | null>();
+  const signatures = new Map<string, { id: string; time: number } | null>();
+  const rows: FindingRow[] = [];
+  const attacks = new Map<string, AttackCount>();
   let duplicates = 0;
-  const touched = new Set<string>();
   for (const { facts: f, raw } of findings) {
-    if (await ops.exists(f.uid)) {
+    if (already.has(f.uid) || seen.has(f.uid)) {
       duplicates++;
       continue;
     }
+    seen.add(f.uid);
     const signature = signatureOf(f);
-    // An invocation is one incident: when none of its findings is stored, this one starts it.
-    const ofInvocation = f.requestId
-      ? windowOf(await ops.ofInvocation(f.functionArn, f.requestId))
-      : undefined;
-    const placement = placeFinding(f, {
-      ofInvocation,
-      ofSignature: windowOf(await ops.ofSignature(signature)),
-    });
-    const id = 'join' in placement ? placement.join : incidentIdFor(f.uid);
-    if (!('join' in placement))
-      await ops.createIncident({
-        id,
+    const invocationKey = f.requestId ? `${f.functionArn}\u0000${f.requestId}` : undefined;
+    let ofInvocation: IncidentWindow | undefined;
+    if (invocationKey) {
+      if (!invocations.has(invocationKey)) {
+        const row = await ops.ofInvocation(f.functionArn, f.requestId as string);
+        invocations.set(invocationKey, row ? String(row.id) : null);
+      }
+      const id = invocations.get(invocationKey);
+      if (id) ofInvocation = windowOfState(await current(id));
+    }
+    if (!signatures.has(signature)) {
+      const row = await ops.ofSignature(signature);
+      signatures.set(signature, row ? { id: String(row.id), time: Number(row.finding_time) } : null);
+    }
+    const latest = signatures.get(signature);
+    const ofSignature = latest ? windowOfState(await current(latest.id)) : undefined;
+    const placement = placeFinding(f, { ofInvocation, ofSignature });
+    let incident: IncidentState;
+    if ('join' in placement) incident = await current(placement.join);
+    else {
+      incident = {
+        id: incidentIdFor(f.uid),
         functionArn: f.functionArn,
         functionName: f.functionName,
         title: f.title,
         severityId: f.severityId,
-        time: f.time,
-        at: receivedAt,
-      });
-    const current = (await ops.incident(id)) as Record<string, unknown>;
-    await ops.extendIncident({
-      id,
-      time: f.time,
-      severityId: f.severityId,
-      title: f.title,
-      rules: union(current.rules, [f.ruleId]),
-      packages: union(current.packages, [f.package]),
-      techniques: union(current.techniques, f.techniques),
-      newInvocation: f.requestId && !ofInvocation ? 1 : 0,
-      at: receivedAt,
-    });
-    await ops.insertFinding({
+        firstSeen: f.time,
+        lastSeen: f.time,
+        findings: 0,
+        invocations: 0,
+        rules: [],
+        packages: [],
+        techniques: [],
+        state: 'new',
+        updated: receivedAt,
+        isNew: true,
+      };
+      incidents.set(incident.id, incident);
+    }
+    incident.findings++;
+    incident.firstSeen = Math.min(incident.firstSeen, f.time);
+    incident.lastSeen = Math.max(incident.lastSeen, f.time);
+    if (f.severityId > incident.severityId) {
+      incident.severityId = f.severityId;
+      incident.title = f.title;
+    }
+    incident.rules = grow(incident.rules, [f.ruleId]);
+    incident.packages = grow(incident.packages, [f.package]);
+    incident.techniques = grow(incident.techniques, f.techniques);
+    // An invocation is one incident: when none of its findings is stored, this one starts it.
+    if (invocationKey && !ofInvocation) incident.invocations++;
+    incident.updated = receivedAt;
+    if (invocationKey) invocations.set(invocationKey, incident.id);
+    if (!latest || f.time >= latest.time) signatures.set(signature, { id: incident.id, time: f.time });
+    rows.push({
       uid: f.uid,
-      incidentId: id,
+      incidentId: incident.id,
       time: f.time,
       functionArn: f.functionArn,
       functionName: f.functionName,
@@ -177,16 +205,29 @@ export async function ingestAll(
       raw,
       received: receivedAt,
     });
-    for (const a of f.attacks)
-      await ops.countAttack({
-        day: Math.floor(f.time / DAY_MS) * DAY_MS,
-        tactic: a.tactic,
-        technique: a.technique,
-        name: a.name,
-        time: f.time,
-      });
-    added++;
-    touched.add(id);
+    const day = Math.floor(f.time / DAY_MS) * DAY_MS;
+    for (const a of f.attacks) {
+      const key = `${day}\u0000${a.tactic}\u0000${a.technique}`;
+      const count = attacks.get(key);
+      if (count) {
+        count.findings++;
+        count.lastSeen = Math.max(count.lastSeen, f.time);
+      } else
+        attacks.set(key, {
+          day,
+          tactic: a.tactic,
+          technique: a.technique,
+          name: a.name,
+          findings: 1,
+          lastSeen: f.time,
+        });
+    }
   }
-  return { added, duplicates, incidents: [...touched] };
+  const touched = [...new Set(rows.map((r) => r.incidentId))];
+  if (rows.length > 0) {
+    await ops.saveIncidents(touched.map((id) => incidents.get(id) as IncidentState));
+    await ops.insertFindings(rows);
+    if (attacks.size > 0) await ops.countAttacks([...attacks.values()]);
+  }
+  return { added: rows.length, duplicates, incidents: touched };
 }

@@ -3,12 +3,7 @@
  * console's shapes. A database driver may give 64-bit integers as strings: read as numbers.
  */
 import { createHash } from 'node:crypto';
-import type { IncidentWindow } from './grouping';
 import type { Incident, IncidentPatch } from './store';
-
-/** A JSON array column with more values in it, sorted, each once. */
-export const union = (json: unknown, more: string[]): string =>
-  JSON.stringify([...new Set([...(JSON.parse(String(json)) as string[]), ...more])].sort());
 
 export function incidentOf(row: Record<string, unknown>): Incident {
   return {
@@ -30,16 +25,6 @@ export function incidentOf(row: Record<string, unknown>): Incident {
     updated: Number(row.updated),
   };
 }
-
-export const windowOf = (row: Record<string, unknown> | undefined): IncidentWindow | undefined =>
-  row
-    ? {
-        id: String(row.id),
-        firstSeen: Number(row.first_seen),
-        lastSeen: Number(row.last_seen),
-        state: String(row.state),
-      }
-    : undefined;
 
 /** An incident is named by its first finding: the same batch ingested anywhere names it alike. */
 export function incidentIdFor(firstFindingUid: string): string {

@@ -3,7 +3,7 @@
  * placeholders, and a `SqlConnection` (sqlite-store.ts, pg-store.ts) runs it. What only one
  * database needs (PostgreSQL's partitions and per-function locks) comes in as `beforeIngest`.
  */
-import { ingestAll, params } from './ingest-loop';
+import { ingestAll } from './ingest-loop';
 import { incidentOf, triaged } from './rows';
 import type { Row, SqlConnection, SqlDb } from './sql';
 import {
@@ -47,6 +47,8 @@ class Where {
 /** A function filter matches its name or its ARN. */
 const FUNCTION_MATCH = '(function_name = ? OR function_arn = ?)';
 const n = (v: unknown): number => Number(v ?? 0);
+/** Findings per INSERT statement (13 parameters each: well within both databases' limits). */
+const FINDINGS_PER_INSERT = 50;
 
 export const OVERVIEW_SQL = {
   byDay:
@@ -85,70 +87,92 @@ export async function sqlStore(db: SqlConnection, hooks: SqlStoreHooks = {}): Pr
         committed = await hooks.beforeIngest?.(tx, findings);
         return ingestAll(
           {
-            exists: async (uid) =>
-              (await tx.get('SELECT 1 AS x FROM findings WHERE uid = ? LIMIT 1', [uid])) !== undefined,
+            stored: async (uids) => {
+              const out = new Set<string>();
+              for (let i = 0; i < uids.length; i += 500) {
+                const chunk = uids.slice(i, i + 500);
+                for (const r of await tx.all(
+                  `SELECT uid FROM findings WHERE uid IN (${chunk.map(() => '?').join(', ')})`,
+                  chunk,
+                ))
+                  out.add(String(r.uid));
+              }
+              return out;
+            },
             ofInvocation: (arn, requestId) =>
               tx.get(
-                'SELECT i.* FROM findings f JOIN incidents i ON i.id = f.incident_id WHERE f.function_arn = ? AND f.request_id = ? LIMIT 1',
+                'SELECT incident_id AS id FROM findings WHERE function_arn = ? AND request_id = ? LIMIT 1',
                 [arn, requestId],
               ),
             ofSignature: (signature) =>
               tx.get(
-                'SELECT i.* FROM findings f JOIN incidents i ON i.id = f.incident_id WHERE f.signature = ? ORDER BY f.time DESC LIMIT 1',
+                'SELECT incident_id AS id, time AS finding_time FROM findings WHERE signature = ? ORDER BY time DESC LIMIT 1',
                 [signature],
               ),
             incident: (id) => tx.get(`SELECT * FROM incidents WHERE id = ?${forUpdate}`, [id]),
-            createIncident: (x) =>
-              tx.run(
-                `INSERT INTO incidents (id, function_arn, function_name, title, severity_id, first_seen, last_seen, findings,
-                   invocations, rules, packages, techniques, state, reason, assignee, updated)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, '[]', '[]', '[]', 'new', NULL, NULL, ?)`,
-                (([id, arn, name, title, sev, time, at]) => [id, arn, name, title, sev, time, time, at])(
-                  params.newIncident(x),
-                ),
-              ),
-            extendIncident: (e) => {
-              const [time, sev, title, rules, packages, techniques, invocation, at, id] = params.extension(e);
-              return tx.run(
-                `UPDATE incidents SET findings = findings + 1,
-                   first_seen = CASE WHEN CAST(? AS BIGINT) < first_seen THEN CAST(? AS BIGINT) ELSE first_seen END,
-                   last_seen = CASE WHEN CAST(? AS BIGINT) > last_seen THEN CAST(? AS BIGINT) ELSE last_seen END,
-                   title = CASE WHEN CAST(? AS INTEGER) > severity_id THEN CAST(? AS TEXT) ELSE title END,
-                   severity_id = CASE WHEN CAST(? AS INTEGER) > severity_id THEN CAST(? AS INTEGER) ELSE severity_id END,
-                   rules = ?, packages = ?, techniques = ?, invocations = invocations + CAST(? AS INTEGER), updated = ?
-                 WHERE id = ?`,
-                [
-                  time,
-                  time,
-                  time,
-                  time,
-                  sev,
-                  title,
-                  sev,
-                  sev,
-                  rules,
-                  packages,
-                  techniques,
-                  invocation,
-                  at,
-                  id,
-                ],
-              );
+            saveIncidents: async (incidents) => {
+              for (const i of incidents) {
+                const values = [
+                  i.title,
+                  i.severityId,
+                  i.firstSeen,
+                  i.lastSeen,
+                  i.findings,
+                  i.invocations,
+                  JSON.stringify(i.rules),
+                  JSON.stringify(i.packages),
+                  JSON.stringify(i.techniques),
+                  i.updated,
+                ];
+                if (i.isNew)
+                  await tx.run(
+                    `INSERT INTO incidents (title, severity_id, first_seen, last_seen, findings, invocations, rules, packages,
+                       techniques, updated, id, function_arn, function_name, state, reason, assignee)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', NULL, NULL)`,
+                    [...values, i.id, i.functionArn, i.functionName],
+                  );
+                else
+                  await tx.run(
+                    `UPDATE incidents SET title = ?, severity_id = ?, first_seen = ?, last_seen = ?, findings = ?, invocations = ?,
+                       rules = ?, packages = ?, techniques = ?, updated = ? WHERE id = ?`,
+                    [...values, i.id],
+                  );
+              }
             },
-            insertFinding: (f) =>
-              tx.run(
-                `INSERT INTO findings (uid, incident_id, time, function_arn, function_name, request_id, rule_id, package, target,
-                   signature, severity_id, raw, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-                params.finding(f),
-              ),
-            countAttack: (a) =>
-              tx.run(
-                `INSERT INTO attack_days (day, tactic_uid, technique_uid, technique_name, findings, last_seen)
-                 VALUES (?, ?, ?, ?, 1, ?)
-                 ON CONFLICT (day, tactic_uid, technique_uid) DO UPDATE SET findings = attack_days.findings + 1,
-                   last_seen = CASE WHEN excluded.last_seen > attack_days.last_seen THEN excluded.last_seen ELSE attack_days.last_seen END`,
-                params.attack(a),
-              ),
+            insertFindings: async (rows) => {
+              for (let i = 0; i < rows.length; i += FINDINGS_PER_INSERT) {
+                const chunk = rows.slice(i, i + FINDINGS_PER_INSERT);
+                await tx.run(
+                  `INSERT INTO findings (uid, incident_id, time, function_arn, function_name, request_id, rule_id, package, target,
+                     signature, severity_id, raw, received) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+                  chunk.flatMap((f) => [
+                    f.uid,
+                    f.incidentId,
+                    f.time,
+                    f.functionArn,
+                    f.functionName,
+                    f.requestId,
+                    f.ruleId,
+                    f.package,
+                    f.target,
+                    f.signature,
+                    f.severityId,
+                    f.raw,
+                    f.received,
+                  ]),
+                );
+              }
+            },
+            countAttacks: async (counts) => {
+              for (const a of counts)
+                await tx.run(
+                  `INSERT INTO attack_days (day, tactic_uid, technique_uid, technique_name, findings, last_seen)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (day, tactic_uid, technique_uid) DO UPDATE SET findings = attack_days.findings + excluded.findings,
+                     last_seen = CASE WHEN excluded.last_seen > attack_days.last_seen THEN excluded.last_seen ELSE attack_days.last_seen END`,
+                  [a.day, a.tactic, a.technique, a.name, a.findings, a.lastSeen],
+                );
+            },
           },
           findings,
           receivedAt,
@@ -235,27 +259,21 @@ export async function sqlStore(db: SqlConnection, hooks: SqlStoreHooks = {}): Pr
       });
     },
 
+    // From the incidents (far fewer rows than findings): each function's findings in the
+    // incidents it had in the period, and when it last reported.
     async functions(since: number): Promise<FunctionSummary[]> {
-      const incidents = new Map(
-        (
-          await db.all(
-            `SELECT function_arn, COUNT(*) AS n, SUM(CASE WHEN state IN ('new', 'in_progress') THEN 1 ELSE 0 END) AS open
-             FROM incidents WHERE last_seen >= ? GROUP BY function_arn`,
-            [since],
-          )
-        ).map((r) => [String(r.function_arn), r]),
-      );
       const rows = await db.all(
-        `SELECT function_arn, MAX(function_name) AS name, COUNT(*) AS n, MAX(time) AS last
-         FROM findings WHERE time >= ? GROUP BY function_arn ORDER BY 4 DESC`,
+        `SELECT function_arn, MAX(function_name) AS name, SUM(findings) AS n, COUNT(*) AS incidents,
+           SUM(CASE WHEN state IN ('new', 'in_progress') THEN 1 ELSE 0 END) AS open, MAX(last_seen) AS last
+         FROM incidents WHERE last_seen >= ? GROUP BY function_arn ORDER BY 6 DESC`,
         [since],
       );
       return rows.map((r) => ({
         arn: String(r.function_arn),
         name: String(r.name),
         findings: n(r.n),
-        incidents: n(incidents.get(String(r.function_arn))?.n),
-        open: n(incidents.get(String(r.function_arn))?.open),
+        incidents: n(r.incidents),
+        open: n(r.open),
         lastSeen: n(r.last),
       }));
     },

@@ -105,10 +105,11 @@ export interface IncidentPatch {
   assignee?: string | null;
 }
 
-/** A function findings came from, over a period. */
+/** A function findings came from, over a period: from its incidents seen in the period. */
 export interface FunctionSummary {
   arn: string;
   name: string;
+  /** The findings of those incidents. */
   findings: number;
   incidents: number;
   /** Incidents New or In progress. */
@@ -176,7 +177,7 @@ export interface Store {
   claimNotification(route: string, incidentId: string, now: number, everyMs: number): Promise<boolean>;
   /** Findings since `since` (ms) by day and severity, the top functions, rules, packages. */
   overview(since: number): Promise<Overview>;
-  /** Every function with findings since `since`, the most recent first. */
+  /** Every function with an incident seen since `since`, the most recent first. */
   functions(since: number): Promise<FunctionSummary[]>;
   /** A function's findings per UTC day and rule since `since`, for rules matching `rulePrefix`. */
   findingsPerDay(

@@ -9,10 +9,14 @@ const ROOT = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname,
 const CLI = join(ROOT, 'dist', 'cli.cjs');
 
 /** `warden serve --db db --port 0 --token token …`; resolves once it listens. */
-export async function startServe({ db, token, args = [], node = process.execPath }) {
-  const child = spawn(node, [CLI, 'serve', '--db', db, '--port', '0', '--token', token, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startServe({ db, token, args = [], node = process.execPath, nodeArgs = [] }) {
+  const child = spawn(
+    node,
+    [...nodeArgs, CLI, 'serve', '--db', db, '--port', '0', '--token', token, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;

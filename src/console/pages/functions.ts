@@ -28,7 +28,7 @@ export function registerFunctionPages(app: Hono, d: PageDeps): void {
     return c.html(
       layout(
         'Functions',
-        html`<h1>Functions</h1><p class="muted">Functions that reported findings in the last 30 days.</p>
+        html`<h1>Functions</h1><p class="muted">Functions with an incident seen in the last 30 days (findings: those of these incidents).</p>
 <table><thead><tr><th>Function</th><th>Findings</th><th>Incidents</th><th>Open</th><th>Last finding</th></tr></thead><tbody>
 ${functions.map(
   (
