@@ -10,30 +10,14 @@
  * ATT&CK counts once per day, tactic and technique.
  */
 import { type IncidentWindow, placeFinding, signatureOf } from './grouping';
-import { incidentIdFor } from './rows';
-import type { IngestResult, StoredFinding } from './store';
+import { incidentIdFor, incidentOf } from './rows';
+import type { Incident, IngestResult, StoredFinding } from './store';
 
 type Row = Record<string, unknown> | undefined;
 type MaybeAsync<T> = T | Promise<T>;
 
-/** An incident as the batch leaves it: every column, and whether it is new. */
-export interface IncidentState {
-  id: string;
-  functionArn: string;
-  functionName: string;
-  title: string;
-  severityId: number;
-  firstSeen: number;
-  lastSeen: number;
-  findings: number;
-  invocations: number;
-  rules: string[];
-  packages: string[];
-  techniques: string[];
-  state: string;
-  updated: number;
-  isNew: boolean;
-}
+/** An incident as the batch leaves it (its triage aside), and whether it is new. */
+export type IncidentState = Omit<Incident, 'reason' | 'assignee'> & { isNew: boolean };
 
 export interface FindingRow {
   uid: string;
@@ -77,27 +61,11 @@ export interface IngestOps {
 }
 
 const DAY_MS = 86_400_000;
-const json = (v: unknown): string[] => (typeof v === 'string' ? (JSON.parse(v) as string[]) : []);
 const grow = (list: string[], more: readonly string[]): string[] => [...new Set([...list, ...more])].sort();
 
 function stateOf(row: Record<string, unknown>): IncidentState {
-  return {
-    id: String(row.id),
-    functionArn: String(row.function_arn),
-    functionName: String(row.function_name),
-    title: String(row.title),
-    severityId: Number(row.severity_id),
-    firstSeen: Number(row.first_seen),
-    lastSeen: Number(row.last_seen),
-    findings: Number(row.findings),
-    invocations: Number(row.invocations ?? 0),
-    rules: json(row.rules),
-    packages: json(row.packages),
-    techniques: json(row.techniques),
-    state: String(row.state),
-    updated: Number(row.updated),
-    isNew: false,
-  };
+  const { reason: _reason, assignee: _assignee, ...incident } = incidentOf(row);
+  return { ...incident, isNew: false };
 }
 
 const windowOfState = (s: IncidentState): IncidentWindow => ({

@@ -120,8 +120,9 @@ for (const backend of ['sqlite', 'postgres']) {
         await serve.stop();
       }
       try {
+        const exportLake = (...args) => run(NODE, [CLI, 'export', 'securitylake', '--db', db, ...args]);
         const out = join(dir, 'lake');
-        const r = await run(NODE, [CLI, 'export', 'securitylake', '--db', db, '--out', out, '--json']);
+        const r = await exportLake('--out', out, '--json');
         assert.equal(r.code, 0, r.stderr);
         const summary = JSON.parse(r.stdout);
         assert.equal(summary.findings, findings.length);
@@ -194,38 +195,15 @@ for (const backend of ['sqlite', 'postgres']) {
         assert.equal(rows, findings.length);
         // Exported again: the same objects, byte for byte (named by what they hold).
         const again = join(dir, 'again');
-        assert.equal((await run(NODE, [CLI, 'export', 'securitylake', '--db', db, '--out', again])).code, 0);
+        assert.equal((await exportLake('--out', again)).code, 0);
         assert.deepEqual(filesUnder(again), files);
         for (const f of files) assert.ok(readFileSync(join(again, f)).equals(readFileSync(join(out, f))), f);
         // A period: only the day of the copies.
         const day = join(dir, 'day');
-        const d = await run(NODE, [
-          CLI,
-          'export',
-          'securitylake',
-          '--db',
-          db,
-          '--out',
-          day,
-          '--since',
-          '2026-11-30',
-          '--until',
-          '2026-12-01',
-          '--json',
-        ]);
+        const d = await exportLake('--out', day, '--since', '2026-11-30', '--until', '2026-12-01', '--json');
         assert.equal(JSON.parse(d.stdout).findings, findings.length / 2);
         assert.ok(filesUnder(day).every((f) => f.includes('eventDay=20261130')));
-        const bad = await run(NODE, [
-          CLI,
-          'export',
-          'securitylake',
-          '--db',
-          db,
-          '--out',
-          day,
-          '--since',
-          'yesterday',
-        ]);
+        const bad = await exportLake('--out', day, '--since', 'yesterday');
         assert.equal(bad.code, 2);
         assert.match(bad.stderr, /--since yesterday: an ISO date/);
       } finally {
