@@ -236,6 +236,22 @@ await esbuild.build({
   entryPoints: [join(root, 'src/console/serve.ts')],
   outfile: join(root, 'dist/serve.cjs'),
 });
+// The console pages' one script (uPlot charts over the server's SVG) and uPlot's stylesheet,
+// served by `warden serve` from dist/console-assets/.
+await esbuild.build({
+  entryPoints: [join(root, 'src/console/assets/charts.mjs')],
+  outfile: join(root, 'dist/console-assets/charts.js'),
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2020',
+  minify: true,
+  legalComments: 'inline',
+});
+writeFileSync(
+  join(root, 'dist/console-assets/uplot.css'),
+  readFileSync(join(root, 'node_modules/uplot/dist/uPlot.min.css')),
+);
 // The AWS SDK calls of `layer publish` and `instrument`, loaded by those commands only.
 await esbuild.build({
   ...common,

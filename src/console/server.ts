@@ -97,7 +97,13 @@ export function consoleApp(o: ServerOptions): Hono {
   });
   app.use('*', async (c, next) => {
     // Firehose authenticates with its access key (checked by its route, answered in its shape).
-    if (['/healthz', '/v1/firehose', '/favicon.ico'].includes(c.req.path) || !o.token) return next();
+    // The pages' script and stylesheet are public code (uPlot and the chart island): no token.
+    if (
+      ['/healthz', '/v1/firehose', '/favicon.ico'].includes(c.req.path) ||
+      c.req.path.startsWith('/assets/') ||
+      !o.token
+    )
+      return next();
     const cookie = /(?:^|;\s*)warden_token=([^;]*)/.exec(c.req.header('cookie') ?? '')?.[1];
     const fromPage =
       !c.req.path.startsWith('/v1/') && !c.req.path.startsWith('/api/') && cookie !== undefined;

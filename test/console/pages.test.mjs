@@ -37,7 +37,31 @@ for (const backend of ['sqlite', 'postgres']) {
         // Signed in: the overview — findings per day by severity, the top functions, rules, packages.
         assert.match(page.url(), /\/$/);
         assert.match(await page.textContent('h1'), /Overview/);
-        assert.ok((await page.locator('svg rect').count()) >= 2, 'bars for the demo findings');
+        // The server draws the bars (SVG: the picture without script); the page's one script redraws
+        // them with uPlot (a cursor that reads out each severity, a legend that hides one).
+        const chart = page.locator('figure[data-chart]');
+        const spec = JSON.parse(await chart.getAttribute('data-chart'));
+        assert.equal(spec.days.length, 14);
+        assert.equal(
+          spec.series.reduce((n, x) => n + x.values.reduce((a, b) => a + b, 0), 0),
+          findings.length,
+          'every finding counted',
+        );
+        await page.waitForSelector('figure[data-chart][data-drawn="5"] .uplot canvas');
+        assert.equal(await page.locator('figure[data-chart] svg').count(), 0);
+        assert.match(await page.textContent('figure[data-chart] .u-legend'), /Critical[\s\S]*Informational/);
+        // Without script, the SVG is the chart.
+        const plain = await browser.newPage({ javaScriptEnabled: false });
+        await plain.goto(`${serve.url}/login?token=${TOKEN}`);
+        assert.ok(
+          (await plain.locator('figure[data-chart] svg rect').count()) >= 2,
+          'bars for the demo findings',
+        );
+        await plain.close();
+        // Pages say where scripts may come from, and may not be framed.
+        const headers = (await page.goto(serve.url)).headers();
+        assert.match(headers['content-security-policy'], /script-src 'self';.*frame-ancestors 'none'/);
+        await page.waitForSelector('figure[data-chart][data-drawn] canvas');
         assert.match(await page.textContent('main'), /Top rules[\s\S]*warden\.detect\.command-injection/);
         assert.match(await page.textContent('main'), /doc-convert\s*14/);
         assert.match(await page.textContent('main'), /New: 2/);

@@ -41,7 +41,7 @@ const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1c2330;background:#f6f7f9}
 header{background:#1c2330;color:#fff;padding:10px 20px;display:flex;gap:18px;align-items:baseline;flex-wrap:wrap}
 header a{color:#cfe0ff;text-decoration:none}header a[aria-current]{color:#fff;text-decoration:underline}header strong{font-size:16px}
-main{padding:16px 20px;max-width:1280px}
+main{padding:16px 20px;max-width:1280px}figure.chart{margin:0;background:#fff;border:1px solid #e3e6ea;display:inline-block;padding:4px}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{padding:6px 8px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
 th{font-weight:600;color:#4a5568;font-size:12px;text-transform:uppercase}
 .sev{display:inline-block;padding:1px 6px;border-radius:3px;font-size:12px;color:#fff;background:#718096}
@@ -74,7 +74,7 @@ export function layout(title: string, body: Page, current = ''): Page {
   return html`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title} · Warden</title>
-<style>${STYLE}</style></head>
+<style>${STYLE}</style><link rel="stylesheet" href="/assets/uplot.css"><script src="/assets/charts.js" defer></script></head>
 <body><header><strong>Warden</strong>${NAV.map(
     ([href, label]) =>
       html`<a href="${href}" ${href === current ? html`aria-current="page"` : ''}>${label}</a>`,
@@ -126,8 +126,13 @@ export function dayBars(
       ? html`<text x="${(i * bw + bw / 2).toFixed(1)}" y="${H + 14}" font-size="10" text-anchor="middle" fill="#4a5568">${new Date(day).toISOString().slice(5, 10)}</text>`
       : '',
   );
-  return html`<svg role="img" aria-label="${o.label}" width="${W}" height="${H + 20}" viewBox="0 0 ${W} ${H + 20}" style="background:#fff;border:1px solid #e3e6ea">${bars}${labels}</svg>
-<p class="muted">${series.map((s) => html`<span class="tag" style="border-color:${s.color}">${s.label}</span>`)}</p>`;
+  const spec = JSON.stringify({
+    days,
+    height: H,
+    series: series.map((s) => ({ label: s.label, color: s.color, values: days.map((d) => s.value(d)) })),
+  });
+  return html`<figure class="chart" data-chart="${spec}" aria-label="${o.label}"><svg role="img" aria-label="${o.label}" width="${W}" height="${H + 20}" viewBox="0 0 ${W} ${H + 20}" style="background:#fff;border:1px solid #e3e6ea">${bars}${labels}</svg>
+<p class="muted fallback-legend">${series.map((s) => html`<span class="tag" style="border-color:${s.color}">${s.label}</span>`)}</p></figure>`;
 }
 
 /** The UTC days from `count - 1` days ago to today (each day's start). */
