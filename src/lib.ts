@@ -18,6 +18,7 @@ export { groupFindings } from './console/group-findings';
 export { alive, KEEP_ALIVE_MS, MAX_SPAN_MS, placeFinding, signatureOf } from './console/grouping';
 export { toIncidentFinding } from './console/incident-finding';
 export { processTree } from './console/process-tree';
+export { DayTally } from './console/rollups';
 export {
   covers,
   MAX_DAYS as MAX_SUPPRESSION_DAYS,

@@ -1,6 +1,6 @@
 /**
- * The JSON API behind the fleet views: functions and their policies (kept, versioned, promoted
- * into), suppressions, the ATT&CK matrix, fleet health.
+ * The JSON API behind the fleet views: the overview's counts, functions and their policies (kept,
+ * versioned, promoted into), suppressions, the ATT&CK matrix, fleet health.
  */
 import type { Context, Hono } from 'hono';
 import { attackMatrix, coveredTechniques } from './attack-matrix';
@@ -99,6 +99,11 @@ export function registerFleetApi(app: Hono, d: { store: Store; now(): number }):
       ? c.json({ ended: c.req.param('id') })
       : c.json({ error: 'no active suppression by that id' }, 404),
   );
+
+  app.get('/api/overview', async (c) => {
+    const since = sinceDays(c, d.now(), 14);
+    return since === undefined ? badDays(c) : c.json(await d.store.overview(since));
+  });
 
   app.get('/api/attack', async (c) => {
     const since = sinceDays(c, d.now(), 30);

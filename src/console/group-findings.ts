@@ -64,6 +64,7 @@ export async function groupFindings(values: readonly unknown[]): Promise<Grouped
         rows.push(...list);
       },
       countAttacks: () => undefined,
+      countFindings: () => undefined,
     },
     stored,
     Date.now(),

@@ -7,9 +7,10 @@
  * the batch brings, once per incident it touches; what the batch itself adds is kept here, so a
  * later finding of the batch sees the earlier ones exactly as if each had been written first.
  * Then each touched incident is written once, the findings in one statement per chunk, and the
- * ATT&CK counts once per day, tactic and technique.
+ * day counts (src/console/rollups.ts) once per key.
  */
 import { type IncidentWindow, placeFinding, signatureOf } from './grouping';
+import { type AttackCount, DayTally, type FindingDayCount } from './rollups';
 import { incidentIdFor, incidentOf } from './rows';
 import type { Incident, IngestResult, StoredFinding } from './store';
 
@@ -35,16 +36,6 @@ export interface FindingRow {
   received: number;
 }
 
-/** Findings on one UTC day tagged with one tactic and technique. */
-export interface AttackCount {
-  day: number;
-  tactic: string;
-  technique: string;
-  name: string;
-  findings: number;
-  lastSeen: number;
-}
-
 export interface IngestOps {
   /** Which of these uids are stored. */
   stored(uids: readonly string[]): MaybeAsync<Set<string>>;
@@ -58,9 +49,9 @@ export interface IngestOps {
   saveIncidents(incidents: readonly IncidentState[]): MaybeAsync<unknown>;
   insertFindings(rows: readonly FindingRow[]): MaybeAsync<unknown>;
   countAttacks(counts: readonly AttackCount[]): MaybeAsync<unknown>;
+  countFindings(counts: readonly FindingDayCount[]): MaybeAsync<unknown>;
 }
 
-const DAY_MS = 86_400_000;
 const grow = (list: string[], more: readonly string[]): string[] => [...new Set([...list, ...more])].sort();
 
 function stateOf(row: Record<string, unknown>): IncidentState {
@@ -95,7 +86,7 @@ export async function ingestAll(
   const invocations = new Map<string, string | null>();
   const signatures = new Map<string, { id: string; time: number } | null>();
   const rows: FindingRow[] = [];
-  const attacks = new Map<string, AttackCount>();
+  const tally = new DayTally();
   let duplicates = 0;
   for (const { facts: f, raw } of findings) {
     if (already.has(f.uid) || seen.has(f.uid)) {
@@ -173,29 +164,15 @@ export async function ingestAll(
       raw,
       received: receivedAt,
     });
-    const day = Math.floor(f.time / DAY_MS) * DAY_MS;
-    for (const a of f.attacks) {
-      const key = `${day}\u0000${a.tactic}\u0000${a.technique}`;
-      const count = attacks.get(key);
-      if (count) {
-        count.findings++;
-        count.lastSeen = Math.max(count.lastSeen, f.time);
-      } else
-        attacks.set(key, {
-          day,
-          tactic: a.tactic,
-          technique: a.technique,
-          name: a.name,
-          findings: 1,
-          lastSeen: f.time,
-        });
-    }
+    tally.add(f);
   }
   const touched = [...new Set(rows.map((r) => r.incidentId))];
   if (rows.length > 0) {
     await ops.saveIncidents(touched.map((id) => incidents.get(id) as IncidentState));
     await ops.insertFindings(rows);
-    if (attacks.size > 0) await ops.countAttacks([...attacks.values()]);
+    await ops.countFindings(tally.findings.list());
+    const attacks = tally.attacks.list();
+    if (attacks.length > 0) await ops.countAttacks(attacks);
   }
   return { added: rows.length, duplicates, incidents: touched };
 }

@@ -51,14 +51,15 @@ function sqlOn(c: Pool | PoolClient): SqlDb {
   };
 }
 
-export async function openPgStore(url: string): Promise<Store> {
+/** `say` hears what opening does that takes a while (a database from an earlier version brought up to date). */
+export async function openPgStore(url: string, say?: (line: string) => void): Promise<Store> {
   const pool = new Pool({ connectionString: url, max: 8 });
   // Schema set-up by one instance at a time (CREATE … IF NOT EXISTS races between sessions).
   const setup = await pool.connect();
   try {
     await setup.query('SELECT pg_advisory_lock($1)', [PARTITION_LOCK]);
     await setup.query(schemaSql('postgres'));
-    await migrate(sqlOn(setup), POSTGRES_DIALECT.columnsSql);
+    await migrate(sqlOn(setup), POSTGRES_DIALECT.columnsSql, say);
   } finally {
     await setup.query('SELECT pg_advisory_unlock($1)', [PARTITION_LOCK]).catch(() => undefined);
     setup.release();

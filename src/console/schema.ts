@@ -3,6 +3,7 @@
  * table in SQLite, partitioned by day in PostgreSQL (whose primary key must then hold the time).
  * Times are epoch milliseconds (BIGINT: an INTEGER in SQLite). JSON arrays are TEXT.
  */
+import { backfillRollups } from './rollups';
 import type { SqlDb } from './sql';
 
 const FINDING_COLUMNS = `
@@ -46,10 +47,11 @@ CREATE TABLE IF NOT EXISTS incidents (
   updated BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS incidents_last_seen ON incidents (last_seen DESC);
-CREATE INDEX IF NOT EXISTS incidents_function ON incidents (function_arn, last_seen);
+-- A function's incidents by time, and (covering) the function list's counts per function and state.
+CREATE INDEX IF NOT EXISTS incidents_function_state ON incidents (function_arn, last_seen, state, findings);
+CREATE INDEX IF NOT EXISTS incidents_state ON incidents (state);
 ${FINDINGS[kind]}
 CREATE INDEX IF NOT EXISTS findings_incident ON findings (incident_id, time);
-CREATE INDEX IF NOT EXISTS findings_function ON findings (function_arn, time);
 CREATE INDEX IF NOT EXISTS findings_rule ON findings (rule_id, time);
 CREATE INDEX IF NOT EXISTS findings_request ON findings (function_arn, request_id);
 CREATE INDEX IF NOT EXISTS findings_signature ON findings (signature, time);
@@ -60,6 +62,18 @@ CREATE TABLE IF NOT EXISTS notifications (
   last_sent BIGINT NOT NULL,
   PRIMARY KEY (route, incident_id)
 );
+CREATE TABLE IF NOT EXISTS finding_days (
+  day BIGINT NOT NULL,
+  function_arn TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  package TEXT NOT NULL,
+  severity_id INTEGER NOT NULL,
+  findings INTEGER NOT NULL,
+  last_seen BIGINT NOT NULL,
+  PRIMARY KEY (day, function_arn, rule_id, package, severity_id)
+);
+CREATE INDEX IF NOT EXISTS finding_days_function ON finding_days (function_arn, day);
 CREATE TABLE IF NOT EXISTS attack_days (
   day BIGINT NOT NULL,
   tactic_uid TEXT NOT NULL,
@@ -92,9 +106,14 @@ CREATE TABLE IF NOT EXISTS suppressions (
 
 /**
  * Brings a database made by an earlier version up to this schema (after `schemaSql`): columns
- * added since are added, and filled from what is stored.
+ * added since are added, and filled from what is stored; day tables added since are tallied from
+ * the findings; an index a later one covers, or nothing reads any more, is dropped.
  */
-export async function migrate(db: SqlDb, columnsSql: (table: string) => string): Promise<void> {
+export async function migrate(
+  db: SqlDb,
+  columnsSql: (table: string) => string,
+  say?: (line: string) => void,
+): Promise<void> {
   const columns = new Set((await db.all(columnsSql('incidents'))).map((r) => String(r.name)));
   if (!columns.has('invocations')) {
     await db.run('ALTER TABLE incidents ADD COLUMN invocations INTEGER NOT NULL DEFAULT 0');
@@ -103,4 +122,8 @@ export async function migrate(db: SqlDb, columnsSql: (table: string) => string):
          WHERE findings.incident_id = incidents.id AND findings.request_id IS NOT NULL)`,
     );
   }
+  // Read by nothing since the day counts (a function's findings by invocation: findings_request).
+  await db.run('DROP INDEX IF EXISTS findings_function');
+  await db.run('DROP INDEX IF EXISTS incidents_function');
+  await backfillRollups(db, say);
 }

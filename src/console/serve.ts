@@ -10,6 +10,7 @@ import type { RoutesConfig } from './routes';
 import { detectionFindingsParquet, lakeObjects, zstdCompressor } from './security-lake';
 import { consoleApp } from './server';
 import { openSqliteStore } from './sqlite-store';
+import type { Store } from './store';
 
 export interface ServeOptions {
   /** A SQLite file, or a postgres:// URL. */
@@ -27,8 +28,14 @@ export const isPostgres = (db: string): boolean => /^postgres(ql)?:\/\//.test(db
 
 export { parseRoutes } from './routes';
 
+/** The store --db names, saying on stderr what takes a while in opening it. */
+const openStore = (db: string): Promise<Store> => {
+  const say = (line: string) => process.stderr.write(`warden: ${line}\n`);
+  return isPostgres(db) ? openPgStore(db, say) : openSqliteStore(db, say);
+};
+
 export async function startConsole(o: ServeOptions): Promise<{ close(): Promise<void> }> {
-  const store = isPostgres(o.db) ? await openPgStore(o.db) : await openSqliteStore(o.db);
+  const store = await openStore(o.db);
   const app = consoleApp({
     store,
     ...(o.token ? { token: o.token } : {}),
@@ -73,7 +80,7 @@ export interface LakeExportResult {
  */
 export async function exportSecurityLake(o: LakeExportOptions): Promise<LakeExportResult> {
   if (!zstdCompressor()) throw new Error(`zstd needs Node 22.15 or later (this is ${process.version})`);
-  const store = isPostgres(o.db) ? await openPgStore(o.db) : await openSqliteStore(o.db);
+  const store = await openStore(o.db);
   try {
     const findings: unknown[] = [];
     let after: { time: number; uid: string } | undefined;

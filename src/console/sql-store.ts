@@ -4,6 +4,7 @@
  * database needs (PostgreSQL's partitions and per-function locks) comes in as `beforeIngest`.
  */
 import { ingestAll } from './ingest-loop';
+import { addAttackDays, addFindingDays, dayOf } from './rollups';
 import { incidentOf, triaged } from './rows';
 import type { Row, SqlConnection, SqlDb } from './sql';
 import {
@@ -52,9 +53,9 @@ const FINDINGS_PER_INSERT = 50;
 
 export const OVERVIEW_SQL = {
   byDay:
-    'SELECT (time / 86400000) * 86400000 AS day, severity_id, COUNT(*) AS n FROM findings WHERE time >= ? GROUP BY 1, 2 ORDER BY 1, 2',
+    'SELECT day, severity_id, SUM(findings) AS n FROM finding_days WHERE day >= ? GROUP BY 1, 2 ORDER BY 1, 2',
   top: (column: 'function_name' | 'rule_id' | 'package') =>
-    `SELECT ${column} AS name, COUNT(*) AS n FROM findings WHERE time >= ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+    `SELECT ${column} AS name, SUM(findings) AS n FROM finding_days WHERE day >= ? GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
   states: 'SELECT state, COUNT(*) AS n FROM incidents GROUP BY 1 ORDER BY 1',
 };
 
@@ -163,16 +164,8 @@ export async function sqlStore(db: SqlConnection, hooks: SqlStoreHooks = {}): Pr
                 );
               }
             },
-            countAttacks: async (counts) => {
-              for (const a of counts)
-                await tx.run(
-                  `INSERT INTO attack_days (day, tactic_uid, technique_uid, technique_name, findings, last_seen)
-                   VALUES (?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (day, tactic_uid, technique_uid) DO UPDATE SET findings = attack_days.findings + excluded.findings,
-                     last_seen = CASE WHEN excluded.last_seen > attack_days.last_seen THEN excluded.last_seen ELSE attack_days.last_seen END`,
-                  [a.day, a.tactic, a.technique, a.name, a.findings, a.lastSeen],
-                );
-            },
+            countFindings: (counts) => addFindingDays(tx, counts),
+            countAttacks: (counts) => addAttackDays(tx, counts),
           },
           findings,
           receivedAt,
@@ -250,23 +243,27 @@ export async function sqlStore(db: SqlConnection, hooks: SqlStoreHooks = {}): Pr
     },
 
     async overview(since: number): Promise<Overview> {
+      const day = dayOf(since);
       return overviewOf({
-        byDay: await db.all(OVERVIEW_SQL.byDay, [since]),
-        functions: await db.all(OVERVIEW_SQL.top('function_name'), [since]),
-        rules: await db.all(OVERVIEW_SQL.top('rule_id'), [since]),
-        packages: await db.all(OVERVIEW_SQL.top('package'), [since]),
+        byDay: await db.all(OVERVIEW_SQL.byDay, [day]),
+        functions: await db.all(OVERVIEW_SQL.top('function_name'), [day]),
+        rules: await db.all(OVERVIEW_SQL.top('rule_id'), [day]),
+        packages: await db.all(OVERVIEW_SQL.top('package'), [day]),
         states: await db.all(OVERVIEW_SQL.states, []),
       });
     },
 
-    // From the incidents (far fewer rows than findings): each function's findings in the
-    // incidents it had in the period, and when it last reported.
+    // From the incidents (read from their covering index, never their rows): each function's
+    // findings in the incidents it had in the period, and when it last reported; its name from
+    // the day counts.
     async functions(since: number): Promise<FunctionSummary[]> {
       const rows = await db.all(
-        `SELECT function_arn, MAX(function_name) AS name, SUM(findings) AS n, COUNT(*) AS incidents,
+        `SELECT function_arn, COALESCE((SELECT MAX(function_name) FROM finding_days d
+             WHERE d.function_arn = i.function_arn AND d.day >= ?), function_arn) AS name,
+           SUM(findings) AS n, COUNT(*) AS incidents,
            SUM(CASE WHEN state IN ('new', 'in_progress') THEN 1 ELSE 0 END) AS open, MAX(last_seen) AS last
-         FROM incidents WHERE last_seen >= ? GROUP BY function_arn ORDER BY 6 DESC`,
-        [since],
+         FROM incidents i WHERE last_seen >= ? GROUP BY function_arn ORDER BY 6 DESC`,
+        [dayOf(since), since],
       );
       return rows.map((r) => ({
         arn: String(r.function_arn),
@@ -280,9 +277,9 @@ export async function sqlStore(db: SqlConnection, hooks: SqlStoreHooks = {}): Pr
 
     async findingsPerDay(functionArn: string, since: number, rulePrefix: string) {
       const rows = await db.all(
-        `SELECT (time / 86400000) * 86400000 AS day, rule_id, COUNT(*) AS n FROM findings
-         WHERE function_arn = ? AND time >= ? AND rule_id LIKE ? ESCAPE '\\' GROUP BY 1, 2 ORDER BY 1, 2`,
-        [functionArn, since, `${rulePrefix.replace(/[\\%_]/g, '\\$&')}%`],
+        `SELECT day, rule_id, SUM(findings) AS n FROM finding_days
+         WHERE function_arn = ? AND day >= ? AND rule_id LIKE ? ESCAPE '\\' GROUP BY 1, 2 ORDER BY 1, 2`,
+        [functionArn, dayOf(since), `${rulePrefix.replace(/[\\%_]/g, '\\$&')}%`],
       );
       return rows.map((r) => ({ day: n(r.day), ruleId: String(r.rule_id), findings: n(r.n) }));
     },
@@ -333,7 +330,7 @@ export async function sqlStore(db: SqlConnection, hooks: SqlStoreHooks = {}): Pr
       const rows = await db.all(
         `SELECT tactic_uid, technique_uid, MAX(technique_name) AS name, SUM(findings) AS n, MAX(last_seen) AS last
          FROM attack_days WHERE day >= ? GROUP BY tactic_uid, technique_uid ORDER BY tactic_uid, technique_uid`,
-        [Math.floor(since / 86_400_000) * 86_400_000],
+        [dayOf(since)],
       );
       return rows.map((r) => ({
         tactic: String(r.tactic_uid),

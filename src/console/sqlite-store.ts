@@ -38,7 +38,8 @@ function sqlite(): { DatabaseSync: new (file: string) => Database } {
   }
 }
 
-export async function openSqliteStore(file: string): Promise<Store> {
+/** `say` hears what opening does that takes a while (a database from an earlier version brought up to date). */
+export async function openSqliteStore(file: string, say?: (line: string) => void): Promise<Store> {
   const db = new (sqlite().DatabaseSync)(file);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
   db.exec(schemaSql('sqlite'));
@@ -62,7 +63,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   // One writer at a time: a transaction is a chain of microtasks (node:sqlite answers at once),
   // and a second one that starts meanwhile waits for it to end.
   let queue: Promise<unknown> = Promise.resolve();
-  await migrate(run, SQLITE_DIALECT.columnsSql);
+  await migrate(run, SQLITE_DIALECT.columnsSql, say);
   const connection: SqlConnection = {
     ...run,
     dialect: SQLITE_DIALECT,

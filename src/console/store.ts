@@ -175,11 +175,11 @@ export interface Store {
    * last `everyMs`; atomic, so of several instances one sends.
    */
   claimNotification(route: string, incidentId: string, now: number, everyMs: number): Promise<boolean>;
-  /** Findings since `since` (ms) by day and severity, the top functions, rules, packages. */
+  /** Findings from the UTC day `since` (ms) falls in, by day and severity; the top functions, rules, packages. */
   overview(since: number): Promise<Overview>;
   /** Every function with an incident seen since `since`, the most recent first. */
   functions(since: number): Promise<FunctionSummary[]>;
-  /** A function's findings per UTC day and rule since `since`, for rules matching `rulePrefix`. */
+  /** A function's findings per UTC day and rule from the day of `since`, for rules matching `rulePrefix`. */
   findingsPerDay(
     functionArn: string,
     since: number,
@@ -194,7 +194,7 @@ export interface Store {
   addSuppression(s: Suppression): Promise<void>;
   /** Ends a suppression now (its expiry set to `at`); false when there is none by that id. */
   endSuppression(id: string, at: number): Promise<boolean>;
-  /** Findings per tactic and technique since `since`. */
+  /** Findings per tactic and technique from the UTC day of `since`. */
   attacks(since: number): Promise<AttackSeen[]>;
   /** Findings of the given rules (about Warden's own health) since `since`, oldest first. */
   healthFindings(since: number, rules: readonly string[]): Promise<HealthFinding[]>;

@@ -98,7 +98,8 @@ const FINDING_COLUMNS = `incident_id TEXT NOT NULL, time BIGINT NOT NULL, functi
 
 /** A database as the first console left it: one incident of two invocations, three findings. */
 async function firstVersionDatabase(backend, dir) {
-  const t = Date.UTC(2026, 11, 3, 9);
+  // Yesterday, 09:00 UTC: inside the overview's period whenever the suite runs.
+  const t = Math.floor(Date.now() / (24 * HOUR)) * 24 * HOUR - 15 * HOUR;
   const rows = ['r1', 'r1', 'r2'].map((req, i) => [
     `u${i}`,
     'inc-old',
@@ -111,7 +112,7 @@ async function firstVersionDatabase(backend, dir) {
     '/bin/sh',
     'sig',
     4,
-    '{}',
+    JSON.stringify(finding({ uid: `u${i}`, time: t + i, requestId: req, pkg: 'ejs' })),
     t,
   ]);
   const incident = [
@@ -151,8 +152,9 @@ async function firstVersionDatabase(backend, dir) {
     );
     // As the first console made them: a partition per UTC day.
     const day = Math.floor(t / (24 * HOUR)) * 24 * HOUR;
+    const name = `findings_${new Date(day).toISOString().slice(0, 10).replaceAll('-', '')}`;
     await c.query(
-      `CREATE TABLE findings_20261203 PARTITION OF findings FOR VALUES FROM (${day}) TO (${day + 24 * HOUR})`,
+      `CREATE TABLE ${name} PARTITION OF findings FOR VALUES FROM (${day}) TO (${day + 24 * HOUR})`,
     );
     await c.query(
       `INSERT INTO incidents VALUES (${incident.map((_, i) => `$${i + 1}`).join(',')})`,
@@ -178,6 +180,20 @@ for (const backend of ['sqlite', 'postgres']) {
         assert.equal(incidents.length, 1);
         assert.equal(incidents[0].findings, 3);
         assert.equal(incidents[0].invocations, 2);
+        // Its findings are counted where the overview and the ATT&CK matrix read them, once, saying so.
+        assert.match(
+          serve.stderr(),
+          /counting the stored findings per day into finding_days and attack_days[^\n]*\n[^\n]*counted 3 findings in/,
+        );
+        const overview = (await call(serve.url, 'GET', '/api/overview')).body;
+        assert.equal(
+          overview.byDay.reduce((n, d) => n + d.findings, 0),
+          3,
+        );
+        assert.deepEqual(overview.topRules, [{ name: 'warden.process.spawn', findings: 3 }]);
+        assert.deepEqual(overview.topPackages, [{ name: 'ejs', findings: 3 }]);
+        const cells = (await call(serve.url, 'GET', '/api/attack')).body.tactics.flatMap((t) => t.cells);
+        assert.equal(cells.find((x) => x.technique === 'T1059' && x.findings > 0)?.findings, 3);
         // And it takes new findings: a third invocation of the same function joins nothing old.
         assert.equal(
           (await postBatch(serve.url, [finding({ uid: 'new-1', time: Date.now(), requestId: 'r3' })])).status,
@@ -186,6 +202,9 @@ for (const backend of ['sqlite', 'postgres']) {
         const after = (await call(serve.url, 'GET', '/api/incidents')).body.incidents;
         assert.equal(after.length, 2);
         assert.equal(after.find((i) => i.id !== 'inc-old').invocations, 1);
+        // Counted once: opening it again tallies nothing twice; the new finding adds one.
+        const again = (await call(serve.url, 'GET', '/api/overview')).body;
+        assert.deepEqual(again.topRules, [{ name: 'warden.process.spawn', findings: 4 }]);
       } finally {
         await serve.stop();
         cleanup();
@@ -241,7 +260,7 @@ for (const backend of ['sqlite', 'postgres']) {
       const serve = await startServe(dir, backend);
       try {
         const shipper = new lib.Shipper({ url: `${serve.url}/v1/findings`, token: TOKEN, lingerMs: 10 });
-        const t0 = Date.UTC(2026, 11, 3, 11);
+        const t0 = Date.now() - 2 * HOUR;
         for (let i = 0; i < 450; i++)
           shipper.add(finding({ uid: `s${i}`, time: t0 + i, requestId: `req-${i % 9}` }));
         await shipper.flush(Date.now() + 10_000);
@@ -250,6 +269,13 @@ for (const backend of ['sqlite', 'postgres']) {
         const stored = await call(serve.url, 'GET', '/api/findings?limit=10000');
         assert.equal(stored.body.findings.length, 450);
         assert.equal(new Set(stored.body.findings.map((f) => f.metadata.uid)).size, 450);
+        // Counted once each in the day counts the overview reads, whatever the shipper resent.
+        const overview = (await call(serve.url, 'GET', '/api/overview?days=1')).body;
+        assert.equal(
+          overview.byDay.reduce((n, d) => n + d.findings, 0),
+          450,
+        );
+        assert.deepEqual(overview.topFunctions, [{ name: 'orders', findings: 450 }]);
         // The Security Hub export of the same: BatchImportFindings bodies of at most 100, read back.
         const exported = (await call(serve.url, 'GET', '/api/export/securityhub')).body;
         assert.deepEqual(

@@ -46,6 +46,52 @@ const suppression = (over = {}) => {
   return r.suppression;
 };
 
+test('the day counts: one per day, function, rule, package and severity, and per tactic and technique; in key order', () => {
+  const tally = new lib.DayTally();
+  const facts = (over) => ({
+    uid: 'u',
+    time: NOW,
+    functionArn: ARN,
+    functionName: 'orders-api',
+    ruleId: 'warden.process.spawn',
+    title: 't',
+    severityId: 4,
+    disposition: 'Blocked',
+    package: 'ejs',
+    target: '/bin/sh',
+    techniques: ['T1059.004'],
+    attacks: [{ tactic: 'TA0002', technique: 'T1059.004', name: 'Unix Shell' }],
+    ...over,
+  });
+  tally.add(facts({}));
+  tally.add(facts({ time: NOW + 5 }));
+  tally.add(facts({ time: NOW - 3, severityId: 5 }));
+  tally.add(facts({ time: NOW - DAY, attacks: [] }));
+  tally.add(
+    facts({
+      package: 'lodash',
+      attacks: [{ tactic: 'TA0006', technique: 'T1552', name: 'Unsecured Credentials' }],
+    }),
+  );
+  const today = Math.floor(NOW / DAY) * DAY;
+  assert.deepEqual(
+    tally.findings.list().map((c) => [c.day, c.package, c.severityId, c.findings, c.lastSeen]),
+    [
+      [today - DAY, 'ejs', 4, 1, NOW - DAY],
+      [today, 'ejs', 4, 2, NOW + 5],
+      [today, 'ejs', 5, 1, NOW - 3],
+      [today, 'lodash', 4, 1, NOW],
+    ],
+  );
+  assert.deepEqual(
+    tally.attacks.list().map((a) => [a.day, a.tactic, a.technique, a.findings, a.lastSeen]),
+    [
+      [today, 'TA0002', 'T1059.004', 3, NOW + 5],
+      [today, 'TA0006', 'T1552', 1, NOW],
+    ],
+  );
+});
+
 test('a suppression covers an incident only when every rule matches, its function matches, and its package is the one named', () => {
   assert.ok(lib.covers(suppression(), incident()));
   // One rule outside the mute: the incident is more than what was muted.
