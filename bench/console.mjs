@@ -28,13 +28,12 @@ const TOTAL = Number(values.findings);
 const TOKEN = 'bench';
 const dir = mkdtempSync(join(tmpdir(), 'warden-console-bench-'));
 const db = values.db ?? join(dir, 'bench.sqlite');
-const postgres = /^postgres(ql)?:\/\//.test(db);
-
-// The server on a Node with node:sqlite: this one from 22.13, else the Node 24 the sandbox fetched.
-const [major, minor] = process.versions.node.split('.').map(Number);
 const lib = createRequire(import.meta.url)(join(ROOT, 'dist', 'lib.cjs'));
-const serverNode =
-  major > 22 || (major === 22 && minor >= 13) || postgres ? process.execPath : lib.findNode('nodejs24.x');
+const postgres = lib.isPostgres(db);
+
+// The server on PostgreSQL on this Node; on SQLite on a Node with node:sqlite, as the demo's console
+// picks it: this one from 22.13, else the Node 24 or 22 the sandbox fetched.
+const serverNode = postgres ? process.execPath : lib.consoleNode();
 if (!serverNode) throw new Error('no Node with node:sqlite (22.13 or later): run scripts/install-node.sh 24');
 const serve = await startServe({
   db,

@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { findNode } from '../sandbox/runtimes';
 
-function hasSqlite(version: string): boolean {
+/** Whether a Node of this version (`v22.13.0` or `22.13.0`) has node:sqlite. */
+export function hasSqlite(version: string): boolean {
   const [major, minor] = version.replace(/^v/, '').split('.').map(Number) as [number, number];
   return major > 22 || (major === 22 && minor >= 13);
 }

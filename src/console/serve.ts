@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { serve } from '@hono/node-server';
+import { isPostgres } from './db-kind';
 import { openPgStore } from './pg-store';
 import type { RoutesConfig } from './routes';
 import { detectionFindingsParquet, lakeObjects, zstdCompressor } from './security-lake';
@@ -23,10 +24,8 @@ export interface ServeOptions {
   onListening(url: string): void;
 }
 
-/** Whether --db names a PostgreSQL database (a URL) rather than a SQLite file. */
-export const isPostgres = (db: string): boolean => /^postgres(ql)?:\/\//.test(db);
-
 export { parseRoutes } from './routes';
+export { isPostgres };
 
 /** The store --db names, saying on stderr what takes a while in opening it. */
 const openStore = (db: string): Promise<Store> => {

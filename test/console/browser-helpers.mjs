@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { NODE, ROOT } from '../helpers.mjs';
@@ -11,8 +12,8 @@ import { postgresUnavailable } from '../postgres.mjs';
 import { CLI, run } from '../sandbox-helpers.mjs';
 
 export const TOKEN = 'pages-test-token';
-const [major, minor] = process.versions.node.split('.').map(Number);
-const HAS_SQLITE = major > 22 || (major === 22 && minor >= 13);
+const lib = createRequire(import.meta.url)(join(ROOT, 'dist', 'lib.cjs'));
+const HAS_SQLITE = lib.hasSqlite(process.version);
 
 function chromiumPath() {
   for (const name of ['chromium', 'chromium-browser']) {

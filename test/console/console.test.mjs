@@ -17,8 +17,7 @@ import { CLI, invoke } from '../sandbox-helpers.mjs';
 import { batchOf, call as callWith, startServe as serveOn } from './serve-helpers.mjs';
 
 const lib = createRequire(import.meta.url)(join(ROOT, 'dist', 'lib.cjs'));
-const [major, minor] = process.versions.node.split('.').map(Number);
-const HAS_SQLITE = major > 22 || (major === 22 && minor >= 13);
+const HAS_SQLITE = lib.hasSqlite(process.version);
 const NO_POSTGRES = await postgresUnavailable();
 /** The same suite on both stores: SQLite (Node's node:sqlite) and PostgreSQL. */
 const SKIP = {
